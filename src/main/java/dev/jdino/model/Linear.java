@@ -1,0 +1,28 @@
+package dev.jdino.model;
+
+import ai.djl.ndarray.NDArray;
+import dev.jdino.model.ParameterLayout.Init;
+
+/** PyTorch's {@code nn.Linear}: weight (out, in), optional bias (out). */
+final class Linear {
+  private final int weight;
+  private final int bias;
+
+  /**
+   * Declares {@code name.weight} and (if {@code withBias}) {@code name.bias}; biases start at 0.
+   */
+  Linear(ParameterLayout.Builder b, String name, int in, int out, Init weightInit, boolean withBias) {
+    this.weight = b.add(name + ".weight", new long[] {out, in}, weightInit, true);
+    this.bias = withBias ? b.add(name + ".bias", new long[] {out}, new Init.Constant(0f), true) : -1;
+  }
+
+  /** DINO's ViT and head init: truncated normal std 0.02, bias 0. */
+  static Linear truncNormal(ParameterLayout.Builder b, String name, int in, int out, boolean bias) {
+    return new Linear(b, name, in, out, new Init.TruncNormal(0.02), bias);
+  }
+
+  NDArray forward(ParameterSet p, NDArray x) {
+    return ai.djl.nn.core.Linear.linear(x, p.get(weight), bias < 0 ? null : p.get(bias))
+        .singletonOrThrow();
+  }
+}

@@ -1,0 +1,137 @@
+package dev.jdino.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.jdino.model.ParameterLayout.Init;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ViT backbone (reference section 1): patch embedding, a learned [CLS] token and position
+ * embedding, pre-norm blocks, a final LayerNorm. The output "feature" is the normalised CLS
+ * token.
+ *
+ * <p>This object is the architecture only; weights come from a {@link ParameterSet} passed to
+ * every call, so the student and the teacher share it. Results attach to the input's manager;
+ * call it inside an {@code NDScope} (every jdino entry point does) so intermediates are freed.
+ */
+public final class VisionTransformer implements AutoCloseable {
+  private final VitConfig config;
+  private final String prefix;
+  private final int clsToken;
+  private final int posEmbed;
+  private final PatchEmbed patchEmbed;
+  private final Block[] blocks;
+  private final LayerNorm norm;
+  private final NDManager cacheManager;
+  private final PositionEmbedding positions;
+
+  /**
+   * Declares the backbone's parameters under {@code prefix} (e.g. {@code ""} for a released
+   * backbone file, {@code "backbone."} inside a DINO network).
+   */
+  public VisionTransformer(
+      VitConfig config, String prefix, ParameterLayout.Builder b, NDManager manager) {
+    this.config = config;
+    this.prefix = prefix;
+    int d = config.embedDim();
+    ParameterLayout.Builder pb = b.scoped(prefix);
+    this.clsToken = pb.add("cls_token", new long[] {1, 1, d}, new Init.TruncNormal(0.02), true);
+    this.posEmbed =
+        pb.add(
+            "pos_embed",
+            new long[] {1, config.numPatches() + 1, d},
+            new Init.TruncNormal(0.02),
+            true);
+    this.patchEmbed = new PatchEmbed(pb, 3, config.patchSize(), d);
+    this.blocks = new Block[config.depth()];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = new Block(pb, i, config);
+    }
+    this.norm = new LayerNorm(pb, "norm", d);
+    this.cacheManager = manager.newSubManager();
+    this.positions = new PositionEmbedding(config.gridSize(), cacheManager);
+  }
+
+  public VitConfig config() {
+    return config;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Patch tokens with the [CLS] token prepended and position embeddings added: (B, 1+N, D). */
+  NDArray prepareTokens(ParameterSet p, NDArray images) {
+    long[] s = images.getShape().getShape();
+    if (s.length != 4 || s[1] != 3) {
+      throw new IllegalArgumentException(
+          "expected images of shape (B, 3, H, W), got " + images.getShape());
+    }
+    int h = (int) s[2];
+    int w = (int) s[3];
+    int ps = config.patchSize();
+    if (h < ps || w < ps) {
+      throw new IllegalArgumentException(
+          "image of " + h + "x" + w + " px is smaller than one " + ps + " px patch");
+    }
+    NDArray x = patchEmbed.forward(p, images);
+    NDArray cls = p.get(clsToken).broadcast(s[0], 1, config.embedDim());
+    x = NDArrays.concat(new NDList(cls, x), 1);
+    NDArray pos = positions.forward(p.get(posEmbed), h, w, h / ps, w / ps);
+    return x.add(pos);
+  }
+
+  /** The feature: final-norm CLS token, (B, D). */
+  public NDArray forward(ParameterSet p, NDArray images, DropPath dropPath) {
+    NDArray x = prepareTokens(p, images);
+    for (Block blk : blocks) {
+      x = blk.forward(p, x, dropPath, null);
+    }
+    return norm.forward(p, x).get(new NDIndex(":, 0"));
+  }
+
+  /** All tokens after the final norm, (B, 1+N, D): CLS then patches in row-major order. */
+  public NDArray forwardTokens(ParameterSet p, NDArray images) {
+    NDArray x = prepareTokens(p, images);
+    for (Block blk : blocks) {
+      x = blk.forward(p, x, null, null);
+    }
+    return norm.forward(p, x);
+  }
+
+  /** Final-norm outputs (B, 1+N, D) of each of the last {@code n} blocks, oldest first. */
+  public List<NDArray> intermediateLayers(ParameterSet p, NDArray images, int n) {
+    if (n < 1 || n > blocks.length) {
+      throw new IllegalArgumentException(
+          "n must lie in [1, " + blocks.length + "] (the depth), got " + n);
+    }
+    NDArray x = prepareTokens(p, images);
+    List<NDArray> out = new ArrayList<>();
+    for (int i = 0; i < blocks.length; i++) {
+      x = blocks[i].forward(p, x, null, null);
+      if (i >= blocks.length - n) {
+        out.add(norm.forward(p, x));
+      }
+    }
+    return out;
+  }
+
+  /** The last block's attention softmax, (B, heads, 1+N, 1+N). */
+  public NDArray lastSelfAttention(ParameterSet p, NDArray images) {
+    NDArray x = prepareTokens(p, images);
+    NDArray[] attention = new NDArray[1];
+    for (int i = 0; i < blocks.length; i++) {
+      x = blocks[i].forward(p, x, null, i == blocks.length - 1 ? attention : null);
+    }
+    return attention[0];
+  }
+
+  @Override
+  public void close() {
+    cacheManager.close();
+  }
+}

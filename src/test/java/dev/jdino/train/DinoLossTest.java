@@ -1,0 +1,65 @@
+package dev.jdino.train;
+
+import static dev.jdino.testing.Fixtures.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.jdino.io.Safetensors;
+import dev.jdino.model.Torch;
+import dev.jdino.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+class DinoLossTest {
+
+  @Test
+  void lossCentreAndGradientMatchPyTorch() {
+    Safetensors fx = Fixtures.open("model/loss.safetensors");
+    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 40, 0.1, 0.9);
+        NDScope s = new NDScope()) {
+      loss.setCenter(fx.loadFloats("center"));
+      NDArray student = fx.load(m, "student");
+      student.setRequiresGradient(true);
+      NDArray teacher = fx.load(m, "teacher");
+      DinoLoss.Result r;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        r = loss.forward(student, teacher, 0.04);
+        gc.backward(r.loss());
+      }
+      assertEquals(fx.loadFloats("loss")[0], r.value(), 1e-5 * Math.abs(r.value()));
+      assertClose(fx.loadFloats("new_center"), loss.center(), 1e-6, 1e-5, "centre");
+      assertClose(fx.loadFloats("grad_student"), student.getGradient(), 1e-7, 1e-4, "dL/ds");
+      assertEquals(fx.loadFloats("entropy")[0], r.teacherEntropy(), 1e-5);
+      assertEquals(r.value() - r.teacherEntropy(), r.klTeacherStudent(), 1e-6);
+    }
+  }
+
+  @Test
+  void uniformOutputsGiveLnK() {
+    // Collapse to the uniform distribution: every term is ln K.
+    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 4096, 0.1, 0.9);
+        NDScope s = new NDScope()) {
+      DinoLoss.Result r = loss.forward(m.zeros(new Shape(6 * 3, 4096)), m.zeros(new Shape(6, 4096)), 0.04);
+      assertEquals(Math.log(4096), r.value(), 1e-5);
+      assertEquals(8.318, r.value(), 5e-4);
+      assertEquals(Math.log(4096), r.teacherEntropy(), 1e-4);
+      assertEquals(0, r.klTeacherStudent(), 1e-4);
+    }
+  }
+
+  @Test
+  void centreIsAnEmaOfTheTeacherBatchMean() {
+    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 2, 0.1, 0.9);
+        NDScope s = new NDScope()) {
+      loss.updateCenter(m.create(new float[] {1, 2, 3, 6}, new Shape(2, 2)));
+      // 0.9 * 0 + 0.1 * mean([[1,2],[3,6]]) = [0.2, 0.4]
+      assertClose(new float[] {0.2f, 0.4f}, loss.center(), 1e-7, 0, "first update");
+      loss.updateCenter(m.create(new float[] {0, 0, 0, 0}, new Shape(2, 2)));
+      assertClose(new float[] {0.18f, 0.36f}, loss.center(), 1e-7, 0, "second update");
+    }
+  }
+}

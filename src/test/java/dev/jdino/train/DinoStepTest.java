@@ -1,0 +1,164 @@
+package dev.jdino.train;
+
+import static dev.jdino.testing.Fixtures.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.Json;
+import dev.jdino.io.Safetensors;
+import dev.jdino.model.DinoNetwork;
+import dev.jdino.model.HeadConfig;
+import dev.jdino.model.ParameterLayout;
+import dev.jdino.model.ParameterLayout.Group;
+import dev.jdino.model.ParameterLayout.Spec;
+import dev.jdino.model.ParameterSet;
+import dev.jdino.model.Torch;
+import dev.jdino.model.VitConfig;
+import dev.jdino.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two complete DINO iterations against PyTorch (fixture train_step): teacher and student forward,
+ * loss with centre, backward, per-tensor clipping, last layer frozen on the first step only,
+ * AdamW with DINO's groups (and the frozen layer's lagging step count), EMA.
+ */
+class DinoStepTest {
+
+  @Test
+  void twoStepsMatchPyTorch() throws Exception {
+    Safetensors fx = Fixtures.open("model/train_step.safetensors");
+    JsonNode steps = Json.parse(fx.metadata().get("steps"));
+    try (NDManager m = Torch.newManager();
+        DinoNetwork net =
+            new DinoNetwork(new VitConfig(8, 4, 16, 2, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m);
+        ParameterSet student = new ParameterSet(net.layout(), m, net.layout().valuesFrom(fx, "init."), true);
+        ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
+        DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
+        AdamW opt = AdamW.dino(m, net.layout())) {
+      DinoStep step = new DinoStep(net, student, teacher, loss, opt);
+      for (int i = 0; i < steps.size(); i++) {
+        JsonNode s = steps.get(i);
+        try (NDScope scope = new NDScope()) {
+          DinoStep.Outcome o =
+              step.run(
+                  fx.load(m, "step" + i + ".global"),
+                  fx.load(m, "step" + i + ".local"),
+                  new DinoStep.Hyper(
+                      s.get("lr").asDouble(),
+                      s.get("wd").asDouble(),
+                      s.get("m").asDouble(),
+                      s.get("temp").asDouble(),
+                      s.get("clip").asDouble(),
+                      s.get("freeze").asBoolean()),
+                  null);
+          assertEquals(fx.loadFloats("step" + i + ".loss")[0], o.loss(), 2e-5, "loss step " + i);
+        }
+      }
+      assertEquals(1, opt.steps(Group.LAST_LAYER));
+      assertEquals(2, opt.steps(Group.DECAY));
+      for (Spec sp : net.layout().specs()) {
+        String n = sp.name();
+        assertParamClose(fx, "student." + n, student.get(n).toFloatArray());
+        assertParamClose(fx, "teacher." + n, teacher.get(n).toFloatArray());
+        if (sp.trainable()) {
+          try (NDScope scope = new NDScope()) {
+            assertClose(fx.loadFloats("exp_avg." + n), ParameterSet.viewOf(opt.expAvg(), sp),
+                1e-7, 2e-4, "exp_avg " + n);
+            assertClose(fx.loadFloats("exp_avg_sq." + n), ParameterSet.viewOf(opt.expAvgSq(), sp),
+                1e-9, 2e-4, "exp_avg_sq " + n);
+          }
+        }
+      }
+      assertClose(fx.loadFloats("center"), loss.center(), 1e-6, 1e-4, "centre");
+    }
+  }
+
+  /**
+   * The key bias has a mathematically zero gradient (softmax ignores a constant shift of a row),
+   * so Adam's update of it is normalised float noise in both implementations: it may move by up to
+   * lr per step in either. Everything else must agree closely.
+   */
+  private static void assertParamClose(Safetensors fx, String name, float[] actual) {
+    float[] expected = fx.loadFloats(name);
+    if (name.endsWith("attn.qkv.bias")) {
+      int d = expected.length / 3;
+      float[] e = expected.clone();
+      float[] a = actual.clone();
+      for (int i = d; i < 2 * d; i++) {
+        assertEquals(e[i], a[i], 0.02, name + " key part " + i);
+        e[i] = 0;
+        a[i] = 0;
+      }
+      assertClose(e, a, 2e-6, 2e-4, name);
+    } else {
+      assertClose(expected, actual, 2e-6, 2e-4, name);
+    }
+  }
+
+  @Test
+  void clippingMatchesPyTorchNorms() throws Exception {
+    // The gradient norms PyTorch saw before clipping on step 0 are recomputed identically here.
+    Safetensors fx = Fixtures.open("model/train_step.safetensors");
+    try (NDManager m = Torch.newManager();
+        DinoNetwork net =
+            new DinoNetwork(new VitConfig(8, 4, 16, 2, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m);
+        ParameterSet student = new ParameterSet(net.layout(), m, net.layout().valuesFrom(fx, "init."), true);
+        ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
+        DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
+        NDScope scope = new NDScope()) {
+      NDArray teacherOut = net.forward(teacher, java.util.List.of(fx.load(m, "step0.global")), null);
+      try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+        NDArray out = net.forward(student,
+            java.util.List.of(fx.load(m, "step0.global"), fx.load(m, "step0.local")), null);
+        gc.backward(loss.forward(out, teacherOut, 0.04).loss());
+      }
+      NDArray grad = student.gradient();
+      float[] norms = GradientClipping.clip(student, grad, 0.3);
+      assertClose(fx.loadFloats("step0.grad_norms"), norms, 1e-7, 1e-4, "norms");
+      // After clipping every tensor's norm is at most 0.3 (up to the 1e-6 guard).
+      float[] after = GradientClipping.clip(student, grad, 0);
+      for (int i = 0; i < after.length; i++) {
+        assertEquals(Math.min(norms[i], 0.3 * norms[i] / (norms[i] + 1e-6)), after[i], 1e-5);
+      }
+    }
+  }
+
+  @Test
+  void nonFiniteLossStopsBeforeAnyUpdate() {
+    try (NDManager m = Torch.newManager();
+        DinoNetwork net =
+            new DinoNetwork(new VitConfig(8, 4, 16, 1, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m);
+        ParameterSet student = new ParameterSet(net.layout(), m, net.layout().initialValues(1), true);
+        ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
+        DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
+        AdamW opt = AdamW.dino(m, net.layout());
+        NDScope scope = new NDScope()) {
+      float[] before = student.toFloatArray();
+      NDArray bad = m.ones(new ai.djl.ndarray.types.Shape(4, 3, 8, 8)).mul(Float.NaN);
+      DinoStep step = new DinoStep(net, student, teacher, loss, opt);
+      assertThrows(DinoStep.NonFiniteLossException.class,
+          () -> step.run(bad, null, new DinoStep.Hyper(1e-3, 0.04, 0.99, 0.04, 3, false), null));
+      assertClose(before, student.toFloatArray(), 0, 0, "student untouched");
+      assertEquals(0, opt.steps(Group.DECAY));
+    }
+  }
+
+  @Test
+  void emaIsExact() {
+    try (NDManager m = Torch.newManager()) {
+      ParameterLayout.Builder b = ParameterLayout.builder();
+      b.add("w", new long[] {2, 2}, new ParameterLayout.Init.Constant(0), true);
+      ParameterLayout l = b.build();
+      try (ParameterSet s = new ParameterSet(l, m, new float[] {1, 2, 3, 4}, true);
+          ParameterSet t = new ParameterSet(l, m, new float[] {0, 0, 10, -4}, false)) {
+        TeacherEma.update(t, s, 0.75);
+        // 0.75 t + 0.25 s
+        assertClose(new float[] {0.25f, 0.5f, 8.25f, -2f}, t.toFloatArray(), 1e-7, 0, "ema");
+      }
+    }
+  }
+}
