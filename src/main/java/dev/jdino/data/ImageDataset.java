@@ -21,6 +21,18 @@ public interface ImageDataset {
    */
   Image load(int index) throws IOException;
 
+  /**
+   * Decodes image {@code index}, possibly at reduced resolution as long as its shorter side keeps
+   * at least {@code minShorterSide} pixels ({@link DecodeSize}); the multi-crop loader passes what
+   * its crops need. The default ignores the hint; file-based datasets use it to decode large
+   * images faster and in less memory.
+   *
+   * @throws IOException as {@link #load(int)}
+   */
+  default Image load(int index, int minShorterSide) throws IOException {
+    return load(index);
+  }
+
   /** Human-readable origin of image {@code index}, for messages (a path, or file#index). */
   String describe(int index);
 

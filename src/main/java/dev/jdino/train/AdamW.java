@@ -30,16 +30,45 @@ public final class AdamW implements AutoCloseable {
   private final Map<Group, Long> steps = new EnumMap<>(Group.class);
 
   public AdamW(NDManager parent, ParameterLayout layout, double beta1, double beta2, double eps) {
+    this(parent, layout, beta1, beta2, eps, null, null);
+  }
+
+  private AdamW(
+      NDManager parent,
+      ParameterLayout layout,
+      double beta1,
+      double beta2,
+      double eps,
+      float[] m,
+      float[] v) {
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
     this.manager = parent.newSubManager();
-    this.expAvg = manager.zeros(new ai.djl.ndarray.types.Shape(layout.numel()));
-    this.expAvgSq = manager.zeros(new ai.djl.ndarray.types.Shape(layout.numel()));
+    var shape = new ai.djl.ndarray.types.Shape(layout.numel());
+    this.expAvg = m == null ? manager.zeros(shape) : manager.create(m, shape);
+    this.expAvgSq = v == null ? manager.zeros(shape) : manager.create(v, shape);
     NDScope.unregister(expAvg, expAvgSq);
     for (Group g : TRAINED) {
       steps.put(g, 0L);
     }
+  }
+
+  /** DINO's optimiser resumed from saved moments and per-group step counts. */
+  public static AdamW restore(
+      NDManager parent, ParameterLayout layout, float[] expAvg, float[] expAvgSq, Map<Group, Long> steps) {
+    AdamW a = new AdamW(parent, layout, 0.9, 0.999, 1e-8, expAvg, expAvgSq);
+    steps.forEach((g, n) -> {
+      if (a.steps.containsKey(g)) {
+        a.steps.put(g, n);
+      }
+    });
+    return a;
+  }
+
+  /** Step counts per trained group (for checkpoints). */
+  public Map<Group, Long> stepCounts() {
+    return new EnumMap<>(steps);
   }
 
   /** DINO's optimiser settings: betas (0.9, 0.999), eps 1e-8. */
@@ -59,10 +88,6 @@ public final class AdamW implements AutoCloseable {
 
   public long steps(Group g) {
     return steps.get(g);
-  }
-
-  public void setSteps(Group g, long n) {
-    steps.put(g, n);
   }
 
   /**

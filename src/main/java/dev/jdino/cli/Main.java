@@ -1,0 +1,66 @@
+package dev.jdino.cli;
+
+import dev.jdino.io.BadInputException;
+import dev.jdino.train.DinoTrainer;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/** Entry point of the {@code jdino} command. */
+public final class Main {
+  /** Exit status for bad input (also picocli's status for a bad command line). */
+  public static final int BAD_INPUT = 2;
+  /** Exit status when training diverged (non-finite loss). */
+  public static final int DIVERGED = 3;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.setProperty("ai.djl.offline", "true");
+    System.setProperty("java.awt.headless", "true");
+    System.exit(run(args));
+  }
+
+  /** Runs a command line and returns its exit status (tests call this). */
+  public static int run(String... args) {
+    CommandLine cl = commandLine();
+    return cl.execute(args);
+  }
+
+  /** Runs a command line with the given output streams (tests capture them). */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new JdinoCommand());
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          PrintWriter err = commandLine.getErr();
+          Throwable e = unwrap(ex);
+          if (e instanceof BadInputException) {
+            err.println("jdino: error: " + e.getMessage());
+            err.flush();
+            return BAD_INPUT;
+          }
+          if (e instanceof DinoTrainer.NonFiniteLossStop) {
+            err.println("jdino: error: " + e.getMessage());
+            err.flush();
+            return DIVERGED;
+          }
+          throw ex;
+        });
+    return cl;
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    while (e.getCause() != null
+        && (e instanceof java.util.concurrent.ExecutionException
+            || e instanceof java.io.UncheckedIOException && e.getCause() instanceof BadInputException)) {
+      e = e.getCause();
+    }
+    return e;
+  }
+}

@@ -1,0 +1,150 @@
+package dev.jdino.data;
+
+import dev.jdino.augment.Image;
+import dev.jdino.io.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The images a COCO annotation file lists, for self-supervised training: {@code --data
+ * coco:<annotations.json>[:<image-root>]}. Boxes and categories are ignored here (see {@link
+ * CocoObjectsDataset} for labelled object crops).
+ *
+ * <p><b>Image root.</b> {@code file_name} is resolved against the image root: the one given, else
+ * the annotation file's folder, except when the first listed image is not found there but is found
+ * in an {@code images} folder beside the annotation file (the common {@code annotations.json} +
+ * {@code images/} layout). BDD100K converted by {@code jdino bdd2coco} puts
+ * {@code _annotations.coco.json} inside the split's image folder, so no root is needed.
+ *
+ * <p><b>Safety.</b> An annotation file is data from elsewhere: a {@code file_name} that is absolute
+ * or that leaves the image root after resolving {@code ..} is refused when the dataset is opened,
+ * with a message naming it, so no file outside the root is ever opened on a JSON file's say-so.
+ * (Symbolic links inside the root are the user's own and are followed.)
+ */
+public final class CocoDataset implements ImageDataset {
+  private final CocoAnnotations annotations;
+  private final Path root;
+  private final List<Path> files;
+
+  private CocoDataset(CocoAnnotations annotations, Path root, List<Path> files) {
+    this.annotations = annotations;
+    this.root = root;
+    this.files = files;
+  }
+
+  /**
+   * Opens the images of a COCO file.
+   *
+   * @param imageRoot the folder {@code file_name}s are relative to; null for the default above
+   * @throws BadInputException for a missing or malformed file, a missing root, no images, or an
+   *     unsafe {@code file_name}
+   */
+  public static CocoDataset open(Path annotationFile, Path imageRoot) {
+    CocoAnnotations a = CocoAnnotations.read(annotationFile);
+    if (a.images().isEmpty()) {
+      throw new BadInputException(annotationFile + ": lists no images");
+    }
+    Path root = imageRoot(annotationFile, imageRoot, a);
+    return new CocoDataset(a, root, resolveAll(a, root));
+  }
+
+  /** The parsed annotation file. */
+  public CocoAnnotations annotations() {
+    return annotations;
+  }
+
+  /** The folder the images are resolved against. */
+  public Path root() {
+    return root;
+  }
+
+  /** The file of image {@code index}. */
+  public Path path(int index) {
+    return files.get(index);
+  }
+
+  @Override
+  public int size() {
+    return files.size();
+  }
+
+  @Override
+  public Image load(int index) throws IOException {
+    return ImageDecoder.decode(files.get(index));
+  }
+
+  @Override
+  public Image load(int index, int minShorterSide) throws IOException {
+    return ImageDecoder.decode(files.get(index), minShorterSide);
+  }
+
+  @Override
+  public String describe(int index) {
+    return files.get(index).toString();
+  }
+
+  @Override
+  public String name() {
+    return "coco:" + annotations.file() + " (" + files.size() + " images in " + root + ")";
+  }
+
+  /** The image root for {@code annotationFile}, by the rule in the class comment. */
+  static Path imageRoot(Path annotationFile, Path given, CocoAnnotations a) {
+    if (given != null) {
+      if (!Files.isDirectory(given)) {
+        throw new BadInputException("image root " + given + " is not a directory");
+      }
+      return given;
+    }
+    Path dir = annotationFile.toAbsolutePath().getParent();
+    Path images = dir.resolve("images");
+    if (!a.images().isEmpty() && Files.isDirectory(images)) {
+      String first = a.images().get(0).fileName();
+      if (!Files.exists(safeResolve(dir, first, annotationFile))
+          && Files.exists(safeResolve(images, first, annotationFile))) {
+        return images;
+      }
+    }
+    return dir;
+  }
+
+  /** Every image's path, checked to stay inside {@code root}. */
+  static List<Path> resolveAll(CocoAnnotations a, Path root) {
+    List<Path> out = new ArrayList<>(a.images().size());
+    for (CocoAnnotations.ImageEntry e : a.images()) {
+      out.add(safeResolve(root, e.fileName(), a.file()));
+    }
+    return out;
+  }
+
+  /**
+   * {@code root/fileName}, refusing a name that is absolute or escapes {@code root}.
+   *
+   * @throws BadInputException naming the file name and the annotation file
+   */
+  public static Path safeResolve(Path root, String fileName, Path annotationFile) {
+    Path rel;
+    try {
+      rel = Path.of(fileName);
+    } catch (InvalidPathException e) {
+      throw new BadInputException(annotationFile + ": file_name \"" + fileName
+          + "\" is not a valid path (" + e.getReason() + ")");
+    }
+    if (fileName.isEmpty() || rel.isAbsolute() || fileName.startsWith("/")
+        || fileName.startsWith("\\")) {
+      throw new BadInputException(annotationFile + ": file_name \"" + fileName
+          + "\" is an absolute path; COCO file names must be relative to the image root " + root);
+    }
+    Path base = root.toAbsolutePath().normalize();
+    Path resolved = base.resolve(rel).normalize();
+    if (!resolved.startsWith(base) || resolved.equals(base)) {
+      throw new BadInputException(annotationFile + ": file_name \"" + fileName
+          + "\" points outside the image root " + root + "; refusing to read it");
+    }
+    return resolved;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Training and evaluation data: datasets ({@link dev.jdino.data.IdxDataset} for MNIST-style IDX
+ * files, {@link dev.jdino.data.ImageFolderDataset} for folders of images), the {@code --data}
+ * parser ({@link dev.jdino.data.DataSources}), and the multi-threaded, deterministic multi-crop
+ * batch loader ({@link dev.jdino.data.MultiCropLoader}) that feeds DINO's training loop.
+ *
+ * <p>Determinism is the organising rule: every random choice of an epoch is a pure function of
+ * (seed, epoch, position) ({@link dev.jdino.data.EpochOrder}), so thread counts and mid-epoch
+ * resumes never change what the model sees.
+ */
+package dev.jdino.data;

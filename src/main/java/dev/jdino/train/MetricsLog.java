@@ -1,0 +1,42 @@
+package dev.jdino.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.io.Json;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * {@code metrics.jsonl}: one JSON object per line, appended and flushed as training goes, so it
+ * can be tailed or plotted while the run is alive. A resumed run appends a {@code resume} event;
+ * readers take the last record for a given step.
+ */
+public final class MetricsLog implements AutoCloseable {
+  public static final String FILE = "metrics.jsonl";
+  private final BufferedWriter out;
+
+  public MetricsLog(Path file) throws IOException {
+    this.out =
+        Files.newBufferedWriter(
+            file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  public void write(ObjectNode record) {
+    try {
+      out.write(Json.compact(record));
+      out.write('\n');
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + FILE, e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    out.close();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.jdino.train;
+
+import java.nio.file.Path;
+
+/**
+ * How a run is carried out, as opposed to what it computes ({@link DinoConfig}): none of these
+ * change the trained weights.
+ *
+ * @param outputDir run directory (args, metrics, checkpoints, snapshots)
+ * @param numWorkers augmentation threads
+ * @param saveckpFreq keep {@code checkpoint-NNNN} every this many epochs (0: never)
+ * @param logEvery write a step record to metrics.jsonl every this many steps
+ * @param snapshotEvery teacher-backbone snapshots: every N epochs, or steps when {@link
+ *     #snapshotInSteps}; 0 disables
+ * @param snapshotInSteps whether {@link #snapshotEvery} counts steps
+ * @param threads engine compute threads (0: the engine's default)
+ * @param maxSteps stop (with a checkpoint) after this many steps of this invocation; 0: no limit
+ */
+public record TrainOptions(
+    Path outputDir,
+    int numWorkers,
+    int saveckpFreq,
+    int logEvery,
+    int snapshotEvery,
+    boolean snapshotInSteps,
+    int threads,
+    long maxSteps) {
+
+  public TrainOptions {
+    if (numWorkers < 1) {
+      throw new IllegalArgumentException("--num-workers must be at least 1, got " + numWorkers);
+    }
+    if (saveckpFreq < 0 || logEvery < 1 || snapshotEvery < 0 || maxSteps < 0) {
+      throw new IllegalArgumentException(
+          "--saveckp-freq and --snapshot-every must be >= 0 and --log-every >= 1");
+    }
+  }
+
+  public static TrainOptions defaults(Path outputDir) {
+    return new TrainOptions(outputDir, 2, 20, 10, 0, false, 0, 0);
+  }
+
+  public TrainOptions withMaxSteps(long n) {
+    return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, snapshotEvery,
+        snapshotInSteps, threads, n);
+  }
+
+  public TrainOptions withSnapshots(int every, boolean inSteps) {
+    return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, every, inSteps, threads,
+        maxSteps);
+  }
+}

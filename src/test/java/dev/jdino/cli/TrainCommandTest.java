@@ -1,0 +1,130 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jdino train} on bad input: one clear line, exit code 2, nothing written or deleted. */
+class TrainCommandTest {
+  record Result(int code, String out, String err) {}
+
+  static Result jdino(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private static Result train(Path runDir, String... extra) {
+    List<String> a = new ArrayList<>(List.of("train", "--preset", "fmnist-small", "--data", "fmnist-sample",
+        "--output-dir", runDir.toString()));
+    a.addAll(List.of(extra));
+    return jdino(a.toArray(String[]::new));
+  }
+
+  private static void assertBadInput(Result r, String... mentions) {
+    assertEquals(2, r.code(), "exit code; stderr: " + r.err());
+    String line = r.err().strip();
+    assertFalse(line.contains("\n"), "one line expected: " + line);
+    assertTrue(line.startsWith("jdino: error: "), line);
+    for (String m : mentions) {
+      assertTrue(line.contains(m), "message should mention '" + m + "': " + line);
+    }
+  }
+
+  @Test
+  void missingDataPath(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    Result r = jdino("train", "--data", tmp.resolve("nope").toString(), "--output-dir", run.toString());
+    assertBadInput(r, "nope", "does not exist");
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
+  void emptyFolder(@TempDir Path tmp) throws Exception {
+    Path empty = Files.createDirectory(tmp.resolve("empty"));
+    Path run = tmp.resolve("run");
+    Result r = jdino("train", "--data", empty.toString(), "--output-dir", run.toString());
+    assertBadInput(r, "empty");
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
+  void cropSizeNotAMultipleOfThePatch(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    assertBadInput(train(run, "--global-crop-size", "30"), "--global-crop-size 30", "patch size 4");
+    assertBadInput(train(run, "--local-crop-size", "10"), "--local-crop-size 10", "patch size 4");
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
+  void localCropLargerThanGlobal(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    assertBadInput(train(run, "--local-crop-size", "32"), "local crop size 32", "global crop size 28");
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
+  void zeroEpochsAndWarmupLongerThanTheRun(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    assertBadInput(train(run, "--epochs", "0"), "--epochs", "got 0");
+    assertBadInput(train(run, "--epochs", "3", "--warmup-epochs", "5"), "--warmup-epochs 5", "--epochs 3");
+    assertBadInput(train(run, "--epochs", "3", "--warmup-teacher-temp-epochs", "4"),
+        "--warmup-teacher-temp-epochs 4");
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
+  void corruptCheckpointOnResume(@TempDir Path tmp) throws Exception {
+    Path run = Files.createDirectory(tmp.resolve("run"));
+    byte[] junk = "this is not a checkpoint at all, just text".getBytes();
+    Files.write(run.resolve("checkpoint.safetensors"), junk);
+    Result r = train(run);
+    assertBadInput(r, "checkpoint.safetensors");
+    assertArrayEquals(junk, Files.readAllBytes(run.resolve("checkpoint.safetensors")));
+    try (var files = Files.list(run)) {
+      assertEquals(1, files.count(), "nothing else may be written");
+    }
+  }
+
+  @Test
+  void truncatedCheckpointOnResume(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    Result ok = train(run, "--epochs", "1", "--max-steps", "1", "--embed-dim", "16", "--depth", "1",
+        "--num-heads", "2", "--out-dim", "64", "--hidden-dim", "32", "--bottleneck-dim", "16",
+        "--batch-size", "8");
+    assertEquals(0, ok.code(), ok.err());
+    Path ckpt = run.resolve("checkpoint.safetensors");
+    byte[] full = Files.readAllBytes(ckpt);
+    byte[] half = java.util.Arrays.copyOf(full, full.length / 2);
+    Files.write(ckpt, half);
+    Result r = train(run);
+    assertBadInput(r, "checkpoint.safetensors", "truncated");
+    assertArrayEquals(half, Files.readAllBytes(ckpt));
+  }
+
+  @Test
+  void resumeWithADifferentArchitectureIsRefused(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    String[] small = {"--epochs", "1", "--max-steps", "1", "--embed-dim", "16", "--depth", "1",
+        "--num-heads", "2", "--out-dim", "64", "--hidden-dim", "32", "--bottleneck-dim", "16",
+        "--batch-size", "8"};
+    assertEquals(0, train(run, small).code());
+    Result r = jdino("train", "--output-dir", run.toString(), "--out-dim", "128");
+    assertBadInput(r, "--out-dim 128", "64");
+    // Without flags, a rerun resumes with the run's own settings and finishes the epoch.
+    Result again = jdino("train", "--output-dir", run.toString(), "--max-steps", "2");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("resuming at epoch 0 step 1"), again.out());
+  }
+}

@@ -1,0 +1,170 @@
+package dev.jdino.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.augment.AugmentConfig;
+import dev.jdino.data.DataSources;
+import dev.jdino.data.ImageDataset;
+import dev.jdino.io.Json;
+import dev.jdino.model.HeadConfig;
+import dev.jdino.model.VitConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole training runs on the bundled Fashion-MNIST sample with a tiny ViT. */
+class DinoTrainerTest {
+
+  /** A tiny model on 16 px crops: a few ms per step. */
+  static DinoConfig tiny(int epochs, int batch) {
+    DinoConfig base = DinoConfig.preset("fmnist-small");
+    return base.withFlags(Map.of(
+        "--embed-dim", 32, "--depth", 2, "--num-heads", 2, "--out-dim", 256, "--hidden-dim", 64,
+        "--bottleneck-dim", 32, "--epochs", epochs, "--batch-size", batch, "--warmup-epochs", 1,
+        "--local-crops-number", 2));
+  }
+
+  /** The first n images of the bundled sample. */
+  static ImageDataset sample(int n) {
+    ImageDataset all = DataSources.open(DataSources.SAMPLE);
+    return new ImageDataset() {
+      @Override
+      public int size() {
+        return n;
+      }
+
+      @Override
+      public dev.jdino.augment.Image load(int index) throws java.io.IOException {
+        return all.load(index);
+      }
+
+      @Override
+      public String describe(int index) {
+        return all.describe(index);
+      }
+
+      @Override
+      public String name() {
+        return "sample[" + n + "]";
+      }
+    };
+  }
+
+  private static DinoTrainer.Summary run(DinoConfig cfg, TrainOptions o, ImageDataset data,
+      TrainingListener l) throws Exception {
+    try (DinoTrainer t = new DinoTrainer(cfg, o, data, "fmnist-sample", l)) {
+      return t.train();
+    }
+  }
+
+  @Test
+  void shortRunLowersTheLossAndWritesTheRunFiles(@TempDir Path dir) throws Exception {
+    DinoConfig cfg = tiny(5, 64).withFlags(Map.of("--out-dim", 1024, "--hidden-dim", 128,
+        "--bottleneck-dim", 64));
+    List<Float> losses = new ArrayList<>();
+    List<TrainingListener.Epoch> epochs = new ArrayList<>();
+    TrainingListener l = new TrainingListener() {
+      @Override
+      public void step(Step s) {
+        losses.add(s.loss());
+      }
+
+      @Override
+      public void epoch(Epoch e) {
+        epochs.add(e);
+      }
+    };
+    DinoTrainer.Summary s = run(cfg, TrainOptions.defaults(dir).withSnapshots(2, false), sample(2560), l);
+    assertEquals(5, s.epochsDone());
+    assertEquals(200, s.steps());
+    assertEquals(5, epochs.size());
+    double first = epochs.get(0).meanLoss();
+    double last = epochs.get(4).meanLoss();
+    assertTrue(last < first - 0.1, "mean loss should fall: first epoch " + first + ", last " + last);
+    assertTrue(Files.isRegularFile(dir.resolve("checkpoint.safetensors")));
+    assertTrue(Files.isRegularFile(dir.resolve("checkpoint.json")));
+    assertTrue(Files.isRegularFile(dir.resolve("args.json")));
+    try (var snaps = Files.list(dir.resolve("snapshots"))) {
+      assertEquals(2, snaps.filter(p -> p.toString().endsWith(".safetensors")).count());
+    }
+    List<String> lines = Files.readAllLines(dir.resolve(MetricsLog.FILE));
+    int steps = 0;
+    int epochRecords = 0;
+    for (String line : lines) {
+      JsonNode n = Json.parse(line);
+      switch (n.get("type").asText()) {
+        case "step" -> {
+          steps++;
+          for (String k : List.of("epoch", "step", "loss", "lr", "wd", "momentum", "teacher_temp",
+              "teacher_entropy", "kl_teacher_student", "images_per_s")) {
+            assertTrue(n.has(k), "step record lacks " + k);
+          }
+        }
+        case "epoch" -> epochRecords++;
+        default -> { }
+      }
+    }
+    assertEquals(20, steps);
+    assertEquals(5, epochRecords);
+  }
+
+  @Test
+  void resumingMidEpochContinuesExactlyAsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+    DinoConfig cfg = tiny(2, 32);
+    ImageDataset data = sample(192);
+    Path straight = dir.resolve("straight");
+    Path stopped = dir.resolve("stopped");
+    run(cfg, TrainOptions.defaults(straight), data, TrainingListener.NONE);
+    // Stop after 4 of the 6 steps of epoch 0, then again after epoch 0 ends mid-way into 1.
+    DinoTrainer.Summary a = run(cfg, TrainOptions.defaults(stopped).withMaxSteps(4), data, TrainingListener.NONE);
+    assertTrue(a.stoppedEarly());
+    Checkpoint.State mid = Checkpoint.open(stopped.resolve(Checkpoint.FILE)).state();
+    assertEquals(0, mid.epoch());
+    assertEquals(4, mid.batchInEpoch());
+    DinoTrainer.Summary b = run(cfg, TrainOptions.defaults(stopped).withMaxSteps(5), data, TrainingListener.NONE);
+    assertTrue(b.resumed());
+    assertEquals(9, b.steps());
+    DinoTrainer.Summary c = run(cfg, TrainOptions.defaults(stopped), data, TrainingListener.NONE);
+    assertFalse(c.stoppedEarly());
+    assertEquals(12, c.steps());
+
+    Checkpoint.Loaded x = Checkpoint.open(straight.resolve(Checkpoint.FILE));
+    Checkpoint.Loaded y = Checkpoint.open(stopped.resolve(Checkpoint.FILE));
+    assertEquals(x.state().globalStep(), y.state().globalStep());
+    assertEquals(x.state().optimizerSteps(), y.state().optimizerSteps());
+    for (String name : x.tensors().tensors().keySet()) {
+      assertArrayEquals(x.tensors().loadFloats(name), y.tensors().loadFloats(name), name);
+    }
+  }
+
+  @Test
+  void nativeArraysStayConstantAcrossSteps(@TempDir Path dir) throws Exception {
+    DinoConfig cfg = tiny(1, 16);
+    List<Integer> counts = new ArrayList<>();
+    NDManager[] base = new NDManager[1];
+    try (DinoTrainer t = new DinoTrainer(cfg, TrainOptions.defaults(dir), sample(160), "fmnist-sample",
+        new TrainingListener() {
+          @Override
+          public void step(Step s) {
+            counts.add(base[0].getManagedArrays().size());
+          }
+        })) {
+      base[0] = t.student().manager().getParentManager();
+      t.train();
+    }
+    assertEquals(10, counts.size());
+    // The first step fills one-off caches (position-embedding matrices); after it, nothing grows.
+    for (int i = 2; i < counts.size(); i++) {
+      assertEquals(counts.get(1), counts.get(i), "native arrays per step: " + counts);
+    }
+  }
+}
