@@ -15,17 +15,24 @@ import java.util.Map;
 
 /**
  * One network's parameter values: a flat float32 buffer laid out by a {@link ParameterLayout},
- * and a view per parameter into it. Student and teacher are two sets of the same layout; the
- * modules themselves hold no weights, only indices into a set.
+ * and a tensor per parameter that shares the buffer's memory. Student and teacher are two sets of
+ * the same layout; the modules themselves hold no weights, only indices into a set.
  *
- * <p>With {@code requiresGrad}, the flat buffer is the autograd leaf: gradients of every view
- * accumulate into one flat gradient, which the optimiser and the clipping read by segment.
+ * <p>With {@code requiresGrad}, each trainable parameter is its own autograd leaf (a detached view
+ * of the buffer), so backward costs what it costs in PyTorch. Views with autograd history would
+ * make every parameter's backward scatter into a zero-filled copy of the whole buffer. After
+ * backward, {@link #gradient()} gathers the leaves' gradients into one flat gradient of the same
+ * layout, which clipping, the optimiser and the EMA read by segment.
  */
 public final class ParameterSet implements AutoCloseable {
+  private static final NDIndex ALL = new NDIndex("...");
+
   private final ParameterLayout layout;
   private final NDManager manager;
   private final NDArray flat;
   private final NDArray[] views;
+  private final NDArray gradFlat;
+  private final NDArray[] gradViews;
 
   /** Creates a set holding {@code values} (length {@code layout.numel()}). */
   public ParameterSet(ParameterLayout layout, NDManager parent, float[] values, boolean requiresGrad) {
@@ -35,29 +42,30 @@ public final class ParameterSet implements AutoCloseable {
     }
     this.layout = layout;
     this.manager = parent.newSubManager();
-    this.flat = manager.create(values);
-    this.views = new NDArray[layout.specs().size()];
-    // Views are made in grad mode so that each carries a ViewBackward node into the flat leaf;
-    // they stay valid across steps because the optimiser updates the buffer in place.
     boolean gradMode = JniUtils.isGradMode();
-    if (requiresGrad) {
-      flat.setRequiresGradient(true);
-      JniUtils.setGradMode(true);
-    }
+    JniUtils.setGradMode(false);
     try {
+      this.flat = manager.create(values);
+      this.views = new NDArray[layout.specs().size()];
+      this.gradFlat = requiresGrad ? manager.zeros(new Shape(layout.numel())) : null;
+      this.gradViews = requiresGrad ? new NDArray[views.length] : null;
       for (Spec s : layout.specs()) {
-        NDArray v = flat.get(new NDIndex().addSliceDim(s.offset(), s.offset() + s.numel()));
-        NDArray shaped = v.reshape(new Shape(s.shape()));
-        views[s.index()] = shaped;
+        NDArray v = viewOf(flat, s);
+        if (requiresGrad && s.trainable()) {
+          // detach: a new leaf over the same memory, updated in place by the optimiser
+          v = v.stopGradient();
+          v.setRequiresGradient(true);
+          gradViews[s.index()] = viewOf(gradFlat, s);
+        }
+        views[s.index()] = v;
       }
     } finally {
       JniUtils.setGradMode(gradMode);
     }
-    NDScope.unregister(flat);
-    for (NDArray v : views) {
-      NDScope.unregister(v);
+    // Whatever scope is open now must not close the weights.
+    for (NDArray a : manager.getManagedArrays()) {
+      NDScope.unregister(a);
     }
-    // Intermediate slice handles are not needed: the reshaped views keep the storage alive.
   }
 
   public ParameterLayout layout() {
@@ -69,7 +77,7 @@ public final class ParameterSet implements AutoCloseable {
     return manager;
   }
 
-  /** The view of parameter {@code index} (as returned by {@link ParameterLayout.Builder#add}). */
+  /** The tensor of parameter {@code index} (as returned by {@link ParameterLayout.Builder#add}). */
   public NDArray get(int index) {
     return views[index];
   }
@@ -89,22 +97,44 @@ public final class ParameterSet implements AutoCloseable {
     return buffer.get(new NDIndex().addSliceDim(s[0], s[1]));
   }
 
-  /** Views of parameter {@code spec} inside another buffer of the same layout (e.g. a gradient). */
+  /** A view of parameter {@code spec} inside another buffer of the same layout. */
   public static NDArray viewOf(NDArray buffer, Spec spec) {
     return buffer
         .get(new NDIndex().addSliceDim(spec.offset(), spec.offset() + spec.numel()))
         .reshape(new Shape(spec.shape()));
   }
 
-  /** The flat gradient (a new handle; close or scope it). */
+  /**
+   * The flat gradient after a backward pass: every trainable leaf's gradient copied into one
+   * buffer of this layout (owned by this set; do not close it). Call inside an {@code NDScope}.
+   */
   public NDArray gradient() {
-    return flat.getGradient();
+    if (gradFlat == null) {
+      throw new IllegalStateException("this parameter set does not require gradients");
+    }
+    for (Spec s : layout.specs()) {
+      NDArray g = gradViews[s.index()];
+      if (g != null) {
+        g.set(ALL, views[s.index()].getGradient());
+      }
+    }
+    return gradFlat;
   }
 
-  /** Zeroes the accumulated gradient in place (PyTorch accumulates across backward passes). */
+  /** The part of {@link #gradient()} that belongs to {@code spec} (valid after gradient()). */
+  public NDArray gradientView(Spec spec) {
+    return gradViews[spec.index()];
+  }
+
+  /** Zeroes the accumulated gradients in place (PyTorch accumulates across backward passes). */
   public void zeroGradient() {
-    if (flat.hasGradient()) {
-      JniUtils.zeroGrad((PtNDArray) flat);
+    if (gradFlat == null) {
+      return;
+    }
+    for (Spec s : layout.specs()) {
+      if (gradViews[s.index()] != null) {
+        JniUtils.zeroGrad((PtNDArray) views[s.index()]);
+      }
     }
   }
 
@@ -113,7 +143,7 @@ public final class ParameterSet implements AutoCloseable {
     return flat.toFloatArray();
   }
 
-  /** Name-to-view map in official order (for checkpoints). */
+  /** Name-to-tensor map in official order (for checkpoints). */
   public Map<String, NDArray> named() {
     Map<String, NDArray> m = new LinkedHashMap<>();
     for (Spec s : layout.specs()) {
