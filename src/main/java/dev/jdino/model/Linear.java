@@ -22,7 +22,21 @@ final class Linear {
   }
 
   NDArray forward(ParameterSet p, NDArray x) {
-    return ai.djl.nn.core.Linear.linear(x, p.get(weight), bias < 0 ? null : p.get(bias))
-        .singletonOrThrow();
+    NDArray w = p.get(weight);
+    NDArray b = bias < 0 ? null : p.get(bias);
+    long[] s = x.getShape().getShape();
+    if (s.length <= 2) {
+      return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+    }
+    // Tokens as one (B*N, in) matrix: libtorch then runs a single addmm with the bias fused,
+    // instead of a batched matmul followed by a separate bias pass over the output.
+    long rows = 1;
+    for (int i = 0; i < s.length - 1; i++) {
+      rows *= s[i];
+    }
+    NDArray y = ai.djl.nn.core.Linear.linear(x.reshape(rows, s[s.length - 1]), w, b).singletonOrThrow();
+    long[] out = s.clone();
+    out[out.length - 1] = y.getShape().get(1);
+    return y.reshape(out);
   }
 }
