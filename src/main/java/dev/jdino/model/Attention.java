@@ -30,9 +30,11 @@ final class Attention {
     // (B, N, 3D) -> (3, B, heads, N, head_dim)
     NDArray qkvOut =
         qkv.forward(p, x).reshape(batch, tokens, 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
-    NDArray q = qkvOut.get(0);
-    NDArray k = qkvOut.get(1);
-    NDArray v = qkvOut.get(2);
+    // split, not three selects: a select's backward zero-fills the whole qkv gradient each time.
+    ai.djl.ndarray.NDList parts = qkvOut.split(3, 0);
+    NDArray q = parts.get(0).squeeze(0);
+    NDArray k = parts.get(1).squeeze(0);
+    NDArray v = parts.get(2).squeeze(0);
     NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale).softmax(-1);
     if (attentionOut != null) {
       attentionOut[0] = attn;
