@@ -35,7 +35,8 @@ final class Attention {
     NDArray q = parts.get(0).squeeze(0);
     NDArray k = parts.get(1).squeeze(0);
     NDArray v = parts.get(2).squeeze(0);
-    NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale).softmax(-1);
+    NDArray attn =
+        q.matMul(k.transpose(0, 1, 3, 2)).mul(Scopes.scalar(x.getManager(), scale)).softmax(-1);
     if (attentionOut != null) {
       attentionOut[0] = attn;
     }

@@ -52,7 +52,11 @@ public final class DinoHead {
   }
 
   /** (B, inDim) -> (B, outDim) logits. */
-  public NDArray forward(ParameterSet p, NDArray x) {
+  public NDArray forward(ParameterSet p, NDArray features) {
+    return Scopes.keep(() -> logits(p, features));
+  }
+
+  private NDArray logits(ParameterSet p, NDArray x) {
     for (int i = 0; i < mlp.length; i++) {
       x = mlp[i].forward(p, x);
       if (i < mlp.length - 1) {

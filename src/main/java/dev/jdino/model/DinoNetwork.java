@@ -51,7 +51,11 @@ public final class DinoNetwork implements AutoCloseable {
       features.add(backbone.forward(p, group, dropPath));
     }
     NDArray all = features.size() == 1 ? features.get(0) : NDArrays.concat(features, 0);
-    return head.forward(p, all);
+    NDArray logits = head.forward(p, all);
+    if (features.size() > 1) {
+      features.close();
+    }
+    return logits;
   }
 
   @Override

@@ -47,6 +47,11 @@ public final class DropPath {
     java.util.Arrays.fill(ms, 1);
     ms[0] = s[0];
     NDManager m = x.getManager();
-    return x.mul(m.create(mask, new Shape(ms)));
+    // An array made from a Java buffer borrows that buffer's memory, which goes away with its
+    // handle; the product's backward keeps the mask, so it gets a tensor that owns its memory
+    // (see Scopes.scalar).
+    try (NDArray borrowed = m.create(mask, new Shape(ms))) {
+      return x.mul(borrowed.toType(ai.djl.ndarray.types.DataType.FLOAT32, true));
+    }
   }
 }

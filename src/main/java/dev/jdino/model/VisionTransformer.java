@@ -87,11 +87,16 @@ public final class VisionTransformer implements AutoCloseable {
 
   /** The feature: final-norm CLS token, (B, D). */
   public NDArray forward(ParameterSet p, NDArray images, DropPath dropPath) {
-    NDArray x = prepareTokens(p, images);
+    NDArray x = Scopes.keep(() -> prepareTokens(p, images));
     for (Block blk : blocks) {
-      x = blk.forward(p, x, dropPath, null);
+      NDArray in = x;
+      x = Scopes.keep(() -> blk.forward(p, in, dropPath, null));
+      in.close();
     }
-    return norm.forward(p, x).get(new NDIndex(":, 0"));
+    NDArray last = x;
+    NDArray cls = Scopes.keep(() -> norm.forward(p, last).get(new NDIndex(":, 0")));
+    last.close();
+    return cls;
   }
 
   /** All tokens after the final norm, (B, 1+N, D): CLS then patches in row-major order. */

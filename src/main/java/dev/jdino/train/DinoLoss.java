@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.jdino.model.Scopes;
 
 /**
  * DINO's self-distillation loss with centring (reference section 4). For each teacher global view
@@ -60,7 +61,9 @@ public final class DinoLoss implements AutoCloseable {
           "student " + student.getShape() + " and teacher " + teacher.getShape()
               + " do not fit the loss (K = " + outDim + ")");
     }
-    NDArray logP = student.div(studentTemp).reshape(views, b, k).logSoftmax(2);
+    NDManager m = student.getManager();
+    NDArray logP =
+        student.div(Scopes.scalar(m, studentTemp)).reshape(views, b, k).logSoftmax(2);
     NDArray centred = teacher.sub(center).divi(teacherTemp).reshape(2, b, k);
     NDArray q = centred.softmax(2);
     NDArray q0 = q.get(0);
@@ -69,7 +72,7 @@ public final class DinoLoss implements AutoCloseable {
     NDArray all = q0.add(q1).mul(logP.sum(new int[] {0})).sum(new int[] {1});
     NDArray diag = q0.mul(logP.get(0)).add(q1.mul(logP.get(1))).sum(new int[] {1});
     long terms = 2 * (views - 1);
-    NDArray loss = all.sub(diag).mean().neg().div(terms);
+    NDArray loss = all.sub(diag).mean().neg().div(Scopes.scalar(m, terms));
     float value = loss.getFloat();
     float entropy = q.mul(centred.logSoftmax(2)).sum(new int[] {2}).mean().neg().getFloat();
     updateCenter(teacher);

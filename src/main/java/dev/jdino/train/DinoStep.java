@@ -6,6 +6,7 @@ import ai.djl.training.GradientCollector;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.DropPath;
 import dev.jdino.model.ParameterSet;
+import dev.jdino.model.Scopes;
 import java.util.List;
 
 /**
@@ -58,7 +59,8 @@ public final class DinoStep {
    */
   public Outcome run(NDArray globals, NDArray locals, Hyper h, DropPath dropPath) {
     long t0 = System.nanoTime();
-    NDArray teacherOut = network.forward(teacher, List.of(globals), null);
+    // The teacher's activations are freed before the student's forward begins.
+    NDArray teacherOut = Scopes.keep(() -> network.forward(teacher, List.of(globals), null));
     List<NDArray> crops = locals == null ? List.of(globals) : List.of(globals, locals);
     DinoLoss.Result r;
     long t1;

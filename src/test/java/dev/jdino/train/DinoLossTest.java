@@ -38,6 +38,39 @@ class DinoLossTest {
     }
   }
 
+  /**
+   * Autograd keeps the temperature scalar for the backward pass. A scalar borrowed from a Java
+   * buffer (DJL's {@code div(Number)}) is freed by the garbage collector; the gradient must not
+   * change when collections and fresh native allocations happen between forward and backward.
+   */
+  @Test
+  void gradientSurvivesGarbageCollectionBeforeBackward() {
+    Safetensors fx = Fixtures.open("model/loss.safetensors");
+    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 40, 0.1, 0.9);
+        NDScope s = new NDScope()) {
+      loss.setCenter(fx.loadFloats("center"));
+      NDArray student = fx.load(m, "student");
+      student.setRequiresGradient(true);
+      NDArray teacher = fx.load(m, "teacher");
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        DinoLoss.Result r = loss.forward(student, teacher, 0.04);
+        for (int i = 0; i < 5; i++) {
+          System.gc();
+          java.util.List<java.nio.ByteBuffer> junk = new java.util.ArrayList<>();
+          for (int j = 0; j < 2000; j++) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 + (j % 64));
+            while (b.hasRemaining()) {
+              b.put((byte) 0x7f);
+            }
+            junk.add(b);
+          }
+        }
+        gc.backward(r.loss());
+      }
+      assertClose(fx.loadFloats("grad_student"), student.getGradient(), 1e-7, 1e-4, "dL/ds");
+    }
+  }
+
   @Test
   void uniformOutputsGiveLnK() {
     // Collapse to the uniform distribution: every term is ln K.
