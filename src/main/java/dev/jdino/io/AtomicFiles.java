@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Writes files so that a reader (or a crash) never sees a half-written one: the content goes to a
@@ -29,6 +32,7 @@ public final class AtomicFiles {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
     try {
+      shareable(tmp, target);
       try (OutputStream out =
           new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
         writer.write(out);
@@ -44,6 +48,21 @@ public final class AtomicFiles {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * Temporary files are created owner-only; what replaces a file keeps its permissions, and a new
+   * file gets the usual rw-r--r-- (checkpoints and reports are meant to be shared).
+   */
+  private static void shareable(Path tmp, Path target) throws IOException {
+    if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    Set<PosixFilePermission> perms =
+        Files.exists(target)
+            ? Files.getPosixFilePermissions(target)
+            : PosixFilePermissions.fromString("rw-r--r--");
+    Files.setPosixFilePermissions(tmp, perms);
   }
 
   /** Atomically replaces {@code target} with {@code text} (UTF-8). */

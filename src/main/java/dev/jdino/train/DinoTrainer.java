@@ -229,6 +229,10 @@ public final class DinoTrainer implements AutoCloseable {
       start.set("config", config.toJson());
       metrics.write(start);
       listener.started(describe(), globalStep, totalSteps);
+      if (globalStep == 0 && options.snapshotEvery() > 0) {
+        // The untrained teacher: the first frame of a training animation.
+        saveSnapshot();
+      }
 
       while (epoch < t.epochs() && !stoppedEarly) {
         EpochResult r = runEpoch(sampler, metrics);
@@ -489,6 +493,12 @@ public final class DinoTrainer implements AutoCloseable {
       @Override
       public int localCropSize() {
         return a.localCropSize();
+      }
+
+      @Override
+      public int minSourceSide() {
+        // Large images are decoded only as large as the crops need (issue 5).
+        return dev.jdino.data.DecodeSize.minSourceSide(a);
       }
 
       @Override

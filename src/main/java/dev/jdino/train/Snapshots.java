@@ -45,7 +45,9 @@ public final class Snapshots {
     meta.put("format", FORMAT);
     meta.put("epoch", epoch + batchInEpoch / (double) itersPerEpoch);
     meta.put("step", globalStep);
-    meta.put("loss", loss);
+    if (Float.isFinite(loss)) {
+      meta.put("loss", loss);
+    }
     meta.set("vit", Json.MAPPER.valueToTree(config.vit()));
     meta.set("config", config.toJson());
     Path file = dir.resolve(String.format(Locale.ROOT, "teacher-step%08d.safetensors", globalStep));

@@ -94,7 +94,10 @@ class DinoTrainerTest {
     assertTrue(Files.isRegularFile(dir.resolve("checkpoint.json")));
     assertTrue(Files.isRegularFile(dir.resolve("args.json")));
     try (var snaps = Files.list(dir.resolve("snapshots"))) {
-      assertEquals(2, snaps.filter(p -> p.toString().endsWith(".safetensors")).count());
+      // the untrained teacher, then after epochs 2 and 4
+      assertEquals(List.of("teacher-step00000000.safetensors", "teacher-step00000080.safetensors",
+              "teacher-step00000160.safetensors"),
+          snaps.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors")).sorted().toList());
     }
     List<String> lines = Files.readAllLines(dir.resolve(MetricsLog.FILE));
     int steps = 0;
