@@ -25,6 +25,9 @@ import java.util.Locale;
  *   <li>{@code coco:<annotations.json>[:<image-root>]}: the images a COCO detection file lists
  *       ({@link CocoDataset}; labels ignored); {@link #openObjects} turns its boxes into labelled
  *       object crops instead;
+ *   <li>{@code coco-objects:<min-size>:<annotations.json>[:<image-root>]}: the objects of a COCO
+ *       file as labelled crops ({@link #openObjects}; what {@code --objects --min-object-size}
+ *       turns a {@code coco:} value into, see {@link #objectsSpec});
  *   <li>a path to a directory: an {@link ImageFolderDataset}.
  * </ul>
  *
@@ -37,6 +40,9 @@ public final class DataSources {
 
   /** System property holding the jdino installation (repository) root; set by the launcher. */
   public static final String HOME_PROPERTY = "jdino.home";
+
+  /** Keyword of the object-crops form of COCO data. */
+  public static final String OBJECTS = "coco-objects";
 
   /** The bundled sample's keyword and folder name under {@code data/}. */
   public static final String SAMPLE = "fmnist-sample";
@@ -113,6 +119,8 @@ public final class DataSources {
           CocoSpec c = cocoSpec(s, rest);
           return CocoDataset.open(c.annotations(), c.imageRoot());
         }
+      case OBJECTS:
+        return openObjectsSpec(s, rest);
       default:
         return openPath(s);
     }
@@ -134,6 +142,34 @@ public final class DataSources {
     }
     CocoSpec c = cocoSpec(s, s.substring("coco:".length()));
     return CocoObjectsDataset.open(c.annotations(), c.imageRoot(), minObjectSize);
+  }
+
+  /**
+   * The {@code --data} value for the objects of a {@code coco:} value: {@code
+   * coco-objects:<minObjectSize>:<annotations.json>[:<image-root>]}. Commands with {@code --objects
+   * --min-object-size N} rewrite their data values with it and open them as usual.
+   *
+   * @throws BadInputException if {@code spec} is null or not a {@code coco:} value
+   */
+  public static String objectsSpec(String spec, int minObjectSize) {
+    String s = spec == null ? "" : spec.strip();
+    if (!s.toLowerCase(Locale.ROOT).startsWith("coco:")) {
+      throw new BadInputException("--objects needs COCO data (coco:<annotations.json>[:<image-root>]),"
+          + " got " + (spec == null ? "none" : s));
+    }
+    return OBJECTS + ":" + minObjectSize + ":" + s.substring("coco:".length());
+  }
+
+  private static ImageDataset openObjectsSpec(String spec, String rest) {
+    int colon = rest == null ? -1 : rest.indexOf(':');
+    int min;
+    try {
+      min = Integer.parseInt(rest.substring(0, colon));
+    } catch (RuntimeException e) {
+      throw new BadInputException("--data " + spec + ": expected " + OBJECTS
+          + ":<min-size>:<annotations.json>[:<image-root>]");
+    }
+    return openObjects("coco:" + rest.substring(colon + 1), min);
   }
 
   /**
