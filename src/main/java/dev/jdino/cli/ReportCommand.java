@@ -1,0 +1,59 @@
+package dev.jdino.cli;
+
+import dev.jdino.viz.Curves;
+import dev.jdino.viz.Report;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jdino report}: one self-contained HTML page for a run. */
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Write one self-contained HTML page for a run (configuration, curves, k-NN table with"
+          + " floors, segmentation score, attention grids, patch PCA, training animation);"
+          + " pictures are embedded, so it reads offline. Missing parts are made on the way."
+    })
+public final class ReportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--run", required = true, paramLabel = "DIR", description = "The run directory.")
+  Path run;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Default: <run>/report.html.")
+  Path out;
+
+  @Option(names = "--attention", paramLabel = "DIR",
+      description = "A jdino attention output to show (default: <run>/attention).")
+  Path attention;
+
+  @Option(names = "--animation", paramLabel = "GIF", description = "Default: <run>/animation.gif.")
+  Path animation;
+
+  @Option(names = "--images", paramLabel = "N",
+      description = "Test images for attention grids made here (default ${DEFAULT-VALUE}).")
+  int images = 4;
+
+  @Option(names = "--no-make",
+      description = "Show only what exists (the curves are still drawn from metrics.jsonl).")
+  boolean noMake;
+
+  @Option(names = "--by-epoch", description = "Epochs on the curves' x axis.")
+  boolean byEpoch;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter o = spec.commandLine().getOut();
+    Report.Result r = Report.write(run, new Report.Options(out, attention, animation, !noMake,
+        images, byEpoch ? Curves.XAxis.EPOCHS : Curves.XAxis.STEPS), spec.commandLine().getErr());
+    o.printf("wrote %s (%d KiB)%n", r.html(), (r.bytes() + 1023) / 1024);
+    o.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.jdino.viz;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.BadInputException;
+import dev.jdino.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+
+/**
+ * A run's {@code metrics.jsonl}, read for plotting: the step and epoch records in step order, one
+ * per step (a resumed run may log a step twice; the later record wins, as the log's contract
+ * says). Lines that are not JSON (a run killed mid-write leaves a partial last line) are skipped.
+ */
+public final class RunMetrics {
+  /** File name inside a run directory. */
+  public static final String FILE = "metrics.jsonl";
+
+  private final List<JsonNode> steps;
+  private final List<JsonNode> epochs;
+  private final int skippedLines;
+
+  private RunMetrics(List<JsonNode> steps, List<JsonNode> epochs, int skippedLines) {
+    this.steps = steps;
+    this.epochs = epochs;
+    this.skippedLines = skippedLines;
+  }
+
+  /**
+   * Reads {@code path}: a run directory or a metrics file.
+   *
+   * @throws BadInputException if it does not exist or cannot be read
+   */
+  public static RunMetrics read(Path path) {
+    Path file = Files.isDirectory(path) ? path.resolve(FILE) : path;
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException(file + ": not found (is it a jdino run directory?)");
+    } catch (IOException e) {
+      throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")");
+    }
+    Map<Long, JsonNode> steps = new TreeMap<>();
+    Map<Long, JsonNode> epochs = new TreeMap<>();
+    int bad = 0;
+    for (String line : lines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonNode n;
+      try {
+        n = Json.parse(line);
+      } catch (IOException e) {
+        bad++;
+        continue;
+      }
+      if (!n.isObject() || !n.path("step").isNumber()) {
+        continue;
+      }
+      switch (n.path("type").asText()) {
+        case "step" -> steps.put(n.get("step").asLong(), n);
+        case "epoch" -> epochs.put(n.get("step").asLong(), n);
+        default -> { }
+      }
+    }
+    return new RunMetrics(new ArrayList<>(steps.values()), new ArrayList<>(epochs.values()), bad);
+  }
+
+  /** Step records, by step. */
+  public List<JsonNode> steps() {
+    return steps;
+  }
+
+  /** Epoch records, by step. */
+  public List<JsonNode> epochs() {
+    return epochs;
+  }
+
+  /** Lines that were not JSON. */
+  public int skippedLines() {
+    return skippedLines;
+  }
+
+  /** The epoch records' {@code knn_top1} by step (empty if none has it). */
+  public Map<Long, Double> knnTop1ByStep() {
+    Map<Long, Double> m = new TreeMap<>();
+    for (JsonNode e : epochs) {
+      if (e.path("knn_top1").isNumber()) {
+        m.put(e.get("step").asLong(), e.get("knn_top1").asDouble());
+      }
+    }
+    return m;
+  }
+
+  /** The k-NN top-1 logged at exactly {@code step}, if any. */
+  public OptionalDouble knnTop1At(long step) {
+    Double v = knnTop1ByStep().get(step);
+    return v == null ? OptionalDouble.empty() : OptionalDouble.of(v);
+  }
+}
