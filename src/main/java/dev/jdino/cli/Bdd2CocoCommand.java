@@ -1,0 +1,123 @@
+package dev.jdino.cli;
+
+import dev.jdino.bdd.BddLabels;
+import dev.jdino.bdd.BddToCoco;
+import dev.jdino.io.BadInputException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jdino bdd2coco}: BDD100K detection labels to COCO detection JSON, one file per split.
+ *
+ * <p>Two ways to call it. With {@code --root} (default {@code data/bdd100k/100k}, where {@code
+ * jdino bdd download} extracts the seed's mirror), every split folder there ({@code train}, {@code
+ * val}, {@code valid}, {@code test}) that holds per-image label files next to its images is
+ * converted to {@code <split>/_annotations.coco.json} (the seed's name and place), so {@code --data
+ * coco:<split>/_annotations.coco.json} finds the images without a root. With {@code --labels}
+ * (a folder of per-image files, or a split's list file) and {@code --images}, one split is
+ * converted.
+ */
+@Command(name = "bdd2coco", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Convert BDD100K detection labels (legacy per-image or per-split list) to COCO.",
+        "Writes <images>/_annotations.coco.json and a .summary.json beside it per split."})
+public final class Bdd2CocoCommand implements Callable<Integer> {
+  /** The seed's output name, inside the split's image folder. */
+  public static final String OUTPUT_NAME = "_annotations.coco.json";
+
+  private static final List<String> SPLITS = List.of("train", "val", "valid", "test");
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--root", paramLabel = "DIR",
+      description = "Folder with split folders (train, val|valid, test) holding images and"
+          + " per-image label JSONs (default data/bdd100k/100k).")
+  Path root;
+
+  @Option(names = "--labels", paramLabel = "PATH",
+      description = "One split's labels: a folder of per-image JSONs or a JSON list file.")
+  Path labels;
+
+  @Option(names = "--images", paramLabel = "DIR", description = "That split's image folder.")
+  Path images;
+
+  @Option(names = "--output", paramLabel = "FILE",
+      description = "COCO file to write (default <images>/" + OUTPUT_NAME + ").")
+  Path output;
+
+  @Option(names = "--split", description = "Split name for the summary (default: from the path).")
+  String split;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    if (labels != null || images != null) {
+      if (root != null) {
+        throw new BadInputException("give either --root or --labels with --images, not both");
+      }
+      if (labels == null || images == null) {
+        throw new BadInputException("--labels and --images go together");
+      }
+      if (!Files.isDirectory(images)) {
+        throw new BadInputException("--images " + images + " is not a directory");
+      }
+      String name = split != null ? split : guessSplit(labels, images);
+      convert(out, name, labels, images, output != null ? output : images.resolve(OUTPUT_NAME));
+      return 0;
+    }
+    Path dir = root != null ? root : Path.of("data", "bdd100k", "100k");
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException("--root " + dir + " is not a directory; run `jdino bdd download`"
+          + " first, or give --labels and --images");
+    }
+    if (output != null || split != null) {
+      throw new BadInputException("--output and --split apply to one split (--labels/--images)");
+    }
+    int done = 0;
+    for (String s : SPLITS) {
+      Path d = dir.resolve(s);
+      if (!Files.isDirectory(d)) {
+        continue;
+      }
+      if (BddLabels.legacyFiles(d).isEmpty()) {
+        out.println(s + ": no label files in " + d + ", skipped (unlabelled split)");
+        continue;
+      }
+      convert(out, s, d, d, d.resolve(OUTPUT_NAME));
+      done++;
+    }
+    if (done == 0) {
+      throw new BadInputException("no split folder under " + dir + " (" + String.join(", ", SPLITS)
+          + ") holds per-image label files; for a label list file use --labels and --images");
+    }
+    return 0;
+  }
+
+  private static void convert(PrintWriter out, String split, Path labels, Path images, Path output)
+      throws IOException {
+    out.println("converting " + split + ": labels " + labels + ", images " + images);
+    out.flush();
+    BddToCoco.Summary s = BddToCoco.convert(split, labels, images, output);
+    out.print(s.describe());
+    out.println("  summary: " + BddToCoco.summaryFile(output));
+    out.flush();
+  }
+
+  /** "train" from .../bdd100k_labels_images_train.json or .../train; else the folder's name. */
+  private static String guessSplit(Path labels, Path images) {
+    String l = labels.getFileName().toString();
+    for (String s : SPLITS) {
+      if (l.equals(s) || l.endsWith("_" + s + ".json")) {
+        return s;
+      }
+    }
+    return images.toAbsolutePath().normalize().getFileName().toString();
+  }
+}

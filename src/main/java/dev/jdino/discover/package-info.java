@@ -1,0 +1,6 @@
+/**
+ * Unsupervised object discovery (reference section 9): a box from the last block's attention
+ * ({@link dev.jdino.discover.MaskBoxes}: the largest 4-connected component of the 60%-mass mask),
+ * scored against COCO ground truth by CorLoc ({@link dev.jdino.discover.CorLoc}).
+ */
+package dev.jdino.discover;
