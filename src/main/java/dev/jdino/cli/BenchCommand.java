@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks.",
-    subcommands = {BenchCommand.Train.class})
+    subcommands = {BenchCommand.Train.class, BenchKnnCommand.class, BenchDataCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
 

@@ -12,6 +12,15 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       TrainCommand.class,
       BenchCommand.class,
+      AttentionCommand.class,
+      AnimateCommand.class,
+      PcaCommand.class,
+      CurvesCommand.class,
+      ReportCommand.class,
+      KnnCommand.class,
+      LinearCommand.class,
+      FeaturesCommand.class,
+      BddCommand.class, Bdd2CocoCommand.class, DiscoverCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class JdinoCommand implements Runnable {

@@ -182,10 +182,27 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-steps", description = "Stop after this many steps (with a checkpoint).")
   Long maxSteps;
 
+  // --- online k-NN of the teacher (dev.jdino.eval.OnlineKnn)
+  @Option(names = "--eval-data", paramLabel = "SPEC",
+      description = "Labelled images for an online k-NN (k=20) of the teacher: knn_top1 in metrics.jsonl.")
+  String evalData;
+
+  @Option(names = "--eval-test-data", paramLabel = "SPEC",
+      description = "Labelled test images of the online k-NN (default: the test split of a Fashion-MNIST --eval-data).")
+  String evalTestData;
+
+  @Option(names = "--eval-every", paramLabel = "N", description = "Online k-NN every N epochs (default 1).")
+  Integer evalEvery;
+
+  @Option(names = "--eval-subset", paramLabel = "M",
+      description = "Online k-NN on a fixed subset of at most M training and M test images (default: all).")
+  Integer evalSubset;
+
   /** Flags that belong to the DINO configuration (the rest describe how the run is carried out). */
   private static final java.util.Set<String> RUN_FLAGS =
       java.util.Set.of("--preset", "--data", "--output-dir", "--saveckp-freq", "--num-workers",
-          "--threads", "--log-every", "--snapshot-every", "--max-steps", "--help", "--version");
+          "--threads", "--log-every", "--snapshot-every", "--max-steps", "--help", "--version",
+          "--eval-data", "--eval-test-data", "--eval-every", "--eval-subset");
 
   @Override
   public Integer call() throws Exception {
@@ -203,7 +220,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** Everything a training run needs, validated, with nothing written yet. */
   record Setup(DinoConfig config, TrainOptions options, ImageDataset data, String dataSpec,
-      boolean resuming, String note) {}
+      boolean resuming, String note, dev.jdino.eval.OnlineKnn onlineKnn) {}
 
   static Setup prepare(CommandSpec spec, TrainCommand c) {
     Map<String, Object> overrides = new LinkedHashMap<>();
@@ -293,7 +310,15 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
     }
-    return new Setup(config, options, data, dataSpec, resuming, note);
+    dev.jdino.eval.OnlineKnn knn = null;
+    if (c.evalData != null) {
+      knn = dev.jdino.eval.OnlineKnn.open(c.evalData, c.evalTestData,
+          c.evalEvery != null ? c.evalEvery : 1, c.evalSubset != null ? c.evalSubset : 0, config,
+          options.numWorkers());
+    } else if (c.evalTestData != null || c.evalEvery != null || c.evalSubset != null) {
+      throw new BadInputException("--eval-test-data, --eval-every and --eval-subset need --eval-data");
+    }
+    return new Setup(config, options, data, dataSpec, resuming, note, knn);
   }
 
   static boolean sameExceptEpochs(DinoConfig a, DinoConfig b) {
@@ -337,6 +362,10 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** For subclasses of the run machinery: a trainer from a prepared setup. */
   static DinoTrainer trainer(Setup s, dev.jdino.train.TrainingListener listener) {
-    return new DinoTrainer(s.config(), s.options(), s.data(), s.dataSpec(), listener);
+    DinoTrainer t = new DinoTrainer(s.config(), s.options(), s.data(), s.dataSpec(), listener);
+    if (s.onlineKnn() != null) {
+      t.addHook(s.onlineKnn().messages(listener::message));
+    }
+    return t;
   }
 }

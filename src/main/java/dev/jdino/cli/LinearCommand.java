@@ -1,0 +1,132 @@
+package dev.jdino.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.data.DataSources;
+import dev.jdino.data.ImageDataset;
+import dev.jdino.eval.EvalData;
+import dev.jdino.eval.LinearProbe;
+import dev.jdino.eval.LinearProbeConfig;
+import dev.jdino.eval.Preprocessing;
+import dev.jdino.eval.Progress;
+import dev.jdino.io.BadInputException;
+import dev.jdino.io.Json;
+import dev.jdino.model.Backbone;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jdino linear}: DINO's linear probe on a frozen backbone. */
+@Command(
+    name = "linear",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Train a linear classifier on a frozen backbone's features (DINO's eval_linear).",
+      "Features: CLS of the last n blocks (+ mean patch token); SGD momentum 0.9, cosine lr to 0.",
+      "Example: jdino linear --checkpoint runs/fmnist --train-data fmnist --no-augment --epochs 100"
+    })
+public final class LinearCommand implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin KnnCommand.ModelOptions model;
+
+  @Option(names = "--train-data", paramLabel = "SPEC",
+      description = "Labelled training images (default: the run's data).")
+  String trainData;
+
+  @Option(names = "--test-data", paramLabel = "SPEC",
+      description = "Labelled test images (default: the test split of a Fashion-MNIST --train-data).")
+  String testData;
+
+  @Option(names = "--n-last-blocks", description = "Concatenate the CLS of this many last blocks (default ${DEFAULT-VALUE}).")
+  int nLastBlocks = 4;
+
+  @Option(names = "--avgpool-patchtokens", description = "Add the last block's mean patch token.")
+  boolean avgpool;
+
+  @Option(names = "--epochs", description = "Training epochs (default ${DEFAULT-VALUE}, as the official script).")
+  int epochs = 100;
+
+  @Option(names = "--lr", description = "Base lr for batch 256; peak = lr * batch / 256 (default ${DEFAULT-VALUE}).")
+  double lr = 0.001;
+
+  @Option(names = "--no-augment",
+      description = "Fast mode: features of the evaluation-transformed training images, computed once"
+          + " (default: the official protocol, new RandomResizedCrop + flip features every epoch).")
+  boolean noAugment;
+
+  @Option(names = "--seed", description = "Seed of the init, order and augmentation (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--output-dir", paramLabel = "DIR",
+      description = "Where to save linear.safetensors and linear.json (default: <run>/linear, or linear-probe).")
+  Path outputDir;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    LinearProbeConfig cfg;
+    try {
+      cfg = new LinearProbeConfig(nLastBlocks, avgpool, epochs, lr, model.batchSize, !noAugment, 0.08, seed);
+      model.extraction(false);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage());
+    }
+    Path dir = outputDir != null ? outputDir
+        : Files.isDirectory(model.checkpoint) ? model.checkpoint.resolve("linear") : Path.of("linear-probe");
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new BadInputException("--output-dir " + dir + " exists and is not a directory");
+    }
+    model.startEngine();
+    try (Backbone backbone = model.load()) {
+      if (nLastBlocks > backbone.config().depth()) {
+        throw new BadInputException("--n-last-blocks " + nLastBlocks + " exceeds the backbone's depth "
+            + backbone.config().depth());
+      }
+      Preprocessing prep = model.preprocessing(backbone);
+      String trainSpec = trainData != null ? trainData : KnnCommand.runData(backbone);
+      String testSpec = KnnCommand.testSpec(trainSpec, testData);
+      ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
+      ImageDataset test = EvalData.openLabelled(testSpec, DataSources.Split.TEST, "--test-data");
+      out.println("jdino linear: " + backbone);
+      out.printf(Locale.ROOT, "train %s (%,d images), test %s (%,d images); %s%n", trainSpec,
+          train.size(), testSpec, test.size(), prep);
+      out.printf(Locale.ROOT, "probe: %d features (%s), %d epochs, batch %d, peak lr %.6g, %s%n",
+          LinearProbe.featureDim(backbone, nLastBlocks, avgpool),
+          "CLS of the last " + nLastBlocks + " block" + (nLastBlocks == 1 ? "" : "s")
+              + (avgpool ? " + mean patch token" : ""),
+          epochs, cfg.batchSize(), cfg.peakLr(),
+          cfg.augment() ? "official protocol (augmented features every epoch)" : "fast mode (cached features)");
+      out.flush();
+      LinearProbe.Result r = LinearProbe.run(backbone, train, test, prep, cfg, model.numWorkers,
+          Progress.console(out, ConsoleProgress.isTerminal()), e -> {
+            out.printf(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, test top-1 %.2f%s, %.1f s%n",
+                e.epoch() + 1, epochs, e.lr(), e.trainLoss(), e.top1(),
+                Double.isNaN(e.top5()) ? "" : String.format(Locale.ROOT, " top-5 %.2f", e.top5()), e.seconds());
+            out.flush();
+          });
+      KnnCommand.reportSkipped(out, r.skipped());
+      ObjectNode desc = Json.object();
+      desc.put("checkpoint", model.checkpoint.toString());
+      desc.put("checkpoint_key", model.checkpointKey);
+      desc.put("train_data", trainSpec);
+      desc.put("test_data", testSpec);
+      desc.set("preprocessing", prep.toJson());
+      var names = desc.putArray("class_names");
+      (train.classNames().isEmpty() ? test.classNames() : train.classNames()).forEach(names::add);
+      Path file = LinearProbe.save(dir, r, desc);
+      out.printf(Locale.ROOT, "best: epoch %d, top-1 %.2f%s%n", r.bestEpoch() + 1, r.bestTop1(),
+          Double.isNaN(r.bestTop5()) ? "" : String.format(Locale.ROOT, ", top-5 %.2f", r.bestTop5()));
+      out.println("linear layer: " + file.toAbsolutePath());
+      out.flush();
+      return 0;
+    }
+  }
+}

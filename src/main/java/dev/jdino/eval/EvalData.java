@@ -1,0 +1,97 @@
+package dev.jdino.eval;
+
+import dev.jdino.data.DataSources;
+import dev.jdino.data.EpochOrder;
+import dev.jdino.data.ImageDataset;
+import dev.jdino.io.BadInputException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Opening and checking the labelled data an evaluation needs, with one-line errors that name the
+ * flag: labels present, train and test classes consistent, test split implied for the
+ * Fashion-MNIST names.
+ */
+public final class EvalData {
+  /** Fixed seed of the evaluation subsets: independent of any training seed. */
+  private static final long SUBSET_SEED = 0x65766a6b6e6e5f31L;
+
+  private EvalData() {}
+
+  /**
+   * The test split that goes with a training data spec: {@code fmnist} and {@code fmnist:train}
+   * give {@code fmnist:test} (likewise {@code fashion-mnist}, {@code fmnist-sample}); null for
+   * anything else.
+   */
+  public static String impliedTestSpec(String trainSpec) {
+    if (trainSpec == null) {
+      return null;
+    }
+    String s = trainSpec.strip();
+    int colon = s.indexOf(':');
+    String keyword = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
+    String rest = colon < 0 ? "" : s.substring(colon + 1).toLowerCase(Locale.ROOT);
+    boolean fashion = keyword.equals("fmnist") || keyword.equals("fashion-mnist")
+        || keyword.equals(DataSources.SAMPLE);
+    if (!fashion || !(rest.isEmpty() || rest.equals("train"))) {
+      return null;
+    }
+    return keyword + ":test";
+  }
+
+  /**
+   * Opens {@code spec} and requires labels.
+   *
+   * @param split the split meant when a Fashion-MNIST name has none ({@code fmnist} given as
+   *     --test-data means its test split)
+   * @param flag the option name, for messages
+   */
+  public static ImageDataset openLabelled(String spec, DataSources.Split split, String flag) {
+    ImageDataset d = DataSources.open(spec, split);
+    requireLabels(d, spec, flag);
+    return d;
+  }
+
+  /** Fails with a one-line message when {@code data} has no labels. */
+  public static void requireLabels(ImageDataset data, String spec, String flag) {
+    if (!data.hasLabels()) {
+      throw new BadInputException(flag + " " + spec + " has no labels; this evaluation needs labelled"
+          + " data (IDX images with a label file, idx:<images>:<labels>, or a folder with one"
+          + " subfolder per class)");
+    }
+  }
+
+  /**
+   * Checks that the two sets use the same classes: the same class names when both name them, and
+   * no test label beyond what the names allow.
+   */
+  public static void requireSameClasses(ImageDataset train, ImageDataset test) {
+    List<String> a = train.classNames();
+    List<String> b = test.classNames();
+    if (!a.isEmpty() && !b.isEmpty() && !a.equals(b)) {
+      throw new BadInputException("the training data has " + a.size() + " classes " + brief(a)
+          + " but the test data has " + b.size() + " classes " + brief(b)
+          + "; both need the same classes in the same order");
+    }
+  }
+
+  private static String brief(List<String> names) {
+    List<String> head = names.subList(0, Math.min(5, names.size()));
+    return "[" + String.join(", ", head) + (names.size() > 5 ? ", ..." : "") + "]";
+  }
+
+  /**
+   * A deterministic subset of {@code m} of the {@code n} indices (all of them when {@code m <= 0}
+   * or {@code m >= n}), in ascending order. A fixed permutation rather than the first m: folder
+   * datasets are sorted by class, so their first images would all share one label.
+   */
+  public static int[] subset(int n, int m) {
+    if (m <= 0 || m >= n) {
+      return FeatureExtractor.identity(n);
+    }
+    int[] p = Arrays.copyOf(EpochOrder.permutation(n, SUBSET_SEED, 0), m);
+    Arrays.sort(p);
+    return p;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.augment.EvalTransform;
+import dev.jdino.augment.Normalize;
+import dev.jdino.data.DataSources;
+import dev.jdino.data.ImageDataset;
+import dev.jdino.eval.EvalFixtures;
+import dev.jdino.io.Json;
+import dev.jdino.io.Safetensors;
+import dev.jdino.model.Backbone;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jdino features}: the exported rows are the backbone's output for the same images. */
+class FeaturesCommandTest {
+
+  @Test
+  void exportedFeaturesEqualTheBackbonesOutput(@TempDir Path tmp) throws Exception {
+    Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
+    Path images = EvalFixtures.sampleIdx(tmp, "data", 200, 37, 37);
+    Path out = tmp.resolve("feats.safetensors");
+    KnnCommandTest.Result r = KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
+        "--data", images.toString(), "--output", out.toString(), "--batch-size", "16", "--raw");
+    assertEquals(0, r.code(), r.err());
+    Safetensors st = Safetensors.open(out);
+    assertArrayEquals(new long[] {37, 32}, st.tensors().get("features").shape());
+    float[] got = st.loadFloats("features");
+    float[] labels = st.loadFloats("labels");
+    float[] indices = st.loadFloats("indices");
+    ImageDataset data = DataSources.open(images.toString());
+    try (Backbone b = Backbone.load(model, "teacher")) {
+      for (int from = 0; from < 37; from += 16) {
+        int n = Math.min(16, 37 - from);
+        float[] px = new float[n * 3 * 28 * 28];
+        for (int i = 0; i < n; i++) {
+          float[] img = EvalTransform.apply(data.load(from + i), 32, 28).data();
+          System.arraycopy(img, 0, px, i * img.length, img.length);
+          Normalize.apply(px, i * img.length, 28 * 28, EvalFixtures.MEAN, EvalFixtures.STD);
+        }
+        float[][] expected = b.features(px, n, 28, 28);
+        for (int i = 0; i < n; i++) {
+          int row = from + i;
+          assertArrayEquals(expected[i], Arrays.copyOfRange(got, row * 32, row * 32 + 32), "row " + row);
+          assertEquals(data.label(row), labels[row]);
+          assertEquals(row, indices[row]);
+        }
+      }
+    }
+    JsonNode desc = Json.read(tmp.resolve("feats.json"));
+    assertEquals(37, desc.get("images").asInt());
+    assertEquals(32, desc.get("dim").asInt());
+    assertFalse(desc.get("l2_normalized").asBoolean());
+    assertEquals(32, desc.get("preprocessing").get("resize").asInt());
+    assertEquals(28, desc.get("preprocessing").get("crop").asInt());
+    assertEquals(0.286f, (float) desc.get("preprocessing").get("mean").get(0).asDouble());
+    assertEquals(0, desc.get("skipped_images").asInt());
+  }
+
+  @Test
+  void normalisedByDefaultAndUnlabelledDataHasNoLabels(@TempDir Path tmp) throws Exception {
+    Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
+    Path images = EvalFixtures.sampleIdx(tmp, "bare", 0, 9, -1);
+    Path out = tmp.resolve("f.safetensors");
+    KnnCommandTest.Result r = KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
+        "--data", images.toString(), "--output", out.toString());
+    assertEquals(0, r.code(), r.err());
+    Safetensors st = Safetensors.open(out);
+    assertFalse(st.contains("labels"));
+    float[] f = st.loadFloats("features");
+    for (int i = 0; i < 9; i++) {
+      double s = 0;
+      for (int j = 0; j < 32; j++) {
+        s += (double) f[i * 32 + j] * f[i * 32 + j];
+      }
+      assertEquals(1.0, s, 1e-6);
+    }
+    assertTrue(Json.read(tmp.resolve("f.json")).get("l2_normalized").asBoolean());
+  }
+
+  @Test
+  void badInput(@TempDir Path tmp) throws Exception {
+    Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
+    KnnCommandTest.assertBadInput(KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
+        "--data", tmp.resolve("none").toString(), "--output", tmp.resolve("x.safetensors").toString()),
+        "none", "does not exist");
+    KnnCommandTest.assertBadInput(KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
+        "--data", "fmnist-sample", "--output", tmp.toString()), "is a directory");
+  }
+}

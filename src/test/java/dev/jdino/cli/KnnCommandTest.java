@@ -1,0 +1,172 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.data.DataSources;
+import dev.jdino.data.ImageDataset;
+import dev.jdino.eval.EvalFixtures;
+import dev.jdino.eval.FeatureExtractor;
+import dev.jdino.eval.Features;
+import dev.jdino.eval.KnnClassifier;
+import dev.jdino.eval.Preprocessing;
+import dev.jdino.eval.Progress;
+import dev.jdino.io.Json;
+import dev.jdino.io.Safetensors;
+import dev.jdino.model.Backbone;
+import dev.jdino.model.VitConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jdino knn} end to end on a tiny backbone, and its one-line errors. */
+class KnnCommandTest {
+  record Result(int code, String out, String err) {}
+
+  @TempDir static Path tmp;
+  static Path backbone;
+  static Path train;
+  static Path test;
+
+  @BeforeAll
+  static void fixtures() throws Exception {
+    backbone = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 11);
+    train = EvalFixtures.sampleIdx(tmp, "train", 0, 120, 120);
+    test = EvalFixtures.sampleIdx(tmp, "test", 3000, 50, 50);
+  }
+
+  static Result jdino(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  static void assertBadInput(Result r, String... mentions) {
+    assertEquals(2, r.code(), "exit code; stdout: " + r.out() + " stderr: " + r.err());
+    String line = r.err().strip();
+    assertFalse(line.contains("\n"), "one line expected: " + line);
+    assertTrue(line.startsWith("jdino: error: "), line);
+    for (String m : mentions) {
+      assertTrue(line.contains(m), "message should mention '" + m + "': " + line);
+    }
+  }
+
+  @Test
+  void writesTheTableAndTheJsonWithFloors() throws Exception {
+    Path json = tmp.resolve("knn.json");
+    Result r = jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
+        "--test-data", test.toString(), "--k", "1,5,20", "--floors", "--batch-size", "32",
+        "--output", json.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("random init"), r.out());
+    JsonNode j = Json.read(json);
+    List<String> keys = new ArrayList<>();
+    j.fieldNames().forEachRemaining(keys::add);
+    assertEquals(List.of("checkpoint", "checkpoint_key", "train_data", "test_data", "temperature",
+        "train_images", "test_images", "results", "seconds"), keys);
+    assertEquals(backbone.toString(), j.get("checkpoint").asText());
+    assertEquals("teacher", j.get("checkpoint_key").asText());
+    assertEquals(0.07, j.get("temperature").asDouble());
+    assertEquals(120, j.get("train_images").asInt());
+    assertEquals(50, j.get("test_images").asInt());
+    assertEquals(9, j.get("results").size());
+    Iterator<JsonNode> rows = j.get("results").elements();
+    for (String model : List.of("pretrained", "random", "pixels")) {
+      for (int k : new int[] {1, 5, 20}) {
+        JsonNode row = rows.next();
+        List<String> f = new ArrayList<>();
+        row.fieldNames().forEachRemaining(f::add);
+        assertEquals(List.of("model", "k", "top1", "top5"), f);
+        assertEquals(model, row.get("model").asText());
+        assertEquals(k, row.get("k").asInt());
+      }
+    }
+    // The pretrained row is the API's result for the same features.
+    try (Backbone b = Backbone.load(backbone, "teacher")) {
+      ImageDataset tr = DataSources.open(train.toString());
+      ImageDataset te = DataSources.open(test.toString());
+      Preprocessing prep = Preprocessing.forBackbone(b, null, null, null, null);
+      FeatureExtractor.Options o = new FeatureExtractor.Options(32, 1, true);
+      Features a = FeatureExtractor.extract(tr, null, prep, List.of(FeatureExtractor.cls(b)), o, Progress.NONE, "x").first();
+      Features c = FeatureExtractor.extract(te, null, prep, List.of(FeatureExtractor.cls(b)), o, Progress.NONE, "x").first();
+      KnnClassifier.Score s = KnnClassifier.evaluate(a, c, KnnClassifier.Options.DEFAULT.withKs(20)).get(0);
+      JsonNode k20 = j.get("results").get(2);
+      assertEquals(s.top1(), k20.get("top1").asDouble());
+      assertEquals(s.top5(), k20.get("top5").asDouble());
+    }
+  }
+
+  @Test
+  void aRunDirectoryGetsKnnJsonAndNeedsTrainDataWhenItNamesNone() throws Exception {
+    Path run = Files.createDirectories(tmp.resolve("run"));
+    Files.copy(backbone, run.resolve("checkpoint.safetensors"));
+    assertBadInput(jdino("knn", "--checkpoint", run.toString()), "--train-data is required");
+    Result r = jdino("knn", "--checkpoint", run.toString(), "--train-data", train.toString(),
+        "--test-data", test.toString(), "--k", "20");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(1, Json.read(run.resolve("knn.json")).get("results").size());
+  }
+
+  @Test
+  void unlabelledData() throws Exception {
+    Path bare = EvalFixtures.sampleIdx(tmp, "bare", 0, 10, -1);
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", bare.toString(),
+        "--test-data", test.toString()), "--train-data", "has no labels");
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
+        "--test-data", bare.toString()), "--test-data", "has no labels");
+  }
+
+  @Test
+  void mismatchedLabelCount() throws Exception {
+    Path odd = EvalFixtures.sampleIdx(tmp, "odd", 0, 10, 11);
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", odd.toString(),
+        "--test-data", test.toString()), "10 images", "11 labels");
+  }
+
+  @Test
+  void checkpointOfAnotherArchitecture() throws Exception {
+    // Metadata says 3 blocks, the tensors hold 2.
+    Path wrong = tmp.resolve("wrong.safetensors");
+    Safetensors st = Safetensors.open(backbone);
+    VitConfig deeper = new VitConfig(28, 7, 32, 3, 2, 2.0, true, 0);
+    try (Backbone b = Backbone.load(backbone, "teacher")) {
+      Safetensors.write(wrong, b.parameters().named(), Map.of("jdino",
+          Json.compact(Json.object().set("vit", Json.MAPPER.valueToTree(deeper)))));
+    }
+    assertTrue(st.contains("blocks.1.norm1.weight"));
+    assertBadInput(jdino("knn", "--checkpoint", wrong.toString(), "--train-data", train.toString(),
+        "--test-data", test.toString()), "blocks.2", "another architecture");
+  }
+
+  @Test
+  void badKAndTemperature() {
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
+        "--test-data", test.toString(), "--k", "10,0"), "--k", ">= 1");
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
+        "--test-data", test.toString(), "--temperature", "-1"), "--temperature");
+  }
+
+  @Test
+  void emptyTestSetAndMissingPaths() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
+        "--test-data", empty.toString()), "contains no images");
+    assertBadInput(jdino("knn", "--checkpoint", tmp.resolve("nope").toString(), "--train-data",
+        train.toString(), "--test-data", test.toString()), "nope", "does not exist");
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data",
+        tmp.resolve("nodata").toString(), "--test-data", test.toString()), "nodata", "does not exist");
+    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString()),
+        "--test-data is required");
+  }
+}

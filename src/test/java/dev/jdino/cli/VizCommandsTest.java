@@ -1,0 +1,167 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.Json;
+import dev.jdino.viz.TinyRun;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jdino attention / animate / pca / curves / report}: results, and bad input (exit 2). */
+class VizCommandsTest {
+  record Result(int code, String out, String err) {}
+
+  private static Path run;
+
+  @BeforeAll
+  static void train() throws Exception {
+    run = TinyRun.get();
+  }
+
+  static Result jdino(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private static void assertBadInput(Result r, String... mentions) {
+    assertEquals(2, r.code(), "exit code; out: " + r.out() + " err: " + r.err());
+    String last = r.err().strip();
+    last = last.substring(last.lastIndexOf('\n') + 1);
+    assertTrue(last.startsWith("jdino: error: "), r.err());
+    for (String m : mentions) {
+      assertTrue(last.contains(m), "message should mention '" + m + "': " + last);
+    }
+  }
+
+  private static void png(Path file, int w, int h) throws Exception {
+    BufferedImage b = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+    b.getRaster().setSample(w / 2, h / 2, 0, 200);
+    ImageIO.write(b, "png", file.toFile());
+  }
+
+  @Test
+  void attentionDrawsTheRunsTestImages(@TempDir Path tmp) {
+    Result r = jdino("attention", "--checkpoint", run.toString(), "--limit", "2",
+        "--output-dir", tmp.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("drew 2 images"), r.out());
+    assertTrue(Files.isRegularFile(tmp.resolve("0000/grid.png")));
+    assertTrue(Files.isRegularFile(tmp.resolve("0001/mask-mean.png")));
+  }
+
+  @Test
+  void anUndecodableImageIsSkippedAndTheRestAreDrawn(@TempDir Path tmp) throws Exception {
+    Path images = Files.createDirectory(tmp.resolve("images"));
+    png(images.resolve("good.png"), 45, 30);
+    Files.writeString(images.resolve("broken.png"), "not a png");
+    Result r = jdino("attention", "--checkpoint", run.toString(), "--images", images.toString(),
+        "--image-size", "native", "--output-dir", tmp.resolve("out").toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("skipped") && r.err().contains("broken.png"), r.err());
+    assertTrue(r.out().contains("drew 1 image "), r.out());
+    assertTrue(Files.isRegularFile(tmp.resolve("out/0001-good/grid.png")));
+    JsonNode summary = Json.read(tmp.resolve("out/attention.json"));
+    assertEquals(28, summary.path("images").get(0).path("height").asInt());
+    assertEquals(44, summary.path("images").get(0).path("width").asInt());
+    assertEquals(1, summary.path("skipped").size());
+  }
+
+  @Test
+  void nothingDrawableIsExitCodeTwo(@TempDir Path tmp) throws Exception {
+    Path broken = tmp.resolve("broken.jpg");
+    Files.writeString(broken, "not a jpeg");
+    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--images",
+        broken.toString(), "--output-dir", tmp.resolve("o").toString()), "no image could be drawn",
+        "broken.jpg");
+    Path tiny = tmp.resolve("tiny.png");
+    png(tiny, 3, 2);
+    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--images", tiny.toString(),
+        "--image-size", "native", "--output-dir", tmp.resolve("o").toString()),
+        "smaller than one 4x4 patch");
+  }
+
+  @Test
+  void badCheckpointAndBadOptions(@TempDir Path tmp) throws Exception {
+    Path notCkpt = tmp.resolve("model.safetensors");
+    Files.writeString(notCkpt, "hello");
+    assertBadInput(jdino("attention", "--checkpoint", notCkpt.toString()), "not a checkpoint");
+    assertBadInput(jdino("attention", "--checkpoint", tmp.resolve("nope").toString()), "nope");
+    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--image-size", "big"),
+        "--image-size big");
+    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--threshold", "0"),
+        "--threshold");
+    assertBadInput(jdino("pca", "--checkpoint", notCkpt.toString()), "not a checkpoint");
+  }
+
+  @Test
+  void scoreWritesBothModelsAsJson(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("score.json");
+    Result r = jdino("attention", "--checkpoint", run.toString(), "--score", "--images",
+        "fmnist-sample:test", "--limit", "16", "--random-seeds", "2", "--json", json.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("checkpoint") && r.out().contains("random init"), r.out());
+    JsonNode j = Json.read(json);
+    assertEquals(16, j.path("images").asInt());
+    for (String model : new String[] {"checkpoint", "random"}) {
+      double best = j.path(model).path("best_head").asDouble(-1);
+      double mean = j.path(model).path("head_mean").asDouble(-1);
+      assertTrue(best > 0 && best <= 1 && mean > 0 && mean <= 1, model + ": " + j);
+      assertEquals(2, j.path(model).path("per_head").size());
+    }
+    JsonNode floor = j.path("random");
+    assertEquals(2, floor.path("by_seed").size());
+    double a = floor.path("by_seed").get(0).path("head_mean").asDouble();
+    double b = floor.path("by_seed").get(1).path("head_mean").asDouble();
+    assertEquals((a + b) / 2, floor.path("head_mean").asDouble(), 1e-12);
+    assertEquals(Math.min(a, b), floor.path("head_mean_min").asDouble(), 0);
+  }
+
+  @Test
+  void animateWritesAGifAndRefusesARunWithoutFrames(@TempDir Path tmp) throws Exception {
+    Path gif = tmp.resolve("a.gif");
+    Result r = jdino("animate", "--run", run.toString(), "--out", gif.toString(), "--num-images",
+        "2", "--fps", "5", "--hold", "1", "--heads", "0");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains((TinyRun.EPOCHS + 1) + " frames"), r.out());
+    assertTrue(Files.size(gif) > 1000);
+    Path empty = Files.createDirectory(tmp.resolve("empty"));
+    Files.copy(run.resolve("args.json"), empty.resolve("args.json"));
+    assertBadInput(jdino("animate", "--run", empty.toString()), "no snapshots");
+    assertFalse(Files.exists(empty.resolve("animation.gif")));
+    assertBadInput(jdino("animate", "--run", tmp.resolve("nope").toString()), "not a directory");
+    assertBadInput(jdino("animate", "--run", run.toString(), "--out",
+        tmp.resolve("a.mp4").toString()), "only .gif");
+    assertBadInput(jdino("animate", "--run", run.toString(), "--heads", "5"), "--heads 5");
+    assertBadInput(jdino("animate", "--run", run.toString(), "--fps", "0"), "--fps");
+  }
+
+  @Test
+  void pcaCurvesAndReport(@TempDir Path tmp) throws Exception {
+    Result p = jdino("pca", "--checkpoint", run.toString(), "--limit", "4", "--output-dir",
+        tmp.resolve("pca").toString());
+    assertEquals(0, p.code(), p.err());
+    assertTrue(p.out().contains("explained variance"), p.out());
+    Result c = jdino("curves", "--run", run.toString(), "--by-epoch", "--output-dir",
+        tmp.resolve("curves").toString());
+    assertEquals(0, c.code(), c.err());
+    assertTrue(Files.isRegularFile(tmp.resolve("curves/loss.png")));
+    Result rep = jdino("report", "--run", run.toString(), "--no-make", "--out",
+        tmp.resolve("r.html").toString());
+    assertEquals(0, rep.code(), rep.err());
+    assertTrue(Files.readString(tmp.resolve("r.html")).contains("<h2>Training curves</h2>"));
+    assertBadInput(jdino("curves", "--run", tmp.toString()), "metrics.jsonl");
+    assertBadInput(jdino("report", "--run", tmp.toString()), "not a jdino run directory");
+  }
+}
