@@ -47,11 +47,7 @@ public final class DropPath {
     java.util.Arrays.fill(ms, 1);
     ms[0] = s[0];
     NDManager m = x.getManager();
-    // An array made from a Java buffer borrows that buffer's memory, which goes away with its
-    // handle; the product's backward keeps the mask, so it gets a tensor that owns its memory
-    // (see Scopes.scalar).
-    try (NDArray borrowed = m.create(mask, new Shape(ms))) {
-      return x.mul(borrowed.toType(ai.djl.ndarray.types.DataType.FLOAT32, true));
-    }
+    // The product's backward keeps the mask: it must own its memory (see Scopes.owned).
+    return x.mul(Scopes.owned(m, mask, new Shape(ms)));
   }
 }

@@ -26,6 +26,17 @@ public final class Scopes {
     return manager.full(new ai.djl.ndarray.types.Shape(), (float) value);
   }
 
+  /**
+   * A tensor holding {@code values} in memory that the tensor owns. {@code manager.create(float[])}
+   * wraps a Java buffer instead (and {@code toType(..., true)} on it returns an alias), so a
+   * borrowed array that autograd keeps for backward must be cloned like this.
+   */
+  public static NDArray owned(ai.djl.ndarray.NDManager manager, float[] values, ai.djl.ndarray.types.Shape shape) {
+    try (NDArray borrowed = manager.create(values, shape)) {
+      return borrowed.duplicate();
+    }
+  }
+
   /** Runs {@code f} in its own scope; its result moves to the enclosing scope (if any). */
   public static NDArray keep(Supplier<NDArray> f) {
     NDArray out;
