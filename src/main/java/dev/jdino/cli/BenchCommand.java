@@ -79,6 +79,8 @@ public final class BenchCommand implements Runnable {
           out.printf(Locale.ROOT, "note: %d steps span more than one epoch of %d steps;"
               + " epoch ends (checkpoints) fall inside the measurement%n", needed, perEpoch);
         }
+        double[][] shapes = matmulShapes(setup.config());
+        double[] rates = matmulRates(shapes);
         Collector c = new Collector(warmup);
         try (var trainer = TrainCommand.trainer(setup, c)) {
           trainer.train();
@@ -94,7 +96,24 @@ public final class BenchCommand implements Runnable {
                 + " backward %.1f ms (%.1f%%), optimizer+EMA %.1f ms (%.1f%%)%n",
             ms(c.data, n), pct(c.data, c.total), ms(c.forward, n), pct(c.forward, c.total),
             ms(c.backward, n), pct(c.backward, c.total), ms(c.update, n), pct(c.update, c.total));
+        double flops = dev.jdino.train.ModelFlops.perSourceImage(setup.config());
+        double achieved = n * batch / total * flops / 1e9;
+        out.printf(Locale.ROOT, "model arithmetic: %.3f GFLOP per source image (%s)%n", flops / 1e9,
+            dev.jdino.train.ModelFlops.FORMULA);
+        StringBuilder mm = new StringBuilder();
+        for (int i = 0; i < shapes.length; i++) {
+          mm.append(String.format(Locale.ROOT, "%s%.0fx%.0fx%.0f: %.0f", i == 0 ? "" : ", ",
+              shapes[i][0], shapes[i][1], shapes[i][2], rates[i]));
+        }
+        double mean = java.util.Arrays.stream(rates, 0, shapes.length).average().orElse(Double.NaN);
+        out.printf(Locale.ROOT, "achieved: %.1f GFLOP/s = %.0f%% of the engine's fp32 matrix-product"
+            + " rate on the model's shapes (%.0f GFLOP/s; %s GFLOP/s)%n", achieved,
+            100 * achieved / mean, mean, mm);
         out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", peakRssGiB());
+        out.printf(Locale.ROOT, "settings: MKL override %s, GLIBC_TUNABLES %s, OMP_NUM_THREADS %s%n",
+            String.valueOf(System.getenv("LD_PRELOAD")).contains("mkl-intel-path") ? "on" : "off",
+            System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"),
+            System.getenv("OMP_NUM_THREADS") == null ? "unset" : System.getenv("OMP_NUM_THREADS"));
         out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%n",
             dev.jdino.model.Torch.threads(), setup.options().numWorkers(),
             Runtime.getRuntime().availableProcessors());
@@ -111,6 +130,51 @@ public final class BenchCommand implements Runnable {
     private static double pct(long part, long total) {
       return 100.0 * part / Math.max(1, total);
     }
+  }
+
+  /**
+   * The matrix products that dominate a step, (m, k, n): a block's qkv and MLP products over all
+   * global-crop tokens of a batch, and the head's last layer over all crops.
+   */
+  static double[][] matmulShapes(dev.jdino.train.DinoConfig c) {
+    int b = c.train().batchSize();
+    double tokens = 1 + Math.pow(c.augment().globalCropSize() / c.vit().patchSize(), 2);
+    double rows = b * tokens;
+    int d = c.vit().embedDim();
+    return new double[][] {
+      {rows, d, 3 * d},
+      {rows, c.vit().mlpHiddenDim(), d},
+      {(double) b * c.augment().cropsPerImage(), c.head().bottleneckDim(), c.head().outDim()}
+    };
+  }
+
+  /** GFLOP/s of float32 products of the given shapes on the engine (best of a few timed runs). */
+  static double[] matmulRates(double[][] shapes) {
+    double[] rates = new double[shapes.length];
+    dev.jdino.model.Torch.start();
+    try (ai.djl.ndarray.NDManager m = dev.jdino.model.Torch.newManager()) {
+      for (int i = 0; i < shapes.length; i++) {
+        long[] s = {(long) shapes[i][0], (long) shapes[i][1], (long) shapes[i][2]};
+        ai.djl.ndarray.NDArray x = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(s[0], s[1]));
+        ai.djl.ndarray.NDArray w = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(s[1], s[2]));
+        double best = 0;
+        for (int round = 0; round < 4; round++) {
+          int reps = 10;
+          long t0 = System.nanoTime();
+          for (int r = 0; r < reps; r++) {
+            try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+              x.matMul(w).getFloat(0, 0);
+            }
+          }
+          double secs = (System.nanoTime() - t0) / 1e9;
+          if (round > 0) {
+            best = Math.max(best, 2.0 * s[0] * s[1] * s[2] * reps / secs / 1e9);
+          }
+        }
+        rates[i] = best;
+      }
+    }
+    return rates;
   }
 
   /** Step timings after the warm-up. */
