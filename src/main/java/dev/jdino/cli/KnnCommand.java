@@ -68,6 +68,14 @@ public final class KnnCommand implements Callable<Integer> {
       description = "Write the results as JSON (default: <run>/knn.json when --checkpoint is a run directory).")
   Path output;
 
+  @Option(names = "--objects",
+      description = "With coco: data, classify the annotated objects (box crops, label = category).")
+  boolean objects;
+
+  @Option(names = "--min-object-size", defaultValue = "32", paramLabel = "PX",
+      description = "With --objects: smallest shorter box side kept (default ${DEFAULT-VALUE}).")
+  int minObjectSize;
+
   @Option(names = "--chunk-rows", hidden = true, description = "Test rows per similarity chunk.")
   int chunkRows = KnnClassifier.Options.DEFAULT.chunkRows();
 
@@ -87,10 +95,18 @@ public final class KnnCommand implements Callable<Integer> {
     try (Backbone backbone = model.load()) {
       Preprocessing prep = model.preprocessing(backbone);
       String trainSpec = trainData != null ? trainData : runData(backbone);
+      String testSpec = testData;
+      if (objects) {
+        if (testData == null) {
+          throw new BadInputException("--objects needs --test-data (a coco: annotation file)");
+        }
+        trainSpec = DataSources.objectsSpec(trainSpec, minObjectSize);
+        testSpec = DataSources.objectsSpec(testData, minObjectSize);
+      }
       Path file = output != null ? output
           : Files.isDirectory(model.checkpoint) ? model.checkpoint.resolve("knn.json") : null;
       KnnEvaluation.Report r = evaluate(backbone, model.checkpoint.toString(), model.checkpointKey, trainSpec,
-          testData, prep, knn, ext, floors, seed, file, out);
+          testSpec, prep, knn, ext, floors, seed, file, out);
       out.printf(Locale.ROOT, "%.1f s%n", r.seconds());
       out.flush();
       return 0;
