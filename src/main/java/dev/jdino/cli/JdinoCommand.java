@@ -11,16 +11,18 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       TrainCommand.class,
-      BenchCommand.class,
+      KnnCommand.class,
+      LinearCommand.class,
+      FeaturesCommand.class,
       AttentionCommand.class,
       AnimateCommand.class,
       PcaCommand.class,
       CurvesCommand.class,
       ReportCommand.class,
-      KnnCommand.class,
-      LinearCommand.class,
-      FeaturesCommand.class,
-      BddCommand.class, Bdd2CocoCommand.class, DiscoverCommand.class,
+      DiscoverCommand.class,
+      BddCommand.class,
+      Bdd2CocoCommand.class,
+      BenchCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class JdinoCommand implements Runnable {

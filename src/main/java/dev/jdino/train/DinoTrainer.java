@@ -218,7 +218,7 @@ public final class DinoTrainer implements AutoCloseable {
     int skipped = 0;
     long t0 = System.nanoTime();
     boolean stoppedEarly = false;
-    CropSampler sampler = sampler(new MultiCropAugmentation(config.augment()));
+    CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
     try (MetricsLog metrics = new MetricsLog(dir.resolve(MetricsLog.FILE))) {
       ObjectNode start = Json.object();
       start.put("type", resumed ? "resume" : "start");
@@ -474,53 +474,6 @@ public final class DinoTrainer implements AutoCloseable {
         config.head().outDim(), a.globalCropSize(), a.localCropsNumber(), a.localCropSize(),
         config.train().batchSize(), config.train().epochs(), itersPerEpoch, dataSpec, data.size(),
         resumed ? String.format(Locale.ROOT, "; resuming at epoch %d step %d", epoch, batchInEpoch) : "");
-  }
-
-  /** Adapts the augmentation to the loader, writing crops straight into the batch buffers. */
-  static CropSampler sampler(MultiCropAugmentation aug) {
-    var a = aug.config();
-    return new CropSampler() {
-      @Override
-      public int globalCropSize() {
-        return a.globalCropSize();
-      }
-
-      @Override
-      public int localCropsNumber() {
-        return a.localCropsNumber();
-      }
-
-      @Override
-      public int localCropSize() {
-        return a.localCropSize();
-      }
-
-      @Override
-      public int minSourceSide() {
-        // Large images are decoded only as large as the crops need (issue 5).
-        return dev.jdino.data.DecodeSize.minSourceSide(a);
-      }
-
-      @Override
-      public float[][] sample(dev.jdino.augment.Image src, long seed) {
-        return aug.apply(src, seed);
-      }
-
-      @Override
-      public void sampleInto(dev.jdino.augment.Image src, long seed, float[] global, float[] local,
-          int sample, int batchSize) {
-        int n = 2 + a.localCropsNumber();
-        float[][] out = new float[n][];
-        int[] offsets = new int[n];
-        for (int c = 0; c < n; c++) {
-          boolean g = c < 2;
-          out[c] = g ? global : local;
-          offsets[c] = MultiCropBatch.cropOffset(g ? c : c - 2, sample, batchSize,
-              g ? a.globalCropSize() : a.localCropSize());
-        }
-        aug.applyInto(src, seed, out, offsets);
-      }
-    };
   }
 
   @Override
