@@ -13,9 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -145,7 +142,7 @@ public final class BddCommand implements Runnable {
       out.println("downloading " + uri + " -> " + archive);
       out.flush();
       HttpDownloader.Result r;
-      try (Bytes bar = new Bytes(out, ConsoleProgress.isTerminal())) {
+      try (Bytes bar = new Bytes(out)) {
         r = HttpDownloader.download(uri, archive, o, bar);
       }
       out.printf(Locale.ROOT, "%s: %,d bytes, SHA-256 %s%s%n", name, r.bytes(), r.sha256(),
@@ -156,7 +153,7 @@ public final class BddCommand implements Runnable {
       out.println("extracting " + archive + " into " + saveDir);
       out.flush();
       SafeUnzip.Result x;
-      try (Bytes bar = new Bytes(out, ConsoleProgress.isTerminal())) {
+      try (Bytes bar = new Bytes(out)) {
         bar.started("extract " + name, -1, 0);
         x = SafeUnzip.extract(archive, saveDir, bar::progress);
       }
@@ -169,75 +166,35 @@ public final class BddCommand implements Runnable {
     }
   }
 
-  /** Byte progress: a bar on a terminal, a line every 10% (or 30 s) otherwise. */
+  /** Byte progress on the shared {@link ProgressDisplay}, in MiB. */
   static final class Bytes implements HttpDownloader.Listener, AutoCloseable {
-    private final PrintWriter out;
-    private final boolean terminal;
-    private ProgressBar bar;
-    private String name = "";
-    private long total = -1;
-    private long lastLine;
-    private long lastReported = -1;
+    private final ProgressDisplay display;
 
-    Bytes(PrintWriter out, boolean terminal) {
-      this.out = out;
-      this.terminal = terminal;
+    Bytes(PrintWriter out) {
+      this.display = ProgressDisplay.on(out);
     }
 
     @Override
     public void started(String name, long total, long from) {
-      close();
-      this.name = name;
-      this.total = total;
-      this.lastLine = System.nanoTime();
       if (from > 0) {
-        message(String.format(Locale.ROOT, "%s: resuming at %s", name, mib(from)));
+        display.message(String.format(Locale.ROOT, "%s: resuming at %.1f MiB", name, from / 1048576.0));
       }
-      if (terminal) {
-        bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(Math.max(total, 0))
-            .startsFrom(from, Duration.ZERO).setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-            .setUnit(" MiB", 1 << 20).showSpeed().setUpdateIntervalMillis(500).build();
-      }
+      display.start(name, total, from, " MiB", 1 << 20);
     }
 
     @Override
     public void progress(long done) {
-      if (bar != null) {
-        bar.stepTo(done);
-        return;
-      }
-      long now = System.nanoTime();
-      long tenth = total > 0 ? total / 10 : Long.MAX_VALUE;
-      boolean step = total > 0 && done / Math.max(1, tenth) != lastReported / Math.max(1, tenth);
-      if (step || now - lastLine > 30_000_000_000L) {
-        lastLine = now;
-        lastReported = done;
-        out.printf(Locale.ROOT, "%s: %s%s%n", name, mib(done), total > 0
-            ? String.format(Locale.ROOT, " of %s (%.0f%%)", mib(total), 100.0 * done / total) : "");
-        out.flush();
-      }
+      display.update(done, "");
     }
 
     @Override
     public void message(String line) {
-      if (bar != null) {
-        System.err.print("\r\033[K");
-      }
-      out.println(line);
-      out.flush();
+      display.message(line);
     }
 
     @Override
     public void close() {
-      if (bar != null) {
-        bar.close();
-        bar = null;
-      }
-    }
-
-    private static String mib(long bytes) {
-      return bytes < 1 << 20 ? String.format(Locale.ROOT, "%,d bytes", bytes)
-          : String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+      display.close();
     }
   }
 }

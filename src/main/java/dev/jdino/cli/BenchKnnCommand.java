@@ -75,7 +75,7 @@ public final class BenchKnnCommand implements Callable<Integer> {
       // A random backbone has no metadata: prepare images as an fmnist-small run would.
       Preprocessing prep = checkpoint != null ? Preprocessing.forBackbone(backbone, null, null, null, null)
           : Preprocessing.forTraining(preset);
-      Progress progress = Progress.console(out, ConsoleProgress.isTerminal());
+      Progress progress = ProgressDisplay.on(out).asProgress();
       out.printf(Locale.ROOT, "jdino bench knn: %s; train %s (%,d), test %s (%,d); batch %d; %s%n",
           backbone, trainSpec, train.size(), testSpec, test.size(), batchSize, prep);
       out.flush();

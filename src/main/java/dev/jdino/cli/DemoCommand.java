@@ -80,7 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     out.println();
-    out.printf(Locale.ROOT, "jdino demo: done in %s%n", ConsoleProgress.clock((System.nanoTime() - t0) / 1e9));
+    out.printf(Locale.ROOT, "jdino demo: done in %s%n", ProgressDisplay.clock((System.nanoTime() - t0) / 1e9));
     out.println("report: " + dir.resolve("report.html").toAbsolutePath());
     out.flush();
     return 0;

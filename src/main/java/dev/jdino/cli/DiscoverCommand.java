@@ -114,7 +114,7 @@ public final class DiscoverCommand implements Callable<Integer> {
           lastLine[0] = now;
           double secs = (now - t0) / 1e9;
           out.printf(Locale.ROOT, "  %d/%d images, %s elapsed, eta %s%n", p[0], p[1],
-              ConsoleProgress.clock(secs), ConsoleProgress.clock(secs / p[0] * (p[1] - p[0])));
+              ProgressDisplay.clock(secs), ProgressDisplay.clock(secs / p[0] * (p[1] - p[0])));
           out.flush();
         }
       });

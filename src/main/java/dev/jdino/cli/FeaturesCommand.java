@@ -70,7 +70,7 @@ public final class FeaturesCommand implements Callable<Integer> {
           d.hasLabels() ? ", labelled" : ", no labels", prep);
       out.flush();
       FeatureExtractor.Result r = FeatureExtractor.extract(d, null, prep,
-          List.of(FeatureExtractor.cls(backbone)), ext, Progress.console(out, ConsoleProgress.isTerminal()),
+          List.of(FeatureExtractor.cls(backbone)), ext, ProgressDisplay.on(out).asProgress(),
           "features " + data);
       KnnCommand.reportSkipped(out, r.skipped());
       ObjectNode desc = Json.object();

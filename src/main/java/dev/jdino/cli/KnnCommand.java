@@ -133,7 +133,7 @@ public final class KnnCommand implements Callable<Integer> {
     KnnEvaluation.Report r;
     try (Backbone random = floors ? Backbone.random(backbone.config(), seed) : null) {
       r = KnnEvaluation.run(backbone, random, checkpoint, key, train, trainSpec, tst, test, prep, knn,
-          ext, Progress.console(out, ConsoleProgress.isTerminal()));
+          ext, ProgressDisplay.on(out).asProgress());
     }
     out.printf(Locale.ROOT, "%nweighted k-NN, T = %s, %,d train / %,d test images (* = headline k)%n",
         knn.temperature(), r.trainImages(), r.testImages());

@@ -106,7 +106,7 @@ public final class LinearCommand implements Callable<Integer> {
           cfg.augment() ? "official protocol (augmented features every epoch)" : "fast mode (cached features)");
       out.flush();
       LinearProbe.Result r = LinearProbe.run(backbone, train, test, prep, cfg, model.numWorkers,
-          Progress.console(out, ConsoleProgress.isTerminal()), e -> {
+          ProgressDisplay.on(out).asProgress(), e -> {
             out.printf(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, test top-1 %.2f%s, %.1f s%n",
                 e.epoch() + 1, epochs, e.lr(), e.trainLoss(), e.top1(),
                 Double.isNaN(e.top5()) ? "" : String.format(Locale.ROOT, " top-5 %.2f", e.top5()), e.seconds());

@@ -19,7 +19,7 @@ final class Training {
 
   /** Trains with a progress display; Ctrl-C saves a checkpoint at the current step first. */
   static DinoTrainer.Summary train(TrainCommand.Setup s, PrintWriter out) throws Exception {
-    ConsoleProgress progress = new ConsoleProgress(out, ConsoleProgress.isTerminal());
+    ConsoleProgress progress = new ConsoleProgress(out);
     try (DinoTrainer trainer = TrainCommand.trainer(s, progress)) {
       Thread hook = new Thread(() -> trainer.requestStop(120_000), "jdino-stop");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -39,7 +39,7 @@ final class Training {
     out.printf(Locale.ROOT, "%s: %d epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d images"
             + " skipped%n",
         r.stoppedEarly() ? "stopped" : "done", r.epochsDone(), r.steps(), r.finalLoss(),
-        ConsoleProgress.clock(r.seconds()), r.imagesPerSecond(), r.skippedImages());
+        ProgressDisplay.clock(r.seconds()), r.imagesPerSecond(), r.skippedImages());
     out.println("checkpoint: " + r.checkpoint().toAbsolutePath());
     out.println("metrics:    " + r.metrics().toAbsolutePath());
     out.flush();
