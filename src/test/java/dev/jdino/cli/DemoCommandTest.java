@@ -1,0 +1,29 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's first command, shortened to one epoch: every stage runs and the report exists. */
+class DemoCommandTest {
+
+  @Test
+  void oneEpochDemoWritesTheWholeRun(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("demo");
+    TrainCommandTest.Result r = TrainCommandTest.jdino("demo", "--epochs", "1", "--output-dir", run.toString());
+    assertEquals(0, r.code(), r.err());
+    for (String f : new String[] {"checkpoint.safetensors", "metrics.jsonl", "knn.json",
+        "attention-score.json", "animation.gif", "report.html"}) {
+      assertTrue(Files.isRegularFile(run.resolve(f)), f + " missing; output:\n" + r.out());
+    }
+    assertTrue(Files.isRegularFile(run.resolve("attention/0000/grid.png")));
+    assertTrue(r.out().contains("k-NN top-1 (k = 20):"), r.out());
+    assertTrue(r.out().contains("report: " + run.resolve("report.html").toAbsolutePath()), r.out());
+    String html = Files.readString(run.resolve("report.html"));
+    assertTrue(html.contains("data:image/gif;base64,"), "the animation is embedded");
+  }
+}
