@@ -53,4 +53,53 @@ public interface ImageDataset {
   default List<String> classNames() {
     return List.of();
   }
+
+  /** The first {@code n} images of this dataset (labels and decoding hints pass through). */
+  default ImageDataset head(int n) {
+    if (n < 0 || n > size()) {
+      throw new IllegalArgumentException("cannot take " + n + " of " + size() + " images");
+    }
+    ImageDataset all = this;
+    return new ImageDataset() {
+      @Override
+      public int size() {
+        return n;
+      }
+
+      @Override
+      public Image load(int index) throws IOException {
+        return all.load(index);
+      }
+
+      @Override
+      public Image load(int index, int minShorterSide) throws IOException {
+        return all.load(index, minShorterSide);
+      }
+
+      @Override
+      public String describe(int index) {
+        return all.describe(index);
+      }
+
+      @Override
+      public String name() {
+        return all.name() + "[:" + n + "]";
+      }
+
+      @Override
+      public boolean hasLabels() {
+        return all.hasLabels();
+      }
+
+      @Override
+      public int label(int index) {
+        return all.label(index);
+      }
+
+      @Override
+      public List<String> classNames() {
+        return all.classNames();
+      }
+    };
+  }
 }

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jdino.augment.AugmentConfig;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.Json;
-import dev.jdino.model.HeadConfig;
-import dev.jdino.model.VitConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,28 +32,7 @@ class DinoTrainerTest {
 
   /** The first n images of the bundled sample. */
   static ImageDataset sample(int n) {
-    ImageDataset all = DataSources.open(DataSources.SAMPLE);
-    return new ImageDataset() {
-      @Override
-      public int size() {
-        return n;
-      }
-
-      @Override
-      public dev.jdino.augment.Image load(int index) throws java.io.IOException {
-        return all.load(index);
-      }
-
-      @Override
-      public String describe(int index) {
-        return all.describe(index);
-      }
-
-      @Override
-      public String name() {
-        return "sample[" + n + "]";
-      }
-    };
+    return DataSources.open(DataSources.SAMPLE).head(n);
   }
 
   private static DinoTrainer.Summary run(DinoConfig cfg, TrainOptions o, ImageDataset data,

@@ -1,6 +1,5 @@
 package dev.jdino.viz;
 
-import dev.jdino.augment.Image;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.train.DinoConfig;
@@ -54,28 +53,7 @@ public final class TinyRun {
 
   /** The first n training images of the bundled sample. */
   static ImageDataset sample(int n) {
-    ImageDataset all = DataSources.open(DataSources.SAMPLE);
-    return new ImageDataset() {
-      @Override
-      public int size() {
-        return n;
-      }
-
-      @Override
-      public Image load(int index) throws IOException {
-        return all.load(index);
-      }
-
-      @Override
-      public String describe(int index) {
-        return all.describe(index);
-      }
-
-      @Override
-      public String name() {
-        return "sample[" + n + "]";
-      }
-    };
+    return DataSources.open(DataSources.SAMPLE).head(n);
   }
 
   static void delete(Path root) {
