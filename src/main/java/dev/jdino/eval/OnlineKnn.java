@@ -112,8 +112,8 @@ public final class OnlineKnn implements EpochHook {
     metrics.put("knn_test_images", te.count());
     metrics.put("knn_seconds", secs);
     messages.accept(String.format(Locale.ROOT,
-        "epoch %d: online k-NN (k=%d, teacher) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
-            + " images of %s, %.1f s", epoch, k, s.top1(), s.top5(), te.count(), tr.count(), testSpec,
+        "after epoch %d: online k-NN (k=%d, teacher) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
+            + " images of %s, %.1f s", epoch + 1, k, s.top1(), s.top5(), te.count(), tr.count(), testSpec,
         secs));
   }
 }

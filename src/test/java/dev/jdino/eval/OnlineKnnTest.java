@@ -90,7 +90,11 @@ class OnlineKnnTest {
       double top1 = e.get("knn_top1").asDouble();
       assertTrue(top1 >= 0 && top1 <= 100);
     }
-    assertTrue(messages.stream().anyMatch(m -> m.startsWith("epoch 1: online k-NN (k=20, teacher)")), messages.toString());
+    // Epochs are counted from 1 on the console, as in "epoch 1/2 done".
+    List<String> knnLines = messages.stream().filter(m -> m.contains("online k-NN")).toList();
+    assertEquals(2, knnLines.size(), messages.toString());
+    assertTrue(knnLines.get(0).startsWith("after epoch 1: online k-NN (k=20, teacher)"), knnLines.toString());
+    assertTrue(knnLines.get(1).startsWith("after epoch 2: online k-NN (k=20, teacher)"), knnLines.toString());
     for (String line : Files.readAllLines(plain.resolve(MetricsLog.FILE))) {
       assertFalse(line.contains("knn_top1"));
     }
