@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,13 +36,7 @@ import picocli.CommandLine.Spec;
 public final class AttentionCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-      description = "A run directory, checkpoint, snapshot or backbone safetensors file.")
-  Path checkpoint;
-
-  @Option(names = "--checkpoint-key", paramLabel = "KEY",
-      description = "teacher (default) or student.")
-  String checkpointKey = "teacher";
+  @Mixin CheckpointOptions checkpoint;
 
   @Option(names = "--images", paramLabel = "SPEC",
       description = "An image file, a folder, or a --data spec (fmnist-sample, fmnist, IDX:"
@@ -107,9 +102,9 @@ public final class AttentionCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    String imagesSpec = images != null ? images : RunPaths.defaultImages(checkpoint);
-    Path run = RunPaths.runDirOf(checkpoint).orElse(null);
-    try (Backbone backbone = Backbone.load(checkpoint, checkpointKey)) {
+    String imagesSpec = images != null ? images : RunPaths.defaultImages(checkpoint.path);
+    Path run = checkpoint.runDir().orElse(null);
+    try (Backbone backbone = checkpoint.load()) {
       ImageSizing sizing = imageSize == null
           ? ImageSizing.shorterSide(backbone.config().imgSize())
           : ImageSizing.parse(imageSize, !noKeepAspect);

@@ -30,8 +30,8 @@ import picocli.CommandLine.Spec;
  * train} reports for the same configuration.
  */
 @Command(name = "data", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Measure the multi-crop input pipeline (decode + crops, no model) in source",
-        "images/s; --make-jpegs N --dir D first writes N synthetic 1280x720 dash-cam JPEGs."})
+    description = {"Measure the multi-crop input pipeline (decode + crops, no model) in source"
+        + " images/s.", "--make-jpegs N --dir D first writes N synthetic 1280x720 dash-cam JPEGs."})
 public final class BenchDataCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -29,20 +30,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "discover", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Score unsupervised object discovery (CorLoc) on COCO boxes.",
-        "An image counts when the box around the attention mask's largest component overlaps",
-        "a ground-truth box with IoU >= 0.5; a random-init backbone gives the floor."})
+        "An image counts when the box around the attention mask's largest component overlaps"
+            + " a ground-truth box with IoU >= 0.5; a random-init backbone gives the floor."})
 public final class DiscoverCommand implements Callable<Integer> {
   /** Patches on the shorter side by default: 480 px at patch 16, as visualize_attention.py. */
   static final int DEFAULT_PATCHES = 30;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-      description = "A run directory, checkpoint, snapshot or backbone safetensors file.")
-  Path checkpoint;
-
-  @Option(names = "--checkpoint-key", paramLabel = "KEY", description = "teacher (default) or student.")
-  String checkpointKey = "teacher";
+  @Mixin CheckpointOptions checkpoint;
 
   @Option(names = "--data", required = true, paramLabel = "SPEC",
       description = "coco:<annotations.json>[:<image-root>] (e.g. from jdino bdd2coco).")
@@ -88,7 +84,7 @@ public final class DiscoverCommand implements Callable<Integer> {
     }
     Torch.start(threads == null ? 0 : threads);
     CocoDataset coco = (CocoDataset) DataSources.open(data.strip());
-    try (Backbone trained = Backbone.load(checkpoint, checkpointKey);
+    try (Backbone trained = checkpoint.load();
         Backbone random = noRandom ? null : Backbone.random(trained.config(), randomSeed)) {
       int size = imageSize != null ? imageSize : DEFAULT_PATCHES * trained.config().patchSize();
       if (size < trained.config().patchSize()) {
@@ -129,7 +125,7 @@ public final class DiscoverCommand implements Callable<Integer> {
             r.withoutBoxes(), r.failed(), r.failures().isEmpty() ? "" : " (first: "
                 + r.failures().get(0) + ")");
       }
-      Path file = output != null ? output : RunDirs.of(checkpoint).resolve("discover.json");
+      Path file = output != null ? output : checkpoint.runDir().orElse(Path.of("")).resolve("discover.json");
       AtomicFiles.writeString(file, Json.pretty(toJson(r, s, seconds)) + "\n");
       out.println("wrote " + file);
       out.flush();
@@ -162,19 +158,5 @@ public final class DiscoverCommand implements Callable<Integer> {
     ArrayNode f = j.putArray("failures");
     r.failures().forEach(f::add);
     return j;
-  }
-
-  /** The run directory of a checkpoint path (itself if a directory), else the working one. */
-  static final class RunDirs {
-    static Path of(Path checkpoint) {
-      if (java.nio.file.Files.isDirectory(checkpoint)) {
-        return checkpoint;
-      }
-      Path parent = checkpoint.toAbsolutePath().getParent();
-      if (parent != null && java.nio.file.Files.isRegularFile(parent.resolve("args.json"))) {
-        return parent;
-      }
-      return Path.of("");
-    }
   }
 }

@@ -6,7 +6,6 @@ import dev.jdino.data.ImageDataset;
 import dev.jdino.eval.FeatureExport;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Preprocessing;
-import dev.jdino.eval.Progress;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
@@ -75,7 +74,7 @@ public final class FeaturesCommand implements Callable<Integer> {
       KnnCommand.reportSkipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
-      desc.put("checkpoint_key", model.checkpointKey);
+      desc.put("checkpoint_key", model.checkpoint.key);
       desc.put("backbone", backbone.toString());
       desc.put("data", data);
       desc.put("feature", "final-norm CLS token" + (raw ? "" : ", L2-normalised"));

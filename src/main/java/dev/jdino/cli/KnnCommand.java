@@ -7,7 +7,6 @@ import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.KnnClassifier;
 import dev.jdino.eval.KnnEvaluation;
 import dev.jdino.eval.Preprocessing;
-import dev.jdino.eval.Progress;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
@@ -104,8 +103,8 @@ public final class KnnCommand implements Callable<Integer> {
         testSpec = DataSources.objectsSpec(testData, minObjectSize);
       }
       Path file = output != null ? output
-          : Files.isDirectory(model.checkpoint) ? model.checkpoint.resolve("knn.json") : null;
-      KnnEvaluation.Report r = evaluate(backbone, model.checkpoint.toString(), model.checkpointKey, trainSpec,
+          : Files.isDirectory(model.checkpoint.path) ? model.checkpoint.path.resolve("knn.json") : null;
+      KnnEvaluation.Report r = evaluate(backbone, model.checkpoint.toString(), model.checkpoint.key, trainSpec,
           testSpec, prep, knn, ext, floors, seed, file, out);
       out.printf(Locale.ROOT, "%.1f s%n", r.seconds());
       out.flush();
@@ -198,13 +197,7 @@ public final class KnnCommand implements Callable<Integer> {
 
   /** The options every evaluation command shares: which backbone, how images are prepared. */
   static final class ModelOptions {
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-        description = "A run directory, a checkpoint or snapshot file, or a flat backbone safetensors file.")
-    Path checkpoint;
-
-    @Option(names = "--checkpoint-key", paramLabel = "KEY",
-        description = "teacher (what DINO evaluates) or student (default ${DEFAULT-VALUE}).")
-    String checkpointKey = "teacher";
+    @Mixin CheckpointOptions checkpoint;
 
     @Option(names = "--batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
     int batchSize = 256;
@@ -234,10 +227,7 @@ public final class KnnCommand implements Callable<Integer> {
     }
 
     Backbone load() {
-      if (!Files.exists(checkpoint)) {
-        throw new BadInputException("--checkpoint " + checkpoint + " does not exist");
-      }
-      return Backbone.load(checkpoint, checkpointKey);
+      return checkpoint.load();
     }
 
     Preprocessing preprocessing(Backbone b) {

@@ -7,7 +7,6 @@ import dev.jdino.eval.EvalData;
 import dev.jdino.eval.LinearProbe;
 import dev.jdino.eval.LinearProbeConfig;
 import dev.jdino.eval.Preprocessing;
-import dev.jdino.eval.Progress;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
@@ -80,7 +79,7 @@ public final class LinearCommand implements Callable<Integer> {
       throw new BadInputException(e.getMessage());
     }
     Path dir = outputDir != null ? outputDir
-        : Files.isDirectory(model.checkpoint) ? model.checkpoint.resolve("linear") : Path.of("linear-probe");
+        : Files.isDirectory(model.checkpoint.path) ? model.checkpoint.path.resolve("linear") : Path.of("linear-probe");
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new BadInputException("--output-dir " + dir + " exists and is not a directory");
     }
@@ -115,7 +114,7 @@ public final class LinearCommand implements Callable<Integer> {
       KnnCommand.reportSkipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
-      desc.put("checkpoint_key", model.checkpointKey);
+      desc.put("checkpoint_key", model.checkpoint.key);
       desc.put("train_data", trainSpec);
       desc.put("test_data", testSpec);
       desc.set("preprocessing", prep.toJson());

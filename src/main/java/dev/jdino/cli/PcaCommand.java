@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -28,13 +29,7 @@ import picocli.CommandLine.Spec;
 public final class PcaCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-      description = "A run directory, checkpoint, snapshot or backbone safetensors file.")
-  Path checkpoint;
-
-  @Option(names = "--checkpoint-key", paramLabel = "KEY",
-      description = "teacher (default) or student.")
-  String checkpointKey = "teacher";
+  @Mixin CheckpointOptions checkpoint;
 
   @Option(names = "--images", paramLabel = "SPEC",
       description = "An image file, a folder or a --data spec (default: the run's test images).")
@@ -76,10 +71,10 @@ public final class PcaCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String spec = images != null ? images : RunPaths.defaultImages(checkpoint);
+    String spec = images != null ? images : RunPaths.defaultImages(checkpoint.path);
     Path dir = outputDir != null ? outputDir
-        : RunPaths.runDirOf(checkpoint).map(r -> r.resolve("pca")).orElse(Path.of("pca"));
-    try (Backbone b = Backbone.load(checkpoint, checkpointKey)) {
+        : checkpoint.runDir().map(r -> r.resolve("pca")).orElse(Path.of("pca"));
+    try (Backbone b = checkpoint.load()) {
       ImageSizing sizing = imageSize == null ? ImageSizing.shorterSide(b.config().imgSize())
           : ImageSizing.parse(imageSize, !noKeepAspect);
       PatchPca.Result r = PatchPca.run(b, ImageSet.open(spec, limit), dir,

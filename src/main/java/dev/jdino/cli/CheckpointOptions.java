@@ -1,0 +1,37 @@
+package dev.jdino.cli;
+
+import dev.jdino.io.BadInputException;
+import dev.jdino.model.Backbone;
+import dev.jdino.viz.RunPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** Which trained backbone a command reads: the same two flags on every command that loads one. */
+final class CheckpointOptions {
+  @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
+      description = "A run directory, a checkpoint or snapshot file, or a flat backbone safetensors file.")
+  Path path;
+
+  @Option(names = "--checkpoint-key", paramLabel = "KEY",
+      description = "teacher (what DINO evaluates; the default) or student.")
+  String key = "teacher";
+
+  Backbone load() {
+    if (!Files.exists(path)) {
+      throw new BadInputException("--checkpoint " + path + " does not exist");
+    }
+    return Backbone.load(path, key);
+  }
+
+  /** The run directory the checkpoint belongs to, if it belongs to one. */
+  Optional<Path> runDir() {
+    return RunPaths.runDirOf(path);
+  }
+
+  @Override
+  public String toString() {
+    return path.toString();
+  }
+}
