@@ -104,6 +104,7 @@ public final class LinearCommand implements Callable<Integer> {
           epochs, cfg.batchSize(), cfg.peakLr(),
           cfg.augment() ? "official protocol (augmented features every epoch)" : "fast mode (cached features)");
       out.flush();
+      long t0 = System.nanoTime();
       LinearProbe.Result r = LinearProbe.run(backbone, train, test, prep, cfg, model.numWorkers,
           ProgressDisplay.on(out).asProgress(), e -> {
             out.printf(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, test top-1 %.2f%s, %.1f s%n",
@@ -118,11 +119,14 @@ public final class LinearCommand implements Callable<Integer> {
       desc.put("train_data", trainSpec);
       desc.put("test_data", testSpec);
       desc.set("preprocessing", prep.toJson());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      desc.put("seconds", seconds);
       var names = desc.putArray("class_names");
       (train.classNames().isEmpty() ? test.classNames() : train.classNames()).forEach(names::add);
       Path file = LinearProbe.save(dir, r, desc);
-      out.printf(Locale.ROOT, "best: epoch %d, top-1 %.2f%s%n", r.bestEpoch() + 1, r.bestTop1(),
-          Double.isNaN(r.bestTop5()) ? "" : String.format(Locale.ROOT, ", top-5 %.2f", r.bestTop5()));
+      out.printf(Locale.ROOT, "best: epoch %d, top-1 %.2f%s; %d epochs in %.0f s%n", r.bestEpoch() + 1,
+          r.bestTop1(), Double.isNaN(r.bestTop5()) ? "" : String.format(Locale.ROOT, ", top-5 %.2f",
+              r.bestTop5()), epochs, seconds);
       out.println("linear layer: " + file.toAbsolutePath());
       out.flush();
       return 0;

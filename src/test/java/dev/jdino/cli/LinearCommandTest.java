@@ -44,6 +44,12 @@ class LinearCommandTest {
       assertTrue(e.get("test_top1").asDouble() <= best);
     }
     assertEquals(best, d.get("epochs").get(d.get("best_epoch").asInt()).get("test_top1").asDouble());
+    double perEpoch = 0;
+    for (JsonNode e : d.get("epochs")) {
+      perEpoch += e.get("seconds").asDouble();
+    }
+    // The whole run includes feature extraction, so it takes at least its epochs' time.
+    assertTrue(d.get("seconds").asDouble() >= perEpoch, d.toString());
 
     Path official = tmp.resolve("official");
     r = KnnCommandTest.jdino("linear", "--checkpoint", model.toString(), "--train-data", train.toString(),
