@@ -18,13 +18,11 @@ import java.util.Map;
  * Writes features for use elsewhere ({@code jdino features}): a safetensors file with
  * <ul>
  *   <li>{@code features}: (N, D) float32, one row per image that could be decoded;
- *   <li>{@code labels}: (N) float32 class indices, when the data is labelled;
- *   <li>{@code indices}: (N) float32, the dataset index of each row (rows skip undecodable images);
+ *   <li>{@code labels}: (N) int64 class indices, when the data is labelled;
+ *   <li>{@code indices}: (N) int64, the dataset index of each row (rows skip undecodable images);
  * </ul>
  * and a JSON description beside it ({@code <name>.json}, also in the header's metadata under
- * {@code jdino}). Labels and indices are float32 because every jdino safetensors file is float32
- * (one reader path, PyTorch's {@code load_file} gives a float tensor); integers below 2^24 = 16.7
- * million are exact, and {@code .long()} in PyTorch or {@code astype(int)} in NumPy recovers them.
+ * {@code jdino}). Labels are int64, as PyTorch's classification losses and samplers want them.
  */
 public final class FeatureExport {
   public static final String FORMAT = "jdino-features";
@@ -39,16 +37,13 @@ public final class FeatureExport {
    */
   public static Path write(Path file, Features f, ObjectNode description,
       java.util.List<FeatureExtractor.Skipped> skipped) throws IOException {
-    if (f.count() >= (1 << 24)) {
-      throw new IllegalArgumentException("more than 2^24 rows: indices would not be exact in float32");
-    }
     ObjectNode meta = description.deepCopy();
     meta.put("format", FORMAT);
     meta.put("images", f.count());
     meta.put("dim", f.dim());
     meta.put("labelled", f.hasLabels());
-    meta.put("tensors", "features (N, D) float32" + (f.hasLabels() ? "; labels (N) float32" : "")
-        + "; indices (N) float32 (dataset index of each row)");
+    meta.put("tensors", "features (N, D) float32" + (f.hasLabels() ? "; labels (N) int64" : "")
+        + "; indices (N) int64 (dataset index of each row)");
     meta.put("skipped_images", skipped.size());
     ArrayNode sk = meta.putArray("skipped");
     for (FeatureExtractor.Skipped s : skipped) {
@@ -61,9 +56,9 @@ public final class FeatureExport {
       Map<String, NDArray> t = new LinkedHashMap<>();
       t.put("features", m.create(f.values(), new Shape(f.count(), f.dim())));
       if (f.hasLabels()) {
-        t.put("labels", m.create(toFloats(f.labels()), new Shape(f.count())));
+        t.put("labels", m.create(toLongs(f.labels()), new Shape(f.count())));
       }
-      t.put("indices", m.create(toFloats(f.indices()), new Shape(f.count())));
+      t.put("indices", m.create(toLongs(f.indices()), new Shape(f.count())));
       Safetensors.write(file, t, Map.of("format", FORMAT, "jdino", Json.compact(meta)));
     }
     Path sidecar = sidecar(file);
@@ -77,8 +72,8 @@ public final class FeatureExport {
     return file.resolveSibling(name + ".json");
   }
 
-  private static float[] toFloats(int[] a) {
-    float[] f = new float[a.length];
+  private static long[] toLongs(int[] a) {
+    long[] f = new long[a.length];
     for (int i = 0; i < a.length; i++) {
       f[i] = a[i];
     }

@@ -205,9 +205,24 @@ public final class Safetensors {
 
   /** Reads a float32 tensor into a Java array (for small tensors and tests). */
   public float[] loadFloats(String name) {
+    ByteBuffer buf = loadBytes(name, "F32");
+    float[] out = new float[buf.remaining() / 4];
+    buf.asFloatBuffer().get(out);
+    return out;
+  }
+
+  /** Reads an int64 tensor into a Java array (labels and indices of exported features). */
+  public long[] loadLongs(String name) {
+    ByteBuffer buf = loadBytes(name, "I64");
+    long[] out = new long[buf.remaining() / 8];
+    buf.asLongBuffer().get(out);
+    return out;
+  }
+
+  private ByteBuffer loadBytes(String name, String dtype) {
     TensorInfo info = tensors.get(name);
-    if (info == null || !info.dtype().equals("F32")) {
-      throw new BadInputException(file + ": has no F32 tensor named " + name);
+    if (info == null || !info.dtype().equals(dtype)) {
+      throw new BadInputException(file + ": has no " + dtype + " tensor named " + name);
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer buf =
@@ -215,16 +230,15 @@ public final class Safetensors {
               .order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, buf, dataStart + info.begin());
       buf.rewind();
-      float[] out = new float[buf.remaining() / 4];
-      buf.asFloatBuffer().get(out);
-      return out;
+      return buf;
     } catch (IOException e) {
       throw new BadInputException(file + ": cannot read tensor " + name + " (" + e.getMessage() + ")");
     }
   }
 
   /**
-   * Writes {@code arrays} (float32, in map order) and {@code metadata} atomically to {@code file}.
+   * Writes {@code arrays} (float32 or int64, in map order) and {@code metadata} atomically to
+   * {@code file}.
    */
   public static void write(Path file, Map<String, NDArray> arrays, Map<String, String> metadata)
       throws IOException {
@@ -236,12 +250,14 @@ public final class Safetensors {
     long offset = 0;
     for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
       NDArray a = e.getValue();
-      if (a.getDataType() != DataType.FLOAT32) {
-        throw new IllegalArgumentException(e.getKey() + " is " + a.getDataType() + ", expected float32");
+      boolean int64 = a.getDataType() == DataType.INT64;
+      if (a.getDataType() != DataType.FLOAT32 && !int64) {
+        throw new IllegalArgumentException(
+            e.getKey() + " is " + a.getDataType() + ", expected float32 or int64");
       }
-      long bytes = a.size() * 4L;
+      long bytes = a.size() * (int64 ? 8L : 4L);
       ObjectNode t = header.putObject(e.getKey());
-      t.put("dtype", "F32");
+      t.put("dtype", int64 ? "I64" : "F32");
       var shape = t.putArray("shape");
       for (long d : a.getShape().getShape()) {
         shape.add(d);
@@ -270,9 +286,15 @@ public final class Safetensors {
   private static void writeLittleEndian(OutputStream out, NDArray a) throws IOException {
     ByteBuffer bb = a.toByteBuffer();
     if (bb.order() != ByteOrder.LITTLE_ENDIAN) {
-      float[] f = a.toFloatArray();
-      bb = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-      bb.asFloatBuffer().put(f);
+      if (a.getDataType() == DataType.INT64) {
+        long[] l = a.toLongArray();
+        bb = ByteBuffer.allocate(l.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        bb.asLongBuffer().put(l);
+      } else {
+        float[] f = a.toFloatArray();
+        bb = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bb.asFloatBuffer().put(f);
+      }
     }
     byte[] chunk = new byte[1 << 16];
     bb.rewind();

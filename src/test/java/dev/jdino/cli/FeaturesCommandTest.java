@@ -33,8 +33,9 @@ class FeaturesCommandTest {
     Safetensors st = Safetensors.open(out);
     assertArrayEquals(new long[] {37, 32}, st.tensors().get("features").shape());
     float[] got = st.loadFloats("features");
-    float[] labels = st.loadFloats("labels");
-    float[] indices = st.loadFloats("indices");
+    long[] labels = st.loadLongs("labels");
+    long[] indices = st.loadLongs("indices");
+    assertEquals("I64", st.tensors().get("labels").dtype());
     ImageDataset data = DataSources.open(images.toString());
     try (Backbone b = Backbone.load(model, "teacher")) {
       for (int from = 0; from < 37; from += 16) {
