@@ -36,10 +36,14 @@ final class Training {
   }
 
   static void printSummary(DinoTrainer.Summary r, PrintWriter out) {
+    String time = r.resumed()
+        ? String.format(Locale.ROOT, "%s this time (%s in all, with the runs before the resume)",
+            ProgressDisplay.clock(r.seconds()), ProgressDisplay.clock(r.totalSeconds()))
+        : ProgressDisplay.clock(r.seconds());
     out.printf(Locale.ROOT, "%s: %d epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d images"
             + " skipped%n",
-        r.stoppedEarly() ? "stopped" : "done", r.epochsDone(), r.steps(), r.finalLoss(),
-        ProgressDisplay.clock(r.seconds()), r.imagesPerSecond(), r.skippedImages());
+        r.stoppedEarly() ? "stopped" : "done", r.epochsDone(), r.steps(), r.finalLoss(), time,
+        r.imagesPerSecond(), r.skippedImages());
     out.println("checkpoint: " + r.checkpoint().toAbsolutePath());
     out.println("metrics:    " + r.metrics().toAbsolutePath());
     out.flush();

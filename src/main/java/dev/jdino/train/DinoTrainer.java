@@ -64,12 +64,16 @@ public final class DinoTrainer implements AutoCloseable {
   private long invocationStart;
   private final CountDownLatch done = new CountDownLatch(1);
 
-  /** The outcome of {@link #train()}. */
+  /**
+   * The outcome of {@link #train()}. {@code seconds} and {@code imagesPerSecond} cover this call;
+   * {@code totalSeconds} adds the time of earlier, interrupted invocations of the same run.
+   */
   public record Summary(
       int epochsDone,
       long steps,
       float finalLoss,
       double seconds,
+      double totalSeconds,
       double imagesPerSecond,
       int skippedImages,
       boolean stoppedEarly,
@@ -261,6 +265,7 @@ public final class DinoTrainer implements AutoCloseable {
         globalStep,
         lastLoss,
         seconds,
+        elapsedBefore + seconds,
         steps * t.batchSize() / Math.max(seconds, 1e-9),
         skipped,
         stoppedEarly,

@@ -126,5 +126,7 @@ class TrainCommandTest {
     Result again = jdino("train", "--output-dir", run.toString(), "--max-steps", "2");
     assertEquals(0, again.code(), again.err());
     assertTrue(again.out().contains("resuming at epoch 0 step 1"), again.out());
+    assertTrue(again.out().contains("this time (") && again.out().contains(" in all, with the runs"
+        + " before the resume)"), again.out());
   }
 }

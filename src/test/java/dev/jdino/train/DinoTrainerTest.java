@@ -112,9 +112,14 @@ class DinoTrainerTest {
     DinoTrainer.Summary b = run(cfg, TrainOptions.defaults(stopped).withMaxSteps(5), data, TrainingListener.NONE);
     assertTrue(b.resumed());
     assertEquals(9, b.steps());
+    double beforeC = Checkpoint.open(stopped.resolve(Checkpoint.FILE)).state().elapsedSeconds();
     DinoTrainer.Summary c = run(cfg, TrainOptions.defaults(stopped), data, TrainingListener.NONE);
     assertFalse(c.stoppedEarly());
     assertEquals(12, c.steps());
+    // The run's time adds up across the three invocations, through the checkpoints.
+    assertEquals(a.seconds(), a.totalSeconds());
+    assertTrue(mid.elapsedSeconds() > 0 && beforeC > mid.elapsedSeconds(), mid + " then " + beforeC);
+    assertEquals(beforeC, c.totalSeconds() - c.seconds(), 1e-9);
 
     Checkpoint.Loaded x = Checkpoint.open(straight.resolve(Checkpoint.FILE));
     Checkpoint.Loaded y = Checkpoint.open(stopped.resolve(Checkpoint.FILE));
