@@ -56,19 +56,42 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     JsonNode score = Json.read(dir.resolve(ScoreReport.RUN_FILE));
-    double trained = score.path("checkpoint").path("best_head").asDouble();
-    double random = score.path("random").path("best_head").asDouble();
+    JsonNode trained = score.path("checkpoint");
+    JsonNode random = score.path("random");
+    double pre = top1.getOrDefault("pretrained", Double.NaN);
+    double rnd = top1.getOrDefault("random", Double.NaN);
+    double px = top1.getOrDefault("pixels", Double.NaN);
     out.printf(Locale.ROOT, "k-NN top-1 (k = 20):          pretrained %.1f %%, random init %.1f %%,"
-        + " raw pixels %.1f %%%n", top1.getOrDefault("pretrained", Double.NaN),
-        top1.getOrDefault("random", Double.NaN), top1.getOrDefault("pixels", Double.NaN));
-    out.printf(Locale.ROOT, "attention vs object (Jaccard): pretrained %.3f, random init %.3f%n",
-        trained, random);
-    if (top1.getOrDefault("pretrained", 0.0) < top1.getOrDefault("random", 0.0)) {
-      out.println("note: a few minutes of DINO on a few thousand images is too little for k-NN"
-          + " features to beat these floors (the official PyTorch code gives the same numbers here,"
-          + " see BENCHMARKS.md), while the attention already finds the garment. Longer runs:"
-          + " ./jdino train --preset fmnist-small --data fmnist --epochs 20");
+        + " raw pixels %.1f %%%n", pre, rnd, px);
+    out.printf(Locale.ROOT, "attention vs object (Jaccard, best head / head mean): pretrained %.3f /"
+        + " %.3f, random init %.3f / %.3f%n", trained.path("best_head").asDouble(),
+        trained.path("head_mean").asDouble(), random.path("best_head").asDouble(),
+        random.path("head_mean").asDouble());
+    boolean attentionFinds = trained.path("best_head").asDouble() > random.path("best_head").asDouble()
+        || trained.path("head_mean").asDouble() > random.path("head_mean").asDouble();
+    String note = note(pre, rnd, px, attentionFinds);
+    if (note != null) {
+      out.println(note);
     }
+  }
+
+  /**
+   * What to tell a user whose k-NN does not beat both floors (null when it does): the likely
+   * reason, and the run that goes further (BENCHMARKS.md's 20-epoch figures).
+   */
+  static String note(double pretrained, double random, double pixels, boolean attentionFinds) {
+    if (pretrained >= random && pretrained >= pixels) {
+      return null;
+    }
+    String why = pretrained < random
+        ? "a few minutes of DINO on a few thousand images is too little for k-NN features to beat"
+            + " a random backbone (the official PyTorch code gives the same numbers here, see"
+            + " BENCHMARKS.md)"
+        : "k-NN is above a random backbone but below raw pixels, a strong floor on 28 px garments";
+    return "note: " + why + (attentionFinds ? ", while the attention already finds the garment" : "")
+        + ". Longer training closes in: 20 epochs of fmnist-small on all 60,000 images reach 82.2 %"
+        + " against 84.4 % for pixels (BENCHMARKS.md): ./jdino train --preset fmnist-small --data"
+        + " fmnist --epochs 20";
   }
 
   @Override

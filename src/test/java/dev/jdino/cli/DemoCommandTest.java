@@ -1,6 +1,8 @@
 package dev.jdino.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -25,5 +27,19 @@ class DemoCommandTest {
     assertTrue(r.out().contains("report: " + run.resolve("report.html").toAbsolutePath()), r.out());
     String html = Files.readString(run.resolve("report.html"));
     assertTrue(html.contains("data:image/gif;base64,"), "the animation is embedded");
+  }
+
+  @Test
+  void theNoteSaysWhichFloorIsNotBeaten() {
+    assertNull(DemoCommand.note(90, 60, 85, true));
+    assertNull(DemoCommand.note(85, 60, 85, false), "equal to a floor is not below it");
+    String belowRandom = DemoCommand.note(53.2, 56.4, 81.5, true);
+    assertTrue(belowRandom.startsWith("note: a few minutes of DINO"), belowRandom);
+    assertTrue(belowRandom.contains("while the attention already finds the garment"), belowRandom);
+    String belowPixels = DemoCommand.note(70, 62, 84, false);
+    assertTrue(belowPixels.startsWith("note: k-NN is above a random backbone but below raw pixels"),
+        belowPixels);
+    assertFalse(belowPixels.contains("attention"), belowPixels);
+    assertTrue(belowPixels.endsWith("./jdino train --preset fmnist-small --data fmnist --epochs 20"));
   }
 }
