@@ -3,6 +3,7 @@ package dev.jdino.data;
 import dev.jdino.augment.Image;
 import java.io.IOException;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A finite, indexable collection of images, optionally labelled. Implementations must be safe for
@@ -68,17 +69,17 @@ public interface ImageDataset {
 
       @Override
       public Image load(int index) throws IOException {
-        return all.load(index);
+        return all.load(Objects.checkIndex(index, n));
       }
 
       @Override
       public Image load(int index, int minShorterSide) throws IOException {
-        return all.load(index, minShorterSide);
+        return all.load(Objects.checkIndex(index, n), minShorterSide);
       }
 
       @Override
       public String describe(int index) {
-        return all.describe(index);
+        return all.describe(Objects.checkIndex(index, n));
       }
 
       @Override
@@ -93,7 +94,7 @@ public interface ImageDataset {
 
       @Override
       public int label(int index) {
-        return all.label(index);
+        return all.label(Objects.checkIndex(index, n));
       }
 
       @Override
