@@ -112,8 +112,8 @@ public final class BenchCommand implements Runnable {
             100 * achieved / mean, mean, mm);
         out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", peakRssGiB());
         if (c.faultsAtStart >= 0 && c.faultsAtEnd >= 0 && n > 0) {
-          // Each minor fault is a fresh 4 KiB page touched (about 8 us here): a steady step
-          // reuses memory and faults little; a growing count means allocation churn or a leak.
+          // Each minor fault is a fresh 4 KiB page touched. A count that grows from run to run
+          // means a leak; a steady one is allocator churn, which BENCHMARKS.md found cheap here.
           double perStep = (double) (c.faultsAtEnd - c.faultsAtStart) / n;
           out.printf(Locale.ROOT, "minor page faults: %.0f per measured step (%.1f MiB of fresh"
               + " pages)%n", perStep, perStep * 4 / 1024);

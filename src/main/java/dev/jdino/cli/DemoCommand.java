@@ -3,6 +3,7 @@ package dev.jdino.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.data.DataSources;
 import dev.jdino.io.Json;
+import dev.jdino.train.DinoConfig;
 import dev.jdino.viz.ScoreReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
     String data = full ? "fmnist" : DataSources.SAMPLE;
     int n = epochs != null ? epochs : full ? 3 : 8;
     // About 16 animation frames whatever the data size.
-    int stepsPerEpoch = (full ? 60_000 : 5_000) / 128;
+    int stepsPerEpoch = DataSources.open(data).size() / DinoConfig.preset("fmnist-small").train().batchSize();
     int snapshotSteps = Math.max(1, n * stepsPerEpoch / 16);
     long t0 = System.nanoTime();
     out.printf(Locale.ROOT, "jdino demo: DINO on %s for %d epochs, into %s%n",

@@ -102,18 +102,17 @@ public final class DiscoverCommand implements Callable<Integer> {
           + " of the attention mass%n", trained, coco.name(), size, 100 * threshold);
       out.flush();
       long t0 = System.nanoTime();
-      long[] lastLine = {t0};
-      CorLoc.Result r = CorLoc.evaluate(coco, models, s, p -> {
-        long now = System.nanoTime();
-        // Every 10% and at least every 30 s: a ViT-S/16 at 480 px takes seconds per image.
-        if (p[0] == p[1] || p[0] % Math.max(1, p[1] / 10) == 0 || now - lastLine[0] > 30e9) {
-          lastLine[0] = now;
-          double secs = (now - t0) / 1e9;
-          out.printf(Locale.ROOT, "  %d/%d images, %s elapsed, eta %s%n", p[0], p[1],
-              ProgressDisplay.clock(secs), ProgressDisplay.clock(secs / p[0] * (p[1] - p[0])));
-          out.flush();
-        }
-      });
+      CorLoc.Result r;
+      try (ProgressDisplay display = ProgressDisplay.on(out)) {
+        boolean[] started = {false};
+        r = CorLoc.evaluate(coco, models, s, p -> {
+          if (!started[0]) {
+            display.start("discover", p[1], 0, " images", 1);
+            started[0] = true;
+          }
+          display.update(p[0], "");
+        });
+      }
       double seconds = (System.nanoTime() - t0) / 1e9;
       for (CorLoc.Score sc : r.scores()) {
         out.printf(Locale.ROOT, "%-10s CorLoc %.1f%% (head mean), %.1f%% (best head, uses labels);"
