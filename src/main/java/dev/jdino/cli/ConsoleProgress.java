@@ -23,8 +23,11 @@ final class ConsoleProgress implements TrainingListener {
 
   @Override
   public void step(Step s) {
-    display.update(s.globalStep(), String.format(Locale.ROOT, "epoch %d %d/%d loss %.4f %.0f img/s",
-        s.epoch(), s.batch(), s.batchesPerEpoch(), s.loss(), s.imagesPerSecond()));
+    // Epochs and steps are counted from 1 here, as in "epoch 3/50 done"; metrics.jsonl keeps 0-based
+    // epochs like the official code's logs.
+    display.update(s.globalStep(), String.format(Locale.ROOT, "epoch %d/%d %d/%d loss %.4f %.0f img/s",
+        s.epoch() + 1, s.totalSteps() / s.batchesPerEpoch(), s.batch(), s.batchesPerEpoch(), s.loss(),
+        s.imagesPerSecond()));
   }
 
   @Override

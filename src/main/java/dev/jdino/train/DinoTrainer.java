@@ -245,16 +245,17 @@ public final class DinoTrainer implements AutoCloseable {
           stoppedEarly = true;
           saveCheckpoint(dir, t0);
           listener.message(String.format(Locale.ROOT,
-              "stopped at epoch %d, step %d: checkpoint saved; run the same command to resume",
-              epoch, batchInEpoch));
+              "stopped in epoch %d/%d after step %d/%d: checkpoint saved; run the same command"
+                  + " to resume",
+              epoch + 1, t.epochs(), batchInEpoch, itersPerEpoch));
           break;
         }
         endEpoch(r, metrics, dir, t0);
         if (stopAfterEpoch && epoch < t.epochs()) {
           stoppedEarly = true;
           listener.message(String.format(Locale.ROOT,
-              "stopped after epoch %d: checkpoint saved; run the same command to resume",
-              epoch - 1));
+              "stopped after epoch %d/%d: checkpoint saved; run the same command to resume",
+              epoch, t.epochs()));
         }
       }
     }
@@ -325,7 +326,7 @@ public final class DinoTrainer implements AutoCloseable {
                   : null;
           o = step.run(globals, locals, h, dp);
         } catch (DinoStep.NonFiniteLossException e) {
-          throw new NonFiniteLossStop(epoch, batchInEpoch, e.getMessage());
+          throw new NonFiniteLossStop(epoch + 1, batchInEpoch + 1, e.getMessage());
         }
         globalStep++;
         batchInEpoch++;
@@ -375,7 +376,7 @@ public final class DinoTrainer implements AutoCloseable {
     epoch++;
     batchInEpoch = 0;
     if (!r.failures.isEmpty()) {
-      listener.message("epoch " + finished + ": " + r.failures);
+      listener.message("epoch " + (finished + 1) + ": " + r.failures);
     }
     double seconds = r.nanos / 1e9;
     int n = Math.max(1, r.steps);
@@ -397,7 +398,7 @@ public final class DinoTrainer implements AutoCloseable {
       try (NDScope scope = new NDScope()) {
         hook.afterEpoch(finished, network, teacher, m);
       } catch (Exception e) {
-        listener.message("epoch " + finished + ": evaluation failed: " + e.getMessage());
+        listener.message("epoch " + (finished + 1) + ": evaluation failed: " + e.getMessage());
       }
     }
     for (String w :
@@ -478,7 +479,16 @@ public final class DinoTrainer implements AutoCloseable {
         v.embedDim(), v.depth(), v.numHeads(), v.patchSize(), network.layout().trainableNumel(),
         config.head().outDim(), a.globalCropSize(), a.localCropsNumber(), a.localCropSize(),
         config.train().batchSize(), config.train().epochs(), itersPerEpoch, dataSpec, data.size(),
-        resumed ? String.format(Locale.ROOT, "; resuming at epoch %d step %d", epoch, batchInEpoch) : "");
+        resumed ? resumePoint() : "");
+  }
+
+  /** Where a resumed run picks up, counted from 1 like the rest of the console output. */
+  private String resumePoint() {
+    return batchInEpoch == 0
+        ? String.format(Locale.ROOT, "; resuming at the start of epoch %d/%d", epoch + 1,
+            config.train().epochs())
+        : String.format(Locale.ROOT, "; resuming in epoch %d/%d after step %d/%d", epoch + 1,
+            config.train().epochs(), batchInEpoch, itersPerEpoch);
   }
 
   @Override
@@ -488,6 +498,7 @@ public final class DinoTrainer implements AutoCloseable {
 
   /** Training stopped on a NaN or infinite loss; the last checkpoint on disk is intact. */
   public static final class NonFiniteLossStop extends RuntimeException {
+    /** @param epoch the epoch, from 1; @param batch the step within it that failed, from 1 */
     public NonFiniteLossStop(int epoch, int batch, String what) {
       super(String.format(Locale.ROOT,
           "%s at epoch %d, step %d: training stopped, the last checkpoint is intact. Lower --lr,"

@@ -119,13 +119,17 @@ class TrainCommandTest {
     String[] small = {"--epochs", "1", "--max-steps", "1", "--embed-dim", "16", "--depth", "1",
         "--num-heads", "2", "--out-dim", "64", "--hidden-dim", "32", "--bottleneck-dim", "16",
         "--batch-size", "8"};
-    assertEquals(0, train(run, small).code());
+    Result first = train(run, small);
+    assertEquals(0, first.code(), first.err());
+    // Console epochs and steps count from 1: 5,000 sample images at batch 8 are 625 steps.
+    assertTrue(first.out().contains("stopped in epoch 1/1 after step 1/625: checkpoint saved"),
+        first.out());
     Result r = jdino("train", "--output-dir", run.toString(), "--out-dim", "128");
     assertBadInput(r, "--out-dim 128", "64");
     // Without flags, a rerun resumes with the run's own settings and finishes the epoch.
     Result again = jdino("train", "--output-dir", run.toString(), "--max-steps", "2");
     assertEquals(0, again.code(), again.err());
-    assertTrue(again.out().contains("resuming at epoch 0 step 1"), again.out());
+    assertTrue(again.out().contains("resuming in epoch 1/1 after step 1/"), again.out());
     assertTrue(again.out().contains("this time (") && again.out().contains(" in all, with the runs"
         + " before the resume)"), again.out());
   }
