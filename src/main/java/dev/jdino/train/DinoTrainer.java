@@ -245,9 +245,7 @@ public final class DinoTrainer implements AutoCloseable {
           stoppedEarly = true;
           saveCheckpoint(dir, t0);
           listener.message(String.format(Locale.ROOT,
-              "stopped in epoch %d/%d after step %d/%d: checkpoint saved; run the same command"
-                  + " to resume",
-              epoch + 1, t.epochs(), batchInEpoch, itersPerEpoch));
+              "stopped %s: checkpoint saved; run the same command to resume", position()));
           break;
         }
         endEpoch(r, metrics, dir, t0);
@@ -479,15 +477,17 @@ public final class DinoTrainer implements AutoCloseable {
         v.embedDim(), v.depth(), v.numHeads(), v.patchSize(), network.layout().trainableNumel(),
         config.head().outDim(), a.globalCropSize(), a.localCropsNumber(), a.localCropSize(),
         config.train().batchSize(), config.train().epochs(), itersPerEpoch, dataSpec, data.size(),
-        resumed ? resumePoint() : "");
+        resumed ? "; resuming " + position() : "");
   }
 
-  /** Where a resumed run picks up, counted from 1 like the rest of the console output. */
-  private String resumePoint() {
+  /**
+   * Where the run stands, for people: counted from 1 like "epoch 3/50 done". Both the stop line
+   * and the resume line say it, so a user can match one with the other.
+   */
+  private String position() {
     return batchInEpoch == 0
-        ? String.format(Locale.ROOT, "; resuming at the start of epoch %d/%d", epoch + 1,
-            config.train().epochs())
-        : String.format(Locale.ROOT, "; resuming in epoch %d/%d after step %d/%d", epoch + 1,
+        ? String.format(Locale.ROOT, "at the start of epoch %d/%d", epoch + 1, config.train().epochs())
+        : String.format(Locale.ROOT, "in epoch %d/%d after step %d/%d", epoch + 1,
             config.train().epochs(), batchInEpoch, itersPerEpoch);
   }
 
