@@ -3,16 +3,16 @@ package dev.jdino.augment;
 import java.util.SplittableRandom;
 
 /**
- * DINO's multi-crop augmentation (reference section 7): one source image becomes 2 global crops
+ * DINO's multi-crop augmentation (the official {@code DataAugmentationDINO}): one source image becomes 2 global crops
  * and {@code L} local crops, each a normalised planar {@code 3 x S x S} float array.
  *
  * <ul>
  *   <li>crop 0 (global 1): RandomResizedCrop(global) - flip - colour jitter - grayscale -
- *       blur(p = {@code blurPGlobal1}) - normalise
- *   <li>crop 1 (global 2): the same with blur(p = {@code blurPGlobal2}), then
+ *       blur(p = {@code blur.pGlobal1}) - normalise
+ *   <li>crop 1 (global 2): the same with blur(p = {@code blur.pGlobal2}), then
  *       solarise(p = {@code solarizeP}), then normalise
  *   <li>crops 2.. (local): RandomResizedCrop(local) - flip - colour jitter - grayscale -
- *       blur(p = {@code blurPLocal}) - normalise
+ *       blur(p = {@code blur.pLocal}) - normalise
  * </ul>
  *
  * <p>All randomness of one call comes from {@code new SplittableRandom(seed)}, consumed in crop
@@ -28,8 +28,8 @@ public final class MultiCropAugmentation {
   /** An augmentation following {@code config}. */
   public MultiCropAugmentation(AugmentConfig config) {
     this.config = config;
-    this.mean = config.mean();
-    this.std = config.std();
+    this.mean = config.normalize().mean();
+    this.std = config.normalize().std();
   }
 
   /** The configuration this augmentation follows. */
@@ -116,27 +116,29 @@ public final class MultiCropAugmentation {
     int size = global ? cfg.globalCropSize() : cfg.localCropSize();
     int plane = size * size;
 
-    int[] box = global
-        ? RandomResizedCrop.sampleBox(src.height(), src.width(), cfg.globalScaleMin(),
-            cfg.globalScaleMax(), cfg.ratioMin(), cfg.ratioMax(), rng)
-        : RandomResizedCrop.sampleBox(src.height(), src.width(), cfg.localScaleMin(),
-            cfg.localScaleMax(), cfg.ratioMin(), cfg.ratioMax(), rng);
+    Crops kind = global ? cfg.globalCrops() : cfg.localCrops();
+    int[] box =
+        RandomResizedCrop.sampleBox(
+            src.height(), src.width(), kind.scale().min(), kind.scale().max(), cfg.ratio().min(),
+            cfg.ratio().max(), rng);
     RandomResizedCrop.resizeBox(src, gray, box, size, dst, off);
 
     if (happens(cfg.hflipP(), rng)) {
       HorizontalFlip.apply(dst, off, size, size);
     }
-    if (happens(cfg.colorJitterP(), rng)) {
-      ColorJitter.Params p = ColorJitter.sample(
-          cfg.brightness(), cfg.contrast(), cfg.saturation(), cfg.hue(), rng);
+    ColorJitterConfig cj = cfg.colorJitter();
+    if (happens(cj.p(), rng)) {
+      ColorJitter.Params p =
+          ColorJitter.sample(cj.brightness(), cj.contrast(), cj.saturation(), cj.hue(), rng);
       ColorJitter.apply(dst, off, plane, p);
     }
     if (happens(cfg.grayscaleP(), rng)) {
       Grayscale.apply(dst, off, plane);
     }
-    double blurP = c == 0 ? cfg.blurPGlobal1() : c == 1 ? cfg.blurPGlobal2() : cfg.blurPLocal();
+    BlurConfig blur = cfg.blur();
+    double blurP = c == 0 ? blur.pGlobal1() : c == 1 ? blur.pGlobal2() : blur.pLocal();
     if (happens(blurP, rng)) {
-      double sigma = RandomResizedCrop.uniform(rng, cfg.blurSigmaMin(), cfg.blurSigmaMax());
+      double sigma = RandomResizedCrop.uniform(rng, blur.sigma().min(), blur.sigma().max());
       GaussianBlur.apply(dst, off, size, size, sigma);
     }
     if (c == 1 && happens(cfg.solarizeP(), rng)) {

@@ -7,7 +7,7 @@ import dev.jdino.model.Backbone;
 import dev.jdino.viz.AttentionRenderer;
 import dev.jdino.viz.ImageSet;
 import dev.jdino.viz.ImageSizing;
-import dev.jdino.viz.Normalization;
+import dev.jdino.augment.Normalization;
 import dev.jdino.viz.RunPaths;
 import dev.jdino.viz.ScoreReport;
 import java.io.PrintWriter;
@@ -64,13 +64,7 @@ public final class AttentionCommand implements Callable<Integer> {
       description = "Where to draw (default: <run>/attention, else ./attention).")
   Path outputDir;
 
-  @Option(names = "--normalize-mean", split = ",", paramLabel = "M",
-      description = "Input mean, 1 or 3 values (default: the checkpoint's).")
-  double[] mean;
-
-  @Option(names = "--normalize-std", split = ",", paramLabel = "S",
-      description = "Input std, 1 or 3 values (default: the checkpoint's).")
-  double[] std;
+  @Mixin NormalizationOptions normalization;
 
   @Option(names = "--scale", paramLabel = "N",
       description = "Enlarge pictures N times (default 0: small images to at least 112 px).")
@@ -108,7 +102,7 @@ public final class AttentionCommand implements Callable<Integer> {
       ImageSizing sizing = imageSize == null
           ? ImageSizing.shorterSide(backbone.config().imgSize())
           : ImageSizing.parse(imageSize, !noKeepAspect);
-      Normalization norm = Normalization.of(backbone, mean, std);
+      Normalization norm = normalization.of(backbone, spec.commandLine().getErr());
       if (score) {
         ImageSet set = ImageSet.open(imagesSpec, limit == null ? 0 : limit);
         ScoreReport r = ScoreReport.run(backbone, set, sizing, norm, threshold,

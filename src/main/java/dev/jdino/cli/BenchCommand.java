@@ -1,13 +1,22 @@
 package dev.jdino.cli;
 
+import dev.jdino.data.DataSources;
+import dev.jdino.data.ImageDataset;
+import dev.jdino.engine.Torch;
+import dev.jdino.train.DinoConfig;
+import dev.jdino.train.DinoStep.Phase;
+import dev.jdino.train.DinoTrainer;
+import dev.jdino.train.ModelFlops;
+import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingListener;
+import dev.jdino.train.TrainingState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -31,13 +40,15 @@ public final class BenchCommand implements Runnable {
   }
 
   /** Training throughput: source images per second and the step-time split. */
-  @Command(name = "train", mixinStandardHelpOptions = true,
-      description = "Measure DINO training throughput: source images/s, step-time split, GFLOP/s against"
-          + " the engine's matrix-product rate, peak RSS, page faults per step, settings in effect.")
+  @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "Measure DINO training throughput: source images/s, step-time split, GFLOP/s"
+          + " against the engine's matrix-product rate, peak RSS, page faults per step, settings in"
+          + " effect. Takes every configuration flag of train.")
   public static final class Train implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--preset", defaultValue = "fmnist-small", description = "Configuration (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "fmnist-small",
+        description = "Configuration (default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--data", description = "Data (default: full Fashion-MNIST if installed, else the sample).")
@@ -58,55 +69,54 @@ public final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
+      Map<String, Object> overrides =
+          ConfigFlags.overrides(spec.commandLine().getParseResult(), spec.commandLine().getErr());
       Path dir = Files.createTempDirectory("jdino-bench");
       try {
-        List<String> args = new ArrayList<>(List.of("--preset", preset, "--output-dir", dir.toString(),
-            "--max-steps", Integer.toString(warmup + steps), "--saveckp-freq", "0"));
-        if (data != null) {
-          args.addAll(List.of("--data", data));
-        }
-        if (numWorkers != null) {
-          args.addAll(List.of("--num-workers", numWorkers.toString()));
-        }
-        if (threads != null) {
-          args.addAll(List.of("--threads", threads.toString()));
-        }
-        CommandLine train = new CommandLine(new TrainCommand());
-        train.parseArgs(args.toArray(String[]::new));
-        TrainCommand.Setup setup = TrainCommand.prepare(train.getCommandSpec(), train.getCommand());
+        DinoConfig config = ConfigFlags.openRun(dir, preset, overrides, null).config();
+        String dataSpec = data != null ? data : DataSources.defaultTrainSpec();
+        ImageDataset images = DataSources.open(dataSpec);
+        TrainOptions d = TrainOptions.defaults(dir);
+        TrainOptions options = new TrainOptions(dir,
+            numWorkers != null ? numWorkers : d.numWorkers(), 0, d.logEvery(), 0, false,
+            threads != null ? threads : 0, (long) warmup + steps);
+        int perEpoch = DinoTrainer.stepsPerEpoch(images, config);
         long needed = (long) warmup + steps;
-        int perEpoch = setup.data().size() / setup.config().train().batchSize();
         if (perEpoch < needed) {
           out.printf(Locale.ROOT, "note: %d steps span more than one epoch of %d steps;"
               + " epoch ends (checkpoints) fall inside the measurement%n", needed, perEpoch);
         }
-        double[][] shapes = matmulShapes(setup.config());
+        Torch.start(options.threads());
+        double[][] shapes = matmulShapes(config);
         double[] rates = matmulRates(shapes);
         Collector c = new Collector(warmup);
-        try (var trainer = TrainCommand.trainer(setup, c)) {
-          trainer.train();
+        try (TrainingState state = TrainingState.fresh(config, null)) {
+          new DinoTrainer(state, options, images, dataSpec, c).train();
         }
-        int batch = setup.config().train().batchSize();
+        int batch = config.train().batchSize();
         int n = c.measured;
         double total = c.total / 1e9;
-        out.printf(Locale.ROOT, "jdino bench train: preset %s, data %s, batch %d, %d measured steps"
-            + " after %d warm-up%n", preset, setup.dataSpec(), batch, n, warmup);
+        out.printf(Locale.ROOT, "jdino bench train: preset %s%s, data %s, batch %d, %d measured"
+            + " steps after %d warm-up%n", preset, overrides.isEmpty() ? "" : " with " + overrides,
+            dataSpec, batch, n, warmup);
         out.printf(Locale.ROOT, "throughput: %.1f source images/s (%.3f s/step)%n",
             n * batch / total, total / n);
         out.printf(Locale.ROOT, "step split: data wait %.1f ms (%.1f%%), forward %.1f ms (%.1f%%),"
                 + " backward %.1f ms (%.1f%%), optimizer+EMA %.1f ms (%.1f%%)%n",
-            ms(c.data, n), pct(c.data, c.total), ms(c.forward, n), pct(c.forward, c.total),
-            ms(c.backward, n), pct(c.backward, c.total), ms(c.update, n), pct(c.update, c.total));
-        double flops = dev.jdino.train.ModelFlops.perSourceImage(setup.config());
+            ms(c.time(Phase.DATA), n), pct(c.time(Phase.DATA), c.total),
+            ms(c.time(Phase.FORWARD), n), pct(c.time(Phase.FORWARD), c.total),
+            ms(c.time(Phase.BACKWARD), n), pct(c.time(Phase.BACKWARD), c.total),
+            ms(c.time(Phase.UPDATE), n), pct(c.time(Phase.UPDATE), c.total));
+        double flops = ModelFlops.perSourceImage(config);
         double achieved = n * batch / total * flops / 1e9;
         out.printf(Locale.ROOT, "model arithmetic: %.3f GFLOP per source image (%s)%n", flops / 1e9,
-            dev.jdino.train.ModelFlops.FORMULA);
+            ModelFlops.FORMULA);
         StringBuilder mm = new StringBuilder();
         for (int i = 0; i < shapes.length; i++) {
           mm.append(String.format(Locale.ROOT, "%s%.0fx%.0fx%.0f: %.0f", i == 0 ? "" : ", ",
               shapes[i][0], shapes[i][1], shapes[i][2], rates[i]));
         }
-        double mean = java.util.Arrays.stream(rates, 0, shapes.length).average().orElse(Double.NaN);
+        double mean = Arrays.stream(rates, 0, shapes.length).average().orElse(Double.NaN);
         out.printf(Locale.ROOT, "achieved: %.1f GFLOP/s = %.0f%% of the engine's fp32 matrix-product"
             + " rate on the model's shapes (%.0f GFLOP/s; %s GFLOP/s)%n", achieved,
             100 * achieved / mean, mean, mm);
@@ -119,12 +129,11 @@ public final class BenchCommand implements Runnable {
               + " pages)%n", perStep, perStep * 4 / 1024);
         }
         out.printf(Locale.ROOT, "settings: MKL override %s, GLIBC_TUNABLES %s, OMP_NUM_THREADS %s%n",
-            String.valueOf(System.getenv("LD_PRELOAD")).contains("mkl-intel-path") ? "on" : "off",
+            Torch.mklOverride() ? "on" : "off",
             System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"),
             System.getenv("OMP_NUM_THREADS") == null ? "unset" : System.getenv("OMP_NUM_THREADS"));
         out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%n",
-            dev.jdino.model.Torch.threads(), setup.options().numWorkers(),
-            Runtime.getRuntime().availableProcessors());
+            Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors());
         return 0;
       } finally {
         deleteTree(dir);
@@ -144,7 +153,7 @@ public final class BenchCommand implements Runnable {
    * The matrix products that dominate a step, (m, k, n): a block's qkv and MLP products over all
    * global-crop tokens of a batch, and the head's last layer over all crops.
    */
-  static double[][] matmulShapes(dev.jdino.train.DinoConfig c) {
+  static double[][] matmulShapes(DinoConfig c) {
     int b = c.train().batchSize();
     double tokens = 1 + Math.pow(c.augment().globalCropSize() / c.vit().patchSize(), 2);
     double rows = b * tokens;
@@ -159,8 +168,7 @@ public final class BenchCommand implements Runnable {
   /** GFLOP/s of float32 products of the given shapes on the engine (best of a few timed runs). */
   static double[] matmulRates(double[][] shapes) {
     double[] rates = new double[shapes.length];
-    dev.jdino.model.Torch.start();
-    try (ai.djl.ndarray.NDManager m = dev.jdino.model.Torch.newManager()) {
+    try (ai.djl.ndarray.NDManager m = Torch.newManager()) {
       for (int i = 0; i < shapes.length; i++) {
         long[] s = {(long) shapes[i][0], (long) shapes[i][1], (long) shapes[i][2]};
         ai.djl.ndarray.NDArray x = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(s[0], s[1]));
@@ -185,22 +193,35 @@ public final class BenchCommand implements Runnable {
     return rates;
   }
 
-  /** Step timings after the warm-up. */
+  /** Step timings after the warm-up, from the phases the trainer announces. */
   static final class Collector implements TrainingListener {
     final int warmup;
     int seen;
     int measured;
-    long data;
-    long forward;
-    long backward;
-    long update;
+    final long[] phase = new long[Phase.values().length];
     long total;
     long last = -1;
     long faultsAtStart = -1;
     long faultsAtEnd = -1;
+    private Phase current;
+    private long since;
 
     Collector(int warmup) {
       this.warmup = warmup;
+    }
+
+    long time(Phase p) {
+      return phase[p.ordinal()];
+    }
+
+    @Override
+    public void begin(Phase p) {
+      long now = System.nanoTime();
+      if (current != null && seen >= warmup && last >= 0) {
+        phase[current.ordinal()] += now - since;
+      }
+      current = p == Phase.DONE ? null : p;
+      since = now;
     }
 
     @Override
@@ -209,10 +230,6 @@ public final class BenchCommand implements Runnable {
       seen++;
       if (seen > warmup && last >= 0) {
         measured++;
-        data += s.dataNanos();
-        forward += s.forwardNanos();
-        backward += s.backwardNanos();
-        update += s.updateNanos();
         total += now - last;
         faultsAtEnd = minorPageFaults();
       } else if (seen == warmup) {

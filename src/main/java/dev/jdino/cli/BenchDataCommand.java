@@ -115,7 +115,8 @@ public final class BenchDataCommand implements Callable<Integer> {
         cfg.localCropSize(), batchSize, workers, Runtime.getRuntime().availableProcessors());
     out.printf(Locale.ROOT, "decode rule: shorter side >= %d px (global %d/sqrt(%.2f), local"
             + " %d/sqrt(%.2f)); a 1280x720 frame decodes at 1/%d%n", reduced.minSourceSide(),
-        cfg.globalCropSize(), cfg.globalScaleMin(), cfg.localCropSize(), cfg.localScaleMin(),
+        cfg.globalCropSize(), cfg.globalCrops().scale().min(), cfg.localCropSize(),
+        cfg.localCrops().scale().min(),
         DecodeSize.subsampling(1280, 720, reduced.minSourceSide()));
     out.flush();
     // Rates first: the per-image split after them runs on warmed-up (JIT-compiled) code.
@@ -197,18 +198,19 @@ public final class BenchDataCommand implements Callable<Integer> {
     };
     Map<String, Object> flags = new LinkedHashMap<>();
     if (globalCropSize != null) {
-      flags.put("--global-crop-size", globalCropSize);
+      flags.put("augment.globalCrops.size", globalCropSize);
+      flags.put("vit.imgSize", globalCropSize);
     }
     if (localCropSize != null) {
-      flags.put("--local-crop-size", localCropSize);
+      flags.put("augment.localCrops.size", localCropSize);
     }
     if (localCropsNumber != null) {
-      flags.put("--local-crops-number", localCropsNumber);
+      flags.put("augment.localCrops.number", localCropsNumber);
     }
     try {
-      return flags.isEmpty() ? base.augment() : base.withFlags(flags).augment();
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException(e.getMessage());
+      return flags.isEmpty() ? base.augment() : base.with(flags).augment();
+    } catch (dev.jdino.io.ConfigException e) {
+      throw ConfigFlags.bad(e, null);
     }
   }
 

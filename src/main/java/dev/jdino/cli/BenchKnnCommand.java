@@ -10,7 +10,7 @@ import dev.jdino.eval.Preprocessing;
 import dev.jdino.eval.Progress;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import dev.jdino.train.DinoConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -66,7 +66,7 @@ public final class BenchKnnCommand implements Callable<Integer> {
     }
     Torch.start(threads != null ? threads : 0);
     String trainSpec = data != null ? data : DataSources.defaultTrainSpec();
-    String testSpec = KnnCommand.testSpec(trainSpec, testData);
+    String testSpec = EvalData.testSpec(trainSpec, testData);
     ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--data");
     ImageDataset test = EvalData.openLabelled(testSpec, DataSources.Split.TEST, "--test-data");
     DinoConfig preset = DinoConfig.preset("fmnist-small");

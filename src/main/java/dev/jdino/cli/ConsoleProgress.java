@@ -26,15 +26,16 @@ final class ConsoleProgress implements TrainingListener {
     // Epochs and steps are counted from 1 here, as in "epoch 3/50 done"; metrics.jsonl keeps 0-based
     // epochs like the official code's logs.
     display.update(s.globalStep(), String.format(Locale.ROOT, "epoch %d/%d %d/%d loss %.4f %.0f img/s",
-        s.epoch() + 1, s.totalSteps() / s.batchesPerEpoch(), s.batch(), s.batchesPerEpoch(), s.loss(),
+        s.epoch() + 1, s.epochs(), s.batch(), s.batchesPerEpoch(), s.loss(),
         s.imagesPerSecond()));
   }
 
   @Override
   public void epoch(Epoch e) {
     message(String.format(Locale.ROOT,
-        "epoch %d/%d done: loss %.4f, teacher entropy %.3f, KL %.4f, %.1f s, %.0f img/s%s",
-        e.epoch() + 1, e.epochs(), e.meanLoss(), e.teacherEntropy(), e.kl(), e.seconds(),
+        "epoch %d/%d done%s: loss %.4f, teacher entropy %.3f, KL %.4f, %.1f s, %.0f img/s%s",
+        e.epoch() + 1, e.epochs(),
+        e.steps() < e.stepsPerEpoch() ? " (" + e.steps() + " steps)" : "", e.meanLoss(), e.teacherEntropy(), e.kl(), e.seconds(),
         e.imagesPerSecond(), e.skippedImages() > 0 ? ", " + e.skippedImages() + " images skipped" : ""));
   }
 

@@ -9,8 +9,8 @@ import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
-import dev.jdino.model.Torch;
-import dev.jdino.viz.Normalization;
+import dev.jdino.engine.Torch;
+import dev.jdino.augment.Normalization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,7 +91,7 @@ public final class DiscoverCommand implements Callable<Integer> {
         throw new BadInputException("--image-size " + size + " is smaller than one patch");
       }
       // The random floor sees exactly the inputs the checkpoint sees: same normalisation.
-      Normalization norm = Normalization.of(trained);
+      Normalization norm = trained.normalization();
       List<CorLoc.Model> models = new ArrayList<>();
       models.add(new CorLoc.Model("checkpoint", trained, norm));
       if (random != null) {

@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
 public final class FeaturesCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Mixin KnnCommand.ModelOptions model;
+  @Mixin ModelOptions model;
 
   @Option(names = "--data", required = true, paramLabel = "SPEC",
       description = "Images: a folder, an IDX file, idx:<images>[:<labels>], fmnist[:test], fmnist-sample[:test].")
@@ -62,7 +62,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     }
     model.startEngine();
     try (Backbone backbone = model.load()) {
-      Preprocessing prep = model.preprocessing(backbone);
+      Preprocessing prep = model.preprocessing(backbone, spec.commandLine().getErr());
       ImageDataset d = DataSources.open(data, DataSources.Split.TRAIN);
       out.println("jdino features: " + backbone);
       out.printf(Locale.ROOT, "data %s (%,d images%s); %s%n", data, d.size(),
@@ -71,7 +71,7 @@ public final class FeaturesCommand implements Callable<Integer> {
       FeatureExtractor.Result r = FeatureExtractor.extract(d, null, prep,
           List.of(FeatureExtractor.cls(backbone)), ext, ProgressDisplay.on(out).asProgress(),
           "features " + data);
-      KnnCommand.reportSkipped(out, r.skipped());
+      Reports.skipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
       desc.put("checkpoint_key", model.checkpoint.key);

@@ -11,7 +11,8 @@ import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
-import dev.jdino.model.Torch;
+import dev.jdino.model.FeatureKind;
+import dev.jdino.engine.Torch;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,11 @@ public final class KnnCommand implements Callable<Integer> {
           + " of the same architecture.")
   boolean floors;
 
+  @Option(names = "--feature", paramLabel = "KIND",
+      description = "cls (DINO's k-NN feature, the default) or cls+avgpool (CLS and mean patch"
+          + " token, each L2-normalised, concatenated); the floors use the same kind.")
+  String feature = "cls";
+
   @Option(names = "--seed", description = "Seed of the random-init floor (default ${DEFAULT-VALUE}).")
   long seed;
 
@@ -92,8 +98,8 @@ public final class KnnCommand implements Callable<Integer> {
     }
     model.startEngine();
     try (Backbone backbone = model.load()) {
-      Preprocessing prep = model.preprocessing(backbone);
-      String trainSpec = trainData != null ? trainData : runData(backbone);
+      Preprocessing prep = model.preprocessing(backbone, spec.commandLine().getErr());
+      String trainSpec = trainData != null ? trainData : EvalData.trainingDataOf(backbone);
       String testSpec = testData;
       if (objects) {
         if (testData == null) {
@@ -105,7 +111,7 @@ public final class KnnCommand implements Callable<Integer> {
       Path file = output != null ? output
           : Files.isDirectory(model.checkpoint.path) ? model.checkpoint.path.resolve("knn.json") : null;
       KnnEvaluation.Report r = evaluate(backbone, model.checkpoint.toString(), model.checkpoint.key, trainSpec,
-          testSpec, prep, knn, ext, floors, seed, file, out);
+          testSpec, prep, knn, ext, FeatureKind.parse(feature), floors, seed, file, out);
       out.printf(Locale.ROOT, "%.1f s%n", r.seconds());
       out.flush();
       return 0;
@@ -120,24 +126,24 @@ public final class KnnCommand implements Callable<Integer> {
    */
   static KnnEvaluation.Report evaluate(Backbone backbone, String checkpoint, String key,
       String trainSpec, String testSpec, Preprocessing prep, KnnClassifier.Options knn,
-      FeatureExtractor.Options ext, boolean floors, long seed, Path file, PrintWriter out)
-      throws java.io.IOException {
-    String test = testSpec(trainSpec, testSpec);
+      FeatureExtractor.Options ext, FeatureKind kind, boolean floors, long seed, Path file,
+      PrintWriter out) throws java.io.IOException {
+    String test = EvalData.testSpec(trainSpec, testSpec);
     ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
     ImageDataset tst = EvalData.openLabelled(test, DataSources.Split.TEST, "--test-data");
     out.println("jdino knn: " + backbone);
-    out.printf(Locale.ROOT, "train %s (%,d images), test %s (%,d images); %s%n", trainSpec,
-        train.size(), test, tst.size(), prep);
+    out.printf(Locale.ROOT, "train %s (%,d images), test %s (%,d images); %s; feature %s%n",
+        trainSpec, train.size(), test, tst.size(), prep, kind);
     out.flush();
     KnnEvaluation.Report r;
     try (Backbone random = floors ? Backbone.random(backbone.config(), seed) : null) {
       r = KnnEvaluation.run(backbone, random, checkpoint, key, train, trainSpec, tst, test, prep, knn,
-          ext, ProgressDisplay.on(out).asProgress());
+          ext, kind, ProgressDisplay.on(out).asProgress());
     }
     out.printf(Locale.ROOT, "%nweighted k-NN, T = %s, %,d train / %,d test images (* = headline k)%n",
         knn.temperature(), r.trainImages(), r.testImages());
     out.print(r.table());
-    reportSkipped(out, r.skipped());
+    Reports.skipped(out, r.skipped());
     if (file != null) {
       AtomicFiles.writeString(file, Json.pretty(r.toJson()) + "\n");
       out.println("results: " + file.toAbsolutePath());
@@ -146,100 +152,4 @@ public final class KnnCommand implements Callable<Integer> {
     return r;
   }
 
-  /**
-   * The demo's evaluation of a finished run: teacher, the run's own data and its test split, k in
-   * {10, 20, 100, 200}, with both floors; results in {@code <run>/knn.json}.
-   */
-  static KnnEvaluation.Report evaluateRun(Path runDir, PrintWriter out) throws java.io.IOException {
-    try (Backbone backbone = Backbone.load(runDir, "teacher")) {
-      return evaluate(backbone, runDir.toString(), "teacher", runData(backbone), null,
-          Preprocessing.forBackbone(backbone, null, null, null, null), KnnClassifier.Options.DEFAULT,
-          FeatureExtractor.Options.DEFAULT, true, 0, runDir.resolve("knn.json"), out);
-    }
-  }
-
-  /** The run's own training data, from the checkpoint's metadata. */
-  static String runData(Backbone backbone) {
-    String d = backbone.description().path("data").asText("");
-    if (d.isEmpty()) {
-      throw new BadInputException("--train-data is required: " + backbone.source()
-          + " does not name the data it was trained on");
-    }
-    return d;
-  }
-
-  /** The test spec: given, or implied by a Fashion-MNIST training spec. */
-  static String testSpec(String trainSpec, String given) {
-    if (given != null) {
-      return given;
-    }
-    String implied = EvalData.impliedTestSpec(trainSpec);
-    if (implied == null) {
-      throw new BadInputException("--test-data is required (only the Fashion-MNIST names imply their"
-          + " test split; --train-data is " + trainSpec + ")");
-    }
-    return implied;
-  }
-
-  static void reportSkipped(PrintWriter out, List<FeatureExtractor.Skipped> skipped) {
-    if (skipped.isEmpty()) {
-      return;
-    }
-    out.printf(Locale.ROOT, "%d image%s could not be decoded and %s left out:%n", skipped.size(),
-        skipped.size() == 1 ? "" : "s", skipped.size() == 1 ? "was" : "were");
-    for (int i = 0; i < Math.min(20, skipped.size()); i++) {
-      out.println("  " + skipped.get(i).source() + ": " + skipped.get(i).message());
-    }
-    if (skipped.size() > 20) {
-      out.println("  ... and " + (skipped.size() - 20) + " more");
-    }
-  }
-
-  /** The options every evaluation command shares: which backbone, how images are prepared. */
-  static final class ModelOptions {
-    @Mixin CheckpointOptions checkpoint;
-
-    @Option(names = "--batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
-    int batchSize = 256;
-
-    @Option(names = "--resize", description = "Shorter side before the centre crop (default: crop * 256/224, 32 for 28 px).")
-    Integer resize;
-
-    @Option(names = "--crop", description = "Centre crop side (default: the backbone's training resolution).")
-    Integer crop;
-
-    @Option(names = "--mean", arity = "3", paramLabel = "X",
-        description = "Normalisation mean, RGB (default: the run's, else ImageNet).")
-    float[] mean;
-
-    @Option(names = "--std", arity = "3", paramLabel = "X",
-        description = "Normalisation std, RGB (default: the run's, else ImageNet).")
-    float[] std;
-
-    @Option(names = "--num-workers", description = "Image preparation threads (default ${DEFAULT-VALUE}).")
-    int numWorkers = 2;
-
-    @Option(names = "--threads", description = "Engine compute threads (default: all cores).")
-    Integer threads;
-
-    void startEngine() {
-      Torch.start(threads != null ? threads : 0);
-    }
-
-    Backbone load() {
-      return checkpoint.load();
-    }
-
-    Preprocessing preprocessing(Backbone b) {
-      try {
-        return Preprocessing.forBackbone(b, resize, crop, mean, std);
-      } catch (IllegalArgumentException e) {
-        throw new BadInputException(e.getMessage());
-      }
-    }
-
-    FeatureExtractor.Options extraction(boolean l2) {
-      return new FeatureExtractor.Options(batchSize, numWorkers, l2);
-    }
-  }
 }

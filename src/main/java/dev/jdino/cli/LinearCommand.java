@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
 public final class LinearCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Mixin KnnCommand.ModelOptions model;
+  @Mixin ModelOptions model;
 
   @Option(names = "--train-data", paramLabel = "SPEC",
       description = "Labelled training images (default: the run's data).")
@@ -89,9 +89,9 @@ public final class LinearCommand implements Callable<Integer> {
         throw new BadInputException("--n-last-blocks " + nLastBlocks + " exceeds the backbone's depth "
             + backbone.config().depth());
       }
-      Preprocessing prep = model.preprocessing(backbone);
-      String trainSpec = trainData != null ? trainData : KnnCommand.runData(backbone);
-      String testSpec = KnnCommand.testSpec(trainSpec, testData);
+      Preprocessing prep = model.preprocessing(backbone, spec.commandLine().getErr());
+      String trainSpec = trainData != null ? trainData : EvalData.trainingDataOf(backbone);
+      String testSpec = EvalData.testSpec(trainSpec, testData);
       ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
       ImageDataset test = EvalData.openLabelled(testSpec, DataSources.Split.TEST, "--test-data");
       out.println("jdino linear: " + backbone);
@@ -112,7 +112,7 @@ public final class LinearCommand implements Callable<Integer> {
                 Double.isNaN(e.top5()) ? "" : String.format(Locale.ROOT, " top-5 %.2f", e.top5()), e.seconds());
             out.flush();
           });
-      KnnCommand.reportSkipped(out, r.skipped());
+      Reports.skipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
       desc.put("checkpoint_key", model.checkpoint.key);

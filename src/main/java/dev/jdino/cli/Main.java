@@ -1,6 +1,7 @@
 package dev.jdino.cli;
 
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.ConfigException;
 import dev.jdino.train.DinoTrainer;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -36,10 +37,26 @@ public final class Main {
 
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new JdinoCommand());
+    ConfigFlags.install(cl.getSubcommands().get("train").getCommandSpec());
+    ConfigFlags.install(
+        cl.getSubcommands().get("bench").getSubcommands().get("train").getCommandSpec());
+    // A mistyped value is bad input like any other: one line and a pointer to the help, not the
+    // whole usage text.
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("jdino: error: " + ex.getMessage() + " (see '"
+              + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+          err.flush();
+          return BAD_INPUT;
+        });
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
           Throwable e = unwrap(ex);
+          if (e instanceof ConfigException c) {
+            e = ConfigFlags.bad(c, null);
+          }
           if (e instanceof BadInputException) {
             err.println("jdino: error: " + e.getMessage());
             err.flush();

@@ -3,7 +3,7 @@ package dev.jdino.cli;
 import dev.jdino.model.Backbone;
 import dev.jdino.viz.ImageSet;
 import dev.jdino.viz.ImageSizing;
-import dev.jdino.viz.Normalization;
+import dev.jdino.augment.Normalization;
 import dev.jdino.viz.PatchPca;
 import dev.jdino.viz.RunPaths;
 import java.io.PrintWriter;
@@ -52,13 +52,7 @@ public final class PcaCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}).")
   double threshold = 0;
 
-  @Option(names = "--normalize-mean", split = ",", paramLabel = "M",
-      description = "Input mean, 1 or 3 values (default: the checkpoint's).")
-  double[] mean;
-
-  @Option(names = "--normalize-std", split = ",", paramLabel = "S",
-      description = "Input std, 1 or 3 values (default: the checkpoint's).")
-  double[] std;
+  @Mixin NormalizationOptions normalization;
 
   @Option(names = "--output-dir", paramLabel = "DIR",
       description = "Default: <run>/pca, else ./pca.")
@@ -78,7 +72,7 @@ public final class PcaCommand implements Callable<Integer> {
       ImageSizing sizing = imageSize == null ? ImageSizing.shorterSide(b.config().imgSize())
           : ImageSizing.parse(imageSize, !noKeepAspect);
       PatchPca.Result r = PatchPca.run(b, ImageSet.open(spec, limit), dir,
-          new PatchPca.Options(sizing, Normalization.of(b, mean, std), threshold, scale),
+          new PatchPca.Options(sizing, normalization.of(b, this.spec.commandLine().getErr()), threshold, scale),
           this.spec.commandLine().getErr());
       double[] e = r.explained();
       out.printf(Locale.ROOT, "PCA of %d patches of %d images: explained variance", r.patches(),

@@ -1,36 +1,48 @@
 package dev.jdino.cli;
 
+import dev.jdino.data.ImageDataset;
+import dev.jdino.eval.OnlineKnn;
 import dev.jdino.train.DinoTrainer;
+import dev.jdino.train.TrainOptions;
+import dev.jdino.train.TrainingListener;
+import dev.jdino.train.TrainingState;
 import java.io.PrintWriter;
 import java.util.Locale;
 
-/** Runs a prepared training setup for the command line: progress, Ctrl-C, summary. */
+/** Runs a training job for the command line: progress, Ctrl-C, summary. */
 final class Training {
   private Training() {}
 
-  static int run(TrainCommand.Setup s, PrintWriter out, PrintWriter err) throws Exception {
-    if (!s.note().isEmpty()) {
-      out.println("note: " + s.note());
+  /** What to train: a prepared state over its data, with an optional online k-NN. */
+  record Job(
+      TrainingState state,
+      TrainOptions options,
+      ImageDataset data,
+      String dataSpec,
+      OnlineKnn onlineKnn) {
+
+    DinoTrainer trainer(TrainingListener listener) {
+      DinoTrainer t = new DinoTrainer(state, options, data, dataSpec, listener);
+      if (onlineKnn != null) {
+        t.addHook(onlineKnn.messages(listener::message));
+      }
+      return t;
     }
-    DinoTrainer.Summary summary = train(s, out);
-    printSummary(summary, out);
-    return 0;
   }
 
   /** Trains with a progress display; Ctrl-C saves a checkpoint at the current step first. */
-  static DinoTrainer.Summary train(TrainCommand.Setup s, PrintWriter out) throws Exception {
-    ConsoleProgress progress = new ConsoleProgress(out);
-    try (DinoTrainer trainer = TrainCommand.trainer(s, progress)) {
-      Thread hook = new Thread(() -> trainer.requestStop(120_000), "jdino-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
+  static DinoTrainer.Summary train(Job job, PrintWriter out) throws Exception {
+    DinoTrainer trainer = job.trainer(new ConsoleProgress(out));
+    Thread hook =
+        new Thread(() -> trainer.stopSignal().requestAndWait("interrupted", 120_000), "jdino-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return trainer.train();
+    } finally {
       try {
-        return trainer.train();
-      } finally {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // The hook is running: it waits for the checkpoint this thread has just written.
-        }
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: it waits for the checkpoint this thread has just written.
       }
     }
   }

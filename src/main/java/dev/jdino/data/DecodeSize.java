@@ -38,9 +38,9 @@ public final class DecodeSize {
    * when there are some.
    */
   public static int minSourceSide(AugmentConfig a) {
-    double need = a.globalCropSize() / Math.sqrt(a.globalScaleMin());
+    double need = a.globalCropSize() / Math.sqrt(a.globalCrops().scale().min());
     if (a.localCropsNumber() > 0) {
-      need = Math.max(need, a.localCropSize() / Math.sqrt(a.localScaleMin()));
+      need = Math.max(need, a.localCropSize() / Math.sqrt(a.localCrops().scale().min()));
     }
     return (int) Math.ceil(need - 1e-9);
   }

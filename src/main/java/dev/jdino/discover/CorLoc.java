@@ -10,14 +10,14 @@ import dev.jdino.viz.AttentionMap;
 import dev.jdino.viz.AttentionMasks;
 import dev.jdino.viz.ImageSizing;
 import dev.jdino.viz.ModelInput;
-import dev.jdino.viz.Normalization;
+import dev.jdino.augment.Normalization;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Unsupervised object discovery scored by CorLoc (reference section 9): for each image, the box
+ * Unsupervised object discovery scored by CorLoc (the paper's section 4.2.1 and the official visualize_attention.py): for each image, the box
  * around the attention mask's largest connected component is "correct" when it overlaps some
  * ground-truth box with IoU >= {@value #IOU_THRESHOLD}; CorLoc is the share of correct images.
  *

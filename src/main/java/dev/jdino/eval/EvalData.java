@@ -4,6 +4,7 @@ import dev.jdino.data.DataSources;
 import dev.jdino.data.EpochOrder;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.BadInputException;
+import dev.jdino.model.Backbone;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -93,5 +94,28 @@ public final class EvalData {
     int[] p = Arrays.copyOf(EpochOrder.permutation(n, SUBSET_SEED, 0), m);
     Arrays.sort(p);
     return p;
+  }
+
+  /** The run's own training data, from the checkpoint's metadata. */
+  public static String trainingDataOf(Backbone backbone) {
+    String d = backbone.description().path("data").asText("");
+    if (d.isEmpty()) {
+      throw new BadInputException("--train-data is required: " + backbone.source()
+          + " does not name the data it was trained on");
+    }
+    return d;
+  }
+
+  /** The test spec: given, or implied by a Fashion-MNIST training spec. */
+  public static String testSpec(String trainSpec, String given) {
+    if (given != null) {
+      return given;
+    }
+    String implied = impliedTestSpec(trainSpec);
+    if (implied == null) {
+      throw new BadInputException("--test-data is required (only the Fashion-MNIST names imply their"
+          + " test split; --train-data is " + trainSpec + ")");
+    }
+    return implied;
   }
 }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -10,7 +10,8 @@ import dev.jdino.data.IdxDataset;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
-import dev.jdino.model.Torch;
+import dev.jdino.model.FeatureKind;
+import dev.jdino.engine.Torch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -91,6 +92,11 @@ public final class FeatureExtractor {
   /** The k-NN feature of a backbone: the final-norm CLS token. */
   public static Encoder cls(Backbone backbone) {
     return backbone::features;
+  }
+
+  /** A backbone's feature of {@code kind}. */
+  public static Encoder of(Backbone backbone, FeatureKind kind) {
+    return x -> backbone.features(x, kind);
   }
 
   /**

@@ -6,14 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.jdino.io.BadInputException;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Weighted k-NN classification as DINO's {@code eval_knn.py} (reference section 8): for each test
+ * Weighted k-NN classification as DINO's {@code eval_knn.py} (the paper's section 4.1; the official eval_knn.py and eval_linear.py): for each test
  * feature take the k training features of highest cosine similarity, weight each by {@code
  * exp(sim / T)}, sum the weights per class, and rank the classes by that sum. Features are
  * expected L2-normalised, so the dot product is the cosine similarity.

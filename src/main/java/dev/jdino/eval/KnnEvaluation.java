@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
+import dev.jdino.model.FeatureKind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,14 +104,23 @@ public final class KnnEvaluation {
   public static Report run(Backbone backbone, Backbone random, String checkpoint, String checkpointKey,
       ImageDataset train, String trainSpec, ImageDataset test, String testSpec, Preprocessing prep,
       KnnClassifier.Options knn, FeatureExtractor.Options extraction, Progress progress) {
+    return run(backbone, random, checkpoint, checkpointKey, train, trainSpec, test, testSpec, prep,
+        knn, extraction, FeatureKind.CLS, progress);
+  }
+
+  /** The protocol on features of {@code kind} (the random-init floor uses the same kind). */
+  public static Report run(Backbone backbone, Backbone random, String checkpoint, String checkpointKey,
+      ImageDataset train, String trainSpec, ImageDataset test, String testSpec, Preprocessing prep,
+      KnnClassifier.Options knn, FeatureExtractor.Options extraction, FeatureKind kind,
+      Progress progress) {
     long t0 = System.nanoTime();
     EvalData.requireSameClasses(train, test);
     List<FeatureExtractor.Encoder> encoders = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    encoders.add(FeatureExtractor.cls(backbone));
+    encoders.add(FeatureExtractor.of(backbone, kind));
     names.add(PRETRAINED);
     if (random != null) {
-      encoders.add(FeatureExtractor.cls(random));
+      encoders.add(FeatureExtractor.of(random, kind));
       names.add(RANDOM);
       encoders.add(FeatureExtractor.pixels(FeatureExtractor.grayPixels(train, prep)
           && FeatureExtractor.grayPixels(test, prep)));

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import java.util.SplittableRandom;
 
 /**

@@ -18,7 +18,7 @@ import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.Backbone;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * The linear probe of {@code eval_linear.py} (reference section 8): a frozen backbone, features =
+ * The linear probe of {@code eval_linear.py} (the paper's section 4.1; the official eval_knn.py and eval_linear.py): a frozen backbone, features =
  * the CLS tokens of its last n blocks (optionally with the last block's mean patch token), one
  * linear layer trained by SGD with a per-epoch cosine lr, evaluated on the test set after every
  * epoch; the best epoch's top-1 is the result.

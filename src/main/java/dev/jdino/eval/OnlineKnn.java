@@ -1,15 +1,16 @@
 package dev.jdino.eval;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.DinoNetwork;
+import dev.jdino.model.FeatureKind;
 import dev.jdino.model.ParameterSet;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.EpochHook;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -35,9 +36,11 @@ public final class OnlineKnn implements EpochHook {
   private final FeatureExtractor.Options extraction;
   private final KnnClassifier.Options knn;
   private Consumer<String> messages = s -> {};
+  private FeatureKind feature = FeatureKind.CLS;
 
   /**
-   * @param every evaluate after epochs N-1, 2N-1, ... (0-based), i.e. every N epochs
+   * @param every evaluate after epochs N-1, 2N-1, ... (0-based), i.e. every N epochs, and after the
+   *     run's last epoch
    * @param subset at most this many training and this many test images (0: all)
    */
   public OnlineKnn(ImageDataset train, String trainSpec, ImageDataset test, String testSpec,
@@ -82,6 +85,12 @@ public final class OnlineKnn implements EpochHook {
         KnnClassifier.HEADLINE_K, new FeatureExtractor.Options(256, Math.max(1, workers), true));
   }
 
+  /** Which teacher feature the k-NN uses (CLS by default). */
+  public OnlineKnn feature(FeatureKind kind) {
+    this.feature = kind;
+    return this;
+  }
+
   /** Where to send a one-line summary after each evaluation (e.g. the console). */
   public OnlineKnn messages(Consumer<String> sink) {
     this.messages = sink;
@@ -93,12 +102,16 @@ public final class OnlineKnn implements EpochHook {
   }
 
   @Override
-  public void afterEpoch(int epoch, DinoNetwork network, ParameterSet teacher, ObjectNode metrics) {
-    if ((epoch + 1) % every != 0) {
+  public void afterEpoch(EpochEnd end, Map<String, Object> metrics) {
+    int epoch = end.epoch();
+    if ((epoch + 1) % every != 0 && !end.lastOfRun()) {
       return;
     }
+    DinoNetwork network = end.network();
+    ParameterSet teacher = end.teacher();
     long t0 = System.nanoTime();
-    List<FeatureExtractor.Encoder> enc = List.of(x -> network.backbone().forward(teacher, x, null));
+    List<FeatureExtractor.Encoder> enc =
+        List.of(x -> network.backbone().feature(teacher, x, feature));
     Features tr = FeatureExtractor.run(train, trainRows, prep.sampleLength(), prep.crop(), prep.crop(),
         (img, p, dst, off) -> prep.apply(img, dst, off), enc, extraction, Progress.NONE, "knn").first();
     Features te = FeatureExtractor.run(test, testRows, prep.sampleLength(), prep.crop(), prep.crop(),
@@ -112,8 +125,8 @@ public final class OnlineKnn implements EpochHook {
     metrics.put("knn_test_images", te.count());
     metrics.put("knn_seconds", secs);
     messages.accept(String.format(Locale.ROOT,
-        "after epoch %d: online k-NN (k=%d, teacher) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
-            + " images of %s, %.1f s", epoch + 1, k, s.top1(), s.top5(), te.count(), tr.count(), testSpec,
+        "after epoch %d: online k-NN (k=%d, teacher %s) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
+            + " images of %s, %.1f s", epoch + 1, k, feature, s.top1(), s.top5(), te.count(), tr.count(), testSpec,
         secs));
   }
 }

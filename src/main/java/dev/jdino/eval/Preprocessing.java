@@ -1,8 +1,7 @@
 package dev.jdino.eval;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jdino.augment.AugmentConfig;
+import dev.jdino.augment.Normalization;
 import dev.jdino.augment.EvalTransform;
 import dev.jdino.augment.Image;
 import dev.jdino.augment.Normalize;
@@ -12,7 +11,7 @@ import dev.jdino.train.DinoConfig;
 import java.util.Arrays;
 
 /**
- * How evaluation images are prepared (reference section 8: no augmentation): torchvision's
+ * How evaluation images are prepared (the official eval_knn.py: no augmentation): torchvision's
  * {@code Resize(resize, bicubic)} and {@code CenterCrop(crop)} ({@link EvalTransform}), then
  * {@code Normalize(mean, std)} with the statistics the backbone was trained with.
  *
@@ -54,45 +53,16 @@ public record Preprocessing(int resize, int crop, float[] mean, float[] std) {
   public static Preprocessing forBackbone(
       Backbone backbone, Integer resize, Integer crop, float[] mean, float[] std) {
     int c = crop != null ? crop : backbone.config().imgSize();
-    float[][] ms = normalization(backbone.description());
-    return new Preprocessing(
-        resize != null ? resize : defaultResize(c), c, mean != null ? mean : ms[0], std != null ? std : ms[1]);
+    Normalization n = backbone.normalization();
+    return new Preprocessing(resize != null ? resize : defaultResize(c), c,
+        mean != null ? mean : n.mean(), std != null ? std : n.std());
   }
 
   /** The preparation for a network being trained with {@code config} (online k-NN). */
   public static Preprocessing forTraining(DinoConfig config) {
     int c = config.vit().imgSize();
-    return new Preprocessing(defaultResize(c), c, config.augment().mean(), config.augment().std());
-  }
-
-  /**
-   * The normalisation recorded in a jdino file description ({@code config.augment.mean/std}), or
-   * ImageNet's when absent or malformed.
-   *
-   * @return {@code {mean, std}}
-   */
-  public static float[][] normalization(JsonNode description) {
-    JsonNode a = description == null ? null : description.path("config").path("augment");
-    float[] mean = floats3(a == null ? null : a.get("mean"));
-    float[] std = floats3(a == null ? null : a.get("std"));
-    if (mean == null || std == null) {
-      return new float[][] {AugmentConfig.IMAGENET_MEAN.clone(), AugmentConfig.IMAGENET_STD.clone()};
-    }
-    return new float[][] {mean, std};
-  }
-
-  private static float[] floats3(JsonNode n) {
-    if (n == null || !n.isArray() || n.size() != 3) {
-      return null;
-    }
-    float[] f = new float[3];
-    for (int i = 0; i < 3; i++) {
-      if (!n.get(i).isNumber()) {
-        return null;
-      }
-      f[i] = (float) n.get(i).asDouble();
-    }
-    return f;
+    Normalization n = config.augment().normalize();
+    return new Preprocessing(defaultResize(c), c, n.mean(), n.std());
   }
 
   /** Floats per prepared image: 3 x crop x crop. */

@@ -54,7 +54,7 @@ public final class Json {
     }
   }
 
-  static String firstLine(String s) {
+  public static String firstLine(String s) {
     if (s == null) {
       return "";
     }

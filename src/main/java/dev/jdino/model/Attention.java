@@ -1,10 +1,13 @@
 package dev.jdino.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 
 /**
- * Multi-head self-attention with one fused qkv projection, written out (Q·Kᵀ·scale, softmax, ·V)
- * so that the attention matrix itself is available for visualisation.
+ * Multi-head self-attention with one fused qkv projection (the official {@code Attention} in
+ * vision_transformer.py), written out as Q·Kᵀ·scale, softmax, ·V; {@link #weights} gives the
+ * softmax itself, for the attention maps.
  */
 final class Attention {
   private final int numHeads;
@@ -21,26 +24,33 @@ final class Attention {
     this.proj = Linear.truncNormal(b, name + ".proj", dim, dim, true);
   }
 
-  /** Output tokens (B, N, D); if {@code attentionOut} is non-null, stores the softmax in [0]. */
-  NDArray forward(ParameterSet p, NDArray x, NDArray[] attentionOut) {
+  /** Output tokens (B, N, D). */
+  NDArray forward(ParameterSet p, NDArray x) {
     long[] s = x.getShape().getShape();
-    long batch = s[0];
-    long tokens = s[1];
-    long dim = s[2];
+    NDList qkv = split(p, x);
+    NDArray out = weights(qkv, x.getManager()).matMul(qkv.get(2));
+    return proj.forward(p, out.transpose(0, 2, 1, 3).reshape(s[0], s[1], s[2]));
+  }
+
+  /** The attention softmax, (B, heads, N, N): what the maps and masks are drawn from. */
+  NDArray weights(ParameterSet p, NDArray x) {
+    return weights(split(p, x), x.getManager());
+  }
+
+  /** softmax(Q Kᵀ / sqrt(head_dim)) over the keys. */
+  private NDArray weights(NDList qkv, NDManager m) {
+    NDArray logits = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2));
+    return logits.mul(Scopes.scalar(m, scale)).softmax(-1);
+  }
+
+  /** Q, K and V, each (B, heads, N, head_dim). */
+  private NDList split(ParameterSet p, NDArray x) {
+    long[] s = x.getShape().getShape();
     // (B, N, 3D) -> (3, B, heads, N, head_dim)
     NDArray qkvOut =
-        qkv.forward(p, x).reshape(batch, tokens, 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
+        qkv.forward(p, x).reshape(s[0], s[1], 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
     // split, not three selects: a select's backward zero-fills the whole qkv gradient each time.
-    ai.djl.ndarray.NDList parts = qkvOut.split(3, 0);
-    NDArray q = parts.get(0).squeeze(0);
-    NDArray k = parts.get(1).squeeze(0);
-    NDArray v = parts.get(2).squeeze(0);
-    NDArray attn =
-        q.matMul(k.transpose(0, 1, 3, 2)).mul(Scopes.scalar(x.getManager(), scale)).softmax(-1);
-    if (attentionOut != null) {
-      attentionOut[0] = attn;
-    }
-    NDArray out = attn.matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, dim);
-    return proj.forward(p, out);
+    NDList parts = qkvOut.split(3, 0);
+    return new NDList(parts.get(0).squeeze(0), parts.get(1).squeeze(0), parts.get(2).squeeze(0));
   }
 }

@@ -1,9 +1,11 @@
 package dev.jdino.model;
 
+import dev.jdino.engine.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.augment.Normalization;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
@@ -180,6 +182,14 @@ public final class Backbone implements AutoCloseable {
   }
 
   /** The jdino metadata of the file (epoch, step, loss, configuration), or an empty object. */
+  /**
+   * How images shown to this backbone must be normalised: as in its training (recorded in jdino
+   * files), else ImageNet's statistics, which the released DINO weights use.
+   */
+  public Normalization normalization() {
+    return Normalization.recordedIn(description == null ? null : description.path("config"));
+  }
+
   public JsonNode description() {
     return description;
   }
@@ -201,6 +211,11 @@ public final class Backbone implements AutoCloseable {
   /** The feature: final-norm CLS token, (B, D). */
   public NDArray features(NDArray images) {
     return vit.forward(params, images, null);
+  }
+
+  /** The frozen feature of {@code kind} (see {@link FeatureKind}). */
+  public NDArray features(NDArray images, FeatureKind kind) {
+    return vit.feature(params, images, kind);
   }
 
   /** The last block's attention softmax, (B, heads, 1+N, 1+N). */

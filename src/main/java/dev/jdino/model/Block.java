@@ -22,14 +22,16 @@ final class Block {
     this.mlp = new Mlp(b, name + ".mlp", c.embedDim(), c.mlpHiddenDim());
   }
 
-  /**
-   * @param dropPath stochastic depth of this forward pass, or null (teacher, evaluation)
-   * @param attentionOut if non-null, receives the block's attention softmax
-   */
-  NDArray forward(ParameterSet p, NDArray x, DropPath dropPath, NDArray[] attentionOut) {
-    NDArray y = attn.forward(p, norm1.forward(p, x), attentionOut);
+  /** @param dropPath stochastic depth of this forward pass, or null (teacher, evaluation) */
+  NDArray forward(ParameterSet p, NDArray x, DropPath dropPath) {
+    NDArray y = attn.forward(p, norm1.forward(p, x));
     x = x.add(dropPath == null ? y : dropPath.apply(y, index));
     NDArray z = mlp.forward(p, norm2.forward(p, x));
     return x.add(dropPath == null ? z : dropPath.apply(z, index));
+  }
+
+  /** The block's attention softmax on input tokens {@code x}, (B, heads, N, N). */
+  NDArray attention(ParameterSet p, NDArray x) {
+    return attn.weights(p, norm1.forward(p, x));
   }
 }

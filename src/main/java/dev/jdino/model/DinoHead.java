@@ -5,7 +5,7 @@ import ai.djl.nn.Activation;
 import dev.jdino.model.ParameterLayout.Init;
 
 /**
- * The DINO projection head (reference section 2): an MLP without batch norm, an L2-normalised
+ * The DINO projection head (the official {@code DINOHead} in vision_transformer.py): an MLP without batch norm, an L2-normalised
  * bottleneck, and a weight-normalised last layer {@code W = g * v / ||v||} (per output row), no
  * bias. With {@code norm_last_layer} the gain g stays 1, so every logit is a cosine in [-1, 1].
  */

@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
- * Backbone + DINO head with the multi-crop forward (reference section 3): crops of one size go
+ * Backbone + DINO head with the multi-crop forward (the official {@code MultiCropWrapper} in
+ * utils.py): crops of one size go
  * through the backbone as one batch, the CLS features of all crops are concatenated in crop order
  * and the head runs once on all of them.
  *
@@ -42,20 +43,32 @@ public final class DinoNetwork implements AutoCloseable {
   }
 
   /**
-   * Logits for all crops, (sum of group batch sizes, outDim), in the order of {@code cropGroups}
-   * (each group: crops of one size, already ordered crop-major).
+   * One multi-crop forward pass.
+   *
+   * @param features the backbone's CLS features of every crop, (rows, D): the head's input
+   * @param logits the head's output, (rows, outDim)
    */
-  public NDArray forward(ParameterSet p, List<NDArray> cropGroups, DropPath dropPath) {
+  public record Output(NDArray features, NDArray logits) {}
+
+  /**
+   * Features and logits of all crops, rows in the order of {@code cropGroups} (each group: crops of
+   * one size, already ordered crop-major).
+   */
+  public Output forward(ParameterSet p, List<NDArray> cropGroups, DropPath dropPath) {
     NDList features = new NDList(cropGroups.size());
     for (NDArray group : cropGroups) {
       features.add(backbone.forward(p, group, dropPath));
     }
     NDArray all = features.size() == 1 ? features.get(0) : NDArrays.concat(features, 0);
-    NDArray logits = head.forward(p, all);
     if (features.size() > 1) {
       features.close();
     }
-    return logits;
+    return new Output(all, head.forward(p, all));
+  }
+
+  /** The logits alone (the teacher's view of the global crops). */
+  public NDArray logits(ParameterSet p, List<NDArray> cropGroups, DropPath dropPath) {
+    return forward(p, cropGroups, dropPath).logits();
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.jdino.model;
 
+import dev.jdino.io.ConfigException;
+
 /**
- * The DINO projection head (reference section 2).
+ * The DINO projection head (the official {@code DINOHead} in vision_transformer.py).
  *
  * @param outDim K, the number of prototypes (65536 in the paper; 1024 to 8192 for small data)
  * @param hiddenDim width of the MLP's hidden layers
@@ -14,13 +16,13 @@ public record HeadConfig(
 
   public HeadConfig {
     if (outDim < 2) {
-      throw new IllegalArgumentException("out dim must be >= 2, got " + outDim);
+      throw new ConfigException("outDim", "the number of prototypes (out dim) must be >= 2, got " + outDim);
     }
     if (hiddenDim < 1 || bottleneckDim < 1) {
-      throw new IllegalArgumentException("hidden and bottleneck dims must be >= 1");
+      throw new ConfigException("hiddenDim", "the head's hidden and bottleneck dims must be >= 1");
     }
     if (nlayers < 1) {
-      throw new IllegalArgumentException("head nlayers must be >= 1, got " + nlayers);
+      throw new ConfigException("nlayers", "the head needs at least one layer: nlayers must be >= 1, got " + nlayers);
     }
   }
 

@@ -5,8 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.jdino.engine.Torch;
 import dev.jdino.model.ParameterLayout.Group;
 import dev.jdino.model.ParameterLayout.Spec;
 import java.util.LinkedHashMap;
@@ -42,26 +41,24 @@ public final class ParameterSet implements AutoCloseable {
     }
     this.layout = layout;
     this.manager = parent.newSubManager();
-    boolean gradMode = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      this.flat = manager.create(values);
-      this.views = new NDArray[layout.specs().size()];
-      this.gradFlat = requiresGrad ? manager.zeros(new Shape(layout.numel())) : null;
-      this.gradViews = requiresGrad ? new NDArray[views.length] : null;
-      for (Spec s : layout.specs()) {
-        NDArray v = viewOf(flat, s);
-        if (requiresGrad && s.trainable()) {
-          // detach: a new leaf over the same memory, updated in place by the optimiser
-          v = v.stopGradient();
-          v.setRequiresGradient(true);
-          gradViews[s.index()] = viewOf(gradFlat, s);
-        }
-        views[s.index()] = v;
-      }
-    } finally {
-      JniUtils.setGradMode(gradMode);
-    }
+    this.flat = Torch.withoutGradient(() -> manager.create(values));
+    this.views = new NDArray[layout.specs().size()];
+    this.gradFlat = requiresGrad ? manager.zeros(new Shape(layout.numel())) : null;
+    this.gradViews = requiresGrad ? new NDArray[views.length] : null;
+    Torch.withoutGradient(
+        () -> {
+          for (Spec s : layout.specs()) {
+            NDArray v = viewOf(flat, s);
+            if (requiresGrad && s.trainable()) {
+              // detach: a new leaf over the same memory, updated in place by the optimiser
+              v = v.stopGradient();
+              v.setRequiresGradient(true);
+              gradViews[s.index()] = viewOf(gradFlat, s);
+            }
+            views[s.index()] = v;
+          }
+          return null;
+        });
     // Whatever scope is open now must not close the weights.
     for (NDArray a : manager.getManagedArrays()) {
       NDScope.unregister(a);
@@ -133,7 +130,7 @@ public final class ParameterSet implements AutoCloseable {
     }
     for (Spec s : layout.specs()) {
       if (gradViews[s.index()] != null) {
-        JniUtils.zeroGrad((PtNDArray) views[s.index()]);
+        Torch.zeroGradient(views[s.index()]);
       }
     }
   }

@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ViT backbone (reference section 1): patch embedding, a learned [CLS] token and position
+ * The ViT backbone (Dosovitskiy et al. 2021; the official {@code VisionTransformer} in
+ * vision_transformer.py): patch embedding, a learned [CLS] token and position
  * embedding, pre-norm blocks, a final LayerNorm. The output "feature" is the normalised CLS
  * token.
  *
@@ -87,24 +88,30 @@ public final class VisionTransformer implements AutoCloseable {
 
   /** The feature: final-norm CLS token, (B, D). */
   public NDArray forward(ParameterSet p, NDArray images, DropPath dropPath) {
-    NDArray x = Scopes.keep(() -> prepareTokens(p, images));
-    for (Block blk : blocks) {
-      NDArray in = x;
-      x = Scopes.keep(() -> blk.forward(p, in, dropPath, null));
-      in.close();
-    }
-    NDArray last = x;
-    NDArray cls = Scopes.keep(() -> norm.forward(p, last).get(new NDIndex(":, 0")));
-    last.close();
+    NDArray x = encode(p, images, dropPath, blocks.length, null);
+    NDArray cls = Scopes.keep(() -> norm.forward(p, x).get(new NDIndex(":, 0")));
+    x.close();
     return cls;
+  }
+
+  /** The frozen feature of {@code kind}: (B, D) for CLS, (B, 2D) for CLS + mean patch token. */
+  public NDArray feature(ParameterSet p, NDArray images, FeatureKind kind) {
+    if (kind == FeatureKind.CLS) {
+      return forward(p, images, null);
+    }
+    NDArray tokens = forwardTokens(p, images);
+    NDArray cls = tokens.get(new NDIndex(":, 0"));
+    NDArray patches = tokens.get(new NDIndex(":, 1:")).mean(new int[] {1});
+    return NDArrays.concat(new NDList(unit(cls), unit(patches)), 1);
+  }
+
+  private static NDArray unit(NDArray x) {
+    return x.div(x.norm(new int[] {1}, true).maximum(1e-12));
   }
 
   /** All tokens after the final norm, (B, 1+N, D): CLS then patches in row-major order. */
   public NDArray forwardTokens(ParameterSet p, NDArray images) {
-    NDArray x = prepareTokens(p, images);
-    for (Block blk : blocks) {
-      x = blk.forward(p, x, null, null);
-    }
+    NDArray x = encode(p, images, null, blocks.length, null);
     return norm.forward(p, x);
   }
 
@@ -114,25 +121,47 @@ public final class VisionTransformer implements AutoCloseable {
       throw new IllegalArgumentException(
           "n must lie in [1, " + blocks.length + "] (the depth), got " + n);
     }
-    NDArray x = prepareTokens(p, images);
     List<NDArray> out = new ArrayList<>();
-    for (int i = 0; i < blocks.length; i++) {
-      x = blocks[i].forward(p, x, null, null);
+    encode(p, images, null, blocks.length, (i, x) -> {
       if (i >= blocks.length - n) {
         out.add(norm.forward(p, x));
       }
-    }
+    }).close();
     return out;
   }
 
   /** The last block's attention softmax, (B, heads, 1+N, 1+N). */
   public NDArray lastSelfAttention(ParameterSet p, NDArray images) {
-    NDArray x = prepareTokens(p, images);
-    NDArray[] attention = new NDArray[1];
-    for (int i = 0; i < blocks.length; i++) {
-      x = blocks[i].forward(p, x, null, i == blocks.length - 1 ? attention : null);
+    NDArray x = encode(p, images, null, blocks.length - 1, null);
+    NDArray attention = Scopes.keep(() -> blocks[blocks.length - 1].attention(p, x));
+    x.close();
+    return attention;
+  }
+
+  /** Sees the tokens after each block (0-based index), before the next block runs. */
+  @FunctionalInterface
+  private interface BlockTap {
+    void after(int block, NDArray tokens);
+  }
+
+  /**
+   * The one block loop: tokens of {@code images} through the first {@code count} blocks. Each
+   * block's intermediates are freed as soon as it returns (autograd keeps what backward needs),
+   * so a deep network holds one block's temporaries at a time.
+   */
+  private NDArray encode(
+      ParameterSet p, NDArray images, DropPath dropPath, int count, BlockTap tap) {
+    NDArray x = Scopes.keep(() -> prepareTokens(p, images));
+    for (int i = 0; i < count; i++) {
+      Block blk = blocks[i];
+      NDArray in = x;
+      x = Scopes.keep(() -> blk.forward(p, in, dropPath));
+      in.close();
+      if (tap != null) {
+        tap.after(i, x);
+      }
     }
-    return attention[0];
+    return x;
   }
 
   @Override

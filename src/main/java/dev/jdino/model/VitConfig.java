@@ -1,9 +1,10 @@
 package dev.jdino.model;
 
+import dev.jdino.io.ConfigException;
 import java.util.Locale;
 
 /**
- * Shape of a Vision Transformer (reference section 1).
+ * Shape of a Vision Transformer (the paper's section 3.1; the official vision_transformer.py).
  *
  * @param imgSize training resolution; the learned position embedding has (imgSize/patchSize)^2
  *     patch entries, and other input sizes get it resized bicubically
@@ -27,24 +28,27 @@ public record VitConfig(
 
   public VitConfig {
     if (patchSize < 1) {
-      throw new IllegalArgumentException("patch size must be >= 1, got " + patchSize);
+      throw new ConfigException("patchSize", "the patch size must be >= 1, got " + patchSize);
     }
     if (imgSize < patchSize || imgSize % patchSize != 0) {
-      throw new IllegalArgumentException(
-          "image size " + imgSize + " must be a positive multiple of the patch size " + patchSize);
+      throw new ConfigException(
+          "imgSize",
+          "the image size " + imgSize + " must be a positive multiple of the patch size " + patchSize);
     }
     if (embedDim < 1 || depth < 1 || numHeads < 1) {
-      throw new IllegalArgumentException("embed dim, depth and heads must be >= 1");
+      throw new ConfigException(
+          "embedDim", "the embed dim, depth and number of heads must be >= 1");
     }
     if (embedDim % numHeads != 0) {
-      throw new IllegalArgumentException(
-          "embed dim " + embedDim + " is not divisible by the number of heads " + numHeads);
+      throw new ConfigException(
+          "numHeads",
+          "the embed dim " + embedDim + " is not divisible by the number of heads " + numHeads);
     }
     if (!(mlpRatio > 0)) {
-      throw new IllegalArgumentException("mlp ratio must be > 0, got " + mlpRatio);
+      throw new ConfigException("mlpRatio", "the MLP ratio must be > 0, got " + mlpRatio);
     }
     if (!(dropPathRate >= 0 && dropPathRate < 1)) {
-      throw new IllegalArgumentException("drop path rate must lie in [0, 1), got " + dropPathRate);
+      throw new ConfigException("dropPathRate", "the drop-path rate must lie in [0, 1), got " + dropPathRate);
     }
   }
 
@@ -58,7 +62,8 @@ public record VitConfig(
           case "vit_tiny" -> new int[] {192, 12, 3};
           case "vit_small" -> new int[] {384, 12, 6};
           case "vit_base" -> new int[] {768, 12, 12};
-          default -> throw new IllegalArgumentException(
+          default -> throw new ConfigException(
+              "arch",
               "unknown arch '" + arch + "': expected vit_tiny, vit_small, vit_base or custom");
         };
     return new VitConfig(imgSize, patchSize, dims[0], dims[1], dims[2], 4.0, true, dropPathRate);

@@ -5,32 +5,48 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.jdino.model.Scopes;
+import dev.jdino.train.LossConfig.Centering;
 
 /**
- * DINO's self-distillation loss with centring (reference section 4). For each teacher global view
- * iq and each student view v != iq: the cross-entropy between the teacher's centred, sharpened
- * softmax and the student's softmax at temperature 0.1, averaged over the batch; the loss is the
- * mean of those 2(V - 1) terms. The centre is an EMA of the teacher's raw logits, updated after
- * the loss is computed.
+ * DINO's self-distillation loss (the paper's equation 1 and Algorithm 1; the official {@code
+ * DINOLoss}). For each teacher global view iq and each student view v != iq: the cross-entropy
+ * between the teacher's centred, sharpened softmax and the student's softmax at the student
+ * temperature, averaged over the batch; the loss is the mean of those 2(V - 1) terms.
+ *
+ * <p>The teacher's targets are centred either by DINO's EMA centre, which {@link #updateCenter}
+ * moves once the step is known to be finite (the official code moves it inside the forward; the
+ * values are the same, but a failed step must leave it untouched), or by DINOv2's Sinkhorn-Knopp
+ * normalisation of the batch (its {@code SinkhornKnoppTeacher}), which keeps no state.
  */
 public final class DinoLoss implements AutoCloseable {
+  /** DINOv2's number of Sinkhorn-Knopp iterations. */
+  static final int SINKHORN_ITERATIONS = 3;
+
   private final int outDim;
   private final double studentTemp;
   private final double centerMomentum;
+  private final Centering centering;
   private final NDManager manager;
   private final NDArray center;
 
   /** Scalar loss (with gradient) and the no-gradient health signals of one step. */
   public record Result(NDArray loss, float value, float teacherEntropy, float klTeacherStudent) {}
 
-  public DinoLoss(NDManager parent, int outDim, double studentTemp, double centerMomentum) {
+  public DinoLoss(NDManager parent, int outDim, LossConfig config) {
     this.outDim = outDim;
-    this.studentTemp = studentTemp;
-    this.centerMomentum = centerMomentum;
+    this.studentTemp = config.studentTemp();
+    this.centerMomentum = config.centerMomentum();
+    this.centering = config.centering();
     this.manager = parent.newSubManager();
     // Created outside any step scope (and unregistered in case there is one): it lives for the run.
     this.center = manager.zeros(new Shape(1, outDim));
     NDScope.unregister(center);
+  }
+
+  /** DINO's loss with EMA centring. */
+  public DinoLoss(NDManager parent, int outDim, double studentTemp, double centerMomentum) {
+    this(parent, outDim,
+        new LossConfig(studentTemp, 0.04, 0.04, 0, centerMomentum, Centering.EMA, 0));
   }
 
   public NDArray center() {
@@ -40,7 +56,8 @@ public final class DinoLoss implements AutoCloseable {
   /** Replaces the centre's values (resume). */
   public void setCenter(float[] values) {
     if (values.length != outDim) {
-      throw new IllegalArgumentException("centre has " + values.length + " values, expected " + outDim);
+      throw new IllegalArgumentException(
+          "centre has " + values.length + " values, expected " + outDim);
     }
     try (NDArray v = manager.create(values, new Shape(1, outDim))) {
       center.muli(0).addi(v);
@@ -48,6 +65,8 @@ public final class DinoLoss implements AutoCloseable {
   }
 
   /**
+   * The loss of one step; the centre is not moved (see {@link #updateCenter}).
+   *
    * @param student logits of all V crops, (V*B, K), crop-major (2 global first)
    * @param teacher logits of the 2 global crops, (2B, K), no gradient
    * @param teacherTemp this epoch's teacher temperature
@@ -56,31 +75,69 @@ public final class DinoLoss implements AutoCloseable {
     long k = student.getShape().get(1);
     long b = teacher.getShape().get(0) / 2;
     long views = student.getShape().get(0) / b;
-    if (k != outDim || teacher.getShape().get(1) != outDim || views * b != student.getShape().get(0)) {
+    if (k != outDim
+        || teacher.getShape().get(1) != outDim
+        || views * b != student.getShape().get(0)) {
       throw new IllegalArgumentException(
           "student " + student.getShape() + " and teacher " + teacher.getShape()
               + " do not fit the loss (K = " + outDim + ")");
     }
     NDManager m = student.getManager();
-    NDArray logP =
-        student.div(Scopes.scalar(m, studentTemp)).reshape(views, b, k).logSoftmax(2);
-    NDArray centred = teacher.sub(center).divi(teacherTemp).reshape(2, b, k);
-    NDArray q = centred.softmax(2);
-    NDArray q0 = q.get(0);
-    NDArray q1 = q.get(1);
-    // sum over iq, v != iq of q_iq . logP_v  =  (q0 + q1) . sum_v logP_v  -  q0 . logP_0 - q1 . logP_1
+    NDArray logP = student.div(Scopes.scalar(m, studentTemp)).reshape(views, b, k).logSoftmax(2);
+    Targets t = targets(teacher, teacherTemp, b, k);
+    NDArray q0 = t.q().get(0);
+    NDArray q1 = t.q().get(1);
+    // sum over iq, v != iq of q_iq . logP_v = (q0 + q1) . sum_v logP_v - q0 . logP_0 - q1 . logP_1
     NDArray all = q0.add(q1).mul(logP.sum(new int[] {0})).sum(new int[] {1});
     NDArray diag = q0.mul(logP.get(0)).add(q1.mul(logP.get(1))).sum(new int[] {1});
     long terms = 2 * (views - 1);
     NDArray loss = all.sub(diag).mean().neg().div(Scopes.scalar(m, terms));
     float value = loss.getFloat();
-    float entropy = q.mul(centred.logSoftmax(2)).sum(new int[] {2}).mean().neg().getFloat();
-    updateCenter(teacher);
+    float entropy = t.q().mul(t.logQ()).sum(new int[] {2}).mean().neg().getFloat();
     return new Result(loss, value, entropy, value - entropy);
   }
 
-  /** center = m * center + (1 - m) * mean of the teacher's raw logits over the batch. */
+  /** The teacher's targets q (2, B, K) and log q. */
+  private record Targets(NDArray q, NDArray logQ) {}
+
+  private Targets targets(NDArray teacher, double teacherTemp, long b, long k) {
+    if (centering == Centering.EMA) {
+      NDArray centred = teacher.sub(center).divi(teacherTemp).reshape(2, b, k);
+      return new Targets(centred.softmax(2), centred.logSoftmax(2));
+    }
+    NDArray q = sinkhornKnopp(teacher, teacherTemp).reshape(2, b, k);
+    // A target can underflow to 0; its term in the entropy is 0 as well.
+    return new Targets(q, q.maximum(Float.MIN_NORMAL).log());
+  }
+
+  /**
+   * DINOv2's {@code sinkhorn_knopp_teacher}: {@code Q = exp(t / T)} over the whole batch (2B rows),
+   * normalised to sum 1, then {@value #SINKHORN_ITERATIONS} times every prototype's column to 1/K
+   * and every sample's row to 1/B; the rows are finally scaled to sum 1. The batch's largest logit
+   * is subtracted first so that exp cannot overflow: a common factor cancels in the first
+   * normalisation (a per-row shift would not, with only 3 iterations).
+   */
+  static NDArray sinkhornKnopp(NDArray teacher, double teacherTemp) {
+    long rows = teacher.getShape().get(0);
+    long k = teacher.getShape().get(1);
+    NDArray scaled = teacher.div(teacherTemp);
+    NDArray q = scaled.sub(scaled.max()).exp();
+    q = q.div(q.sum());
+    for (int it = 0; it < SINKHORN_ITERATIONS; it++) {
+      q = q.div(q.sum(new int[] {0}, true)).div(k);
+      q = q.div(q.sum(new int[] {1}, true)).div(rows);
+    }
+    return q.mul(rows);
+  }
+
+  /**
+   * EMA centring: {@code center = m * center + (1 - m) * mean of the teacher's raw logits over the
+   * batch} (a no-op with Sinkhorn-Knopp centring). Call once per finite step.
+   */
   public void updateCenter(NDArray teacher) {
+    if (centering != Centering.EMA) {
+      return;
+    }
     NDArray batchCenter = teacher.mean(new int[] {0}, true);
     center.muli(centerMomentum).addi(batchCenter.muli(1 - centerMomentum));
   }

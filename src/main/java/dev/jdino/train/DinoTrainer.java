@@ -4,28 +4,26 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.augment.MultiCropAugmentation;
 import dev.jdino.data.CropSampler;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.data.MultiCropBatch;
 import dev.jdino.data.MultiCropLoader;
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
-import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.DropPath;
-import dev.jdino.model.ParameterSet;
-import dev.jdino.model.Torch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
+import java.util.Map;
 
 /**
- * DINO pretraining: the official {@code train_dino} loop with automatic resume.
+ * DINO pretraining: the official {@code train_dino} and {@code train_one_epoch} loops over a
+ * {@link TrainingState}, with a checkpoint after every epoch and on request.
  *
  * <p>All randomness derives from the configured seed and the position in the run (parameter init,
  * each epoch's order, each sample's crops, each step's drop-path masks), so a run stopped and
@@ -36,33 +34,18 @@ public final class DinoTrainer implements AutoCloseable {
   private final TrainOptions options;
   private final ImageDataset data;
   private final String dataSpec;
+  private final TrainingState state;
   private final TrainingListener listener;
-  private final List<EpochHook> hooks = new ArrayList<>();
-  private final CollapseMonitor collapse;
-
-  private final NDManager manager;
-  private final DinoNetwork network;
-  private final ParameterSet student;
-  private final ParameterSet teacher;
-  private final DinoLoss loss;
-  private final AdamW optimizer;
+  private final RunPlan plan;
   private final DinoStep step;
-  private final int itersPerEpoch;
-  private final double[] lrSchedule;
-  private final double[] wdSchedule;
-  private final double[] momentumSchedule;
-  private final double[] teacherTemp;
-
-  private int epoch;
-  private int batchInEpoch;
-  private long globalStep;
-  private double elapsedBefore;
-  private float lastLoss = Float.NaN;
-  private final boolean resumed;
-  private volatile boolean stopRequested;
-  private boolean stopAfterEpoch;
+  private final CollapseMonitor collapse;
+  private final List<EpochHook> hooks = new ArrayList<>();
+  private final StopSignal stop = new StopSignal();
+  private final Path dir;
+  private boolean ownsState;
+  private long lastSnapshot = -1;
   private long invocationStart;
-  private final CountDownLatch done = new CountDownLatch(1);
+  private long t0;
 
   /**
    * The outcome of {@link #train()}. {@code seconds} and {@code imagesPerSecond} cover this call;
@@ -82,390 +65,321 @@ public final class DinoTrainer implements AutoCloseable {
       Path metrics) {}
 
   /**
-   * Prepares a run in {@code options.outputDir()}: resumes from its checkpoint if one exists
-   * (the caller has reconciled the configuration with it), otherwise starts fresh.
+   * A run of {@code state} over {@code data}, writing into {@code options.outputDir()}.
+   *
+   * @param state a fresh state, or one resumed from this directory's checkpoint
    */
   public DinoTrainer(
+      TrainingState state,
+      TrainOptions options,
+      ImageDataset data,
+      String dataSpec,
+      TrainingListener listener) {
+    this.config = state.config();
+    this.options = options;
+    this.data = data;
+    this.dataSpec = dataSpec;
+    this.state = state;
+    this.listener = listener;
+    this.plan = RunPlan.of(config, stepsPerEpoch(data, config));
+    this.step = state.newStep();
+    this.collapse =
+        new CollapseMonitor(config.head().outDim(), (int) Math.ceil(config.train().warmupEpochs()));
+    this.dir = options.outputDir();
+  }
+
+  /**
+   * A run in {@code options.outputDir()} with {@code config}: resumed from the checkpoint there if
+   * there is one (its configuration must then equal {@code config} but for the number of epochs),
+   * else fresh. The trainer owns the state: close it.
+   */
+  public static DinoTrainer open(
       DinoConfig config,
       TrainOptions options,
       ImageDataset data,
       String dataSpec,
       TrainingListener listener) {
-    this.config = config;
-    this.options = options;
-    this.data = data;
-    this.dataSpec = dataSpec;
-    this.listener = listener;
-    TrainConfig t = config.train();
-    this.itersPerEpoch = MultiCropLoader.batchesPerEpoch(data.size(), t.batchSize());
-    if (itersPerEpoch < 1) {
-      throw new BadInputException(
-          "the data has " + data.size() + " images, fewer than one batch of --batch-size "
-              + t.batchSize() + " (the last incomplete batch is dropped)");
+    RunDirectory run = RunDirectory.open(options.outputDir(), null, Map.of(), dataSpec);
+    if (run.resuming() && RunDirectory.firstDifference(
+        run.config().withEpochs(config.train().epochs()), config) != null) {
+      throw new BadInputException(options.outputDir() + " holds a run of another configuration");
     }
-    this.lrSchedule =
-        Schedules.cosine(t.peakLr(), t.minLr(), t.epochs(), itersPerEpoch, t.warmupEpochs(), 0);
-    this.wdSchedule =
-        Schedules.cosine(t.weightDecay(), t.weightDecayEnd(), t.epochs(), itersPerEpoch);
-    this.momentumSchedule = Schedules.cosine(t.momentumTeacher(), 1, t.epochs(), itersPerEpoch);
-    this.teacherTemp =
-        Schedules.teacherTemperature(
-            t.warmupTeacherTemp(), t.teacherTemp(), t.warmupTeacherTempEpochs(), t.epochs());
-    this.collapse = new CollapseMonitor(config.head().outDim(), t.warmupEpochs());
-
-    Torch.start(options.threads());
-    this.manager = Torch.newManager();
-    this.network = new DinoNetwork(config.vit(), config.head(), manager);
-    Path ckpt = options.outputDir().resolve(Checkpoint.FILE);
-    if (Files.exists(ckpt)) {
-      Checkpoint.Loaded c = Checkpoint.open(ckpt);
-      var layout = network.layout();
-      this.student = new ParameterSet(layout, manager, c.values(layout, "student."), true);
-      this.teacher = new ParameterSet(layout, manager, c.values(layout, "teacher."), false);
-      this.optimizer =
-          AdamW.restore(
-              manager,
-              layout,
-              c.values(layout, "optimizer.exp_avg."),
-              c.values(layout, "optimizer.exp_avg_sq."),
-              c.state().optimizerSteps());
-      this.loss = newLoss();
-      loss.setCenter(c.tensors().loadFloats("dino_loss.center"));
-      this.epoch = c.state().epoch();
-      this.batchInEpoch = c.state().batchInEpoch();
-      this.globalStep = c.state().globalStep();
-      this.elapsedBefore = c.state().elapsedSeconds();
-      this.lastLoss = c.state().lastLoss();
-      if (globalStep != (long) epoch * itersPerEpoch + batchInEpoch) {
-        throw new BadInputException(
-            ckpt + ": saved at step " + globalStep + " of epochs of " + itersPerEpoch
-                + " steps does not match epoch " + epoch + " batch " + batchInEpoch
-                + " (the data or --batch-size changed since it was written)");
-      }
-      this.resumed = true;
-    } else {
-      var layout = network.layout();
-      this.student =
-          new ParameterSet(layout, manager, layout.initialValues(Seeds.derive(t.seed(), "init")), true);
-      this.teacher = new ParameterSet(layout, manager, student.toFloatArray(), false);
-      this.optimizer = AdamW.dino(manager, layout);
-      this.loss = newLoss();
-      this.resumed = false;
-    }
-    this.step = new DinoStep(network, student, teacher, loss, optimizer);
+    DinoConfig c = run.resuming() ? run.config().withEpochs(config.train().epochs()) : config;
+    RunDirectory r = new RunDirectory(run.dir(), c, run.checkpoint(), dataSpec, "");
+    DinoTrainer t =
+        new DinoTrainer(r.state(stepsPerEpoch(data, c), null), options, data, dataSpec, listener);
+    t.ownsState = true;
+    return t;
   }
 
-  private DinoLoss newLoss() {
-    return new DinoLoss(
-        manager, config.head().outDim(), config.train().studentTemp(), config.train().centerMomentum());
+  /**
+   * Steps in one pass over {@code data} (the last incomplete batch is dropped, as in the official
+   * code).
+   */
+  public static int stepsPerEpoch(ImageDataset data, DinoConfig config) {
+    int batch = config.train().batchSize();
+    int n = MultiCropLoader.batchesPerEpoch(data.size(), batch);
+    if (n < 1) {
+      throw new BadInputException(
+          "the data has " + data.size() + " images, fewer than one batch of " + batch
+              + " (the last incomplete batch is dropped)");
+    }
+    return n;
   }
 
   public void addHook(EpochHook hook) {
     hooks.add(hook);
   }
 
-  public boolean resumed() {
-    return resumed;
+  public RunPlan plan() {
+    return plan;
   }
 
-  public long globalStep() {
-    return globalStep;
+  public TrainingState state() {
+    return state;
   }
 
-  public int itersPerEpoch() {
-    return itersPerEpoch;
+  /** How to stop this run early; it stops after the current step and saves a checkpoint. */
+  public StopSignal stopSignal() {
+    return stop;
   }
 
-  public DinoNetwork network() {
-    return network;
-  }
-
-  public ParameterSet student() {
-    return student;
-  }
-
-  public ParameterSet teacher() {
-    return teacher;
-  }
-
-  /**
-   * Asks the run to stop after the current step and save a checkpoint there; returns once that
-   * checkpoint is written (or after {@code waitMillis}).
-   */
-  public void requestStop(long waitMillis) {
-    stopRequested = true;
-    try {
-      done.await(waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Runs the remaining epochs; returns when done, stopped, or on a non-finite loss (thrown). */
+  /** Runs the remaining steps; returns when done or stopped, throws on a non-finite loss. */
   public Summary train() throws IOException {
     try {
       return run();
     } finally {
-      done.countDown();
+      stop.ended();
       listener.finished();
     }
   }
 
   private Summary run() throws IOException {
-    TrainConfig t = config.train();
-    Path dir = options.outputDir();
     Files.createDirectories(dir);
-    writeArgs(dir);
-    long totalSteps = (long) t.epochs() * itersPerEpoch;
-    long startStep = globalStep;
-    invocationStart = globalStep;
+    writeArgs();
+    invocationStart = state.position().globalStep();
+    t0 = System.nanoTime();
     int skipped = 0;
-    long t0 = System.nanoTime();
-    boolean stoppedEarly = false;
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
     try (MetricsLog metrics = new MetricsLog(dir.resolve(MetricsLog.FILE))) {
-      ObjectNode start = Json.object();
-      start.put("type", resumed ? "resume" : "start");
-      start.put("epoch", epoch);
-      start.put("step", globalStep);
-      start.put("data", dataSpec);
-      start.put("images", data.size());
-      start.set("config", config.toJson());
-      metrics.write(start);
-      listener.started(describe(), globalStep, totalSteps);
-      if (globalStep == 0 && options.snapshotEvery() > 0) {
+      Position p = state.position();
+      metrics.write(new Metrics.Start(state.resumed() ? "resume" : "start", p.epoch(),
+          p.globalStep(), dataSpec, data.size(), null, config.toJson()));
+      listener.started(describe(), p.globalStep(), plan.totalSteps());
+      if (p.globalStep() == 0 && options.snapshotEvery() > 0) {
         // The untrained teacher: the first frame of a training animation.
         saveSnapshot();
       }
-
-      while (epoch < t.epochs() && !stoppedEarly) {
-        EpochResult r = runEpoch(sampler, metrics);
-        skipped += r.skipped;
-        if (r.stopped) {
-          stoppedEarly = true;
-          saveCheckpoint(dir, t0);
-          listener.message(String.format(Locale.ROOT,
-              "stopped %s: checkpoint saved; run the same command to resume", position()));
+      while (!finished()) {
+        EpochStats s = trainOneEpoch(sampler, metrics);
+        skipped += s.skipped;
+        if (s.steps < s.planned && stop.requested()) {
+          state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds());
+          listener.message("stopped " + position() + ": checkpoint saved; run the same command"
+              + " to resume");
           break;
         }
-        endEpoch(r, metrics, dir, t0);
-        if (stopAfterEpoch && epoch < t.epochs()) {
-          stoppedEarly = true;
-          listener.message(String.format(Locale.ROOT,
-              "stopped after epoch %d/%d: checkpoint saved; run the same command to resume",
-              epoch, t.epochs()));
+        endEpoch(s, metrics);
+        if (stop.requested() && !finished()) {
+          listener.message("stopped after epoch " + s.epoch1() + "/" + plan.epochs()
+              + ": checkpoint saved; run the same command to resume");
+          break;
         }
       }
     }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    long steps = globalStep - startStep;
+    double seconds = seconds();
+    long steps = state.position().globalStep() - invocationStart;
     return new Summary(
-        epoch,
-        globalStep,
-        lastLoss,
+        state.position().epoch(),
+        state.position().globalStep(),
+        state.lastLoss(),
         seconds,
-        elapsedBefore + seconds,
-        steps * t.batchSize() / Math.max(seconds, 1e-9),
+        state.elapsedBefore() + seconds,
+        steps * config.train().batchSize() / Math.max(seconds, 1e-9),
         skipped,
-        stoppedEarly,
-        resumed,
+        !finished(),
+        state.resumed(),
         dir.resolve(Checkpoint.FILE),
         dir.resolve(MetricsLog.FILE));
   }
 
-  private static final class EpochResult {
-    double lossSum;
-    double entropySum;
-    double klSum;
+  private boolean finished() {
+    return state.position().globalStep() >= plan.totalSteps();
+  }
+
+  /** Sums over one epoch's steps. */
+  private static final class EpochStats {
+    final int epoch;
+    final int planned;
+    final long start = System.nanoTime();
+    double loss;
+    double entropy;
+    double kl;
     int steps;
     int skipped;
-    long nanos;
-    boolean stopped;
     String failures = "";
+    double seconds;
+
+    EpochStats(int epoch, int planned) {
+      this.epoch = epoch;
+      this.planned = planned;
+    }
+
+    int epoch1() {
+      return epoch + 1;
+    }
+
+    double imagesPerSecond(int batch) {
+      double s = seconds > 0 ? seconds : (System.nanoTime() - start) / 1e9;
+      return steps * (double) batch / Math.max(s, 1e-9);
+    }
   }
 
-  private EpochResult runEpoch(CropSampler sampler, MetricsLog metrics) {
+  /** The official {@code train_one_epoch}: one step per batch until the epoch (or run) ends. */
+  private EpochStats trainOneEpoch(CropSampler sampler, MetricsLog metrics) {
     TrainConfig t = config.train();
-    EpochResult r = new EpochResult();
-    long epochStart = System.nanoTime();
-    double temp = teacherTemp[epoch];
-    boolean freeze = epoch < t.freezeLastLayer();
-    try (MultiCropLoader loader =
-        MultiCropLoader.builder()
-            .setDataset(data)
-            .setSampler(sampler)
-            .setBatchSize(t.batchSize())
-            .optSeed(t.seed())
-            .optEpoch(epoch)
-            .optStartBatch(batchInEpoch)
-            .optWorkers(options.numWorkers())
-            .build()) {
-      while (loader.hasNext()) {
-        long w0 = System.nanoTime();
+    Position at = state.position();
+    EpochStats s = new EpochStats(at.epoch(), plan.stepsIn(at.epoch()) - at.batchInEpoch());
+    try (MultiCropLoader loader = loader(sampler, at)) {
+      while (s.steps < s.planned && !stop.requested()) {
+        listener.begin(DinoStep.Phase.DATA);
         MultiCropBatch batch = loader.next();
-        long dataNanos = System.nanoTime() - w0;
-        int it = (int) globalStep;
-        DinoStep.Hyper h =
-            new DinoStep.Hyper(
-                lrSchedule[it], wdSchedule[it], momentumSchedule[it], temp, t.clipGrad(), freeze);
-        final DinoStep.Outcome o;
-        try (NDScope scope = new NDScope()) {
-          long u0 = System.nanoTime();
-          NDArray globals = manager.create(batch.globalCrops(), new Shape(batch.globalShape()));
-          NDArray locals =
-              batch.localCropsNumber() == 0
-                  ? null
-                  : manager.create(batch.localCrops(), new Shape(batch.localShape()));
-          dataNanos += System.nanoTime() - u0;
-          DropPath dp =
-              config.vit().dropPathRate() > 0
-                  ? new DropPath(config.vit().dropPathRate(), config.vit().depth(),
-                      Seeds.derive(t.seed(), "drop_path", it))
-                  : null;
-          o = step.run(globals, locals, h, dp);
-        } catch (DinoStep.NonFiniteLossException e) {
-          throw new NonFiniteLossStop(epoch + 1, batchInEpoch + 1, e.getMessage());
+        long it = state.position().globalStep();
+        DinoStep.Hyper h = plan.at(it);
+        DinoStep.Outcome o = step(batch, h, it);
+        state.advance(o.loss(), plan.stepsPerEpoch());
+        s.loss += o.loss();
+        s.entropy += o.teacherEntropy();
+        s.kl += o.klTeacherStudent();
+        s.steps++;
+        double ips = s.imagesPerSecond(t.batchSize());
+        long done = it + 1;
+        if (done % options.logEvery() == 0) {
+          metrics.write(Metrics.Step.of(s.epoch, done, o, h, ips));
         }
-        globalStep++;
-        batchInEpoch++;
-        lastLoss = o.loss();
-        r.lossSum += o.loss();
-        r.entropySum += o.teacherEntropy();
-        r.klSum += o.klTeacherStudent();
-        r.steps++;
-        double secs = (System.nanoTime() - epochStart) / 1e9;
-        double ips = r.steps * (double) t.batchSize() / Math.max(secs, 1e-9);
-        if (globalStep % options.logEvery() == 0) {
-          ObjectNode m = Json.object();
-          m.put("type", "step");
-          m.put("epoch", epoch);
-          m.put("step", globalStep);
-          m.put("loss", o.loss());
-          m.put("lr", h.lr());
-          m.put("wd", h.weightDecay());
-          m.put("momentum", h.momentum());
-          m.put("teacher_temp", temp);
-          m.put("teacher_entropy", o.teacherEntropy());
-          m.put("kl_teacher_student", o.klTeacherStudent());
-          m.put("images_per_s", ips);
-          metrics.write(m);
+        listener.step(new TrainingListener.Step(s.epoch, at.batchInEpoch() + s.steps,
+            plan.stepsPerEpoch(), plan.epochs(), done, plan.totalSteps(), o.loss(), h.lr(), ips));
+        if (options.snapshotInSteps() && options.snapshotEvery() > 0
+            && done % options.snapshotEvery() == 0) {
+          saveSnapshotOrWarn();
         }
-        listener.step(new TrainingListener.Step(epoch, batchInEpoch, itersPerEpoch, globalStep,
-            (long) t.epochs() * itersPerEpoch, o.loss(), h.lr(), ips, dataNanos, o.forwardNanos(),
-            o.backwardNanos(), o.updateNanos()));
-        maybeStepSnapshot();
-        if (stopRequested
-            || (options.maxSteps() > 0 && globalStep - invocationStart >= options.maxSteps())) {
-          stopAfterEpoch = true;
-          r.stopped = batchInEpoch < itersPerEpoch;
-          break;
+        if (options.maxSteps() > 0 && done - invocationStart >= options.maxSteps()) {
+          stop.request("--max-steps");
         }
       }
-      r.skipped = loader.failures().count();
-      r.failures = loader.failures().summary(20);
+      s.skipped = loader.failures().count();
+      s.failures = loader.failures().summary(20);
     }
-    r.nanos = System.nanoTime() - epochStart;
-    return r;
+    s.seconds = (System.nanoTime() - s.start) / 1e9;
+    return s;
   }
 
-  private void endEpoch(EpochResult r, MetricsLog metrics, Path dir, long t0) throws IOException {
-    TrainConfig t = config.train();
-    int finished = epoch;
-    epoch++;
-    batchInEpoch = 0;
-    if (!r.failures.isEmpty()) {
-      listener.message("epoch " + (finished + 1) + ": " + r.failures);
+  private MultiCropLoader loader(CropSampler sampler, Position at) {
+    return MultiCropLoader.builder()
+        .setDataset(data)
+        .setSampler(sampler)
+        .setBatchSize(config.train().batchSize())
+        .optSeed(config.train().seed())
+        .optEpoch(at.epoch())
+        .optStartBatch(at.batchInEpoch())
+        .optWorkers(options.numWorkers())
+        .build();
+  }
+
+  /** One step in its own scope: every array it makes is freed when it returns. */
+  private DinoStep.Outcome step(MultiCropBatch batch, DinoStep.Hyper h, long it) {
+    NDManager m = state.manager();
+    try (NDScope scope = new NDScope()) {
+      NDArray globals = m.create(batch.globalCrops(), new Shape(batch.globalShape()));
+      NDArray locals =
+          batch.localCropsNumber() == 0
+              ? null
+              : m.create(batch.localCrops(), new Shape(batch.localShape()));
+      double rate = config.vit().dropPathRate();
+      DropPath dp =
+          rate > 0
+              ? new DropPath(rate, config.vit().depth(),
+                  Seeds.derive(config.train().seed(), "drop_path", it))
+              : null;
+      return step.run(globals, locals, h, dp, listener);
+    } catch (DinoStep.NonFiniteLossException e) {
+      Position p = state.position();
+      throw new NonFiniteLossStop(p.epoch() + 1, p.batchInEpoch() + 1, e.getMessage());
     }
-    double seconds = r.nanos / 1e9;
-    int n = Math.max(1, r.steps);
-    ObjectNode m = Json.object();
-    m.put("type", "epoch");
-    m.put("epoch", finished);
-    m.put("step", globalStep);
-    m.put("loss", r.lossSum / n);
-    m.put("lr", lrSchedule[(int) globalStep - 1]);
-    m.put("wd", wdSchedule[(int) globalStep - 1]);
-    m.put("momentum", momentumSchedule[(int) globalStep - 1]);
-    m.put("teacher_temp", teacherTemp[finished]);
-    m.put("teacher_entropy", r.entropySum / n);
-    m.put("kl_teacher_student", r.klSum / n);
-    m.put("images_per_s", r.steps * (double) t.batchSize() / Math.max(seconds, 1e-9));
-    m.put("epoch_time_s", seconds);
-    m.put("skipped_images", r.skipped);
+  }
+
+  private void endEpoch(EpochStats s, MetricsLog metrics) throws IOException {
+    if (!s.failures.isEmpty()) {
+      listener.message("epoch " + s.epoch1() + ": " + s.failures);
+    }
+    int n = Math.max(1, s.steps);
+    long last = state.position().globalStep() - 1;
+    DinoStep.Hyper h = plan.at(last);
+    Metrics.Epoch record = new Metrics.Epoch("epoch", s.epoch, last + 1, s.loss / n, h.lr(),
+        h.weightDecay(), h.momentum(), h.teacherTemp(), s.entropy / n, s.kl / n,
+        s.imagesPerSecond(config.train().batchSize()), s.seconds, s.steps, s.skipped, null);
     for (EpochHook hook : hooks) {
       try (NDScope scope = new NDScope()) {
-        hook.afterEpoch(finished, network, teacher, m);
+        hook.afterEpoch(
+            new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
+            record.extra());
       } catch (Exception e) {
-        listener.message("epoch " + (finished + 1) + ": evaluation failed: " + e.getMessage());
+        listener.message("epoch " + s.epoch1() + ": evaluation failed: " + e.getMessage());
       }
     }
-    for (String w :
-        collapse.check(finished, r.lossSum / n, r.entropySum / n, r.klSum / n)) {
+    for (String w : collapse.check(s.epoch, s.loss / n, s.entropy / n, s.kl / n)) {
       listener.message("warning: " + w);
-      ObjectNode wm = Json.object();
-      wm.put("type", "warning");
-      wm.put("epoch", finished);
-      wm.put("step", globalStep);
-      wm.put("message", w);
-      metrics.write(wm);
+      metrics.write(Metrics.Warning.of(s.epoch, last + 1, w));
     }
-    metrics.write(m);
-    saveCheckpoint(dir, t0);
-    if (options.saveckpFreq() > 0 && (finished + 1) % options.saveckpFreq() == 0) {
-      Path keep = dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors", finished + 1));
-      saveCheckpointTo(keep, t0);
+    metrics.write(record);
+    state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds());
+    int epochsDone = s.epoch1();
+    boolean wholeEpoch = state.position().batchInEpoch() == 0;
+    if (wholeEpoch && options.saveckpFreq() > 0 && epochsDone % options.saveckpFreq() == 0) {
+      state.save(dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors",
+          epochsDone)), dataSpec, seconds());
     }
-    if (options.snapshotEvery() > 0 && !options.snapshotInSteps()
-        && (finished + 1) % options.snapshotEvery() == 0) {
+    boolean due = options.snapshotInSteps() ? finished()
+        : epochsDone % Math.max(1, options.snapshotEvery()) == 0 || finished();
+    if (options.snapshotEvery() > 0 && due && lastSnapshot != state.position().globalStep()) {
       saveSnapshot();
     }
-    listener.epoch(new TrainingListener.Epoch(finished, t.epochs(), r.lossSum / n,
-        r.entropySum / n, r.klSum / n, seconds,
-        r.steps * (double) t.batchSize() / Math.max(seconds, 1e-9), r.skipped));
+    listener.epoch(new TrainingListener.Epoch(s.epoch, plan.epochs(), s.loss / n, s.entropy / n,
+        s.kl / n, s.seconds, record.imagesPerS(), s.skipped, s.steps, plan.stepsPerEpoch()));
   }
 
-  private void maybeStepSnapshot() {
-    if (options.snapshotEvery() > 0 && options.snapshotInSteps()
-        && globalStep % options.snapshotEvery() == 0) {
-      try {
-        saveSnapshot();
-      } catch (IOException e) {
-        listener.message("warning: cannot write snapshot: " + e.getMessage());
-      }
+  private void saveSnapshotOrWarn() {
+    try {
+      saveSnapshot();
+    } catch (IOException e) {
+      listener.message("warning: cannot write snapshot: " + e.getMessage());
     }
   }
 
   private void saveSnapshot() throws IOException {
-    Path dir = options.outputDir().resolve(Snapshots.DIR);
-    Snapshots.save(dir, config, teacher, epoch, batchInEpoch, itersPerEpoch, globalStep, lastLoss);
+    Position p = state.position();
+    lastSnapshot = p.globalStep();
+    Snapshots.save(dir.resolve(Snapshots.DIR), config, state.teacher(), p.epoch(),
+        p.batchInEpoch(), plan.stepsPerEpoch(), p.globalStep(), state.lastLoss());
   }
 
-  private void saveCheckpoint(Path dir, long t0) throws IOException {
-    saveCheckpointTo(dir.resolve(Checkpoint.FILE), t0);
+  private double seconds() {
+    return (System.nanoTime() - t0) / 1e9;
   }
 
-  private void saveCheckpointTo(Path file, long t0) throws IOException {
-    double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
-    Checkpoint.save(
-        file,
-        new Checkpoint.State(epoch, batchInEpoch, globalStep, config, dataSpec,
-            optimizer.stepCounts(), elapsed, lastLoss),
-        student,
-        teacher,
-        optimizer,
-        loss);
-  }
-
-  private void writeArgs(Path dir) throws IOException {
-    ObjectNode args = Json.object();
-    args.set("config", config.toJson());
+  private void writeArgs() throws IOException {
+    Map<String, Object> args = new java.util.LinkedHashMap<>();
+    args.put("config", config.toJson());
     args.put("data", dataSpec);
     args.put("images", data.size());
-    args.set("options", Json.MAPPER.valueToTree(options));
-    args.put("iterations_per_epoch", itersPerEpoch);
+    args.put("options", options);
+    args.put("iterations_per_epoch", plan.stepsPerEpoch());
+    args.put("total_steps", plan.totalSteps());
+    args.put("warmup_steps", plan.warmupSteps());
+    args.put("freeze_last_layer_steps", plan.freezeSteps());
     args.put("peak_lr", config.train().peakLr());
-    args.put("parameters", network.layout().trainableNumel());
-    dev.jdino.io.AtomicFiles.writeString(dir.resolve("args.json"), Json.pretty(args) + "\n");
+    args.put("parameters", state.network().layout().trainableNumel());
+    AtomicFiles.writeString(dir.resolve("args.json"), Json.pretty(args) + "\n");
   }
 
   private String describe() {
@@ -473,32 +387,33 @@ public final class DinoTrainer implements AutoCloseable {
     var a = config.augment();
     return String.format(Locale.ROOT,
         "ViT %d/%d/%d heads, patch %d, %,d parameters; K=%d; crops 2x%d + %dx%d; batch %d;"
-            + " %d epochs x %d steps on %s (%,d images)%s",
-        v.embedDim(), v.depth(), v.numHeads(), v.patchSize(), network.layout().trainableNumel(),
-        config.head().outDim(), a.globalCropSize(), a.localCropsNumber(), a.localCropSize(),
-        config.train().batchSize(), config.train().epochs(), itersPerEpoch, dataSpec, data.size(),
-        resumed ? "; resuming " + position() : "");
+            + " %s epochs x %d steps = %,d steps on %s (%,d images)%s",
+        v.embedDim(), v.depth(), v.numHeads(), v.patchSize(),
+        state.network().layout().trainableNumel(), config.head().outDim(), a.globalCropSize(),
+        a.localCropsNumber(), a.localCropSize(), config.train().batchSize(),
+        TrainConfig.fmt(config.train().epochs()), plan.stepsPerEpoch(), plan.totalSteps(),
+        dataSpec, data.size(), state.resumed() ? "; resuming " + position() : "");
   }
 
-  /**
-   * Where the run stands, for people: counted from 1 like "epoch 3/50 done". Both the stop line
-   * and the resume line say it, so a user can match one with the other.
-   */
-  private String position() {
-    return batchInEpoch == 0
-        ? String.format(Locale.ROOT, "at the start of epoch %d/%d", epoch + 1, config.train().epochs())
-        : String.format(Locale.ROOT, "in epoch %d/%d after step %d/%d", epoch + 1,
-            config.train().epochs(), batchInEpoch, itersPerEpoch);
-  }
-
+  /** Closes the state if this trainer made it ({@link #open}). */
   @Override
   public void close() {
-    manager.close();
+    if (ownsState) {
+      state.close();
+    }
+  }
+
+  /** Where the run stands, for people (see {@link Position#describe}). */
+  private String position() {
+    return state.position().describe(plan.epochs(), plan.stepsPerEpoch());
   }
 
   /** Training stopped on a NaN or infinite loss; the last checkpoint on disk is intact. */
   public static final class NonFiniteLossStop extends RuntimeException {
-    /** @param epoch the epoch, from 1; @param batch the step within it that failed, from 1 */
+    /**
+     * @param epoch the epoch, from 1
+     * @param batch the step within it that failed, from 1
+     */
     public NonFiniteLossStop(int epoch, int batch, String what) {
       super(String.format(Locale.ROOT,
           "%s at epoch %d, step %d: training stopped, the last checkpoint is intact. Lower --lr,"

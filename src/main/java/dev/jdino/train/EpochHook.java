@@ -1,8 +1,8 @@
 package dev.jdino.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.ParameterSet;
+import java.util.Map;
 
 /**
  * Work done at the end of an epoch on the teacher, such as online k-NN evaluation. It must not
@@ -11,6 +11,12 @@ import dev.jdino.model.ParameterSet;
  */
 @FunctionalInterface
 public interface EpochHook {
-  void afterEpoch(int epoch, DinoNetwork network, ParameterSet teacher, ObjectNode metrics)
-      throws Exception;
+
+  /**
+   * @param epoch the epoch that ended (0-based)
+   * @param lastOfRun whether it is the run's last (possibly partial) epoch
+   */
+  record EpochEnd(int epoch, boolean lastOfRun, DinoNetwork network, ParameterSet teacher) {}
+
+  void afterEpoch(EpochEnd end, Map<String, Object> metrics) throws Exception;
 }

@@ -1,6 +1,5 @@
 package dev.jdino.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.io.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -25,7 +24,7 @@ public final class MetricsLog implements AutoCloseable {
             file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
-  public void write(ObjectNode record) {
+  public void write(Object record) {
     try {
       out.write(Json.compact(record));
       out.write('\n');

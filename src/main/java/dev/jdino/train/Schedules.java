@@ -9,6 +9,7 @@ package dev.jdino.train;
 public final class Schedules {
   private Schedules() {}
 
+  /** The official {@code cosine_scheduler(base, end, epochs, itersPerEpoch, warmupEpochs, ...)}. */
   public static double[] cosine(
       double base, double end, int epochs, int itersPerEpoch, int warmupEpochs, double startWarmup) {
     if (epochs < 1 || itersPerEpoch < 1) {
@@ -18,15 +19,32 @@ public final class Schedules {
       throw new IllegalArgumentException(
           "warm-up of " + warmupEpochs + " epochs does not fit in " + epochs + " epochs");
     }
-    int total = epochs * itersPerEpoch;
-    int warmup = warmupEpochs * itersPerEpoch;
-    double[] s = new double[total];
-    for (int i = 0; i < warmup; i++) {
-      s[i] = linspace(startWarmup, base, warmup, i);
+    return cosine(base, end, (long) epochs * itersPerEpoch, (long) warmupEpochs * itersPerEpoch,
+        startWarmup);
+  }
+
+  /**
+   * The same schedule counted in steps: {@code warmup} steps of linear warm-up from {@code
+   * startWarmup}, then the cosine from {@code base} to {@code end} over the remaining steps.
+   * With whole epochs it is {@link #cosine(double, double, int, int, int, double)} exactly.
+   */
+  public static double[] cosine(
+      double base, double end, long total, long warmup, double startWarmup) {
+    if (total < 1 || total > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a schedule needs 1 to 2^31 steps, got " + total);
     }
-    int n = total - warmup;
+    if (warmup < 0 || warmup > total) {
+      throw new IllegalArgumentException(
+          "a warm-up of " + warmup + " steps does not fit in " + total + " steps");
+    }
+    double[] s = new double[(int) total];
+    int w = (int) warmup;
+    for (int i = 0; i < w; i++) {
+      s[i] = linspace(startWarmup, base, w, i);
+    }
+    int n = (int) total - w;
     for (int i = 0; i < n; i++) {
-      s[warmup + i] = end + 0.5 * (base - end) * (1 + Math.cos(Math.PI * i / n));
+      s[w + i] = end + 0.5 * (base - end) * (1 + Math.cos(Math.PI * i / n));
     }
     return s;
   }

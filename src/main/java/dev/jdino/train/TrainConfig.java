@@ -1,93 +1,105 @@
 package dev.jdino.train;
 
+import dev.jdino.io.ConfigException;
+
 /**
- * The optimisation side of DINO (reference sections 4 to 6). Defaults: {@link #defaults()}, the
- * official code's arguments. Validation messages name the command-line flags.
+ * The optimisation side of DINO (the official main_dino.py arguments): length, batch, AdamW with
+ * its schedules, the teacher's EMA, clipping and last-layer freezing. Defaults: {@link
+ * #defaults()}.
  *
- * @param epochs number of epochs
+ * @param epochs length of the run in epochs; a fraction ends the run inside its last epoch (the
+ *     run is {@code round(epochs * steps per epoch)} steps, and every schedule spans them)
  * @param batchSize source images per step (each with all its crops)
  * @param lr base learning rate; the peak is {@code lr * batchSize / 256}
  * @param minLr final learning rate of the cosine
- * @param warmupEpochs linear learning-rate warm-up from 0
+ * @param warmupEpochs linear learning-rate warm-up from 0, in epochs (fractions allowed)
  * @param weightDecay initial weight decay (cosine to {@code weightDecayEnd})
  * @param weightDecayEnd final weight decay
- * @param momentumTeacher initial EMA momentum (cosine to 1)
- * @param teacherTemp teacher temperature after warm-up
- * @param warmupTeacherTemp initial teacher temperature
- * @param warmupTeacherTempEpochs epochs of linear teacher-temperature warm-up
- * @param studentTemp student temperature
- * @param centerMomentum centre EMA momentum
+ * @param momentumTeacher initial EMA momentum of the teacher (cosine to 1)
  * @param clipGrad per-tensor gradient norm clip (0 disables)
- * @param freezeLastLayer epochs during which the head's last layer is not updated
+ * @param freezeLastLayer epochs (fractions allowed) during which the head's last layer is not
+ *     updated
  * @param seed seed of every random choice (init, data order, crops, drop path)
  */
 public record TrainConfig(
-    int epochs,
+    double epochs,
     int batchSize,
     double lr,
     double minLr,
-    int warmupEpochs,
+    double warmupEpochs,
     double weightDecay,
     double weightDecayEnd,
     double momentumTeacher,
-    double teacherTemp,
-    double warmupTeacherTemp,
-    int warmupTeacherTempEpochs,
-    double studentTemp,
-    double centerMomentum,
     double clipGrad,
-    int freezeLastLayer,
+    double freezeLastLayer,
     long seed) {
 
   public TrainConfig {
-    if (epochs < 1) {
-      throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+    if (!(epochs > 0 && epochs <= 1e6)) {
+      throw new ConfigException("epochs", "the run must last more than 0 epochs, got " + epochs);
     }
     if (batchSize < 1) {
-      throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+      throw new ConfigException("batchSize", "the batch size must be at least 1, got " + batchSize);
     }
-    if (!(lr >= 0) || !(minLr >= 0)) {
-      throw new IllegalArgumentException("--lr and --min-lr must be >= 0, got " + lr + ", " + minLr);
+    if (!(lr >= 0)) {
+      throw new ConfigException("lr", "the learning rate must be >= 0, got " + lr);
     }
-    if (warmupEpochs < 0 || warmupEpochs > epochs) {
-      throw new IllegalArgumentException(
-          "--warmup-epochs " + warmupEpochs + " is longer than the run (--epochs " + epochs
-              + "); expected 0 to " + epochs);
+    if (!(minLr >= 0)) {
+      throw new ConfigException("minLr", "the final learning rate must be >= 0, got " + minLr);
     }
-    if (warmupTeacherTempEpochs < 0 || warmupTeacherTempEpochs > epochs) {
-      throw new IllegalArgumentException(
-          "--warmup-teacher-temp-epochs " + warmupTeacherTempEpochs
-              + " is longer than the run (--epochs " + epochs + "); expected 0 to " + epochs);
+    if (!(warmupEpochs >= 0)) {
+      throw new ConfigException("warmupEpochs", "the warm-up must be >= 0 epochs");
     }
-    if (!(weightDecay >= 0) || !(weightDecayEnd >= 0)) {
-      throw new IllegalArgumentException("--weight-decay and --weight-decay-end must be >= 0");
+    if (warmupEpochs > epochs) {
+      throw new ConfigException(
+          "warmupEpochs",
+          "the warm-up of " + fmt(warmupEpochs) + " epochs is longer than the run of "
+              + fmt(epochs) + (epochs == 1 ? " epoch" : " epochs"), "epochs");
+    }
+    if (!(weightDecay >= 0 && weightDecayEnd >= 0)) {
+      throw new ConfigException("weightDecay", "weight decay must be >= 0");
     }
     if (!(momentumTeacher >= 0 && momentumTeacher <= 1)) {
-      throw new IllegalArgumentException(
-          "--momentum-teacher must lie in [0, 1], got " + momentumTeacher);
-    }
-    if (!(teacherTemp > 0) || !(warmupTeacherTemp > 0) || !(studentTemp > 0)) {
-      throw new IllegalArgumentException("temperatures must be > 0");
-    }
-    if (!(centerMomentum >= 0 && centerMomentum <= 1)) {
-      throw new IllegalArgumentException("centre momentum must lie in [0, 1], got " + centerMomentum);
+      throw new ConfigException(
+          "momentumTeacher", "the teacher momentum must lie in [0, 1], got " + momentumTeacher);
     }
     if (!(clipGrad >= 0)) {
-      throw new IllegalArgumentException("--clip-grad must be >= 0 (0 disables), got " + clipGrad);
+      throw new ConfigException("clipGrad", "the clipping norm must be >= 0 (0 disables)");
     }
-    if (freezeLastLayer < 0) {
-      throw new IllegalArgumentException("--freeze-last-layer must be >= 0, got " + freezeLastLayer);
+    if (!(freezeLastLayer >= 0)) {
+      throw new ConfigException(
+          "freezeLastLayer", "the last-layer freeze must be >= 0 epochs, got " + freezeLastLayer);
     }
   }
 
   /** The official main_dino.py defaults. */
   public static TrainConfig defaults() {
-    return new TrainConfig(
-        100, 64, 0.0005, 1e-6, 10, 0.04, 0.4, 0.996, 0.04, 0.04, 0, 0.1, 0.9, 3.0, 1, 0);
+    return new TrainConfig(100, 64, 0.0005, 1e-6, 10, 0.04, 0.4, 0.996, 3.0, 1, 0);
   }
 
   /** Peak learning rate after linear scaling: {@code lr * batchSize / 256}. */
   public double peakLr() {
     return lr * batchSize / 256.0;
+  }
+
+  /** The same optimisation for {@code n} epochs. */
+  public TrainConfig withEpochs(double n) {
+    return new TrainConfig(n, batchSize, lr, minLr, warmupEpochs, weightDecay,
+        weightDecayEnd, momentumTeacher, clipGrad, freezeLastLayer, seed);
+  }
+
+  /** Number of steps of the run: {@code round(epochs * stepsPerEpoch)}, at least 1. */
+  public long totalSteps(int stepsPerEpoch) {
+    return Math.max(1, Math.round(epochs * stepsPerEpoch));
+  }
+
+  /** Number of epochs the loop enters (the last one possibly partial). */
+  public int epochCount(int stepsPerEpoch) {
+    return (int) ((totalSteps(stepsPerEpoch) + stepsPerEpoch - 1) / stepsPerEpoch);
+  }
+
+  /** An epoch count for people: "3", "0.5". */
+  public static String fmt(double epochs) {
+    return epochs == Math.rint(epochs) ? Long.toString((long) epochs) : Double.toString(epochs);
   }
 }

@@ -10,8 +10,8 @@ import java.nio.file.Path;
  * @param numWorkers augmentation threads
  * @param saveckpFreq keep {@code checkpoint-NNNN} every this many epochs (0: never)
  * @param logEvery write a step record to metrics.jsonl every this many steps
- * @param snapshotEvery teacher-backbone snapshots: every N epochs, or steps when {@link
- *     #snapshotInSteps}; 0 disables
+ * @param snapshotEvery teacher-backbone snapshots: at step 0, every N epochs (or steps when {@link
+ *     #snapshotInSteps}) and at the end of the run; 0 disables
  * @param snapshotInSteps whether {@link #snapshotEvery} counts steps
  * @param threads engine compute threads (0: the engine's default)
  * @param maxSteps stop (with a checkpoint) after this many steps of this invocation; 0: no limit

@@ -1,27 +1,24 @@
 package dev.jdino.train;
 
 /**
- * What a training run reports as it goes: the command line shows it as a progress bar, tests
- * collect it. Every method has a no-op default.
+ * What a training run reports as it goes: the command line shows it as a progress bar, the
+ * benchmark times the phases, tests collect it. Every method has a no-op default.
  */
-public interface TrainingListener {
+public interface TrainingListener extends DinoStep.Phases {
 
   /** One optimisation step finished. */
   record Step(
       int epoch,
       int batch,
       int batchesPerEpoch,
+      int epochs,
       long globalStep,
       long totalSteps,
       float loss,
       double lr,
-      double imagesPerSecond,
-      long dataNanos,
-      long forwardNanos,
-      long backwardNanos,
-      long updateNanos) {}
+      double imagesPerSecond) {}
 
-  /** An epoch finished. */
+  /** An epoch finished ({@code steps} may be fewer than a whole epoch's in a fractional run). */
   record Epoch(
       int epoch,
       int epochs,
@@ -30,9 +27,15 @@ public interface TrainingListener {
       double kl,
       double seconds,
       double imagesPerSecond,
-      int skippedImages) {}
+      int skippedImages,
+      int steps,
+      int stepsPerEpoch) {}
 
   default void started(String description, long startStep, long totalSteps) {}
+
+  /** A part of a step begins: {@link DinoStep.Phase#DATA} before the next batch is taken. */
+  @Override
+  default void begin(DinoStep.Phase phase) {}
 
   default void step(Step s) {}
 

@@ -1,5 +1,7 @@
 package dev.jdino.viz;
 
+import dev.jdino.augment.Normalization;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
@@ -144,7 +146,7 @@ public final class Animator {
     List<Integer> heads;
     Normalization norm;
     try (Backbone first = Backbone.load(frames.get(0).file())) {
-      norm = Normalization.of(first);
+      norm = first.normalization();
       heads = heads(o.heads(), first.config().numHeads());
       ImageSizing sizing = ImageSizing.shorterSide(first.config().imgSize());
       for (int i = 0; i < images.size() && inputs.size() < o.count(); i++) {

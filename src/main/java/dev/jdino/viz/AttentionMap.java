@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The last block's attention of the [CLS] query over the patch keys, per head, for one image
- * (reference section 9): what DINO's attention pictures show.
+ * (the paper's section 4.2.1 and the official visualize_attention.py): what DINO's attention pictures show.
  *
  * @param gridHeight rows of patches
  * @param gridWidth columns of patches

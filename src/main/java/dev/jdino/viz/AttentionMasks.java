@@ -3,7 +3,7 @@ package dev.jdino.viz;
 import java.util.Arrays;
 
 /**
- * The official "keep a share of the attention mass" mask (reference section 9; the official
+ * The official "keep a share of the attention mass" mask (the paper's section 4.2.1; the official
  * {@code visualize_attention.py}): sort one head's attention over the patches, normalise it to
  * sum 1, and keep the smallest set of top patches whose attention sums to at least {@code
  * threshold}. The official code drops the ascending prefix whose cumulative share is at most

@@ -1,5 +1,7 @@
 package dev.jdino.viz;
 
+import dev.jdino.augment.Normalization;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.augment.Image;
@@ -18,7 +20,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What {@code jdino attention} draws for each image (reference section 9), in {@code
+ * What {@code jdino attention} draws for each image (the paper's section 4.2.1 and the official visualize_attention.py), in {@code
  * <output>/<NNNN-name>/}: {@code input.png} (the image as the model saw it, de-normalised),
  * {@code attention-head<h>.png} and {@code attention-mean.png} (viridis heatmaps of the [CLS]
  * attention over the patches, nearest-upsampled), {@code mask-head<h>.png} and {@code
@@ -56,7 +58,7 @@ public final class AttentionRenderer {
      */
     public static Options defaults(Backbone backbone) {
       return new Options(ImageSizing.shorterSide(backbone.config().imgSize()), 0.6,
-          Normalization.of(backbone), 0);
+          backbone.normalization(), 0);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.jdino.viz;
 
+import dev.jdino.augment.Normalization;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
@@ -43,7 +45,7 @@ public final class PatchPca {
       int scale) {
     public static Options defaults(Backbone backbone) {
       return new Options(ImageSizing.shorterSide(backbone.config().imgSize()),
-          Normalization.of(backbone), 0, 0);
+          backbone.normalization(), 0, 0);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.jdino.viz;
 
+import dev.jdino.augment.Normalization;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.augment.Image;
 import dev.jdino.io.BadInputException;

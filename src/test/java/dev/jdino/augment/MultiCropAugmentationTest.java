@@ -15,6 +15,9 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class MultiCropAugmentationTest {
+  private static final AugmentConfig FMNIST_SMALL =
+      dev.jdino.train.DinoConfig.preset("fmnist-small").augment();
+
 
   @Test
   void imagenetPresetGivesTwo224AndEight96Crops() {
@@ -31,7 +34,7 @@ class MultiCropAugmentationTest {
 
   @Test
   void fmnistPresetGivesTwo28AndFour12Crops() {
-    MultiCropAugmentation aug = new MultiCropAugmentation(AugmentConfig.fmnistSmall());
+    MultiCropAugmentation aug = new MultiCropAugmentation(FMNIST_SMALL);
     float[][] crops = aug.apply(RandomImages.gray(1, 28, 28), 7);
     assertEquals(6, crops.length);
     for (int c = 0; c < 6; c++) {
@@ -42,7 +45,7 @@ class MultiCropAugmentationTest {
 
   @Test
   void sameSeedIsBitIdenticalAndDifferentSeedsDiffer() {
-    MultiCropAugmentation aug = new MultiCropAugmentation(AugmentConfig.fmnistSmall());
+    MultiCropAugmentation aug = new MultiCropAugmentation(FMNIST_SMALL);
     Image src = RandomImages.colour(2, 28, 28);
     float[][] a = aug.apply(src, 123);
     // Other calls in between must not leak state (scratch buffers, generators).
@@ -59,7 +62,7 @@ class MultiCropAugmentationTest {
 
   @Test
   void cropsOfOneSampleDifferFromEachOther() {
-    MultiCropAugmentation aug = new MultiCropAugmentation(AugmentConfig.fmnistSmall());
+    MultiCropAugmentation aug = new MultiCropAugmentation(FMNIST_SMALL);
     float[][] crops = aug.apply(RandomImages.gray(4, 28, 28), 9);
     assertFalse(Arrays.equals(crops[0], crops[1]));
     assertFalse(Arrays.equals(crops[2], crops[3]));
@@ -67,7 +70,7 @@ class MultiCropAugmentationTest {
 
   @Test
   void threadsDoNotChangeTheResult() throws Exception {
-    MultiCropAugmentation aug = new MultiCropAugmentation(AugmentConfig.fmnistSmall());
+    MultiCropAugmentation aug = new MultiCropAugmentation(FMNIST_SMALL);
     List<Image> images = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
       // Mixed sizes and colour/gray sources exercise scratch reuse across shapes.
@@ -117,7 +120,7 @@ class MultiCropAugmentationTest {
     Image src = RandomImages.colour(5, 12, 12);
     float[][] crops = new MultiCropAugmentation(cfg).apply(src, 11);
     float[] expected = src.copy().data();
-    Normalize.apply(expected, 0, 144, cfg.mean(), cfg.std());
+    Normalize.apply(expected, 0, 144, cfg.normalize().mean(), cfg.normalize().std());
     assertArrayEquals(expected, crops[0]);
     assertArrayEquals(expected, crops[1]);
   }
@@ -128,7 +131,7 @@ class MultiCropAugmentationTest {
     Image src = RandomImages.colour(6, 12, 12);
     float[][] crops = new MultiCropAugmentation(cfg).apply(src, 12);
     Image expected = HorizontalFlip.apply(src.copy());
-    Normalize.apply(expected, cfg.mean(), cfg.std());
+    Normalize.apply(expected, cfg.normalize().mean(), cfg.normalize().std());
     assertArrayEquals(expected.data(), crops[0]);
   }
 
@@ -140,13 +143,13 @@ class MultiCropAugmentationTest {
     float[][] crops = new MultiCropAugmentation(cfg).apply(src, 13);
     assertTrue(roughness(crops[0]) < 0.8 * roughness(crops[1]));
     float[] plain = src.copy().data();
-    Normalize.apply(plain, 0, 144, cfg.mean(), cfg.std());
+    Normalize.apply(plain, 0, 144, cfg.normalize().mean(), cfg.normalize().std());
     assertArrayEquals(plain, crops[1]);
   }
 
   @Test
   void applyIntoWritesOnlyItsSlotsAndMatchesApply() {
-    MultiCropAugmentation aug = new MultiCropAugmentation(AugmentConfig.fmnistSmall());
+    MultiCropAugmentation aug = new MultiCropAugmentation(FMNIST_SMALL);
     Image src = RandomImages.gray(8, 28, 28);
     float[][] expected = aug.apply(src, 77);
     int batch = 3;
@@ -171,7 +174,7 @@ class MultiCropAugmentationTest {
   @Test
   void cropsMayShareOneBufferAtDisjointOffsets() {
     // The loader's layout: both global crops in one (2, B, 3, S, S) buffer, locals in another.
-    MultiCropAugmentation aug = new MultiCropAugmentation(AugmentConfig.fmnistSmall());
+    MultiCropAugmentation aug = new MultiCropAugmentation(FMNIST_SMALL);
     Image src = RandomImages.colour(10, 30, 26);
     float[][] expected = aug.apply(src, 5);
     int batch = 2;
@@ -195,7 +198,7 @@ class MultiCropAugmentationTest {
 
   @Test
   void tinySourcesWork() {
-    MultiCropAugmentation aug = new MultiCropAugmentation(AugmentConfig.fmnistSmall());
+    MultiCropAugmentation aug = new MultiCropAugmentation(FMNIST_SMALL);
     for (int[] hw : new int[][] {{1, 1}, {1, 9}, {5, 2}}) {
       float[][] crops = aug.apply(RandomImages.colour(9, hw[0], hw[1]), 1);
       for (float[] crop : crops) {
@@ -209,9 +212,16 @@ class MultiCropAugmentationTest {
   /** A 12 px, 2-local-crop config with full-image crops and normalisation (0.5, 0.25). */
   private static AugmentConfig config(double flip, double jitter, double gray, double blur1,
       double blur2, double blurLocal, double solarize, double scaleMin, double ratio) {
-    return new AugmentConfig(12, scaleMin, 1.0, 2, 12, scaleMin, 1.0, ratio, ratio, flip, jitter,
-        0.4, 0.4, 0.2, 0.1, gray, blur1, blur2, blurLocal, 0.5, 1.5, solarize,
-        new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f});
+    return new AugmentConfig(
+        new Crops(2, 12, Range.of(scaleMin, 1.0)),
+        new Crops(2, 12, Range.of(scaleMin, 1.0)),
+        Range.of(ratio, ratio),
+        flip,
+        new ColorJitterConfig(jitter, 0.4, 0.4, 0.2, 0.1),
+        gray,
+        new BlurConfig(blur1, blur2, blurLocal, Range.of(0.5, 1.5)),
+        solarize,
+        Normalization.gray(0.5f, 0.25f));
   }
 
   /** Mean absolute difference between horizontal neighbours. */

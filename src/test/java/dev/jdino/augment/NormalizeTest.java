@@ -19,7 +19,7 @@ class NormalizeTest {
   @Test
   void usesTheConfiguredImagenetStatistics() {
     float[] px = {0.485f, 0.456f + 0.224f, 0.406f - 0.225f};
-    Normalize.apply(px, 0, 1, AugmentConfig.IMAGENET_MEAN, AugmentConfig.IMAGENET_STD);
+    Normalize.apply(px, 0, 1, Normalization.imagenet().mean(), Normalization.imagenet().std());
     assertArrayEquals(new float[] {0f, 1f, -1f}, px, 1e-6f);
   }
 

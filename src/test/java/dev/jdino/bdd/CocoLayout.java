@@ -9,7 +9,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Checks a COCO detection file against the layout (reference section 11). */
+/** Checks a COCO detection file against the layout (the BDD100K label formats and COCO's detection format). */
 final class CocoLayout {
   private CocoLayout() {}
 

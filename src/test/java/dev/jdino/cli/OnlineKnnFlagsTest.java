@@ -35,7 +35,7 @@ class OnlineKnnFlagsTest {
     KnnCommandTest.Result r = KnnCommandTest.jdino(args(run, data, "--epochs", "2", "--eval-data",
         ev.toString(), "--eval-test-data", ev.toString(), "--eval-every", "1", "--eval-subset", "50"));
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("online k-NN (k=20, teacher)"), r.out());
+    assertTrue(r.out().contains("online k-NN (k=20, teacher cls)"), r.out());
     int epochs = 0;
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
       JsonNode j = Json.parse(line);

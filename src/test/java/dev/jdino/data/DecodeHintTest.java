@@ -89,7 +89,7 @@ class DecodeHintTest {
     Files.write(dir.resolve("frame.jpg"),
         TestImages.jpeg(TestImages.quadrants(1280, 720), 0.8f));
     ImageFolderDataset ds = ImageFolderDataset.open(dir);
-    CropSampler s = CropSampler.augmenting(new MultiCropAugmentation(AugmentConfig.fmnistSmall()));
+    CropSampler s = CropSampler.augmenting(new MultiCropAugmentation(dev.jdino.train.DinoConfig.preset("fmnist-small").augment()));
     assertEquals(45, s.minSourceSide());
     Image img = ds.load(0, s.minSourceSide());
     assertEquals(45, img.height());

@@ -137,7 +137,7 @@ class MessyFolderTest {
     };
     TrainOptions o = new TrainOptions(runDir, 2, 0, 1, 0, false, 1, 0);
     DinoTrainer.Summary s;
-    try (DinoTrainer t = new DinoTrainer(cfg, o, ds, dir.toString(), l)) {
+    try (DinoTrainer t = DinoTrainer.open(cfg, o, ds, dir.toString(), l)) {
       s = t.train();
     }
     assertEquals(1, s.epochsDone());
@@ -154,9 +154,9 @@ class MessyFolderTest {
 
   /** The trainer test's tiny ViT on fmnist-small crops (28 / 12 px). */
   static DinoConfig tiny() {
-    return DinoConfig.preset("fmnist-small").withFlags(Map.of(
-        "--embed-dim", 32, "--depth", 2, "--num-heads", 2, "--out-dim", 256, "--hidden-dim", 64,
-        "--bottleneck-dim", 32, "--epochs", 1, "--batch-size", 5, "--warmup-epochs", 1,
-        "--local-crops-number", 2));
+    return DinoConfig.preset("fmnist-small").with(Map.of(
+        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
+        "head.bottleneckDim", 32, "train.epochs", 1, "train.batchSize", 5, "train.warmupEpochs", 1,
+        "augment.localCrops.number", 2));
   }
 }

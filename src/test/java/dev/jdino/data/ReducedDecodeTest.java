@@ -54,7 +54,7 @@ class ReducedDecodeTest {
     // 224 / sqrt(0.4) = 354.2, 96 / sqrt(0.05) = 429.3
     assertEquals(430, DecodeSize.minSourceSide(AugmentConfig.imagenet()));
     // 28 / sqrt(0.4) = 44.3, 12 / sqrt(0.1) = 37.9
-    assertEquals(45, DecodeSize.minSourceSide(AugmentConfig.fmnistSmall()));
+    assertEquals(45, DecodeSize.minSourceSide(dev.jdino.train.DinoConfig.preset("fmnist-small").augment()));
     assertEquals(16, DecodeSize.subsampling(1280, 720, 45)); // ceil(720 / 16) = 45
     assertEquals(1, DecodeSize.subsampling(1280, 720, 430));
     assertEquals(1, DecodeSize.subsampling(1280, 720, 0));

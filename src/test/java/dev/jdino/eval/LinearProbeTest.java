@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.jdino.model.Backbone;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

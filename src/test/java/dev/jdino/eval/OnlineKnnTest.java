@@ -31,10 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 class OnlineKnnTest {
 
   private static DinoConfig tiny() {
-    return DinoConfig.preset("fmnist-small").withFlags(Map.of(
-        "--embed-dim", 32, "--depth", 2, "--num-heads", 2, "--out-dim", 256, "--hidden-dim", 64,
-        "--bottleneck-dim", 32, "--epochs", 2, "--batch-size", 32, "--warmup-epochs", 1,
-        "--local-crops-number", 2));
+    return DinoConfig.preset("fmnist-small").with(Map.of(
+        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
+        "head.bottleneckDim", 32, "train.epochs", 2, "train.batchSize", 32, "train.warmupEpochs", 1,
+        "augment.localCrops.number", 2));
   }
 
   private static List<String> train(Path dir, ImageDataset data, OnlineKnn hook) throws Exception {
@@ -46,7 +46,7 @@ class OnlineKnnTest {
         messages.add(line);
       }
     };
-    try (DinoTrainer t = new DinoTrainer(tiny(), o, data, "fixture", l)) {
+    try (DinoTrainer t = DinoTrainer.open(tiny(), o, data, "fixture", l)) {
       if (hook != null) {
         t.addHook(hook.messages(l::message));
       }
@@ -93,8 +93,8 @@ class OnlineKnnTest {
     // Epochs are counted from 1 on the console, as in "epoch 1/2 done".
     List<String> knnLines = messages.stream().filter(m -> m.contains("online k-NN")).toList();
     assertEquals(2, knnLines.size(), messages.toString());
-    assertTrue(knnLines.get(0).startsWith("after epoch 1: online k-NN (k=20, teacher)"), knnLines.toString());
-    assertTrue(knnLines.get(1).startsWith("after epoch 2: online k-NN (k=20, teacher)"), knnLines.toString());
+    assertTrue(knnLines.get(0).startsWith("after epoch 1: online k-NN (k=20, teacher cls)"), knnLines.toString());
+    assertTrue(knnLines.get(1).startsWith("after epoch 2: online k-NN (k=20, teacher cls)"), knnLines.toString());
     for (String line : Files.readAllLines(plain.resolve(MetricsLog.FILE))) {
       assertFalse(line.contains("knn_top1"));
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jdino.augment.AugmentConfig;
+import dev.jdino.augment.Normalization;
 import dev.jdino.augment.EvalTransform;
 import dev.jdino.augment.Image;
 import dev.jdino.io.Json;
@@ -34,9 +34,9 @@ class PreprocessingTest {
       Preprocessing q = Preprocessing.forBackbone(b, 40, 24, null, new float[] {1, 2, 3});
       assertEquals(new Preprocessing(40, 24, EvalFixtures.MEAN, new float[] {1, 2, 3}), q);
     }
-    float[][] ms = Preprocessing.normalization(Json.object());
-    assertArrayEquals(AugmentConfig.IMAGENET_MEAN, ms[0]);
-    assertArrayEquals(AugmentConfig.IMAGENET_STD, ms[1]);
+    Normalization none = Normalization.recordedIn(Json.object());
+    assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, none.mean());
+    assertArrayEquals(new float[] {0.229f, 0.224f, 0.225f}, none.std());
   }
 
   @Test

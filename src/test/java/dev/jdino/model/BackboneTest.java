@@ -1,5 +1,6 @@
 package dev.jdino.model;
 
+import dev.jdino.engine.Torch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
 package dev.jdino.model;
 
+import dev.jdino.engine.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

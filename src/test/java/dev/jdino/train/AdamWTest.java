@@ -9,7 +9,7 @@ import dev.jdino.model.ParameterLayout;
 import dev.jdino.model.ParameterLayout.Group;
 import dev.jdino.model.ParameterLayout.Init;
 import dev.jdino.model.ParameterSet;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import org.junit.jupiter.api.Test;
 
 /** AdamW by hand: the first step moves each weight by lr * sign(g) (after decoupled decay). */

@@ -16,7 +16,7 @@ import dev.jdino.model.ParameterLayout;
 import dev.jdino.model.ParameterLayout.Group;
 import dev.jdino.model.ParameterLayout.Spec;
 import dev.jdino.model.ParameterSet;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import dev.jdino.model.VitConfig;
 import dev.jdino.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class DinoStepTest {
         ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
         DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
         AdamW opt = AdamW.dino(m, net.layout())) {
-      DinoStep step = new DinoStep(net, student, teacher, loss, opt);
+      DinoStep step = new DinoStep(net, student, teacher, loss, opt, 0);
       for (int i = 0; i < steps.size(); i++) {
         JsonNode s = steps.get(i);
         try (NDScope scope = new NDScope()) {
@@ -110,9 +110,9 @@ class DinoStepTest {
         ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
         DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
         NDScope scope = new NDScope()) {
-      NDArray teacherOut = net.forward(teacher, java.util.List.of(fx.load(m, "step0.global")), null);
+      NDArray teacherOut = net.logits(teacher, java.util.List.of(fx.load(m, "step0.global")), null);
       try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-        NDArray out = net.forward(student,
+        NDArray out = net.logits(student,
             java.util.List.of(fx.load(m, "step0.global"), fx.load(m, "step0.local")), null);
         gc.backward(loss.forward(out, teacherOut, 0.04).loss());
       }
@@ -137,12 +137,19 @@ class DinoStepTest {
         DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
         AdamW opt = AdamW.dino(m, net.layout());
         NDScope scope = new NDScope()) {
+      loss.setCenter(new float[24]);
       float[] before = student.toFloatArray();
+      float[] teacherBefore = teacher.toFloatArray();
       NDArray bad = m.ones(new ai.djl.ndarray.types.Shape(4, 3, 8, 8)).mul(Float.NaN);
-      DinoStep step = new DinoStep(net, student, teacher, loss, opt);
+      DinoStep step = new DinoStep(net, student, teacher, loss, opt, 0);
       assertThrows(DinoStep.NonFiniteLossException.class,
           () -> step.run(bad, null, new DinoStep.Hyper(1e-3, 0.04, 0.99, 0.04, 3, false), null));
       assertClose(before, student.toFloatArray(), 0, 0, "student untouched");
+      assertClose(teacherBefore, teacher.toFloatArray(), 0, 0, "teacher untouched");
+      assertClose(new float[24], loss.center().toFloatArray(), 0, 0, "centre untouched");
+      float[] zeros = new float[(int) net.layout().numel()];
+      assertClose(zeros, opt.expAvg().toFloatArray(), 0, 0, "first moments untouched");
+      assertClose(zeros, opt.expAvgSq().toFloatArray(), 0, 0, "second moments untouched");
       assertEquals(0, opt.steps(Group.DECAY));
     }
   }

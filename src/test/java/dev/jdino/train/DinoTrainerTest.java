@@ -24,10 +24,10 @@ class DinoTrainerTest {
   /** A tiny model on 16 px crops: a few ms per step. */
   static DinoConfig tiny(int epochs, int batch) {
     DinoConfig base = DinoConfig.preset("fmnist-small");
-    return base.withFlags(Map.of(
-        "--embed-dim", 32, "--depth", 2, "--num-heads", 2, "--out-dim", 256, "--hidden-dim", 64,
-        "--bottleneck-dim", 32, "--epochs", epochs, "--batch-size", batch, "--warmup-epochs", 1,
-        "--local-crops-number", 2));
+    return base.with(Map.of(
+        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
+        "head.bottleneckDim", 32, "train.epochs", epochs, "train.batchSize", batch, "train.warmupEpochs", 1,
+        "augment.localCrops.number", 2));
   }
 
   /** The first n images of the bundled sample. */
@@ -37,15 +37,15 @@ class DinoTrainerTest {
 
   private static DinoTrainer.Summary run(DinoConfig cfg, TrainOptions o, ImageDataset data,
       TrainingListener l) throws Exception {
-    try (DinoTrainer t = new DinoTrainer(cfg, o, data, "fmnist-sample", l)) {
+    try (DinoTrainer t = DinoTrainer.open(cfg, o, data, "fmnist-sample", l)) {
       return t.train();
     }
   }
 
   @Test
   void shortRunLowersTheLossAndWritesTheRunFiles(@TempDir Path dir) throws Exception {
-    DinoConfig cfg = tiny(5, 64).withFlags(Map.of("--out-dim", 1024, "--hidden-dim", 128,
-        "--bottleneck-dim", 64));
+    DinoConfig cfg = tiny(5, 64).with(Map.of("head.outDim", 1024, "head.hiddenDim", 128,
+        "head.bottleneckDim", 64));
     List<Float> losses = new ArrayList<>();
     List<TrainingListener.Epoch> epochs = new ArrayList<>();
     TrainingListener l = new TrainingListener() {
@@ -70,9 +70,9 @@ class DinoTrainerTest {
     assertTrue(Files.isRegularFile(dir.resolve("checkpoint.json")));
     assertTrue(Files.isRegularFile(dir.resolve("args.json")));
     try (var snaps = Files.list(dir.resolve("snapshots"))) {
-      // the untrained teacher, then after epochs 2 and 4
+      // the untrained teacher, then after epochs 2 and 4, and the final one
       assertEquals(List.of("teacher-step00000000.safetensors", "teacher-step00000080.safetensors",
-              "teacher-step00000160.safetensors"),
+              "teacher-step00000160.safetensors", "teacher-step00000200.safetensors"),
           snaps.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors")).sorted().toList());
     }
     List<String> lines = Files.readAllLines(dir.resolve(MetricsLog.FILE));
@@ -135,14 +135,14 @@ class DinoTrainerTest {
     DinoConfig cfg = tiny(1, 16);
     List<Integer> counts = new ArrayList<>();
     NDManager[] base = new NDManager[1];
-    try (DinoTrainer t = new DinoTrainer(cfg, TrainOptions.defaults(dir), sample(160), "fmnist-sample",
+    try (DinoTrainer t = DinoTrainer.open(cfg, TrainOptions.defaults(dir), sample(160), "fmnist-sample",
         new TrainingListener() {
           @Override
           public void step(Step s) {
             counts.add(base[0].getManagedArrays().size());
           }
         })) {
-      base[0] = t.student().manager().getParentManager();
+      base[0] = t.state().student().manager().getParentManager();
       t.train();
     }
     assertEquals(10, counts.size());

@@ -77,7 +77,7 @@ class SegmentationScoreTest {
     StringWriter log = new StringWriter();
     try (Backbone b = Backbone.random(TinyRun.config().vit(), 1)) {
       SegmentationScore.Result r = SegmentationScore.score("random", b, images,
-          ImageSizing.nativeSize(), Normalization.of(b), 0.6, 0, new PrintWriter(log));
+          ImageSizing.nativeSize(), b.normalization(), 0.6, 0, new PrintWriter(log));
       assertEquals(24, r.images());
       assertEquals(2, r.perHead().length);
       for (double h : r.perHead()) {

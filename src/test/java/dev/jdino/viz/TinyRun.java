@@ -37,15 +37,15 @@ public final class TinyRun {
 
   /** The tiny configuration. */
   public static DinoConfig config() {
-    return DinoConfig.preset("fmnist-small").withFlags(Map.of(
-        "--embed-dim", 32, "--depth", 2, "--num-heads", 2, "--out-dim", 256, "--hidden-dim", 64,
-        "--bottleneck-dim", 32, "--epochs", EPOCHS, "--batch-size", 32, "--warmup-epochs", 1,
-        "--local-crops-number", 2));
+    return DinoConfig.preset("fmnist-small").with(Map.of(
+        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
+        "head.bottleneckDim", 32, "train.epochs", EPOCHS, "train.batchSize", 32, "train.warmupEpochs", 1,
+        "augment.localCrops.number", 2));
   }
 
   private static void train(Path d) throws IOException {
     TrainOptions o = TrainOptions.defaults(d).withSnapshots(1, false);
-    try (DinoTrainer t = new DinoTrainer(config(), o, sample(128), DataSources.SAMPLE,
+    try (DinoTrainer t = DinoTrainer.open(config(), o, sample(128), DataSources.SAMPLE,
         TrainingListener.NONE)) {
       t.train();
     }

@@ -1,0 +1,54 @@
+package dev.jdino.cli;
+
+import dev.jdino.augment.Normalization;
+import dev.jdino.engine.Torch;
+import dev.jdino.eval.FeatureExtractor;
+import dev.jdino.eval.Preprocessing;
+import dev.jdino.io.BadInputException;
+import dev.jdino.model.Backbone;
+import java.io.PrintWriter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The options every evaluation command shares: which backbone, how images are prepared. */
+final class ModelOptions {
+  @Mixin CheckpointOptions checkpoint;
+
+  @Option(names = "--batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
+  int batchSize = 256;
+
+  @Option(names = "--resize", description = "Shorter side before the centre crop (default: crop * 256/224, 32 for 28 px).")
+  Integer resize;
+
+  @Option(names = "--crop", description = "Centre crop side (default: the backbone's training resolution).")
+  Integer crop;
+
+  @Mixin NormalizationOptions normalization;
+
+  @Option(names = "--num-workers", description = "Image preparation threads (default ${DEFAULT-VALUE}).")
+  int numWorkers = 2;
+
+  @Option(names = "--threads", description = "Engine compute threads (default: all cores).")
+  Integer threads;
+
+  void startEngine() {
+    Torch.start(threads != null ? threads : 0);
+  }
+
+  Backbone load() {
+    return checkpoint.load();
+  }
+
+  Preprocessing preprocessing(Backbone b, PrintWriter err) {
+    Normalization n = normalization.of(b, err);
+    try {
+      return Preprocessing.forBackbone(b, resize, crop, n.mean(), n.std());
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage());
+    }
+  }
+
+  FeatureExtractor.Options extraction(boolean l2) {
+    return new FeatureExtractor.Options(batchSize, numWorkers, l2);
+  }
+}

@@ -1,0 +1,26 @@
+package dev.jdino.cli;
+
+import dev.jdino.eval.FeatureExtractor;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+/** What several commands print the same way. */
+final class Reports {
+  private Reports() {}
+
+  /** The images an extraction had to leave out, at most 20 of them by name. */
+  static void skipped(PrintWriter out, List<FeatureExtractor.Skipped> skipped) {
+    if (skipped.isEmpty()) {
+      return;
+    }
+    out.printf(Locale.ROOT, "%d image%s could not be decoded and %s left out:%n", skipped.size(),
+        skipped.size() == 1 ? "" : "s", skipped.size() == 1 ? "was" : "were");
+    for (int i = 0; i < Math.min(20, skipped.size()); i++) {
+      out.println("  " + skipped.get(i).source() + ": " + skipped.get(i).message());
+    }
+    if (skipped.size() > 20) {
+      out.println("  ... and " + (skipped.size() - 20) + " more");
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.jdino.cli;
+
+import dev.jdino.io.BadInputException;
+import dev.jdino.train.TrainOptions;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** How a training run is carried out (none of it changes the weights): the same on every command that trains. */
+final class RunOptions {
+  @Option(names = "--saveckp-freq", paramLabel = "N",
+      description = "Keep checkpoint-NNNN every N epochs (default 20; 0: never).")
+  Integer saveckpFreq;
+
+  @Option(names = "--num-workers", paramLabel = "N", description = "Augmentation threads (default 2).")
+  Integer numWorkers;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Engine compute threads (default: all cores).")
+  Integer threads;
+
+  @Option(names = "--log-every", paramLabel = "N",
+      description = "Steps between metrics.jsonl step records (default 10).")
+  Integer logEvery;
+
+  @Option(names = "--snapshot-every", paramLabel = "N[s]",
+      description = "Save a teacher-backbone snapshot every N epochs, or N steps with suffix s"
+          + " (e.g. 500s); default off.")
+  String snapshotEvery;
+
+  @Option(names = "--max-steps", paramLabel = "N",
+      description = "Stop after this many steps of this invocation (with a checkpoint).")
+  Long maxSteps;
+
+  TrainOptions toOptions(Path dir) {
+    TrainOptions d = TrainOptions.defaults(dir);
+    int every = 0;
+    boolean inSteps = false;
+    if (snapshotEvery != null) {
+      String v = snapshotEvery.trim().toLowerCase(Locale.ROOT);
+      inSteps = v.endsWith("s");
+      try {
+        every = Integer.parseInt(inSteps ? v.substring(0, v.length() - 1) : v);
+      } catch (NumberFormatException e) {
+        every = -1;
+      }
+      if (every < 1) {
+        throw new BadInputException("--snapshot-every " + snapshotEvery
+            + ": expected a number of epochs (e.g. 1) or of steps with suffix s (e.g. 500s)");
+      }
+    }
+    try {
+      return new TrainOptions(dir,
+          numWorkers != null ? numWorkers : d.numWorkers(),
+          saveckpFreq != null ? saveckpFreq : d.saveckpFreq(),
+          logEvery != null ? logEvery : d.logEvery(),
+          every, inSteps,
+          threads != null ? threads : 0,
+          maxSteps != null ? maxSteps : 0);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage());
+    }
+  }
+}

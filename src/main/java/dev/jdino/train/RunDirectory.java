@@ -1,0 +1,123 @@
+package dev.jdino.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.BadInputException;
+import dev.jdino.io.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A run directory as a command opens it: a new run, or the run saved there, resumed. Resuming
+ * keeps the saved configuration; settings given again must agree with it, except the number of
+ * epochs, which may change (the schedules are then recomputed, as in the official code).
+ *
+ * @param dir the run directory
+ * @param config what the run computes from here on
+ * @param checkpoint the saved run to continue, or null for a new run
+ * @param dataSpec the training data (the saved run's unless given)
+ * @param note a line for the user, or empty (e.g. that the epochs changed)
+ */
+public record RunDirectory(
+    Path dir, DinoConfig config, Checkpoint.Loaded checkpoint, String dataSpec, String note) {
+
+  public boolean resuming() {
+    return checkpoint != null;
+  }
+
+  /**
+   * Opens {@code dir}.
+   *
+   * @param base the configuration asked for (a preset or the defaults), or null when none was
+   *     named; ignored when resuming except that it must agree with the saved run
+   * @param overrides settings given explicitly, by path
+   * @param dataSpec the data asked for, or null
+   * @throws ConfigException if a setting contradicts the saved run ({@code setting()} names it)
+   */
+  public static RunDirectory open(
+      Path dir, DinoConfig base, Map<String, ?> overrides, String dataSpec) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new BadInputException(dir + " exists and is not a directory");
+    }
+    Path file = dir.resolve(Checkpoint.FILE);
+    if (!Files.exists(file)) {
+      DinoConfig config = (base != null ? base : DinoConfig.defaults()).with(overrides);
+      return new RunDirectory(dir, config, null, dataSpec, "");
+    }
+    Checkpoint.Loaded loaded = Checkpoint.open(file);
+    DinoConfig saved = loaded.state().config();
+    DinoConfig config = saved.with(overrides);
+    double epochs = config.train().epochs();
+    if (base != null) {
+      String differs = firstDifference(base.with(overrides).withEpochs(epochs), config);
+      if (differs != null) {
+        throw new BaseConflict(differs, "the configuration asked for differs from the run in "
+            + dir + " at " + differs + "; resume without it, or start a new run elsewhere");
+      }
+    }
+    String differs = firstDifference(saved.withEpochs(epochs), config);
+    if (differs != null) {
+      throw new ConfigException(differs, "differs from the run in " + dir + " ("
+          + at(saved.toJson(), differs) + "); resume with the same settings or start a new run"
+          + " elsewhere");
+    }
+    String note = "";
+    if (epochs != saved.train().epochs()) {
+      note = String.format(Locale.ROOT, "the run's length changed from %s to %s epochs: the"
+          + " schedules are recomputed for %s epochs", TrainConfig.fmt(saved.train().epochs()),
+          TrainConfig.fmt(epochs), TrainConfig.fmt(epochs));
+    }
+    return new RunDirectory(dir, config, loaded,
+        dataSpec != null ? dataSpec : loaded.state().data(), note);
+  }
+
+  /** The configuration asked for (a preset) is not the saved run's. */
+  public static final class BaseConflict extends ConfigException {
+    BaseConflict(String setting, String message) {
+      super(setting, message);
+    }
+  }
+
+  /** True if the saved run has already done every step of its (possibly new) length. */
+  public boolean finished(int stepsPerEpoch) {
+    return checkpoint != null
+        && checkpoint.state().globalStep() >= config.train().totalSteps(stepsPerEpoch);
+  }
+
+  /** The training state to continue: resumed from the checkpoint, or fresh. */
+  public TrainingState state(int stepsPerEpoch, float[] initialValues) {
+    return checkpoint != null
+        ? TrainingState.resume(config, checkpoint, stepsPerEpoch)
+        : TrainingState.fresh(config, initialValues);
+  }
+
+  /** The path of the first setting whose value differs, or null when equal. */
+  static String firstDifference(DinoConfig a, DinoConfig b) {
+    return a.equals(b) ? null : firstDifference(a.toJson(), b.toJson(), "");
+  }
+
+  private static String firstDifference(JsonNode a, JsonNode b, String prefix) {
+    if (a.isObject() && b.isObject()) {
+      Iterator<String> names = a.fieldNames();
+      while (names.hasNext()) {
+        String k = names.next();
+        String d = firstDifference(a.path(k), b.path(k), prefix + k + ".");
+        if (d != null) {
+          return d;
+        }
+      }
+      return null;
+    }
+    return a.equals(b) ? null : prefix.substring(0, prefix.length() - 1);
+  }
+
+  private static String at(JsonNode tree, String path) {
+    JsonNode n = tree;
+    for (String p : path.split("\\.")) {
+      n = n.path(p);
+    }
+    return n.toString();
+  }
+}

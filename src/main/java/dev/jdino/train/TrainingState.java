@@ -1,0 +1,180 @@
+package dev.jdino.train;
+
+import dev.jdino.engine.Torch;
+import dev.jdino.io.BadInputException;
+import dev.jdino.model.DinoNetwork;
+import dev.jdino.model.ParameterLayout;
+import dev.jdino.model.ParameterSet;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Everything a run carries from step to step (the official code's {@code to_restore} plus the
+ * objects it restores): student, teacher, AdamW moments, DINO's centre, and the position. Built
+ * fresh, from initial weights, or from a checkpoint; saved as one checkpoint.
+ */
+public final class TrainingState implements AutoCloseable {
+  private final DinoConfig config;
+  private final ai.djl.ndarray.NDManager manager;
+  private final DinoNetwork network;
+  private final ParameterSet student;
+  private final ParameterSet teacher;
+  private final AdamW optimizer;
+  private final DinoLoss loss;
+  private final double elapsedBefore;
+  private final boolean resumed;
+  private Position position;
+  private float lastLoss;
+
+  private TrainingState(
+      DinoConfig config,
+      DinoNetwork network,
+      ai.djl.ndarray.NDManager manager,
+      float[] studentValues,
+      float[] teacherValues,
+      Checkpoint.Loaded from) {
+    this.config = config;
+    this.manager = manager;
+    this.network = network;
+    ParameterLayout layout = network.layout();
+    this.student = new ParameterSet(layout, manager, studentValues, true);
+    this.teacher = new ParameterSet(layout, manager, teacherValues, false);
+    this.loss = new DinoLoss(manager, config.head().outDim(), config.loss());
+    if (from == null) {
+      this.optimizer = AdamW.dino(manager, layout);
+      this.position = Position.START;
+      this.elapsedBefore = 0;
+      this.lastLoss = Float.NaN;
+      this.resumed = false;
+    } else {
+      Checkpoint.State s = from.state();
+      this.optimizer =
+          AdamW.restore(
+              manager,
+              layout,
+              from.values(layout, "optimizer.exp_avg."),
+              from.values(layout, "optimizer.exp_avg_sq."),
+              s.optimizerSteps());
+      loss.setCenter(from.tensors().loadFloats("dino_loss.center"));
+      this.position = s.position();
+      this.elapsedBefore = s.elapsedSeconds();
+      this.lastLoss = s.lastLoss();
+      this.resumed = true;
+    }
+  }
+
+  /**
+   * A new run: the student from {@code initialValues} (null: the official initialisation seeded by
+   * the configuration), the teacher an exact copy of it, zero moments and centre.
+   */
+  public static TrainingState fresh(DinoConfig config, float[] initialValues) {
+    var manager = Torch.newManager();
+    DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager);
+    float[] init =
+        initialValues != null
+            ? initialValues
+            : network.layout().initialValues(Seeds.derive(config.train().seed(), "init"));
+    return new TrainingState(config, network, manager, init, init.clone(), null);
+  }
+
+  /**
+   * The run saved in {@code checkpoint}, continued with {@code config} (which may differ from the
+   * saved one in its length only: the caller has checked).
+   *
+   * @param stepsPerEpoch the data's steps per epoch, which the saved position must fit
+   */
+  public static TrainingState resume(
+      DinoConfig config, Checkpoint.Loaded checkpoint, int stepsPerEpoch) {
+    Position p = checkpoint.state().position();
+    if (!p.consistent(stepsPerEpoch)) {
+      throw new BadInputException(
+          checkpoint.file() + ": saved at step " + p.globalStep() + " of epochs of "
+              + stepsPerEpoch + " steps does not match epoch " + p.epoch() + " batch "
+              + p.batchInEpoch() + " (the data or the batch size changed since it was written)");
+    }
+    var manager = Torch.newManager();
+    DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager);
+    ParameterLayout layout = network.layout();
+    return new TrainingState(
+        config,
+        network,
+        manager,
+        checkpoint.values(layout, "student."),
+        checkpoint.values(layout, "teacher."),
+        checkpoint);
+  }
+
+  /** Writes the state as a checkpoint (atomically). */
+  public void save(Path file, String dataSpec, double elapsedThisInvocation) throws IOException {
+    Checkpoint.save(
+        file,
+        new Checkpoint.State(position, config, dataSpec, optimizer.stepCounts(),
+            elapsedBefore + elapsedThisInvocation, lastLoss),
+        student,
+        teacher,
+        optimizer,
+        loss);
+  }
+
+  /** Records a finished step. */
+  void advance(float stepLoss, int stepsPerEpoch) {
+    position = position.next(stepsPerEpoch);
+    lastLoss = stepLoss;
+  }
+
+  public DinoStep newStep() {
+    return new DinoStep(network, student, teacher, loss, optimizer, config.loss().koleoWeight());
+  }
+
+  public DinoConfig config() {
+    return config;
+  }
+
+  public DinoNetwork network() {
+    return network;
+  }
+
+  public ParameterSet student() {
+    return student;
+  }
+
+  public ParameterSet teacher() {
+    return teacher;
+  }
+
+  public DinoLoss loss() {
+    return loss;
+  }
+
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  public Position position() {
+    return position;
+  }
+
+  public float lastLoss() {
+    return lastLoss;
+  }
+
+  /** Seconds spent in earlier, interrupted invocations of the same run. */
+  public double elapsedBefore() {
+    return elapsedBefore;
+  }
+
+  public boolean resumed() {
+    return resumed;
+  }
+
+  /** The native arrays of this run (for tests that check memory stays flat). */
+  public ai.djl.ndarray.NDManager manager() {
+    return manager;
+  }
+
+  @Override
+  public void close() {
+    network.close();
+    manager.close();
+  }
+}
