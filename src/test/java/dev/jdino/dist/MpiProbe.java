@@ -42,6 +42,9 @@ public final class MpiProbe {
         case "stall":
           stall(c);
           break;
+        case "exit":
+          exit(c);
+          break;
         default:
           throw new IllegalArgumentException("unknown scenario " + scenario);
       }
@@ -199,6 +202,20 @@ public final class MpiProbe {
       if (c.rank() == 1 && i == 3) {
         // Asynchronous on purpose: the signal lands while this rank is inside a collective.
         new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid())).start();
+      }
+      c.allReduceSum(b, ElementType.FLOAT32);
+    }
+  }
+
+  /**
+   * Rank 1 leaves abruptly (no MPI_Finalize) between two reductions; run with a launcher that
+   * does not end the job when one process exits, rank 0 must end by itself.
+   */
+  private static void exit(Collectives c) {
+    ByteBuffer b = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < 100_000; i++) {
+      if (c.rank() == 1 && i == 3) {
+        Runtime.getRuntime().halt(3);
       }
       c.allReduceSum(b, ElementType.FLOAT32);
     }
