@@ -129,6 +129,18 @@ public final class Distributed {
     return mpi;
   }
 
+  /**
+   * The collectives for a rank that trains on GPU {@code device}: GPU tensors then go through
+   * NCCL ({@link NcclCollectives}). A world of one needs no communication at all and is returned
+   * as it is.
+   */
+  public static Collectives withGpu(Collectives collectives, int device) {
+    if (collectives instanceof MpiCollectives) {
+      return NcclCollectives.start((MpiCollectives) collectives, device);
+    }
+    return collectives;
+  }
+
   /** The collective timeout from {@link #TIMEOUT_VARIABLE}, else {@link #DEFAULT_TIMEOUT}. */
   public static Duration timeout(Map<String, String> env) {
     String v = env.get(TIMEOUT_VARIABLE);

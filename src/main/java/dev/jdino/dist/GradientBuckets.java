@@ -1,6 +1,8 @@
 package dev.jdino.dist;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 
@@ -56,8 +58,8 @@ public final class GradientBuckets {
   }
 
   /**
-   * Replaces {@code flatGradient} (contiguous float32 on the CPU) by its mean over all ranks, in
-   * place. Every rank must call it with a gradient of the same length. A world of one returns at
+   * Replaces {@code flatGradient} (contiguous float32; on the CPU under 2 GiB, the limit of one
+   * Java buffer, or on a GPU with {@link NcclCollectives}) by its mean over all ranks, in place. Every rank must call it with a gradient of the same length. A world of one returns at
    * once.
    *
    * @return the number of buckets reduced (0 in a world of one)
@@ -71,15 +73,27 @@ public final class GradientBuckets {
     if (n == 1) {
       return 0;
     }
-    ByteBuffer view = DirectView.of(flatGradient);
     long numel = flatGradient.size();
     long buckets = 0;
-    for (long start = 0; start < numel; start += bucketElements) {
-      long len = Math.min(bucketElements, numel - start);
-      ByteBuffer bucket = view.slice(Math.toIntExact(start * Float.BYTES),
-          Math.toIntExact(len * Float.BYTES));
-      collectives.allReduceSum(bucket, ElementType.FLOAT32);
-      buckets++;
+    if (Device.cpu().equals(flatGradient.getDevice())) {
+      // Slices of one zero-copy view: no tensor objects per bucket.
+      ByteBuffer view = DirectView.of(flatGradient);
+      for (long start = 0; start < numel; start += bucketElements) {
+        long len = Math.min(bucketElements, numel - start);
+        ByteBuffer bucket = view.slice(Math.toIntExact(start * Float.BYTES),
+            Math.toIntExact(len * Float.BYTES));
+        collectives.allReduceSum(bucket, ElementType.FLOAT32);
+        buckets++;
+      }
+    } else {
+      // A GPU gradient (NCCL): each bucket is a contiguous view of the flat tensor.
+      for (long start = 0; start < numel; start += bucketElements) {
+        long end = Math.min(start + bucketElements, numel);
+        try (NDArray bucket = flatGradient.get(new NDIndex().addSliceDim(start, end))) {
+          collectives.allReduceSum(bucket);
+        }
+        buckets++;
+      }
     }
     // Division, not multiplication by 1/n: the mean of the float32 sum, correctly rounded.
     flatGradient.divi((float) n);

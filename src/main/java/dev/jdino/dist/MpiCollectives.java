@@ -46,9 +46,9 @@ public final class MpiCollectives implements Collectives {
   private long maxChunkElements = Integer.MAX_VALUE;
   private boolean closed;
 
-  private static final int ALL_REDUCE = 0;
-  private static final int BROADCAST = 1;
-  private static final int BARRIER = 2;
+  static final int ALL_REDUCE = 0;
+  static final int BROADCAST = 1;
+  static final int BARRIER = 2;
 
   private MpiCollectives(Duration timeout, Consumer<String> onTimeout) {
     owner = Thread.currentThread();
@@ -92,6 +92,13 @@ public final class MpiCollectives implements Collectives {
               ? "MPI was already finalized in this process and cannot be started again"
               : "MPI is already started in this process; use its Collectives");
     }
+    load(library);
+    started = new MpiCollectives(timeout, onTimeout);
+    return started;
+  }
+
+  /** Loads the JNI library (without starting MPI: tests use its tensor-address functions). */
+  static synchronized void load(Path library) {
     try {
       System.load(library.toAbsolutePath().toString());
     } catch (UnsatisfiedLinkError e) {
@@ -100,8 +107,6 @@ public final class MpiCollectives implements Collectives {
               + " (rebuild it: delete it and run jdino again; " + BUILD_HINT + ")",
           e);
     }
-    started = new MpiCollectives(timeout, onTimeout);
-    return started;
   }
 
   /**
@@ -263,7 +268,11 @@ public final class MpiCollectives implements Collectives {
         });
   }
 
-  private void call(int kind, String what, long bytes, IntSupplier op) {
+  /**
+   * Runs one native collective on the MPI thread under the watchdog and counts it ({@code op}
+   * returns the number of library calls it made). {@link NcclCollectives} shares this.
+   */
+  void call(int kind, String what, long bytes, IntSupplier op) {
     checkUsable();
     long t0 = System.nanoTime();
     int calls;
@@ -278,7 +287,7 @@ public final class MpiCollectives implements Collectives {
     c[2] += System.nanoTime() - t0;
   }
 
-  private String who() {
+  String who() {
     return "rank " + rank + " of " + size + " (" + host + ")";
   }
 

@@ -41,4 +41,22 @@ final class MpiNative {
   static native void abort(int status);
 
   static native void finalizeMpi();
+
+  /** The address of a tensor's first element (CPU or GPU), from its DJL handle. */
+  static native long tensorAddress(long handle, int elementType);
+
+  /** The address a direct buffer views. */
+  static native long bufferAddress(ByteBuffer direct);
+
+  /** Loads libnccl.so.2 and libcuda.so.1; returns NCCL's version code. */
+  static native int ncclLoad();
+
+  /** Unique id on rank 0, MPI_Bcast, ncclCommInitRank on GPU {@code device} (collective). */
+  static native void ncclInit(int device);
+
+  static native void ncclAllReduceSum(long address, long count, int elementType);
+
+  static native void ncclBroadcast(long address, long bytes, int root);
+
+  static native void ncclFinalize();
 }

@@ -75,6 +75,14 @@ class MpiCollectivesTest {
       // broadcast: 1 + 4 + 1 calls, 11 + 40 + 16 bytes; one barrier.
       assertEquals("21 564 6 67 1", got.get("stats"), where + "counted calls and bytes");
       assertEquals("true", got.get("time"), where + "time recorded");
+      if (!got.get("nccl").equals("started")) {
+        // Without NCCL (as on CPU-only machines) the GPU path says so, naming rank and library.
+        assertTrue(got.get("nccl").startsWith("BadInputException rank " + r + " of 2 (")
+            && got.get("nccl").contains("libnccl.so.2")
+            && got.get("nccl").endsWith("distributed GPU training needs NCCL (it comes with CUDA"
+                + " installs and the nvidia-nccl packages): put libnccl.so.2 on LD_LIBRARY_PATH"),
+            where + got.get("nccl"));
+      }
     }
     assertEquals(2, count(run.output(), "finished collectives"), run.output());
   }

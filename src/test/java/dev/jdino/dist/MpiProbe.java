@@ -153,6 +153,14 @@ public final class MpiProbe {
       w.println("stats " + s.allReduce().calls() + " " + s.allReduce().bytes() + " "
           + s.broadcast().calls() + " " + s.broadcast().bytes() + " " + s.barrier().calls());
       w.println("time " + (s.total().nanos() > 0));
+
+      // NCCL on a machine without it: one clear message naming the rank, MPI still usable.
+      try {
+        Distributed.withGpu(c, 0).close();
+        w.println("nccl started");
+      } catch (RuntimeException e) {
+        w.println("nccl " + e.getClass().getSimpleName() + " " + e.getMessage());
+      }
     }
   }
 
