@@ -125,8 +125,8 @@ JNIEXPORT jstring JNICALL Java_dev_jdino_dist_MpiNative_libraryVersion(JNIEnv *e
  * Initialises MPI (FUNNELED) unless something else in the process already did, sets
  * MPI_ERRORS_RETURN and splits off the communicator of the ranks sharing this node's memory
  * (their number sets threads per rank; their rank picks a GPU). Returns whether the thread
- * level provided is at least FUNNELED. MPI_Init's own failures cannot be returned (no communicator exists yet): MPI prints
- * them and exits.
+ * level provided is at least FUNNELED. MPI_Init's own failures cannot be returned (no
+ * communicator exists yet): MPI prints them and exits.
  */
 JNIEXPORT jboolean JNICALL Java_dev_jdino_dist_MpiNative_init(JNIEnv *env, jclass c) {
   (void)c;

@@ -156,7 +156,8 @@ public final class Distributed {
       // reported below
     }
     throw new BadInputException(
-        TIMEOUT_VARIABLE + "=" + v + ": expected the seconds one collective may take (0: no limit)");
+        TIMEOUT_VARIABLE + "=" + v
+            + ": expected the seconds one collective may take (0: no limit)");
   }
 
   /**

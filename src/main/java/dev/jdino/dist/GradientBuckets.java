@@ -14,8 +14,9 @@ import java.nio.ByteBuffer;
  * <p>jdino keeps the whole gradient in one flat float32 buffer ({@code ParameterSet.gradient()}),
  * so the buckets are consecutive slices of it: one MPI_Allreduce per bucket, never one per
  * parameter tensor (hundreds of small calls would each pay MPI's latency). The bucket size is
- * DDP's {@code bucket_cap_mb} (25 MiB by default, {@code torch.nn.parallel.DistributedDataParallel}):
- * large enough to run at bandwidth, small enough that a reduction's buffers stay modest. The sum
+ * DDP's {@code bucket_cap_mb} (25 MiB by default in {@code
+ * torch.nn.parallel.DistributedDataParallel}): large enough to run at bandwidth, small enough
+ * that a reduction's buffers stay modest. The sum
  * is divided by the number of ranks afterwards, so with equal per-rank batches the result is the
  * gradient of the mean loss over the global batch.
  */
@@ -59,8 +60,8 @@ public final class GradientBuckets {
 
   /**
    * Replaces {@code flatGradient} (contiguous float32; on the CPU under 2 GiB, the limit of one
-   * Java buffer, or on a GPU with {@link NcclCollectives}) by its mean over all ranks, in place. Every rank must call it with a gradient of the same length. A world of one returns at
-   * once.
+   * Java buffer, or on a GPU with {@link NcclCollectives}) by its mean over all ranks, in place.
+   * Every rank must call it with a gradient of the same length. A world of one returns at once.
    *
    * @return the number of buckets reduced (0 in a world of one)
    */

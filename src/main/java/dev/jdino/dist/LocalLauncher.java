@@ -38,19 +38,27 @@ public final class LocalLauncher {
   }
 
   /**
-   * The launch: the command line, the variables to add to its environment, and the threads
-   * each rank gets.
+   * The launch: the command line (the launcher's part, then from {@code rankStart} the command of
+   * each rank), the variables to add to its environment, and the threads each rank gets.
    */
-  public record Plan(List<String> command, Map<String, String> environment, int threadsPerRank) {
+  public record Plan(
+      List<String> command, int rankStart, Map<String, String> environment, int threadsPerRank) {
     public Plan {
-      if (command == null || command.isEmpty()) {
-        throw new IllegalArgumentException("a launch needs a command");
+      if (command == null || rankStart < 1 || rankStart >= command.size()) {
+        throw new IllegalArgumentException(
+            "a launch needs the launcher's arguments then the rank's command, got " + command
+                + " split at " + rankStart);
       }
       if (threadsPerRank < 1) {
         throw new IllegalArgumentException("each rank needs a thread, got " + threadsPerRank);
       }
       command = List.copyOf(command);
       environment = Map.copyOf(environment);
+    }
+
+    /** The launcher and its options, before the rank's command. */
+    public List<String> launcher() {
+      return command.subList(0, rankStart);
     }
   }
 
@@ -66,6 +74,9 @@ public final class LocalLauncher {
   public static int run(int nprocPerNode, String mainClass, List<String> args)
       throws IOException, InterruptedException {
     Plan plan = plan(nprocPerNode, mainClass, args);
+    System.err.println("jdino: starting " + nprocPerNode + " ranks on this machine, "
+        + plan.threadsPerRank() + " compute threads each: "
+        + String.join(" ", plan.launcher()) + " java ... " + mainClass + " ...");
     ProcessBuilder pb = new ProcessBuilder(plan.command()).inheritIO();
     pb.environment().putAll(plan.environment());
     Process p = pb.start();
@@ -148,11 +159,12 @@ public final class LocalLauncher {
       case OTHER:
         break;
     }
+    int rankStart = cmd.size();
     cmd.addAll(rankCommand);
     Map<String, String> env = new LinkedHashMap<>();
     env.put("OMP_NUM_THREADS", Integer.toString(threads));
     env.put("MKL_NUM_THREADS", Integer.toString(threads));
-    return new Plan(cmd, env, threads);
+    return new Plan(cmd, rankStart, env, threads);
   }
 
   /**

@@ -303,8 +303,11 @@ public final class MpiCollectives implements Collectives {
 
   @Override
   public void abort(int status) {
-    System.err.flush();
+    // Open MPI's own MPI_ABORT notice is not always printed when the job ends fast: say it here.
     System.out.flush();
+    System.err.println("jdino: " + who() + ": ending every rank with status " + status
+        + " (MPI_Abort)");
+    System.err.flush();
     if (!closed && Thread.currentThread() == owner) {
       MpiNative.abort(status);
     }

@@ -29,6 +29,8 @@ class LocalLauncherTest {
         "x.jar", "Main", "train"), root.command());
     assertEquals(Map.of("OMP_NUM_THREADS", "3", "MKL_NUM_THREADS", "3"), root.environment());
     assertEquals(3, root.threadsPerRank());
+    assertEquals(RANK, root.command().subList(root.rankStart(), root.command().size()));
+    assertEquals("mpirun", Path.of(root.launcher().get(0)).getFileName().toString());
     Plan user = LocalLauncher.plan("mpirun", Flavor.OPEN_MPI, false, 2, 1, RANK);
     assertEquals(List.of("mpirun", "-np", "2", "--oversubscribe", "--bind-to", "none", "-x",
         "OMP_NUM_THREADS", "-x", "MKL_NUM_THREADS", "java", "-cp", "x.jar", "Main", "train"),

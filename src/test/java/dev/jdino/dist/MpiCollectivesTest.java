@@ -71,6 +71,9 @@ class MpiCollectivesTest {
       assertTrue(got.get("transposed").startsWith("refused ")
           && got.get("transposed").contains("not contiguous"), where + got.get("transposed"));
 
+      assertTrue(got.get("badroot").startsWith("MPI_Bcast failed: MPI_ERR_ROOT"),
+          where + "MPI's error string, not an abort: " + got.get("badroot"));
+
       // allreduce: 15 + 6 single calls, 400 + 24 + 40 + 12 + 48 + 16 + 24 bytes;
       // broadcast: 1 + 4 + 1 calls, 11 + 40 + 16 bytes; one barrier.
       assertEquals("21 564 6 67 1", got.get("stats"), where + "counted calls and bytes");

@@ -51,6 +51,17 @@ class MpiFailureTest {
   }
 
   @Test
+  void abortEndsEveryRank(@TempDir Path out) throws Exception {
+    // Rank 0 waits in a barrier that rank 1 never reaches: MPI_Abort on rank 1 ends both.
+    MpiRun.Result run = MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "abort",
+        out.toString());
+    assertEquals(9, run.exitCode(), run.output());
+    assertTrue(run.output().contains("jdino: rank 1 of 2 (")
+        && run.output().contains("): ending every rank with status 9 (MPI_Abort)"), run.output());
+    assertFalse(run.output().contains("finished"), run.output());
+  }
+
+  @Test
   void stalledPeerTimesOutWithOneClearLine(@TempDir Path out) throws Exception {
     MpiRun.Result run = MpiRun.run(2, LIMIT, Map.of(Distributed.TIMEOUT_VARIABLE, "2"),
         MpiProbe.class.getName(), "stall", out.toString());

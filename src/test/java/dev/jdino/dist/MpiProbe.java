@@ -45,6 +45,12 @@ public final class MpiProbe {
         case "exit":
           exit(c);
           break;
+        case "abort":
+          if (c.rank() == 1) {
+            c.abort(9);
+          }
+          c.barrier();
+          break;
         default:
           throw new IllegalArgumentException("unknown scenario " + scenario);
       }
@@ -146,6 +152,15 @@ public final class MpiProbe {
         w.println("transposed accepted");
       } catch (IllegalArgumentException e) {
         w.println("transposed refused " + e.getMessage());
+      }
+
+      // An error MPI detects is returned, not fatal: a root outside the world, passed straight
+      // to the native call (the Java side refuses it before MPI sees it).
+      try {
+        MpiNative.broadcast(ByteBuffer.allocateDirect(4), 2, Integer.MAX_VALUE);
+        w.println("badroot accepted");
+      } catch (CollectiveException e) {
+        w.println("badroot " + e.getMessage());
       }
 
       c.barrier();

@@ -43,9 +43,10 @@ class TensorAddressTest {
   void stridedTensorsAreRefused() {
     try (NDManager m = Torch.newManager()) {
       NDArray f = m.create(new float[12]);
-      for (NDArray strided : new NDArray[] {f.reshape(3, 4).transpose(), f.get(new NDIndex("::2"))}) {
+      NDArray[] strided = {f.reshape(3, 4).transpose(), f.get(new NDIndex("::2"))};
+      for (NDArray s : strided) {
         IllegalArgumentException e =
-            assertThrows(IllegalArgumentException.class, () -> TensorAddress.of(strided));
+            assertThrows(IllegalArgumentException.class, () -> TensorAddress.of(s));
         assertTrue(e.getMessage().contains("not contiguous"), e.getMessage());
       }
       assertThrows(IllegalArgumentException.class,
