@@ -2,6 +2,7 @@ package dev.jdino.dist;
 
 import ai.djl.ndarray.NDArray;
 import dev.jdino.io.BadInputException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -188,6 +189,8 @@ public final class MpiCollectives implements Collectives {
     ElementType type = ElementType.of(array.getDataType());
     ByteBuffer view = DirectView.of(array);
     reduce(view, type);
+    // The view does not hold the tensor: keep it reachable until MPI is done with its memory.
+    Reference.reachabilityFence(array);
   }
 
   @Override
@@ -234,6 +237,7 @@ public final class MpiCollectives implements Collectives {
     SingleProcess.checkRoot(root, size);
     ByteBuffer view = DirectView.of(array);
     broadcast(view, root);
+    Reference.reachabilityFence(array);
   }
 
   @Override
