@@ -1,6 +1,11 @@
 package dev.jdino.dist;
 
 import dev.jdino.io.BadInputException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -161,14 +166,70 @@ public final class Distributed {
   }
 
   /**
-   * Compute threads per rank: the cores this process may use shared evenly among the ranks on
-   * this machine (at least one), so N local ranks do not oversubscribe the cores N times.
+   * Compute threads per rank: {@code cores} shared evenly among the {@code ranks} that run on
+   * them (at least one each), so N ranks on the same cores do not oversubscribe them N times.
    */
-  public static int threadsPerRank(int cores, int localRanks) {
-    if (cores < 1 || localRanks < 1) {
+  public static int threadsPerRank(int cores, int ranks) {
+    if (cores < 1 || ranks < 1) {
       throw new IllegalArgumentException(
-          "cores and local ranks must be positive, got " + cores + " and " + localRanks);
+          "cores and ranks must be positive, got " + cores + " and " + ranks);
     }
-    return Math.max(1, cores / localRanks);
+    return Math.max(1, cores / ranks);
+  }
+
+  /**
+   * Compute threads for this rank: the cores the JVM may use ({@code availableProcessors}: the
+   * CPU affinity mask, and any container quota) divided among the ranks on this machine that may
+   * run on exactly the same cores. So {@code mpirun --bind-to none} (every rank sees every core)
+   * gives cores / local ranks, while {@code srun --cpus-per-task=8} or Open MPI's core binding
+   * (each rank its own cores) gives each rank all of its own. Collective: every rank calls it.
+   */
+  public static int threadsPerRank(Collectives c) {
+    return threadsPerRank(Runtime.getRuntime().availableProcessors(), ranksSharingCores(c));
+  }
+
+  /**
+   * How many ranks on this machine, this one included, have the same CPU affinity as this one
+   * (machines told apart by {@link Collectives#processorName()}). Collective.
+   */
+  public static int ranksSharingCores(Collectives c) {
+    int n = c.size();
+    if (n == 1) {
+      return 1;
+    }
+    long[] ids = new long[2 * n];
+    ids[c.rank()] = fnv1a(c.processorName());
+    ids[n + c.rank()] = fnv1a(affinity());
+    c.allReduceSum(ids);
+    int sharing = 0;
+    for (int r = 0; r < n; r++) {
+      if (ids[r] == ids[c.rank()] && ids[n + r] == ids[n + c.rank()]) {
+        sharing++;
+      }
+    }
+    return sharing;
+  }
+
+  /** The CPUs this process may run on, as Linux lists them ("0-7,16"), or "" if unknown. */
+  static String affinity() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Cpus_allowed_list:")) {
+          return line.substring("Cpus_allowed_list:".length()).trim();
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // not Linux: every rank reads "", so all ranks of a machine count as sharing its cores
+    }
+    return "";
+  }
+
+  /** 64-bit FNV-1a of the UTF-8 bytes: a collision-resistant id for the sums above. */
+  private static long fnv1a(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    return h;
   }
 }

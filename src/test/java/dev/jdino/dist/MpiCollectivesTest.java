@@ -109,6 +109,29 @@ class MpiCollectivesTest {
     }
   }
 
+  @Test
+  void threadsFollowTheCoresEachRankMayUse(@TempDir Path out) throws Exception {
+    // Unbound, both ranks may use every core: they share them. Bound to a core each (Open MPI's
+    // core binding, as Slurm's --cpus-per-task gives each task its own), nothing is shared.
+    int cores = Runtime.getRuntime().availableProcessors();
+    MpiRun.Result run = MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "threads",
+        out.toString());
+    assertEquals(0, run.exitCode(), run.output());
+    for (int r = 0; r < 2; r++) {
+      String[] got = lines(out.resolve("rank" + r + ".txt")).get("threads").split(" ");
+      assertEquals("2", got[0], "unbound rank " + r + " shares its cores with the other");
+      assertEquals(Integer.toString(Math.max(1, cores / 2)), got[1], "threads of rank " + r);
+    }
+    run = MpiRun.run(2, "core", LIMIT, Map.of(), MpiProbe.class.getName(), "threads",
+        out.toString());
+    assertEquals(0, run.exitCode(), run.output());
+    for (int r = 0; r < 2; r++) {
+      String[] got = lines(out.resolve("rank" + r + ".txt")).get("threads").split(" ");
+      assertEquals("1", got[0], "bound rank " + r + " has cores of its own (" + got[3] + ")");
+      assertEquals(got[2], got[1], "bound rank " + r + " uses all of them");
+    }
+  }
+
   static Map<String, String> lines(Path file) throws Exception {
     assertTrue(Files.isRegularFile(file), file + " was not written");
     Map<String, String> m = new HashMap<>();

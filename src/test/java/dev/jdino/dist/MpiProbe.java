@@ -45,6 +45,13 @@ public final class MpiProbe {
         case "exit":
           exit(c);
           break;
+        case "threads":
+          try (PrintWriter w = report(c, out)) {
+            w.println("threads " + Distributed.ranksSharingCores(c) + " "
+                + Distributed.threadsPerRank(c) + " " + Runtime.getRuntime().availableProcessors()
+                + " " + Distributed.affinity());
+          }
+          break;
         case "abort":
           if (c.rank() == 1) {
             c.abort(9);

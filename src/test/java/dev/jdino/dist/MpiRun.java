@@ -47,6 +47,12 @@ final class MpiRun {
 
   static Result run(int n, Duration limit, Map<String, String> env, String mainClass,
       String... args) throws IOException, InterruptedException {
+    return run(n, "none", limit, env, mainClass, args);
+  }
+
+  /** As above, with Open MPI's {@code --bind-to} policy {@code binding} instead of none. */
+  static Result run(int n, String binding, Duration limit, Map<String, String> env,
+      String mainClass, String... args) throws IOException, InterruptedException {
     Path lib = requireMpi();
     Path mpirun = LocalLauncher.onPath("mpirun");
     List<String> rank = new ArrayList<>(LocalLauncher.javaCommand(mainClass, List.of(args), 1));
@@ -54,7 +60,12 @@ final class MpiRun {
     LocalLauncher.Plan plan = LocalLauncher.plan(mpirun.toString(),
         LocalLauncher.flavor(LocalLauncher.versionText(mpirun)), LocalLauncher.isRoot(), n, 1,
         rank);
-    ProcessBuilder pb = new ProcessBuilder(plan.command()).redirectErrorStream(true);
+    List<String> command = new ArrayList<>(plan.command());
+    int bind = command.indexOf("--bind-to");
+    if (bind >= 0 && bind < plan.rankStart()) {
+      command.set(bind + 1, binding);
+    }
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().putAll(plan.environment());
     pb.environment().putAll(env);
     long t0 = System.nanoTime();
