@@ -1,5 +1,6 @@
 package dev.jdino.io.pth;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -140,7 +141,7 @@ public final class HandMade {
 
   /** A zip of stored entries, in order. */
   public static Path zip(Path file, Map<String, byte[]> entries) throws IOException {
-    try (OutputStream os = Files.newOutputStream(file);
+    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
         ZipOutputStream z = new ZipOutputStream(os)) {
       for (Map.Entry<String, byte[]> e : entries.entrySet()) {
         ZipEntry ze = new ZipEntry(e.getKey());
