@@ -8,8 +8,9 @@ and F.roundtrip.pth must torch.load to an object equal to F's: same nesting and 
 (dict, OrderedDict, tuple, list, argparse.Namespace), same scalars, tensors equal in dtype, shape
 and value. Files without a Namespace are loaded with weights_only=True: torch's own restricted
 unpickler accepts what jdino writes. official.pth (a jdino checkpoint in the official layout)
-must load strictly into a DINO network of the run's shape, student through the DDP-style
-module. prefix as main_dino.py's restart_from_checkpoint does.
+must load with weights_only=True (its args are a plain dict of integers and booleans) and
+strictly into a DINO network of the run's shape, the student through the DDP-style module.
+prefix as main_dino.py's restart_from_checkpoint does.
 """
 import argparse
 import collections
@@ -63,7 +64,8 @@ def read_safetensors(path):
 def same(a, b, where):
     assert type(a) is type(b), f"{where}: {type(a).__name__} vs {type(b).__name__}"
     if isinstance(a, torch.Tensor):
-        assert a.dtype == b.dtype and a.shape == b.shape, f"{where}: {a.dtype}{list(a.shape)} vs {b.dtype}{list(b.shape)}"
+        assert a.dtype == b.dtype and a.shape == b.shape, \
+            f"{where}: {a.dtype}{list(a.shape)} vs {b.dtype}{list(b.shape)}"
         assert torch.equal(a, b), f"{where}: values differ"
     elif isinstance(a, dict):
         assert list(a.keys()) == list(b.keys()), f"{where}: keys {list(a)[:5]} vs {list(b)[:5]}"
@@ -98,7 +100,8 @@ def main(fixtures, work):
               + ("" if has_namespace else " (weights_only=True)"))
 
     official = torch.load(f"{work}/official.pth", weights_only=True)
-    assert list(official) == ["student", "teacher", "dino_loss", "epoch"], list(official)
+    assert list(official) == ["student", "teacher", "dino_loss", "epoch", "args"], list(official)
+    assert official["args"]["num_heads"] == 2 and official["args"]["embed_dim"] == 32
     sys.path.insert(0, os.path.dirname(__file__))
     import make_pth_fixtures as m
     m.IMG, m.PATCH, m.DIM, m.DEPTH, m.HEADS, m.RATIO = 28, 4, 32, 2, 2, 4.0
@@ -108,7 +111,8 @@ def main(fixtures, work):
     teacher = m.MultiCropWrapper()
     teacher.load_state_dict(official["teacher"], strict=True)
     assert official["dino_loss"]["center"].shape == (1, 64)
-    print(f"official.pth: student and teacher load strictly into a DINO network; epoch {official['epoch']}")
+    print("official.pth: student and teacher load strictly into a DINO network; epoch",
+          official["epoch"])
 
     with open(f"{fixtures}/writer_digests.json", "w") as f:
         json.dump({"checked_with": f"torch {torch.__version__} (tools/check_pth_writer.py)",

@@ -30,9 +30,10 @@ import java.util.Locale;
  *   <li>safetensors to {@code .pth}: a file converted from {@code .pth} gets its original object
  *       back; a jdino training checkpoint becomes the official full checkpoint's layout ({@code
  *       student} with DistributedDataParallel's {@code module.} prefix, {@code teacher}, {@code
- *       dino_loss}, {@code epoch}), which the official code's {@code --pretrained_weights ...
- *       --checkpoint_key teacher} and resume read; any other file becomes one flat state dict with
- *       the same names (what the official code's {@code load_pretrained_weights} reads).
+ *       dino_loss}, {@code epoch}, and {@code args} with the architecture as a plain dict), which
+ *       the official code's {@code --pretrained_weights ... --checkpoint_key teacher} and resume
+ *       read; any other file becomes one flat state dict with the same names (what the official
+ *       code's {@code load_pretrained_weights} reads).
  * </ul>
  */
 public final class Conversion {
@@ -222,8 +223,55 @@ public final class Conversion {
               + " by parameter group and order, which jdino does not reproduce (the official"
               + " code starts a fresh AdamW when it is absent)");
     }
-    notes.add("no args: the official evaluation scripts take --arch and --patch_size instead");
+    PyDict args = architectureArgs(meta.path("config"));
+    if (args.isEmpty()) {
+      notes.add("no args: the file's metadata does not record its architecture");
+    } else {
+      // A dict, not an argparse.Namespace: torch.load(weights_only=True), the default since
+      // PyTorch 2.6, reads it, and the official code never reads args back.
+      root.put("args", args);
+    }
     return root;
+  }
+
+  /**
+   * The architecture under main_dino.py's argument names where it has them ({@code patch_size},
+   * {@code out_dim}, {@code norm_last_layer}, ...) and vision_transformer.py's constructor
+   * arguments otherwise ({@code embed_dim}, {@code depth}, {@code num_heads}). Integers and
+   * booleans only: the MLP ratio follows from the shapes, and torch 1.13's weights-only loader has
+   * no float opcode.
+   */
+  private static PyDict architectureArgs(JsonNode config) {
+    PyDict args = new PyDict(false);
+    JsonNode vit = config.path("vit");
+    JsonNode head = config.path("head");
+    String[][] ints = {
+      {"patchSize", "patch_size"},
+      {"embedDim", "embed_dim"},
+      {"depth", "depth"},
+      {"numHeads", "num_heads"},
+      {"imgSize", "img_size"}
+    };
+    for (String[] f : ints) {
+      if (vit.path(f[0]).isIntegralNumber()) {
+        args.put(f[1], vit.get(f[0]).asLong());
+      }
+    }
+    String[][] headInts = {
+      {"outDim", "out_dim"},
+      {"hiddenDim", "hidden_dim"},
+      {"bottleneckDim", "bottleneck_dim"},
+      {"nlayers", "nlayers"}
+    };
+    for (String[] f : headInts) {
+      if (head.path(f[0]).isIntegralNumber()) {
+        args.put(f[1], head.get(f[0]).asLong());
+      }
+    }
+    if (head.path("normLastLayer").isBoolean()) {
+      args.put("norm_last_layer", head.get("normLastLayer").asBoolean());
+    }
+    return args;
   }
 
   private static List<String> fieldNames(JsonNode n) {

@@ -2,6 +2,7 @@ package dev.jdino.weights;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,14 +117,15 @@ class ConversionTest {
           t.put(jdino, m.create(full.floats(name), new Shape(e.shape())));
         }
       }
+      // What train.Checkpoint records: the configuration as DinoConfig's JSON.
+      String meta =
+          "{'format': 'jdino-dino-checkpoint', 'epoch': 3, 'batch_in_epoch': 0, 'config': {"
+              + "'vit': {'imgSize': 16, 'patchSize': 4, 'embedDim': 16, 'depth': 2,"
+              + " 'numHeads': 2, 'mlpRatio': 4.0, 'qkvBias': true, 'dropPathRate': 0.1},"
+              + " 'head': {'outDim': 20, 'hiddenDim': 24, 'bottleneckDim': 12, 'nlayers': 3,"
+              + " 'normLastLayer': false}}}";
       Safetensors.write(
-          ckpt,
-          t,
-          Map.of(
-              "format",
-              "jdino-dino-checkpoint",
-              "jdino",
-              "{\"format\":\"jdino-dino-checkpoint\",\"epoch\":3,\"batch_in_epoch\":0}"));
+          ckpt, t, Map.of("format", "jdino-dino-checkpoint", "jdino", meta.replace('\'', '"')));
     }
     Path out = tmp.resolve("official.pth");
     Conversion.Result r = Conversion.convert(ckpt, out);
@@ -132,17 +134,36 @@ class ConversionTest {
     PthFile p = PthFile.open(out);
     PyDict root = assertInstanceOf(PyDict.class, p.root());
     assertEquals(
-        List.of("student", "teacher", "dino_loss", "epoch"), new ArrayList<>(root.keySet()));
+        List.of("student", "teacher", "dino_loss", "epoch", "args"),
+        new ArrayList<>(root.keySet()));
     assertEquals(3L, root.get("epoch"));
+    PyDict args = assertInstanceOf(PyDict.class, root.get("args"));
+    assertEquals(
+        List.of(
+            "patch_size",
+            "embed_dim",
+            "depth",
+            "num_heads",
+            "img_size",
+            "out_dim",
+            "hidden_dim",
+            "bottleneck_dim",
+            "nlayers",
+            "norm_last_layer"),
+        new ArrayList<>(args.keySet()));
+    assertEquals(2L, args.get("num_heads"));
+    assertEquals(Boolean.FALSE, args.get("norm_last_layer"));
     PthFile original = PthFile.open(Fixtures.path("pth/vit_full.pth"));
     PyDict o = (PyDict) original.root();
     for (String k : List.of("student", "teacher", "dino_loss")) {
       same(original, o.get(k), p, root.get(k), k);
     }
-    // And jdino reads it back as the official checkpoint it now is.
-    assertEquals(
-        CheckpointLayout.Kind.DINO_CHECKPOINT,
-        CheckpointLayout.of(WeightFile.open(out), "student").kind());
+    // And jdino reads it back as the official checkpoint it now is, heads included.
+    WeightFile back = WeightFile.open(out);
+    CheckpointLayout l = CheckpointLayout.of(back, "student");
+    assertEquals(CheckpointLayout.Kind.DINO_CHECKPOINT, l.kind());
+    assertEquals(2, Heads.resolve(back, VitShape.of(back, l), null).numHeads());
+    assertFalse(HeadShape.of(back, l).normLastLayer());
   }
 
   @Test
