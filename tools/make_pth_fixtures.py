@@ -47,7 +47,8 @@ def save_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
         b = t.detach().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        header[name] = {"dtype": "F32", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)
     h = json.dumps(header).encode()
@@ -214,9 +215,12 @@ def main(out):
     # 2. main_dino.py's save_dict. The student is wrapped as DistributedDataParallel wraps it
     #    (DataParallel produces the same module. prefix without a process group).
     wrapped = nn.DataParallel(student)
-    regularized = [p for n, p in student.named_parameters() if not n.endswith(".bias") and p.ndim > 1]
-    not_regularized = [p for n, p in student.named_parameters() if n.endswith(".bias") or p.ndim == 1]
-    opt = torch.optim.AdamW([{"params": regularized}, {"params": not_regularized, "weight_decay": 0.}])
+    # main_dino.py's get_params_groups: no weight decay for biases and 1-D tensors.
+    named = list(student.named_parameters())
+    regularized = [p for n, p in named if not n.endswith(".bias") and p.ndim > 1]
+    not_regularized = [p for n, p in named if n.endswith(".bias") or p.ndim == 1]
+    opt = torch.optim.AdamW([{"params": regularized},
+                             {"params": not_regularized, "weight_decay": 0.}])
     x_opt = torch.randn(2, 3, IMG, IMG, generator=gen)
     opt.zero_grad()
     student(x_opt).sum().backward()
@@ -280,9 +284,9 @@ def main(out):
     torch.save(d, f"{out}/dtypes.pth")
     expected = {}
     for k, t in d.items():
-        vals = t.flatten().tolist() if t.dtype in (torch.int64, torch.int32, torch.int16, torch.int8,
-                                                    torch.uint8, torch.bool) \
-            else t.to(torch.float32).flatten().tolist()
+        integral = t.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8,
+                               torch.bool)
+        vals = (t if integral else t.to(torch.float32)).flatten().tolist()
         expected[k] = {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape),
                        "values": [int(v) if isinstance(v, bool) else v for v in vals]}
     with open(f"{out}/dtypes.json", "w") as f:
