@@ -110,6 +110,15 @@ public final class PretrainedWeights {
    *     else null: then the file must record it or have the shapes of a released model
    */
   public Architecture architecture(Integer numHeads) {
+    long params = 0;
+    for (String n : layout.backbone().values()) {
+      params += file.tensors().get(n).numel();
+    }
+    if (params > Integer.MAX_VALUE - 8) {
+      // ParameterLayout keeps a network in one float buffer.
+      throw new BadInputException(
+          file.file() + ": a backbone of " + params + " parameters; jdino supports up to 2^31");
+    }
     VitShape s = VitShape.of(file, layout);
     Heads h = Heads.resolve(file, s, numHeads);
     Optional<HeadConfig> head = Optional.empty();

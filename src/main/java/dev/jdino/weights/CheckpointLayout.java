@@ -167,6 +167,20 @@ public final class CheckpointLayout {
         backbone.put(local, name);
       }
     }
+    List<String> network = new ArrayList<>(backbone.values());
+    network.addAll(head.values());
+    long bytes = f.bytesOf(network);
+    if (bytes > f.size()) {
+      throw new BadInputException(
+          f.file()
+              + ": its backbone and head tensors add up to "
+              + bytes
+              + " bytes, more than"
+              + " the file's "
+              + f.size()
+              + " (parameters that overlap in storage); not a"
+              + " checkpoint");
+    }
     if (!classifier.isEmpty()) {
       long classes = f.tensors().get(classifier.get(0)).shape()[0];
       notes.add(

@@ -76,6 +76,20 @@ public final class Conversion {
       throw new BadInputException(
           in + " is already a " + to.description() + " file; nothing to convert");
     }
+    // Views of one storage are written out one by one; a file of overlapping views could
+    // otherwise turn a few megabytes into terabytes. Real checkpoints stay far below this.
+    long bytes = f.bytesOf(f.tensors().keySet());
+    long limit = 4 * f.size() + (16L << 20);
+    if (bytes > limit) {
+      throw new BadInputException(
+          in
+              + ": its tensors add up to "
+              + bytes
+              + " bytes from a file of "
+              + f.size()
+              + " (views that share storage); converting would write more than "
+              + limit);
+    }
     List<String> notes = new ArrayList<>();
     int written =
         to == WeightFile.Format.SAFETENSORS ? toSafetensors(f, out) : toPth(f, out, notes);

@@ -93,6 +93,7 @@ public final class WeightFile {
   }
 
   private final Path file;
+  private final long size;
   private final Format format;
   private final Map<String, Entry> tensors;
   private final JsonNode data;
@@ -113,6 +114,7 @@ public final class WeightFile {
       Safetensors safetensors,
       long dataStart) {
     this.file = file;
+    this.size = sizeOf(file);
     this.format = format;
     this.tensors = Collections.unmodifiableMap(tensors);
     this.data = data;
@@ -401,6 +403,33 @@ public final class WeightFile {
 
   public Path file() {
     return file;
+  }
+
+  /** The file's size in bytes when it was opened. */
+  public long size() {
+    return size;
+  }
+
+  /**
+   * The bytes the named tensors hold together. Tensors may share storage (views), so this can
+   * exceed {@link #size()}; for the parameters of one network it cannot unless they overlap, which
+   * is how a small hostile file would describe a huge model.
+   */
+  public long bytesOf(Iterable<String> names) {
+    long total = 0;
+    for (String n : names) {
+      Entry e = entry(n);
+      total += e.numel() * e.dtype().byteWidth();
+    }
+    return total;
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")");
+    }
   }
 
   public Format format() {

@@ -313,6 +313,45 @@ class HostileFilesTest {
   }
 
   @Test
+  void parametersThatAliasOneStorageAreRefused() throws Exception {
+    // Every tensor of a ViT as a view of one small storage: a 4 KB file describing a network
+    // (here small, but the same trick describes billions of parameters).
+    HandMade h = HandMade.pickle().emptyDict().mark();
+    for (Map.Entry<String, long[]> e : CheckpointLayoutTest.vitShapes("").entrySet()) {
+      long[] shape = e.getValue();
+      long[] stride = new long[shape.length];
+      long s = 1;
+      for (int i = shape.length - 1; i >= 0; i--) {
+        stride[i] = s;
+        s *= shape[i];
+      }
+      h.str(e.getKey()).tensor("FloatStorage", "0", 1024, 0, shape, stride);
+    }
+    byte[] p = h.setItems().stop().bytes();
+    Path f = ckpt("alias.pth", p, Map.of("0", new byte[4096]));
+    WeightFile w = WeightFile.open(f);
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> CheckpointLayout.of(w, "teacher"));
+    contains(
+        e.getMessage(),
+        "its backbone and head tensors add up to 30656 bytes, more than the" + " file's");
+  }
+
+  @Test
+  void viewsThatWouldMultiplyOnConversionAreRefused() throws Exception {
+    // 3,000 names for one 16 KB storage: 48 MB of safetensors from a file of half a megabyte.
+    HandMade h = HandMade.pickle().emptyDict().mark();
+    for (int i = 0; i < 3000; i++) {
+      h.str("t" + i).tensor("FloatStorage", "0", 4096, 0, new long[] {4096}, new long[] {1});
+    }
+    Path f = ckpt("views.pth", h.setItems().stop().bytes(), Map.of("0", new byte[16384]));
+    Path out = tmp.resolve("views.safetensors");
+    BadInputException e = assertThrows(BadInputException.class, () -> Conversion.convert(f, out));
+    contains(e.getMessage(), "its tensors add up to 49152000 bytes from a file of");
+    assertTrue(!Files.exists(out));
+  }
+
+  @Test
   void notAZipIsNamed() throws Exception {
     Path f = Files.writeString(tmp.resolve("notes.pth"), "hello");
     contains(refused(f), "not a weight file (expected a PyTorch .pth written by torch.save");
