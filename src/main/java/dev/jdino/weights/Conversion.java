@@ -92,7 +92,7 @@ public final class Conversion {
     }
     List<String> notes = new ArrayList<>();
     int written =
-        to == WeightFile.Format.SAFETENSORS ? toSafetensors(f, out) : toPth(f, out, notes);
+        to == WeightFile.Format.SAFETENSORS ? toSafetensors(f, out) : toPth(f, out, notes, limit);
     return new Result(out, to, written, Files.size(out), notes);
   }
 
@@ -142,9 +142,11 @@ public final class Conversion {
 
   // ------------------------------------------------------------------------ to .pth
 
-  private static int toPth(WeightFile f, Path out, List<String> notes) throws IOException {
+  private static int toPth(WeightFile f, Path out, List<String> notes, long limit)
+      throws IOException {
     Object root;
     int[] count = {0};
+    long[] bytes = {0};
     if (f.structure() != null) {
       try {
         root =
@@ -152,7 +154,17 @@ public final class Conversion {
                 f.structure(),
                 name -> {
                   count[0]++;
-                  return tensor(f, name);
+                  PthWriter.Tensor t = tensor(f, name);
+                  // The structure is metadata anyone can write: naming one tensor a million
+                  // times must not write it a million times.
+                  bytes[0] += t.numel() * t.dtype().byteWidth();
+                  if (bytes[0] > limit) {
+                    throw new IllegalArgumentException(
+                        "it names its tensors so often that converting would write more than "
+                            + limit
+                            + " bytes");
+                  }
+                  return t;
                 });
       } catch (IllegalArgumentException e) {
         throw new BadInputException(

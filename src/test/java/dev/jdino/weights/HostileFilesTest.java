@@ -352,6 +352,43 @@ class HostileFilesTest {
   }
 
   @Test
+  void aStructureThatRepeatsATensorIsRefused() throws Exception {
+    // A safetensors file whose pth_structure names its one 4 MB tensor 100 times.
+    Path src = tmp.resolve("one.pth");
+    dev.jdino.io.pth.PyDict d = new dev.jdino.io.pth.PyDict(true);
+    d.put("w", CheckpointLayoutTest.zeros(new long[] {1 << 20}));
+    dev.jdino.io.pth.PthWriter.write(src, d);
+    Path st = tmp.resolve("one.safetensors");
+    Conversion.convert(src, st);
+    byte[] b = Files.readAllBytes(st);
+    String header =
+        new String(
+            b,
+            8,
+            (int) ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0),
+            java.nio.charset.StandardCharsets.UTF_8);
+    String item = "[\\\"w\\\",{\\\"$tensor\\\":\\\"w\\\"}]";
+    assertTrue(header.contains(item), header);
+    String many = String.join(",", java.util.Collections.nCopies(100, item));
+    String evil = header.replace(item, many);
+    byte[] h = evil.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int padded = (h.length + 7) / 8 * 8;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+    out.write(h);
+    out.write(" ".repeat(padded - h.length).getBytes());
+    out.write(
+        b,
+        8 + (int) ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0),
+        b.length - 8 - (int) ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
+    Path bad = Files.write(tmp.resolve("repeat.safetensors"), out.toByteArray());
+    Path dst = tmp.resolve("repeat.pth");
+    BadInputException e = assertThrows(BadInputException.class, () -> Conversion.convert(bad, dst));
+    contains(e.getMessage(), "names its tensors so often that converting would write more than");
+    assertTrue(!Files.exists(dst));
+  }
+
+  @Test
   void notAZipIsNamed() throws Exception {
     Path f = Files.writeString(tmp.resolve("notes.pth"), "hello");
     contains(refused(f), "not a weight file (expected a PyTorch .pth written by torch.save");
