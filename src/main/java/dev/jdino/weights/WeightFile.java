@@ -140,7 +140,7 @@ public final class WeightFile {
     if (kind == PthFile.Kind.OTHER) {
       throw new BadInputException(
           file
-              + ": not a weight file (expected a PyTorch .pth written by torch.save or a"
+              + ": not a checkpoint (expected a PyTorch .pth written by torch.save or a"
               + " safetensors file)");
     }
     return openPth(PthFile.open(file));

@@ -391,7 +391,7 @@ class HostileFilesTest {
   @Test
   void notAZipIsNamed() throws Exception {
     Path f = Files.writeString(tmp.resolve("notes.pth"), "hello");
-    contains(refused(f), "not a weight file (expected a PyTorch .pth written by torch.save");
+    contains(refused(f), "not a checkpoint (expected a PyTorch .pth written by torch.save");
     Path z = HandMade.zip(tmp.resolve("other.zip"), Map.of("a.txt", new byte[] {1}));
     contains(refused(z), "a zip file without a data.pkl record");
   }
