@@ -19,8 +19,9 @@ import java.util.zip.CRC32;
  * ({@code archive/data.pkl}), one stored record per tensor ({@code archive/data/<n>}) aligned to 64
  * bytes as PyTorch aligns them, and the {@code byteorder} and {@code version} records. The pickle
  * uses only what {@link RestrictedUnpickler} accepts, which is also within what {@code
- * torch.load(..., weights_only=True)} accepts except for {@code argparse.Namespace}. The output is
- * byte-for-byte determined by its input (no timestamps).
+ * torch.load(..., weights_only=True)} accepts except for {@code argparse.Namespace} (and, in
+ * PyTorch 1.13 only, floats: its weights-only loader lacks BINFLOAT; tools/check_pth_writer.py
+ * checks both). The output is byte-for-byte determined by its input (no timestamps).
  *
  * <p>The object to write is a tree of {@link Map} (written as a dict, or an OrderedDict when it is
  * a {@link PyDict} marked ordered or every value is a tensor, as {@code state_dict()} returns),
