@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       BddCommand.class,
       Bdd2CocoCommand.class,
       BenchCommand.class,
+      ConvertCommand.class,
+      InfoCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class JdinoCommand implements Runnable {

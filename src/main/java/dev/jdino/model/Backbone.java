@@ -14,14 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A trained ViT backbone ready for use from Java: features (the normalised CLS token),
  * attention maps, patch tokens. Loads the teacher (or student) of a jdino run directory or
- * checkpoint, a training snapshot, or a flat backbone file with the official names (for example
- * the released DINO weights converted to safetensors).
+ * checkpoint, a training snapshot, a flat backbone file with the official names, or a PyTorch
+ * {@code .pth} such as the released DINO weights (read safely, without Python; see {@link
+ * PretrainedWeights}).
  *
  * <pre>{@code
  * try (Backbone b = Backbone.load(Path.of("runs/dino"));
@@ -35,8 +34,6 @@ import java.util.regex.Pattern;
  * are attached to the input's manager; wrap calls in an {@code NDScope} to free intermediates.
  */
 public final class Backbone implements AutoCloseable {
-  private static final Pattern BLOCK = Pattern.compile("^blocks\\.(\\d+)\\.");
-
   private final NDManager manager;
   private final VisionTransformer vit;
   private final ParameterSet params;
@@ -56,12 +53,28 @@ public final class Backbone implements AutoCloseable {
   /**
    * Loads a backbone.
    *
-   * @param path a run directory (its checkpoint), a checkpoint or snapshot file, or a flat
-   *     backbone safetensors file
+   * @param path a run directory (its checkpoint), a checkpoint or snapshot file, a flat backbone
+   *     safetensors file, or a PyTorch {@code .pth} (a released DINO backbone, an official full
+   *     checkpoint, a timm ViT; see {@link PretrainedWeights})
    * @param key {@code teacher} (what DINO evaluates) or {@code student}; ignored for snapshots and
    *     flat files
    */
   public static Backbone load(Path path, String key) {
+    return load(path, key, null);
+  }
+
+  /**
+   * Loads a backbone whose number of attention heads the file may not record (a flat file of a
+   * custom ViT). A file that does record it must agree.
+   */
+  public static Backbone load(Path path, String key, int numHeads) {
+    if (numHeads < 1) {
+      throw new BadInputException("--num-heads " + numHeads + ": expected at least 1");
+    }
+    return load(path, key, Integer.valueOf(numHeads));
+  }
+
+  private static Backbone load(Path path, String key, Integer numHeads) {
     if (!key.equals("teacher") && !key.equals("student")) {
       throw new BadInputException("--checkpoint-key " + key + ": expected teacher or student");
     }
@@ -75,23 +88,40 @@ public final class Backbone implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(path + ": checkpoint not found");
     }
-    if (!Safetensors.looksLike(file)) {
-      throw new BadInputException(file + ": not a checkpoint (expected a safetensors file written by jdino"
-          + " or a backbone with the official parameter names)");
+    if (Safetensors.looksLike(file)) {
+      Safetensors st = Safetensors.open(file);
+      JsonNode meta = metadata(st);
+      VitConfig recorded = recordedConfig(meta, st);
+      if (recorded != null) {
+        return loadRecorded(file, st, meta, recorded, key, numHeads);
+      }
     }
-    Safetensors st = Safetensors.open(file);
-    JsonNode meta = metadata(st);
+    // Everything else (.pth files, safetensors without jdino's architecture record) goes by
+    // names and shapes.
+    PretrainedWeights w = PretrainedWeights.open(file, key);
+    PretrainedWeights.Architecture a = w.architecture(numHeads);
+    ParameterLayout.Builder b = ParameterLayout.builder();
+    try (NDManager tmp = Torch.newManager();
+        VisionTransformer v = new VisionTransformer(a.vit(), "", b, tmp)) {
+      float[] values = w.initialValues(b.build(), 0).values();
+      return new Backbone(a.vit(), values, w.source(), w.description(a));
+    }
+  }
+
+  /** A jdino file that records its architecture in its metadata. */
+  private static Backbone loadRecorded(
+      Path file, Safetensors st, JsonNode meta, VitConfig config, String key, Integer numHeads) {
+    if (numHeads != null && numHeads != config.numHeads()) {
+      throw new BadInputException("--num-heads " + numHeads + " contradicts " + file
+          + ": its metadata gives " + config.numHeads() + " heads");
+    }
     String prefix;
-    VitConfig config;
     if (st.contains(key + ".backbone.cls_token")) {
       prefix = key + ".backbone.";
-      config = configFrom(meta, st, prefix);
     } else if (st.contains("cls_token")) {
       prefix = "";
-      config = configFrom(meta, st, prefix);
     } else if (st.contains("backbone.cls_token")) {
       prefix = "backbone.";
-      config = configFrom(meta, st, prefix);
     } else {
       throw new BadInputException(file + ": holds no ViT backbone (no cls_token tensor under "
           + key + ".backbone., backbone. or the top level)");
@@ -130,8 +160,8 @@ public final class Backbone implements AutoCloseable {
     }
   }
 
-  /** The architecture: from jdino metadata when present, else inferred from tensor shapes. */
-  private static VitConfig configFrom(JsonNode meta, Safetensors st, String prefix) {
+  /** The architecture jdino recorded in the file's metadata, or null when it has none. */
+  private static VitConfig recordedConfig(JsonNode meta, Safetensors st) {
     JsonNode vit = meta.has("vit") ? meta.get("vit") : meta.path("config").path("vit");
     if (!vit.isMissingNode() && vit.has("embedDim")) {
       try {
@@ -140,36 +170,7 @@ public final class Backbone implements AutoCloseable {
         throw new BadInputException(st.file() + ": architecture metadata is invalid: " + e.getMessage());
       }
     }
-    // A flat file (e.g. converted official weights): read the shapes; heads = D / 64 as in every
-    // official ViT.
-    long[] pos = shape(st, prefix + "pos_embed");
-    long[] patch = shape(st, prefix + "patch_embed.proj.weight");
-    long[] fc1 = shape(st, prefix + "blocks.0.mlp.fc1.weight");
-    int depth = 0;
-    for (String n : st.tensors().keySet()) {
-      if (n.startsWith(prefix)) {
-        Matcher m = BLOCK.matcher(n.substring(prefix.length()));
-        if (m.find()) {
-          depth = Math.max(depth, Integer.parseInt(m.group(1)) + 1);
-        }
-      }
-    }
-    int dim = (int) pos[2];
-    int p = (int) patch[2];
-    int grid = (int) Math.round(Math.sqrt(pos[1] - 1));
-    if (grid * grid != pos[1] - 1) {
-      throw new BadInputException(st.file() + ": pos_embed of " + (pos[1] - 1) + " patches is not a square grid");
-    }
-    int heads = Integer.getInteger("jdino.heads", Math.max(1, dim / 64));
-    return new VitConfig(grid * p, p, dim, depth, heads, fc1[0] / (double) dim, st.contains(prefix + "blocks.0.attn.qkv.bias"), 0);
-  }
-
-  private static long[] shape(Safetensors st, String name) {
-    Safetensors.TensorInfo t = st.tensors().get(name);
-    if (t == null) {
-      throw new BadInputException(st.file() + ": no tensor " + name);
-    }
-    return t.shape();
+    return null;
   }
 
   public VitConfig config() {
