@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -66,6 +67,8 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--threads", description = "Engine compute threads.")
     Integer threads;
 
+    @Mixin ComputeOptions arithmetic;
+
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
@@ -79,7 +82,8 @@ public final class BenchCommand implements Runnable {
         TrainOptions d = TrainOptions.defaults(dir);
         TrainOptions options = new TrainOptions(dir,
             numWorkers != null ? numWorkers : d.numWorkers(), 0, d.logEvery(), 0, false,
-            threads != null ? threads : 0, (long) warmup + steps);
+            threads != null ? threads : 0, (long) warmup + steps,
+            arithmetic.compute(out, spec.commandLine().getErr()));
         int perEpoch = DinoTrainer.stepsPerEpoch(images, config);
         long needed = (long) warmup + steps;
         if (perEpoch < needed) {
@@ -90,7 +94,7 @@ public final class BenchCommand implements Runnable {
         double[][] shapes = matmulShapes(config);
         double[] rates = matmulRates(shapes);
         Collector c = new Collector(warmup);
-        try (TrainingState state = TrainingState.fresh(config, null)) {
+        try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
           new DinoTrainer(state, options, images, dataSpec, c).train();
         }
         int batch = config.train().batchSize();
@@ -132,6 +136,7 @@ public final class BenchCommand implements Runnable {
             Torch.mklOverride() ? "on" : "off",
             System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"),
             System.getenv("OMP_NUM_THREADS") == null ? "unset" : System.getenv("OMP_NUM_THREADS"));
+        out.printf(Locale.ROOT, "arithmetic: %s%n", options.compute());
         out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%n",
             Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors());
         return 0;

@@ -2,8 +2,10 @@ package dev.jdino.cli;
 
 import dev.jdino.io.BadInputException;
 import dev.jdino.train.TrainOptions;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How a training run is carried out (none of it changes the weights): the same on every command that trains. */
@@ -31,6 +33,12 @@ final class RunOptions {
   @Option(names = "--max-steps", paramLabel = "N",
       description = "Stop after this many steps of this invocation (with a checkpoint).")
   Long maxSteps;
+
+  @Mixin ComputeOptions arithmetic;
+
+  TrainOptions toOptions(Path dir, PrintWriter out, PrintWriter err) {
+    return toOptions(dir).withCompute(arithmetic.compute(out, err));
+  }
 
   TrainOptions toOptions(Path dir) {
     TrainOptions d = TrainOptions.defaults(dir);

@@ -3,6 +3,7 @@ package dev.jdino.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.jdino.engine.TorchBridge;
 
 /**
  * Multi-head self-attention with one fused qkv projection (the official {@code Attention} in
@@ -16,7 +17,16 @@ final class Attention {
   private final Linear qkv;
   private final Linear proj;
 
-  Attention(ParameterLayout.Builder b, String name, int dim, int numHeads, boolean qkvBias) {
+  private final Compute compute;
+
+  Attention(
+      ParameterLayout.Builder b,
+      String name,
+      int dim,
+      int numHeads,
+      boolean qkvBias,
+      Compute compute) {
+    this.compute = compute;
     this.numHeads = numHeads;
     this.headDim = dim / numHeads;
     this.scale = (float) Math.pow(headDim, -0.5);
@@ -28,8 +38,12 @@ final class Attention {
   NDArray forward(ParameterSet p, NDArray x) {
     long[] s = x.getShape().getShape();
     NDList qkv = split(p, x);
-    NDArray out = weights(qkv, x.getManager()).matMul(qkv.get(2));
-    return proj.forward(p, out.transpose(0, 2, 1, 3).reshape(s[0], s[1], s[2]));
+    NDArray out =
+        compute.fusedAttention()
+            ? TorchBridge.scaledDotProductAttention(
+                qkv.get(0), qkv.get(1), qkv.get(2), compute.precision())
+            : weights(qkv, x.getManager()).matMul(qkv.get(2));
+    return proj.forward(p, out.transpose(0, 2, 1, 3).reshape(s[0], s[1], s[2]), compute);
   }
 
   /** The attention softmax, (B, heads, N, N): what the maps and masks are drawn from. */
@@ -48,7 +62,7 @@ final class Attention {
     long[] s = x.getShape().getShape();
     // (B, N, 3D) -> (3, B, heads, N, head_dim)
     NDArray qkvOut =
-        qkv.forward(p, x).reshape(s[0], s[1], 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
+        qkv.forward(p, x, compute).reshape(s[0], s[1], 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
     // split, not three selects: a select's backward zero-fills the whole qkv gradient each time.
     NDList parts = qkvOut.split(3, 0);
     return new NDList(parts.get(0).squeeze(0), parts.get(1).squeeze(0), parts.get(2).squeeze(0));

@@ -13,13 +13,13 @@ final class Block {
   private final LayerNorm norm2;
   private final Mlp mlp;
 
-  Block(ParameterLayout.Builder b, int index, VitConfig c) {
+  Block(ParameterLayout.Builder b, int index, VitConfig c, Compute compute) {
     String name = "blocks." + index;
     this.index = index;
     this.norm1 = new LayerNorm(b, name + ".norm1", c.embedDim());
-    this.attn = new Attention(b, name + ".attn", c.embedDim(), c.numHeads(), c.qkvBias());
+    this.attn = new Attention(b, name + ".attn", c.embedDim(), c.numHeads(), c.qkvBias(), compute);
     this.norm2 = new LayerNorm(b, name + ".norm2", c.embedDim());
-    this.mlp = new Mlp(b, name + ".mlp", c.embedDim(), c.mlpHiddenDim());
+    this.mlp = new Mlp(b, name + ".mlp", c.embedDim(), c.mlpHiddenDim(), compute);
   }
 
   /** @param dropPath stochastic depth of this forward pass, or null (teacher, evaluation) */

@@ -1,5 +1,7 @@
 package dev.jdino.model;
 
+import dev.jdino.engine.Precision;
+import dev.jdino.engine.TorchBridge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import dev.jdino.model.ParameterLayout.Init;
@@ -12,11 +14,18 @@ import dev.jdino.model.ParameterLayout.Init;
 public final class DinoHead {
   private final HeadConfig config;
   private final Linear[] mlp;
+  private final Compute compute;
   private final int weightG;
   private final int weightV;
 
   /** Declares {@code mlp.{0,2,4}.*} and {@code last_layer.weight_{g,v}} under {@code b}. */
   public DinoHead(HeadConfig config, int inDim, ParameterLayout.Builder b) {
+    this(config, inDim, b, Compute.REFERENCE);
+  }
+
+  /** The same with {@code compute}'s precision for its products. */
+  public DinoHead(HeadConfig config, int inDim, ParameterLayout.Builder b, Compute compute) {
+    this.compute = compute;
     this.config = config;
     int n = config.nlayers();
     this.mlp = new Linear[n];
@@ -58,13 +67,15 @@ public final class DinoHead {
 
   private NDArray logits(ParameterSet p, NDArray x) {
     for (int i = 0; i < mlp.length; i++) {
-      x = mlp[i].forward(p, x);
+      x = mlp[i].forward(p, x, compute);
       if (i < mlp.length - 1) {
         x = Activation.gelu(x);
       }
     }
     x = x.normalize(2, -1, 1e-12);
-    return x.matMul(lastLayerWeight(p).transpose());
+    return compute.precision() == Precision.FP32
+        ? x.matMul(lastLayerWeight(p).transpose())
+        : TorchBridge.linear(x, lastLayerWeight(p), null, compute.precision());
   }
 
   /** The effective last-layer weight g * v / ||v||, (outDim, bottleneckDim). */

@@ -24,9 +24,14 @@ public final class DinoNetwork implements AutoCloseable {
   private final ParameterLayout layout;
 
   public DinoNetwork(VitConfig vit, HeadConfig headConfig, NDManager manager) {
+    this(vit, headConfig, manager, Compute.REFERENCE);
+  }
+
+  /** The same with {@code compute}'s arithmetic in the backbone and the head. */
+  public DinoNetwork(VitConfig vit, HeadConfig headConfig, NDManager manager, Compute compute) {
     ParameterLayout.Builder b = ParameterLayout.builder();
-    this.backbone = new VisionTransformer(vit, BACKBONE, b, manager);
-    this.head = new DinoHead(headConfig, vit.embedDim(), b.scoped(HEAD));
+    this.backbone = new VisionTransformer(vit, BACKBONE, b, manager, compute);
+    this.head = new DinoHead(headConfig, vit.embedDim(), b.scoped(HEAD), compute);
     this.layout = b.build();
   }
 

@@ -1,6 +1,8 @@
 package dev.jdino.model;
 
 import ai.djl.ndarray.NDArray;
+import dev.jdino.engine.Precision;
+import dev.jdino.engine.TorchBridge;
 import dev.jdino.model.ParameterLayout.Init;
 
 /** PyTorch's {@code nn.Linear}: weight (out, in), optional bias (out). */
@@ -22,8 +24,16 @@ final class Linear {
   }
 
   NDArray forward(ParameterSet p, NDArray x) {
+    return forward(p, x, Compute.REFERENCE);
+  }
+
+  /** With {@code compute}'s precision: bf16 products go through the libtorch bridge. */
+  NDArray forward(ParameterSet p, NDArray x, Compute compute) {
     NDArray w = p.get(weight);
     NDArray b = bias < 0 ? null : p.get(bias);
+    if (compute.precision() != Precision.FP32) {
+      return TorchBridge.linear(x, w, b, compute.precision());
+    }
     long[] s = x.getShape().getShape();
     if (s.length <= 2) {
       return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();

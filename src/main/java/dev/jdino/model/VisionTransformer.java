@@ -29,6 +29,7 @@ public final class VisionTransformer implements AutoCloseable {
   private final LayerNorm norm;
   private final NDManager cacheManager;
   private final PositionEmbedding positions;
+  private final Compute compute;
 
   /**
    * Declares the backbone's parameters under {@code prefix} (e.g. {@code ""} for a released
@@ -36,6 +37,14 @@ public final class VisionTransformer implements AutoCloseable {
    */
   public VisionTransformer(
       VitConfig config, String prefix, ParameterLayout.Builder b, NDManager manager) {
+    this(config, prefix, b, manager, Compute.REFERENCE);
+  }
+
+  /** The same with {@code compute}'s arithmetic (precision, fused attention). */
+  public VisionTransformer(
+      VitConfig config, String prefix, ParameterLayout.Builder b, NDManager manager,
+      Compute compute) {
+    this.compute = compute;
     this.config = config;
     this.prefix = prefix;
     int d = config.embedDim();
@@ -50,7 +59,7 @@ public final class VisionTransformer implements AutoCloseable {
     this.patchEmbed = new PatchEmbed(pb, 3, config.patchSize(), d);
     this.blocks = new Block[config.depth()];
     for (int i = 0; i < blocks.length; i++) {
-      blocks[i] = new Block(pb, i, config);
+      blocks[i] = new Block(pb, i, config, compute);
     }
     this.norm = new LayerNorm(pb, "norm", d);
     this.cacheManager = manager.newSubManager();
@@ -59,6 +68,10 @@ public final class VisionTransformer implements AutoCloseable {
 
   public VitConfig config() {
     return config;
+  }
+
+  public Compute compute() {
+    return compute;
   }
 
   public String prefix() {

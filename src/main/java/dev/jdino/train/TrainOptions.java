@@ -1,5 +1,6 @@
 package dev.jdino.train;
 
+import dev.jdino.model.Compute;
 import java.nio.file.Path;
 
 /**
@@ -15,6 +16,7 @@ import java.nio.file.Path;
  * @param snapshotInSteps whether {@link #snapshotEvery} counts steps
  * @param threads engine compute threads (0: the engine's default)
  * @param maxSteps stop (with a checkpoint) after this many steps of this invocation; 0: no limit
+ * @param compute the arithmetic: precision and fused attention (equal results within rounding)
  */
 public record TrainOptions(
     Path outputDir,
@@ -24,11 +26,22 @@ public record TrainOptions(
     int snapshotEvery,
     boolean snapshotInSteps,
     int threads,
-    long maxSteps) {
+    long maxSteps,
+    Compute compute) {
+
+  /** With the official arithmetic ({@link Compute#REFERENCE}). */
+  public TrainOptions(Path outputDir, int numWorkers, int saveckpFreq, int logEvery,
+      int snapshotEvery, boolean snapshotInSteps, int threads, long maxSteps) {
+    this(outputDir, numWorkers, saveckpFreq, logEvery, snapshotEvery, snapshotInSteps, threads,
+        maxSteps, Compute.REFERENCE);
+  }
 
   public TrainOptions {
     if (numWorkers < 1) {
       throw new IllegalArgumentException("--num-workers must be at least 1, got " + numWorkers);
+    }
+    if (compute == null) {
+      throw new IllegalArgumentException("an arithmetic (Compute) is needed");
     }
     if (saveckpFreq < 0 || logEvery < 1 || snapshotEvery < 0 || maxSteps < 0) {
       throw new IllegalArgumentException(
@@ -42,11 +55,16 @@ public record TrainOptions(
 
   public TrainOptions withMaxSteps(long n) {
     return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, snapshotEvery,
-        snapshotInSteps, threads, n);
+        snapshotInSteps, threads, n, compute);
   }
 
   public TrainOptions withSnapshots(int every, boolean inSteps) {
     return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, every, inSteps, threads,
-        maxSteps);
+        maxSteps, compute);
+  }
+
+  public TrainOptions withCompute(Compute c) {
+    return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, snapshotEvery,
+        snapshotInSteps, threads, maxSteps, c);
   }
 }

@@ -1,0 +1,158 @@
+package dev.jdino.train;
+
+import dev.jdino.data.IdxDataset;
+import dev.jdino.data.ImageDataset;
+import dev.jdino.io.BadInputException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The fast small-data recipes and how a run's settings are fitted to its data and length.
+ *
+ * <p>The official defaults are tuned for hundreds of epochs of ImageNet: on a few thousand images
+ * and a few hundred steps their warm-up, last-layer freeze and teacher momentum would cover most
+ * of the run. Two rules fix that:
+ *
+ * <ul>
+ *   <li><b>caps</b>, always: a warm-up, freeze or teacher-temperature warm-up that the user did not
+ *       set and that does not fit in the run is cut to a fraction of it (10 %, 10 %, 30 %), and one
+ *       line says so; a value the user set is left alone (and refused if it cannot fit);
+ *   <li><b>sizing</b>, for the fast recipe chosen when no preset is named: the settings the user
+ *       did not set are chosen from the number of images and steps, the way lightly-train sizes its
+ *       DINO (lightly_train/_methods/dino/dino.py): the number of prototypes from the data's size,
+ *       the teacher momentum from the data's size and, for short runs, the run's length, warm-up
+ *       and freeze as fractions of the run.
+ * </ul>
+ */
+public final class Recipes {
+  /** The fast recipe for small images (28 to 48 px: Fashion-MNIST, MNIST, CIFAR-like data). */
+  public static final String SMALL_IMAGES = "fmnist-fast";
+
+  /** The fast recipe for folders of larger images (photos, dash-cam frames). */
+  public static final String LARGER_IMAGES = "folder-fast";
+
+  /** Images whose shorter side is at most this use {@link #SMALL_IMAGES}. */
+  static final int SMALL_SIDE = 48;
+
+  private static final int IMAGENET = 1_281_167;
+
+  private Recipes() {}
+
+  /** A configuration fitted to its run, with what was changed and why, for people and args.json. */
+  public record Fitted(DinoConfig config, List<String> notes, Map<String, Object> sized) {}
+
+  /** The fast recipe that suits {@code data}: by the size of its first readable image. */
+  public static String fastPresetFor(ImageDataset data) {
+    if (data instanceof IdxDataset idx) {
+      return Math.min(idx.height(), idx.width()) <= SMALL_SIDE ? SMALL_IMAGES : LARGER_IMAGES;
+    }
+    for (int i = 0; i < Math.min(16, data.size()); i++) {
+      try {
+        var img = data.load(i);
+        return Math.min(img.height(), img.width()) <= SMALL_SIDE ? SMALL_IMAGES : LARGER_IMAGES;
+      } catch (IOException | RuntimeException unreadable) {
+        // a corrupt image is the loader's business; look at the next one
+      }
+    }
+    throw new BadInputException(data.name() + ": none of its first images could be read");
+  }
+
+  /**
+   * Fits {@code c} to a run over {@code images} images in epochs of {@code stepsPerEpoch} steps.
+   *
+   * @param explicit the settings (JSON paths) the user gave: never changed
+   * @param size also size the recipe's settings from the data and the run (the fast recipe);
+   *     otherwise only cap what does not fit
+   */
+  public static Fitted fit(
+      DinoConfig c, Set<String> explicit, int images, int stepsPerEpoch, boolean size) {
+    Map<String, Object> set = new LinkedHashMap<>();
+    List<String> notes = new ArrayList<>();
+    TrainConfig t = c.train();
+    double epochs = t.epochs();
+    long steps = t.totalSteps(stepsPerEpoch);
+    if (size) {
+      int k = prototypes(images);
+      if (!explicit.contains("head.outDim") && k != c.head().outDim()) {
+        set.put("head.outDim", k);
+      }
+      double m = momentum(images, steps);
+      if (!explicit.contains("train.momentumTeacher") && m != t.momentumTeacher()) {
+        set.put("train.momentumTeacher", m);
+      }
+    }
+    double warmupCap = (size || t.warmupEpochs() > epochs) ? 0.1 * epochs : t.warmupEpochs();
+    if (!explicit.contains("train.warmupEpochs") && t.warmupEpochs() > warmupCap) {
+      set.put("train.warmupEpochs", warmupCap);
+    }
+    double freezeCap = (size || t.freezeLastLayer() >= epochs) ? 0.1 * epochs : t.freezeLastLayer();
+    if (!explicit.contains("train.freezeLastLayer") && t.freezeLastLayer() > freezeCap) {
+      set.put("train.freezeLastLayer", freezeCap);
+    }
+    int tempWarmup = c.loss().warmupTeacherTempEpochs();
+    int tempCap = (size || tempWarmup > Math.ceil(epochs))
+        ? (int) Math.floor(0.3 * epochs) : tempWarmup;
+    if (!explicit.contains("loss.warmupTeacherTempEpochs") && tempWarmup > tempCap) {
+      set.put("loss.warmupTeacherTempEpochs", tempCap);
+    }
+    if (set.isEmpty()) {
+      return new Fitted(c, List.of(), Map.of());
+    }
+    DinoConfig fitted = c.with(set);
+    for (Map.Entry<String, Object> e : set.entrySet()) {
+      notes.add(describe(e.getKey(), e.getValue(), c, images, steps, size));
+    }
+    return new Fitted(fitted, List.copyOf(notes), Map.copyOf(set));
+  }
+
+  /**
+   * lightly-train's number of prototypes for a dataset size: 1024 up to 20k images, 2048 up to 50k,
+   * 4096 up to 100k, 16384 up to 500k, then the official 65536.
+   */
+  static int prototypes(int images) {
+    return images <= 20_000 ? 1024 : images <= 50_000 ? 2048 : images <= 100_000 ? 4096
+        : images <= 500_000 ? 16_384 : 65_536;
+  }
+
+  /**
+   * The teacher's initial momentum: lightly-train's rule (0.99 up to 20k images, rising to the
+   * official 0.996 at ImageNet's size), lowered for short runs so that the teacher's EMA averages
+   * over at most a tenth of the run ({@code 1 / (1 - m) <= steps / 10}): a teacher that barely
+   * moves during the run only teaches the student its random initialisation. Rounded to 3
+   * decimals, at least 0.9.
+   */
+  static double momentum(int images, long steps) {
+    double f = Math.min(1, Math.max(0, (images - 20_000.0) / (IMAGENET - 20_000.0)));
+    double bySize = 0.99 + f * (0.996 - 0.99);
+    double byLength = 1 - 10.0 / Math.max(1, steps);
+    double m = Math.max(0.9, Math.min(bySize, byLength));
+    return Math.round(m * 1000) / 1000.0;
+  }
+
+  private static String describe(
+      String path, Object v, DinoConfig c, int images, long steps, boolean size) {
+    String what = switch (path) {
+      case "head.outDim" -> String.format(Locale.ROOT, "K = %s prototypes for %,d images", v,
+          images);
+      case "train.momentumTeacher" -> String.format(Locale.ROOT, "teacher momentum %s for %,d"
+          + " images and %,d steps", v, images, steps);
+      case "train.warmupEpochs" -> String.format(Locale.ROOT, "lr warm-up %s epochs (was %s)",
+          fmt((Double) v), TrainConfig.fmt(c.train().warmupEpochs()));
+      case "train.freezeLastLayer" -> String.format(Locale.ROOT, "last layer frozen for %s epochs"
+          + " (was %s)", fmt((Double) v), TrainConfig.fmt(c.train().freezeLastLayer()));
+      case "loss.warmupTeacherTempEpochs" -> String.format(Locale.ROOT, "teacher-temperature"
+          + " warm-up %s epochs (was %d)", v, c.loss().warmupTeacherTempEpochs());
+      default -> path + " = " + v;
+    };
+    return (size ? "sized: " : "capped to fit the run: ") + what;
+  }
+
+  private static String fmt(double epochs) {
+    return String.format(Locale.ROOT, "%.3g", epochs);
+  }
+}
