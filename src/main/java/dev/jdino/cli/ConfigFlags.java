@@ -225,7 +225,7 @@ final class ConfigFlags {
       if (used == null) {
         continue;
       }
-      Object value = pr.matchedOptionValue(used, null);
+      Object value = unboxed(pr.matchedOptionValue(used, null));
       try {
         out.putAll(f.values().apply(value));
       } catch (ConfigException e) {
@@ -323,5 +323,17 @@ final class ConfigFlags {
       throw bad(e, overrides.get(e.setting()),
           values(overrides, base != null ? base : DinoConfig.defaults()));
     }
+  }
+
+  /** picocli hands a multi-value double option over as Double[]; the table speaks double[]. */
+  private static Object unboxed(Object v) {
+    if (v instanceof Double[] boxed) {
+      double[] d = new double[boxed.length];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = boxed[i];
+      }
+      return d;
+    }
+    return v;
   }
 }

@@ -4,14 +4,25 @@ import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
 import dev.jdino.eval.OnlineKnn;
+import dev.jdino.io.BadInputException;
+import dev.jdino.model.DinoNetwork;
+import dev.jdino.model.PretrainedWeights;
+import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoTrainer;
+import dev.jdino.train.Recipes;
+import dev.jdino.train.StepTimer;
 import dev.jdino.train.RunDirectory;
 import dev.jdino.train.TrainConfig;
 import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,8 +41,10 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Pretrain a Vision Transformer with DINO on unlabelled images.",
-      "Defaults are the reference's (ViT-S/16, 224 px); --preset fmnist-small is the small",
-      "benchmark configuration. Rerun with the same --output-dir to resume."
+      "Without --preset, the fast small-data recipe for the data's kind of images, sized to its",
+      "number of images and the run's length; --preset reference is the official main_dino.py",
+      "defaults, fmnist-small the benchmark configuration. Rerun with the same --output-dir to",
+      "resume."
     })
 public final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -49,6 +62,18 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--output-dir", paramLabel = "DIR", description = "Run directory (default: runs/dino).")
   Path outputDir;
 
+  @Option(names = "--time-budget", paramLabel = "DURATION",
+      description = "Size a new run to this much training on this machine (e.g. 90s, 3m, 1h):"
+          + " the number of epochs follows from the step time measured on a few throwaway steps"
+          + " first. Evaluation and snapshots come on top.")
+  String timeBudget;
+
+  @Option(names = "--pretrained-weights", paramLabel = "FILE",
+      description = "Start a new run's student and teacher from these weights (released DINO"
+          + " .pth, an official or jdino checkpoint, a timm ViT; its head too when it has one):"
+          + " the architecture comes from the file.")
+  Path pretrainedWeights;
+
   @Mixin RunOptions run;
 
   @Mixin OnlineKnnOptions knn;
@@ -59,9 +84,35 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Map<String, Object> overrides = ConfigFlags.overrides(spec.commandLine().getParseResult(), err);
     Path dir = outputDir != null ? outputDir : Path.of("runs", "dino");
-    RunDirectory runDir = ConfigFlags.openRun(dir, preset, overrides, data);
-    String dataSpec = runDir.dataSpec() != null ? runDir.dataSpec() : DataSources.defaultTrainSpec();
-    ImageDataset images = DataSources.open(dataSpec);
+    boolean fresh = !RunDirectory.hasCheckpoint(dir);
+    String dataSpec = data;
+    ImageDataset images = null;
+    String chosen = preset;
+    RunDirectory runDir;
+    if (fresh) {
+      // Without a preset, the fast recipe for the data's kind of images, sized to it.
+      dataSpec = data != null ? data : DataSources.defaultTrainSpec();
+      images = DataSources.open(dataSpec);
+      chosen = preset != null ? preset : Recipes.fastPresetFor(images);
+    } else if (timeBudget != null || pretrainedWeights != null) {
+      throw new BadInputException((timeBudget != null ? "--time-budget sizes" : "--pretrained-weights"
+          + " starts") + " new runs only; " + dir + " holds a run to resume (raise --epochs to"
+          + " train it further, or choose a new --output-dir)");
+    }
+    List<String> capped = List.of();
+    if (fresh) {
+      Recipes.Fitted caps = Recipes.capToFit(DinoConfig.preset(chosen), overrides);
+      capped = caps.notes();
+      Map<String, Object> withCaps = new LinkedHashMap<>(overrides);
+      withCaps.putAll(caps.sized());
+      runDir = ConfigFlags.openRun(dir, chosen, withCaps, dataSpec);
+    } else {
+      runDir = ConfigFlags.openRun(dir, chosen, overrides, dataSpec);
+    }
+    if (images == null) {
+      dataSpec = runDir.dataSpec() != null ? runDir.dataSpec() : DataSources.defaultTrainSpec();
+      images = DataSources.open(dataSpec);
+    }
     int stepsPerEpoch = DinoTrainer.stepsPerEpoch(images, runDir.config());
     if (runDir.finished(stepsPerEpoch)) {
       out.println("jdino train: the run in " + dir + " has finished its "
@@ -72,13 +123,125 @@ public final class TrainCommand implements Callable<Integer> {
     if (!runDir.note().isEmpty()) {
       out.println("note: " + runDir.note());
     }
-    TrainOptions options = run.toOptions(dir);
-    OnlineKnn onlineKnn = knn.open(runDir.config(), options.numWorkers());
+    Map<String, Object> recipe = new LinkedHashMap<>();
+    PretrainedWeights weights = null;
+    for (String n : capped) {
+      out.println("jdino train: " + n);
+    }
+    if (fresh) {
+      recipe.put("capped", capped);
+      if (pretrainedWeights != null) {
+        weights = PretrainedWeights.open(pretrainedWeights, "teacher");
+        runDir = runDir.withConfig(pretrainedArchitecture(weights, runDir.config(), overrides),
+            runDir.note());
+      }
+      runDir = fit(runDir, overrides, images, stepsPerEpoch, chosen, preset == null, recipe, out);
+    }
+    OnlineKnn onlineKnn = knn.open(runDir.config(), run.toOptions(dir).numWorkers());
+    TrainOptions options = run.toOptions(dir, out, err);
     Torch.start(options.threads());
-    try (TrainingState state = runDir.state(stepsPerEpoch, null)) {
-      Training.printSummary(
-          Training.train(new Training.Job(state, options, images, dataSpec, onlineKnn), out), out);
+    float[] init = null;
+    if (weights != null) {
+      PretrainedWeights.InitialValues v = initialValues(weights, runDir.config());
+      out.println("jdino train: " + v.description());
+      recipe.put("pretrained_weights", v.description());
+      init = v.values();
+    }
+    try (TrainingState state = runDir.state(stepsPerEpoch, init, options.compute())) {
+      Training.printSummary(Training.train(
+          new Training.Job(state, options, images, dataSpec, onlineKnn, recipe), out), out);
     }
     return 0;
+  }
+
+  /**
+   * {@code c} with the backbone (and head, if the file has one) of the pretrained weights; a flag
+   * that says otherwise is refused.
+   */
+  private static DinoConfig pretrainedArchitecture(
+      PretrainedWeights w, DinoConfig c, Map<String, Object> overrides) {
+    Object heads = overrides.get("vit.numHeads");
+    PretrainedWeights.Architecture a = w.architecture(heads == null ? null : (Integer) heads);
+    Map<String, Object> arch = new LinkedHashMap<>();
+    arch.put("vit.patchSize", a.vit().patchSize());
+    arch.put("vit.embedDim", a.vit().embedDim());
+    arch.put("vit.depth", a.vit().depth());
+    arch.put("vit.numHeads", a.vit().numHeads());
+    arch.put("vit.mlpRatio", a.vit().mlpRatio());
+    arch.put("vit.qkvBias", a.vit().qkvBias());
+    a.head().ifPresent(h -> {
+      arch.put("head.outDim", h.outDim());
+      arch.put("head.hiddenDim", h.hiddenDim());
+      arch.put("head.bottleneckDim", h.bottleneckDim());
+      arch.put("head.nlayers", h.nlayers());
+      arch.put("head.normLastLayer", h.normLastLayer());
+    });
+    for (Map.Entry<String, Object> e : arch.entrySet()) {
+      Object given = overrides.get(e.getKey());
+      if (given != null && !String.valueOf(given).equals(String.valueOf(e.getValue()))
+          && !(given instanceof Number g && e.getValue() instanceof Number v
+              && g.doubleValue() == v.doubleValue())) {
+        ConfigFlags.Flag f = ConfigFlags.flagFor(e.getKey());
+        throw new BadInputException((f != null ? f.name() : e.getKey()) + " " + given
+            + " contradicts the pretrained weights in " + w.source() + " (" + e.getValue() + ")");
+      }
+    }
+    overrides.putAll(arch);
+    try {
+      return c.with(arch);
+    } catch (dev.jdino.io.ConfigException e) {
+      throw ConfigFlags.bad(e, null, ConfigFlags.values(overrides, c));
+    }
+  }
+
+  /** The pretrained values laid out for the run's network (position embedding resized). */
+  private static PretrainedWeights.InitialValues initialValues(
+      PretrainedWeights w, DinoConfig c) {
+    try (ai.djl.ndarray.NDManager m = Torch.newManager();
+        DinoNetwork net = new DinoNetwork(c.vit(), c.head(), m)) {
+      return w.initialValues(net.layout(), dev.jdino.train.Seeds.derive(c.train().seed(), "init"));
+    }
+  }
+
+  /**
+   * A new run's configuration fitted to its data and length: the time budget turned into epochs,
+   * then the recipe sized (no preset named) or capped ({@link Recipes#fit}); each change is one
+   * line on the console and an entry in args.json's {@code recipe}.
+   */
+  private RunDirectory fit(RunDirectory runDir, Map<String, Object> overrides, ImageDataset images,
+      int stepsPerEpoch, String presetName, boolean size, Map<String, Object> recipe,
+      PrintWriter out) {
+    DinoConfig c = runDir.config();
+    recipe.put("preset", presetName);
+    recipe.put("chosen", size ? "no --preset: the fast recipe for these images" : "--preset");
+    Set<String> explicit = new HashSet<>(overrides.keySet());
+    if (timeBudget != null) {
+      if (overrides.containsKey("train.epochs")) {
+        throw new BadInputException("--time-budget and --epochs both set the run's length; give"
+            + " one of them");
+      }
+      double seconds = Durations.seconds(timeBudget, "--time-budget");
+      Torch.start(run.threads != null ? run.threads : 0);
+      TrainOptions o = run.toOptions(runDir.dir(), out, spec.commandLine().getErr());
+      double perStep = StepTimer.secondsPerStep(c, images, o.numWorkers(), o.compute(), 3, 5);
+      double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
+      c = c.withEpochs(epochs);
+      explicit.add("train.epochs");
+      String line = String.format(Locale.ROOT, "time budget %s: %.2f s per step measured here, so"
+          + " %d steps (%s epochs of %d steps)", ProgressDisplay.clock(seconds), perStep,
+          c.train().totalSteps(stepsPerEpoch), TrainConfig.fmt(Math.round(epochs * 100) / 100.0),
+          stepsPerEpoch);
+      out.println("jdino train: " + line);
+      recipe.put("time_budget_s", seconds);
+      recipe.put("measured_s_per_step", perStep);
+      recipe.put("epochs_from_budget", epochs);
+    }
+    Recipes.Fitted f = Recipes.fit(c, explicit, images.size(), stepsPerEpoch, size);
+    for (String n : f.notes()) {
+      out.println("jdino train: " + n);
+    }
+    recipe.put("sized", size);
+    recipe.put("changes", f.notes());
+    return runDir.withConfig(f.config(), runDir.note());
   }
 }

@@ -8,6 +8,7 @@ import dev.jdino.train.TrainingListener;
 import dev.jdino.train.TrainingState;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Map;
 
 /** Runs a training job for the command line: progress, Ctrl-C, summary. */
 final class Training {
@@ -19,10 +20,14 @@ final class Training {
       TrainOptions options,
       ImageDataset data,
       String dataSpec,
-      OnlineKnn onlineKnn) {
+      OnlineKnn onlineKnn,
+      Map<String, Object> recipe) {
 
     DinoTrainer trainer(TrainingListener listener) {
       DinoTrainer t = new DinoTrainer(state, options, data, dataSpec, listener);
+      if (!recipe.isEmpty()) {
+        t.recordArg("recipe", recipe);
+      }
       if (onlineKnn != null) {
         t.addHook(onlineKnn.messages(listener::message));
       }

@@ -104,7 +104,7 @@ public final class OnlineKnn implements EpochHook {
   @Override
   public void afterEpoch(EpochEnd end, Map<String, Object> metrics) {
     int epoch = end.epoch();
-    if ((epoch + 1) % every != 0 && !end.lastOfRun()) {
+    if (epoch >= 0 && (epoch + 1) % every != 0 && !end.lastOfRun()) {
       return;
     }
     DinoNetwork network = end.network();
@@ -125,8 +125,9 @@ public final class OnlineKnn implements EpochHook {
     metrics.put("knn_test_images", te.count());
     metrics.put("knn_seconds", secs);
     messages.accept(String.format(Locale.ROOT,
-        "after epoch %d: online k-NN (k=%d, teacher %s) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
-            + " images of %s, %.1f s", epoch + 1, k, feature, s.top1(), s.top5(), te.count(), tr.count(), testSpec,
+        "%s: online k-NN (k=%d, teacher %s) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
+            + " images of %s, %.1f s", epoch < 0 ? "before training" : "after epoch " + (epoch + 1), k,
+        feature, s.top1(), s.top5(), te.count(), tr.count(), testSpec,
         secs));
   }
 }

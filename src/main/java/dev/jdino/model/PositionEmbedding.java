@@ -77,6 +77,40 @@ public final class PositionEmbedding {
   }
 
   /**
+   * A square position embedding (1 + gIn², D) resized to (1 + gOut², D) as the official {@code
+   * interpolate_pos_encoding} does: the [CLS] entry kept, the patch grid resized bicubically with
+   * scale factor {@code (gOut + 0.1) / gIn} per axis. Used once, to start a run at another
+   * resolution from pretrained weights.
+   */
+  public static float[] resizeSquare(float[] pos, int gIn, int gOut, int dim) {
+    if (pos.length != (1 + gIn * gIn) * dim) {
+      throw new IllegalArgumentException(
+          "a position embedding of " + pos.length + " values is not (1 + " + gIn + "^2) x " + dim);
+    }
+    double[][] m = bicubicMatrix(gIn, gOut, (gOut + 0.1) / gIn);
+    float[] out = new float[(1 + gOut * gOut) * dim];
+    System.arraycopy(pos, 0, out, 0, dim);
+    for (int i = 0; i < gOut; i++) {
+      for (int j = 0; j < gOut; j++) {
+        int o = (1 + i * gOut + j) * dim;
+        for (int a = 0; a < gIn; a++) {
+          for (int b = 0; b < gIn; b++) {
+            double w = m[i][a] * m[j][b];
+            if (w == 0) {
+              continue;
+            }
+            int src = (1 + a * gIn + b) * dim;
+            for (int d = 0; d < dim; d++) {
+              out[o + d] += (float) (w * pos[src + d]);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Interpolation matrix (nOut x nIn) of 1-D PyTorch bicubic resampling with scale factor {@code
    * scale} (output size / input size), align_corners = false, indices clamped to the edge.
    */

@@ -194,6 +194,7 @@ public final class PretrainedWeights {
     boolean headFromFile = wantsHead && layout.hasHead();
     Set<String> usedBackbone = new HashSet<>();
     Set<String> usedHead = new HashSet<>();
+    String resized = "";
     for (ParameterLayout.Spec spec : target.specs()) {
       String name = spec.name();
       boolean isHead = name.startsWith(HEAD);
@@ -217,6 +218,18 @@ public final class PretrainedWeights {
                 + "; a file of another architecture?)");
       }
       long[] shape = file.tensors().get(stored).shape();
+      if (local.equals("pos_embed") && resizable(shape, spec.shape())) {
+        // Another training resolution: the grid is resized once, as the official code resizes
+        // it for every input of another size.
+        int gIn = (int) Math.round(Math.sqrt(shape[1] - 1));
+        int gOut = (int) Math.round(Math.sqrt(spec.shape()[1] - 1));
+        float[] v = PositionEmbedding.resizeSquare(file.floats(stored), gIn, gOut, (int) shape[2]);
+        System.arraycopy(v, 0, values, (int) spec.offset(), v.length);
+        usedBackbone.add(local);
+        resized = " (position embedding resized from " + gIn + "x" + gIn + " to " + gOut + "x"
+            + gOut + " patches)";
+        continue;
+      }
       if (!Arrays.equals(shape, spec.shape())) {
         throw new BadInputException(
             file.file()
@@ -248,8 +261,20 @@ public final class PretrainedWeights {
                 ? ""
                 : headFromFile
                     ? ", head from the file"
-                    : ", head freshly initialised (the file has no DINO head)");
+                    : ", head freshly initialised (the file has no DINO head)")
+            + resized;
     return new InitialValues(values, headFromFile, description);
+  }
+
+  /** Both (1, 1 + g², D) with square grids and the same D. */
+  private static boolean resizable(long[] a, long[] b) {
+    return a.length == 3 && b.length == 3 && a[0] == 1 && b[0] == 1 && a[2] == b[2]
+        && square(a[1] - 1) && square(b[1] - 1);
+  }
+
+  private static boolean square(long n) {
+    long r = Math.round(Math.sqrt(n));
+    return n > 0 && r * r == n;
   }
 
   private void unused(Map<String, String> names, Set<String> used, String what) {

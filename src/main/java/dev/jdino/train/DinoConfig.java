@@ -32,7 +32,8 @@ public record DinoConfig(
   public static final int VERSION = 2;
 
   /** The presets shipped in {@code src/main/resources/presets}. */
-  public static final List<String> PRESETS = List.of("fmnist-small", "reference");
+  public static final List<String> PRESETS =
+      List.of("fmnist-fast", "folder-fast", "fmnist-small", "reference");
 
   public DinoConfig {
     int p = vit.patchSize();

@@ -44,6 +44,7 @@ public final class DinoTrainer implements AutoCloseable {
   private final Path dir;
   private boolean ownsState;
   private long lastSnapshot = -1;
+  private final Map<String, Object> extraArgs = new java.util.LinkedHashMap<>();
   private long invocationStart;
   private long t0;
 
@@ -107,7 +108,8 @@ public final class DinoTrainer implements AutoCloseable {
     DinoConfig c = run.resuming() ? run.config().withEpochs(config.train().epochs()) : config;
     RunDirectory r = new RunDirectory(run.dir(), c, run.checkpoint(), dataSpec, "");
     DinoTrainer t =
-        new DinoTrainer(r.state(stepsPerEpoch(data, c), null), options, data, dataSpec, listener);
+        new DinoTrainer(r.state(stepsPerEpoch(data, c), null, options.compute()), options, data,
+            dataSpec, listener);
     t.ownsState = true;
     return t;
   }
@@ -129,6 +131,11 @@ public final class DinoTrainer implements AutoCloseable {
 
   public void addHook(EpochHook hook) {
     hooks.add(hook);
+  }
+
+  /** Adds {@code key} to args.json (how the configuration was chosen, for instance). */
+  public void recordArg(String key, Object value) {
+    extraArgs.put(key, value);
   }
 
   public RunPlan plan() {
@@ -169,6 +176,13 @@ public final class DinoTrainer implements AutoCloseable {
       if (p.globalStep() == 0 && options.snapshotEvery() > 0) {
         // The untrained teacher: the first frame of a training animation.
         saveSnapshot();
+      }
+      if (p.globalStep() == 0 && !hooks.isEmpty()) {
+        Map<String, Object> initial = new java.util.LinkedHashMap<>();
+        runHooks(new EpochHook.EpochEnd(-1, false, state.network(), state.teacher()), initial);
+        if (!initial.isEmpty()) {
+          metrics.write(new Metrics.Eval("eval", -1, 0, initial));
+        }
       }
       while (!finished()) {
         EpochStats s = trainOneEpoch(sampler, metrics);
@@ -318,15 +332,8 @@ public final class DinoTrainer implements AutoCloseable {
     Metrics.Epoch record = new Metrics.Epoch("epoch", s.epoch, last + 1, s.loss / n, h.lr(),
         h.weightDecay(), h.momentum(), h.teacherTemp(), s.entropy / n, s.kl / n,
         s.imagesPerSecond(config.train().batchSize()), s.seconds, s.steps, s.skipped, null);
-    for (EpochHook hook : hooks) {
-      try (NDScope scope = new NDScope()) {
-        hook.afterEpoch(
-            new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
-            record.extra());
-      } catch (Exception e) {
-        listener.message("epoch " + s.epoch1() + ": evaluation failed: " + e.getMessage());
-      }
-    }
+    runHooks(new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
+        record.extra());
     for (String w : collapse.check(s.epoch, s.loss / n, s.entropy / n, s.kl / n)) {
       listener.message("warning: " + w);
       metrics.write(Metrics.Warning.of(s.epoch, last + 1, w));
@@ -346,6 +353,17 @@ public final class DinoTrainer implements AutoCloseable {
     }
     listener.epoch(new TrainingListener.Epoch(s.epoch, plan.epochs(), s.loss / n, s.entropy / n,
         s.kl / n, s.seconds, record.imagesPerS(), s.skipped, s.steps, plan.stepsPerEpoch()));
+  }
+
+  private void runHooks(EpochHook.EpochEnd end, Map<String, Object> metrics) {
+    for (EpochHook hook : hooks) {
+      try (NDScope scope = new NDScope()) {
+        hook.afterEpoch(end, metrics);
+      } catch (Exception e) {
+        listener.message((end.epoch() < 0 ? "before training" : "epoch " + (end.epoch() + 1))
+            + ": evaluation failed: " + e.getMessage());
+      }
+    }
   }
 
   private void saveSnapshotOrWarn() {
@@ -379,6 +397,7 @@ public final class DinoTrainer implements AutoCloseable {
     args.put("freeze_last_layer_steps", plan.freezeSteps());
     args.put("peak_lr", config.train().peakLr());
     args.put("parameters", state.network().layout().trainableNumel());
+    args.putAll(extraArgs);
     AtomicFiles.writeString(dir.resolve("args.json"), Json.pretty(args) + "\n");
   }
 

@@ -13,7 +13,8 @@ import java.util.Map;
 public interface EpochHook {
 
   /**
-   * @param epoch the epoch that ended (0-based)
+   * @param epoch the epoch that ended (0-based), or -1 before the first step of a new run (the
+   *     untrained teacher)
    * @param lastOfRun whether it is the run's last (possibly partial) epoch
    */
   record EpochEnd(int epoch, boolean lastOfRun, DinoNetwork network, ParameterSet teacher) {}

@@ -86,6 +86,24 @@ public final class Metrics {
     }
   }
 
+  /**
+   * The epoch hooks' measurements of the untrained teacher, before the first step (step 0), so
+   * that curves start from the initialisation.
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonPropertyOrder({"type", "epoch", "step"})
+  public record Eval(
+      String type,
+      int epoch,
+      long step,
+      @com.fasterxml.jackson.annotation.JsonIgnore Map<String, Object> extra) {
+
+    @JsonAnyGetter
+    public Map<String, Object> extraFields() {
+      return extra;
+    }
+  }
+
   /** A warning shown to the user (collapse signatures, ...). */
   @JsonPropertyOrder({"type", "epoch", "step"})
   public record Warning(String type, int epoch, long step, String message) {

@@ -111,6 +111,41 @@ public final class Recipes {
   }
 
   /**
+   * The caps, applied before a configuration is built: a warm-up, freeze or teacher-temperature
+   * warm-up of {@code base} that the user did not set (no entry in {@code overrides}) and that
+   * does not fit in the run's length (the user's, else the base's) is cut to a fraction of it, so
+   * that the configuration can be built at all. Explicit values are left for the records to check.
+   *
+   * @return settings to add to {@code overrides}, and one note for each
+   */
+  public static Fitted capToFit(DinoConfig base, Map<String, ?> overrides) {
+    Object e = overrides.get("train.epochs");
+    double epochs = e instanceof Number n ? n.doubleValue() : base.train().epochs();
+    Map<String, Object> set = new LinkedHashMap<>();
+    List<String> notes = new ArrayList<>();
+    double w = base.train().warmupEpochs();
+    if (!overrides.containsKey("train.warmupEpochs") && w > epochs) {
+      set.put("train.warmupEpochs", 0.1 * epochs);
+      notes.add(String.format(Locale.ROOT, "capped to fit the run: lr warm-up %s epochs (was %s)",
+          fmt(0.1 * epochs), TrainConfig.fmt(w)));
+    }
+    double f = base.train().freezeLastLayer();
+    if (!overrides.containsKey("train.freezeLastLayer") && f >= epochs && f > 0) {
+      set.put("train.freezeLastLayer", 0.1 * epochs);
+      notes.add(String.format(Locale.ROOT, "capped to fit the run: last layer frozen for %s epochs"
+          + " (was %s)", fmt(0.1 * epochs), TrainConfig.fmt(f)));
+    }
+    int t = base.loss().warmupTeacherTempEpochs();
+    if (!overrides.containsKey("loss.warmupTeacherTempEpochs") && t > Math.ceil(epochs)) {
+      int cap = (int) Math.floor(0.3 * epochs);
+      set.put("loss.warmupTeacherTempEpochs", cap);
+      notes.add(String.format(Locale.ROOT, "capped to fit the run: teacher-temperature warm-up %d"
+          + " epochs (was %d)", cap, t));
+    }
+    return new Fitted(base, List.copyOf(notes), set);
+  }
+
+  /**
    * lightly-train's number of prototypes for a dataset size: 1024 up to 20k images, 2048 up to 50k,
    * 4096 up to 100k, 16384 up to 500k, then the official 65536.
    */

@@ -3,6 +3,7 @@ package dev.jdino.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
+import dev.jdino.model.Compute;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -73,6 +74,19 @@ public record RunDirectory(
         dataSpec != null ? dataSpec : loaded.state().data(), note);
   }
 
+  /** True if {@code dir} holds a checkpoint to resume. */
+  public static boolean hasCheckpoint(Path dir) {
+    return Files.exists(dir.resolve(Checkpoint.FILE));
+  }
+
+  /** The same directory with {@code c} as the configuration of its new run. */
+  public RunDirectory withConfig(DinoConfig c, String note) {
+    if (checkpoint != null) {
+      throw new IllegalStateException("a resumed run keeps its configuration");
+    }
+    return new RunDirectory(dir, c, null, dataSpec, note);
+  }
+
   /** The configuration asked for (a preset) is not the saved run's. */
   public static final class BaseConflict extends ConfigException {
     BaseConflict(String setting, String message) {
@@ -87,10 +101,10 @@ public record RunDirectory(
   }
 
   /** The training state to continue: resumed from the checkpoint, or fresh. */
-  public TrainingState state(int stepsPerEpoch, float[] initialValues) {
+  public TrainingState state(int stepsPerEpoch, float[] initialValues, Compute compute) {
     return checkpoint != null
-        ? TrainingState.resume(config, checkpoint, stepsPerEpoch)
-        : TrainingState.fresh(config, initialValues);
+        ? TrainingState.resume(config, checkpoint, stepsPerEpoch, compute)
+        : TrainingState.fresh(config, initialValues, compute);
   }
 
   /** The path of the first setting whose value differs, or null when equal. */

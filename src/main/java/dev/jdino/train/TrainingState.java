@@ -2,6 +2,7 @@ package dev.jdino.train;
 
 import dev.jdino.engine.Torch;
 import dev.jdino.io.BadInputException;
+import dev.jdino.model.Compute;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.ParameterLayout;
 import dev.jdino.model.ParameterSet;
@@ -68,8 +69,13 @@ public final class TrainingState implements AutoCloseable {
    * the configuration), the teacher an exact copy of it, zero moments and centre.
    */
   public static TrainingState fresh(DinoConfig config, float[] initialValues) {
+    return fresh(config, initialValues, Compute.REFERENCE);
+  }
+
+  /** A new run computing with {@code compute}'s arithmetic. */
+  public static TrainingState fresh(DinoConfig config, float[] initialValues, Compute compute) {
     var manager = Torch.newManager();
-    DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager);
+    DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager, compute);
     float[] init =
         initialValues != null
             ? initialValues
@@ -85,6 +91,12 @@ public final class TrainingState implements AutoCloseable {
    */
   public static TrainingState resume(
       DinoConfig config, Checkpoint.Loaded checkpoint, int stepsPerEpoch) {
+    return resume(config, checkpoint, stepsPerEpoch, Compute.REFERENCE);
+  }
+
+  /** The saved run continued with {@code compute}'s arithmetic. */
+  public static TrainingState resume(
+      DinoConfig config, Checkpoint.Loaded checkpoint, int stepsPerEpoch, Compute compute) {
     Position p = checkpoint.state().position();
     if (!p.consistent(stepsPerEpoch)) {
       throw new BadInputException(
@@ -93,7 +105,7 @@ public final class TrainingState implements AutoCloseable {
               + p.batchInEpoch() + " (the data or the batch size changed since it was written)");
     }
     var manager = Torch.newManager();
-    DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager);
+    DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager, compute);
     ParameterLayout layout = network.layout();
     return new TrainingState(
         config,

@@ -230,8 +230,13 @@ public final class Animator {
     }
 
     String caption(Frame f) {
-      String s = String.format(Locale.ROOT, "epoch %.2f   step %d   loss %.3f", f.epoch(),
-          f.step(), f.loss());
+      // Step 0 is the teacher before any training: it has no loss yet.
+      String s = f.step() == 0
+          ? "step 0   untrained teacher (random initialisation)"
+          : Double.isNaN(f.loss())
+              ? String.format(Locale.ROOT, "epoch %.2f   step %d", f.epoch(), f.step())
+              : String.format(Locale.ROOT, "epoch %.2f   step %d   loss %.3f", f.epoch(),
+                  f.step(), f.loss());
       if (!Double.isNaN(f.knnTop1())) {
         s += String.format(Locale.ROOT, "   k-NN top-1 %.1f%%", f.knnTop1());
       }

@@ -24,11 +24,14 @@ public final class RunMetrics {
 
   private final List<JsonNode> steps;
   private final List<JsonNode> epochs;
+  private final List<JsonNode> evals;
   private final int skippedLines;
 
-  private RunMetrics(List<JsonNode> steps, List<JsonNode> epochs, int skippedLines) {
+  private RunMetrics(
+      List<JsonNode> steps, List<JsonNode> epochs, List<JsonNode> evals, int skippedLines) {
     this.steps = steps;
     this.epochs = epochs;
+    this.evals = evals;
     this.skippedLines = skippedLines;
   }
 
@@ -49,6 +52,7 @@ public final class RunMetrics {
     }
     Map<Long, JsonNode> steps = new TreeMap<>();
     Map<Long, JsonNode> epochs = new TreeMap<>();
+    Map<Long, JsonNode> evals = new TreeMap<>();
     int bad = 0;
     for (String line : lines) {
       if (line.isBlank()) {
@@ -67,10 +71,12 @@ public final class RunMetrics {
       switch (n.path("type").asText()) {
         case "step" -> steps.put(n.get("step").asLong(), n);
         case "epoch" -> epochs.put(n.get("step").asLong(), n);
+        case "eval" -> evals.put(n.get("step").asLong(), n);
         default -> { }
       }
     }
-    return new RunMetrics(new ArrayList<>(steps.values()), new ArrayList<>(epochs.values()), bad);
+    return new RunMetrics(new ArrayList<>(steps.values()), new ArrayList<>(epochs.values()),
+        new ArrayList<>(evals.values()), bad);
   }
 
   /** Step records, by step. */
@@ -88,10 +94,15 @@ public final class RunMetrics {
     return skippedLines;
   }
 
-  /** The epoch records' {@code knn_top1} by step (empty if none has it). */
+  /**
+   * {@code knn_top1} by step, from the epoch records and the record of the untrained teacher
+   * (step 0), if any (empty if none has it).
+   */
   public Map<Long, Double> knnTop1ByStep() {
     Map<Long, Double> m = new TreeMap<>();
-    for (JsonNode e : epochs) {
+    List<JsonNode> all = new ArrayList<>(evals);
+    all.addAll(epochs);
+    for (JsonNode e : all) {
       if (e.path("knn_top1").isNumber()) {
         m.put(e.get("step").asLong(), e.get("knn_top1").asDouble());
       }

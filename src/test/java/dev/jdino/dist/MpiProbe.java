@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.jdino.io.AtomicFiles;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;

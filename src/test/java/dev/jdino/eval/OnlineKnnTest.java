@@ -92,9 +92,23 @@ class OnlineKnnTest {
     }
     // Epochs are counted from 1 on the console, as in "epoch 1/2 done".
     List<String> knnLines = messages.stream().filter(m -> m.contains("online k-NN")).toList();
-    assertEquals(2, knnLines.size(), messages.toString());
-    assertTrue(knnLines.get(0).startsWith("after epoch 1: online k-NN (k=20, teacher cls)"), knnLines.toString());
-    assertTrue(knnLines.get(1).startsWith("after epoch 2: online k-NN (k=20, teacher cls)"), knnLines.toString());
+    assertEquals(3, knnLines.size(), messages.toString());
+    assertTrue(knnLines.get(0).startsWith("before training: online k-NN (k=20, teacher cls)"),
+        knnLines.toString());
+    assertTrue(knnLines.get(1).startsWith("after epoch 1: online k-NN (k=20, teacher cls)"),
+        knnLines.toString());
+    assertTrue(knnLines.get(2).startsWith("after epoch 2: online k-NN (k=20, teacher cls)"),
+        knnLines.toString());
+    // The untrained teacher's record, at step 0, is what the learning curve starts from.
+    JsonNode initial = null;
+    for (String line : Files.readAllLines(hooked.resolve(MetricsLog.FILE))) {
+      JsonNode j = Json.parse(line);
+      if (j.path("type").asText().equals("eval")) {
+        initial = j;
+      }
+    }
+    assertEquals(0, initial.get("step").asLong());
+    assertTrue(initial.get("knn_top1").isNumber());
     for (String line : Files.readAllLines(plain.resolve(MetricsLog.FILE))) {
       assertFalse(line.contains("knn_top1"));
     }

@@ -20,7 +20,7 @@ import dev.jdino.io.pth.PyDict;
 import dev.jdino.io.pth.PyNamespace;
 import dev.jdino.io.pth.PyTensor;
 import dev.jdino.io.pth.PyTuple;
-import dev.jdino.model.Torch;
+import dev.jdino.engine.Torch;
 import dev.jdino.testing.Fixtures;
 import java.math.BigInteger;
 import java.nio.file.Files;
