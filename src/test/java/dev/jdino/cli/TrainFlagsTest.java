@@ -1,0 +1,125 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.Json;
+import dev.jdino.train.DinoConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The flag table, recipes and caps of {@code jdino train}, seen from args.json after a one-step
+ * run (--max-steps 1) of a tiny network.
+ */
+class TrainFlagsTest {
+  private static final String[] TINY = {"--embed-dim", "32", "--depth", "1", "--num-heads", "2",
+      "--hidden-dim", "64", "--bottleneck-dim", "32", "--batch-size", "16", "--num-workers", "1",
+      "--max-steps", "1"};
+
+  private static TrainCommandTest.Result train(Path run, String... args) {
+    String[] all = new String[args.length + TINY.length + 5];
+    all[0] = "train";
+    all[1] = "--data";
+    all[2] = "fmnist-sample";
+    all[3] = "--output-dir";
+    all[4] = run.toString();
+    System.arraycopy(TINY, 0, all, 5, TINY.length);
+    System.arraycopy(args, 0, all, 5 + TINY.length, args.length);
+    return TrainCommandTest.jdino(all);
+  }
+
+  private static DinoConfig config(Path run) {
+    return DinoConfig.fromJson(Json.read(run.resolve("args.json")).path("config"));
+  }
+
+  @Test
+  void everyKindOfFlagReachesItsSetting(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r = train(run, "--preset", "fmnist-small", "--blur-p", "0", "0.5", "0",
+        "--mean", "0.5", "--std", "0.2,0.3,0.4", "--local-crops-scale", "0.2", "0.5",
+        "--solarization-p", "0", "--koleo-weight", "0.1", "--centering", "sinkhorn-knopp",
+        "--epochs", "0.5", "--warmup-epochs", "0.25", "--freeze-last-layer", "0");
+    assertEquals(0, r.code(), r.err());
+    DinoConfig c = config(run);
+    assertEquals(0.5, c.augment().blur().pGlobal2());
+    assertEquals(0.0, c.augment().blur().pGlobal1());
+    assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, c.augment().normalize().mean());
+    assertArrayEquals(new float[] {0.2f, 0.3f, 0.4f}, c.augment().normalize().std());
+    assertEquals(0.2, c.augment().localCrops().scale().min());
+    assertEquals(0.0, c.augment().solarizeP());
+    assertEquals(0.1, c.loss().koleoWeight());
+    assertEquals("SINKHORN_KNOPP", c.loss().centering().name());
+    assertEquals(0.5, c.train().epochs());
+    JsonNode args = Json.read(run.resolve("args.json"));
+    // 5,000 images in batches of 16: 312 steps an epoch; half of it is 156 steps.
+    assertEquals(312, args.path("iterations_per_epoch").asInt());
+    assertEquals(156, args.path("total_steps").asInt());
+    assertEquals(78, args.path("warmup_steps").asInt());
+  }
+
+  @Test
+  void deprecatedNormalisationNamesStillWorkWithAWarning(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r = train(run, "--preset", "fmnist-small", "--normalize-mean", "0.4",
+        "0.4", "0.4");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("--normalize-mean is deprecated"), r.err());
+    assertArrayEquals(new float[] {0.4f, 0.4f, 0.4f}, config(run).augment().normalize().mean());
+  }
+
+  @Test
+  void aMistypedValueIsOneLineWithAPointerToTheHelp(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r = train(run, "--lr", "abc");
+    assertEquals(2, r.code());
+    String line = r.err().strip();
+    assertFalse(line.contains("\n"), line);
+    assertTrue(line.startsWith("jdino: error: ") && line.contains("--lr")
+        && line.contains("abc") && line.contains("jdino train --help"), line);
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
+  void defaultsThatDoNotFitAShortRunAreCappedWithALine(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    // The reference's 10 warm-up epochs in a 1-epoch run.
+    TrainCommandTest.Result r = train(run, "--preset", "reference", "--global-crop-size", "28",
+        "--local-crop-size", "12", "--patch-size", "4", "--out-dim", "256", "--epochs", "1",
+        "--mean", "0.286", "--std", "0.353");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("capped to fit the run: lr warm-up 0.100 epochs (was 10)"), r.out());
+    assertEquals(0.1, config(run).train().warmupEpochs(), 1e-12);
+  }
+
+  @Test
+  void anExplicitValueThatCannotFitIsRefusedNamingBothFlags(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r = train(run, "--preset", "reference", "--epochs", "1",
+        "--warmup-epochs", "10");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--warmup-epochs 10") && r.err().contains("(--epochs 1)"),
+        r.err());
+  }
+
+  @Test
+  void withoutAPresetTheFastRecipeIsSizedToTheData(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r = train(run, "--epochs", "2");
+    assertEquals(0, r.code(), r.err());
+    JsonNode recipe = Json.read(run.resolve("args.json")).path("recipe");
+    assertEquals("fmnist-fast", recipe.path("preset").asText());
+    assertTrue(recipe.path("sized").asBoolean());
+    DinoConfig c = config(run);
+    // 5,000 images: 1024 prototypes; 624 steps: the teacher's EMA spans at most 62 of them.
+    assertEquals(1024, c.head().outDim());
+    assertEquals(0.984, c.train().momentumTeacher());
+    assertEquals(28, c.vit().imgSize());
+    assertTrue(r.out().contains("sized: teacher momentum 0.984"), r.out());
+  }
+}
