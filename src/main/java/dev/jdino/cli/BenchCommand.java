@@ -2,6 +2,7 @@ package dev.jdino.cli;
 
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -69,6 +71,11 @@ public final class BenchCommand implements Runnable {
 
     @Mixin ComputeOptions arithmetic;
 
+    @Option(names = "--profile", paramLabel = "FILE",
+        description = "Record libtorch's operator profile of the measured steps into this Chrome"
+            + " trace and print the operators by self time.")
+    Path profile;
+
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
@@ -93,7 +100,7 @@ public final class BenchCommand implements Runnable {
         Torch.start(options.threads());
         double[][] shapes = matmulShapes(config);
         double[] rates = matmulRates(shapes);
-        Collector c = new Collector(warmup);
+        Collector c = new Collector(warmup, profile);
         try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
           new DinoTrainer(state, options, images, dataSpec, c).train();
         }
@@ -137,12 +144,29 @@ public final class BenchCommand implements Runnable {
             System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"),
             System.getenv("OMP_NUM_THREADS") == null ? "unset" : System.getenv("OMP_NUM_THREADS"));
         out.printf(Locale.ROOT, "arithmetic: %s%n", options.compute());
+        if (profile != null) {
+          printProfile(out, profile, n);
+        }
         out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%n",
             Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors());
         return 0;
       } finally {
         deleteTree(dir);
       }
+    }
+
+    private static void printProfile(PrintWriter out, Path trace, int steps) throws IOException {
+      List<Profiler.Row> rows = Profiler.table(trace);
+      out.printf(Locale.ROOT, "operator profile (%s), self time per measured step:%n", trace);
+      out.printf(Locale.ROOT, "  %-44s %8s %10s %6s%n", "operator", "calls", "ms/step", "share");
+      double shown = 0;
+      for (Profiler.Row r : rows.subList(0, Math.min(20, rows.size()))) {
+        out.printf(Locale.ROOT, "  %-44s %8d %10.1f %5.1f%%%n", r.op(), r.calls() / steps,
+            r.selfMs() / steps, 100 * r.share());
+        shown += r.share();
+      }
+      out.printf(Locale.ROOT, "  (the %d operators above: %.1f%% of the profiled time)%n",
+          Math.min(20, rows.size()), 100 * shown);
     }
 
     private static double ms(long nanos, int n) {
@@ -211,8 +235,11 @@ public final class BenchCommand implements Runnable {
     private Phase current;
     private long since;
 
-    Collector(int warmup) {
+    private final Path profile;
+
+    Collector(int warmup, Path profile) {
       this.warmup = warmup;
+      this.profile = profile;
     }
 
     long time(Phase p) {
@@ -239,8 +266,18 @@ public final class BenchCommand implements Runnable {
         faultsAtEnd = minorPageFaults();
       } else if (seen == warmup) {
         faultsAtStart = minorPageFaults();
+        if (profile != null) {
+          Profiler.start();
+        }
       }
       last = now;
+    }
+
+    @Override
+    public void finished() {
+      if (profile != null && seen > warmup) {
+        Profiler.stop(profile);
+      }
     }
   }
 

@@ -30,6 +30,11 @@ final class RunOptions {
           + " (e.g. 500s); default off.")
   String snapshotEvery;
 
+  @Option(names = "--snapshots", paramLabel = "COUNT",
+      description = "About this many teacher snapshots spread evenly over the run (instead of"
+          + " --snapshot-every), plus the untrained teacher and the last step.")
+  Integer snapshots;
+
   @Option(names = "--max-steps", paramLabel = "N",
       description = "Stop after this many steps of this invocation (with a checkpoint).")
   Long maxSteps;
@@ -40,10 +45,24 @@ final class RunOptions {
     return toOptions(dir).withCompute(arithmetic.compute(out, err));
   }
 
+  /** With {@code --snapshots COUNT}, the spacing in steps for a run of {@code totalSteps}. */
+  TrainOptions spreadSnapshots(TrainOptions o, long totalSteps) {
+    if (snapshots == null) {
+      return o;
+    }
+    int every = (int) Math.max(1, totalSteps / Math.max(1, snapshots));
+    return o.withSnapshots(every, true);
+  }
+
   TrainOptions toOptions(Path dir) {
     TrainOptions d = TrainOptions.defaults(dir);
     int every = 0;
     boolean inSteps = false;
+    if (snapshots != null && (snapshots < 1 || snapshotEvery != null)) {
+      throw new BadInputException(snapshotEvery != null
+          ? "--snapshots and --snapshot-every both space the snapshots; give one of them"
+          : "--snapshots " + snapshots + ": expected at least 1");
+    }
     if (snapshotEvery != null) {
       String v = snapshotEvery.trim().toLowerCase(Locale.ROOT);
       inSteps = v.endsWith("s");

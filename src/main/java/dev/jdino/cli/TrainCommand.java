@@ -138,7 +138,8 @@ public final class TrainCommand implements Callable<Integer> {
       runDir = fit(runDir, overrides, images, stepsPerEpoch, chosen, preset == null, recipe, out);
     }
     OnlineKnn onlineKnn = knn.open(runDir.config(), run.toOptions(dir).numWorkers());
-    TrainOptions options = run.toOptions(dir, out, err);
+    TrainOptions options = run.spreadSnapshots(run.toOptions(dir, out, err),
+        runDir.config().train().totalSteps(stepsPerEpoch));
     Torch.start(options.threads());
     float[] init = null;
     if (weights != null) {

@@ -218,7 +218,8 @@ public final class PretrainedWeights {
                 + "; a file of another architecture?)");
       }
       long[] shape = file.tensors().get(stored).shape();
-      if (local.equals("pos_embed") && resizable(shape, spec.shape())) {
+      if (local.equals("pos_embed") && !Arrays.equals(shape, spec.shape())
+          && resizable(shape, spec.shape())) {
         // Another training resolution: the grid is resized once, as the official code resizes
         // it for every input of another size.
         int gIn = (int) Math.round(Math.sqrt(shape[1] - 1));

@@ -81,7 +81,7 @@ public final class Recipes {
       if (!explicit.contains("head.outDim") && k != c.head().outDim()) {
         set.put("head.outDim", k);
       }
-      double m = momentum(images, steps);
+      double m = momentum(images);
       if (!explicit.contains("train.momentumTeacher") && m != t.momentumTeacher()) {
         set.put("train.momentumTeacher", m);
       }
@@ -155,18 +155,14 @@ public final class Recipes {
   }
 
   /**
-   * The teacher's initial momentum: lightly-train's rule (0.99 up to 20k images, rising to the
-   * official 0.996 at ImageNet's size), lowered for short runs so that the teacher's EMA averages
-   * over at most a tenth of the run ({@code 1 / (1 - m) <= steps / 10}): a teacher that barely
-   * moves during the run only teaches the student its random initialisation. Rounded to 3
-   * decimals, at least 0.9.
+   * The teacher's initial momentum: lightly-train's rule, 0.99 up to 20k images, rising to the
+   * official 0.996 at ImageNet's size, rounded to 3 decimals. (A momentum lowered further for short
+   * runs, so that the EMA spans a fraction of the run, collapsed every short run tried: see
+   * BENCHMARKS.md.)
    */
-  static double momentum(int images, long steps) {
+  static double momentum(int images) {
     double f = Math.min(1, Math.max(0, (images - 20_000.0) / (IMAGENET - 20_000.0)));
-    double bySize = 0.99 + f * (0.996 - 0.99);
-    double byLength = 1 - 10.0 / Math.max(1, steps);
-    double m = Math.max(0.9, Math.min(bySize, byLength));
-    return Math.round(m * 1000) / 1000.0;
+    return Math.round((0.99 + f * (0.996 - 0.99)) * 1000) / 1000.0;
   }
 
   private static String describe(
@@ -175,7 +171,7 @@ public final class Recipes {
       case "head.outDim" -> String.format(Locale.ROOT, "K = %s prototypes for %,d images", v,
           images);
       case "train.momentumTeacher" -> String.format(Locale.ROOT, "teacher momentum %s for %,d"
-          + " images and %,d steps", v, images, steps);
+          + " images", v, images);
       case "train.warmupEpochs" -> String.format(Locale.ROOT, "lr warm-up %s epochs (was %s)",
           fmt((Double) v), TrainConfig.fmt(c.train().warmupEpochs()));
       case "train.freezeLastLayer" -> String.format(Locale.ROOT, "last layer frozen for %s epochs"

@@ -16,7 +16,7 @@ class DemoCommandTest {
   @Test
   void oneEpochDemoWritesTheWholeRun(@TempDir Path tmp) throws Exception {
     Path run = tmp.resolve("demo");
-    TrainCommandTest.Result r = TrainCommandTest.jdino("demo", "--epochs", "1", "--output-dir", run.toString());
+    TrainCommandTest.Result r = TrainCommandTest.jdino("demo", "--epochs", "0.5", "--output-dir", run.toString());
     assertEquals(0, r.code(), r.err());
     for (String f : new String[] {"checkpoint.safetensors", "metrics.jsonl", "knn.json",
         "attention-score.json", "animation.gif", "report.html"}) {
@@ -24,6 +24,7 @@ class DemoCommandTest {
     }
     assertTrue(Files.isRegularFile(run.resolve("attention/0000/grid.png")));
     assertTrue(r.out().contains("k-NN top-1 (k = 20):"), r.out());
+    assertTrue(r.out().contains("online k-NN over the run:"), r.out());
     assertTrue(r.out().contains("report: " + run.resolve("report.html").toAbsolutePath()), r.out());
     String html = Files.readString(run.resolve("report.html"));
     assertTrue(html.contains("data:image/gif;base64,"), "the animation is embedded");
@@ -34,12 +35,12 @@ class DemoCommandTest {
     assertNull(DemoCommand.note(90, 60, 85, true));
     assertNull(DemoCommand.note(85, 60, 85, false), "equal to a floor is not below it");
     String belowRandom = DemoCommand.note(53.2, 56.4, 81.5, true);
-    assertTrue(belowRandom.startsWith("note: a few minutes of DINO"), belowRandom);
+    assertTrue(belowRandom.startsWith("note: these minutes of DINO did not lift"), belowRandom);
     assertTrue(belowRandom.contains("while the attention already finds the garment"), belowRandom);
     String belowPixels = DemoCommand.note(70, 62, 84, false);
     assertTrue(belowPixels.startsWith("note: k-NN is above a random backbone but below raw pixels"),
         belowPixels);
     assertFalse(belowPixels.contains("attention"), belowPixels);
-    assertTrue(belowPixels.endsWith("./jdino train --preset fmnist-small --data fmnist --epochs 20"));
+    assertTrue(belowPixels.endsWith("./jdino train --data fmnist --time-budget 1h"), belowPixels);
   }
 }

@@ -68,4 +68,34 @@ class PositionEmbeddingTest {
     assertEquals(w3, m[0][1], 1e-12);
     assertEquals(0.0, m[0][2], 0.0);
   }
+
+  @Test
+  void resizeSquareIsTheForwardPathsInterpolationWithTheClsEntryKept() {
+    // A (1 + 4x4, 3) embedding resized to 6x6 must equal what the forward pass computes for a
+    // 6x6-patch input (the official interpolate_pos_encoding), here in the same layout.
+    int d = 3;
+    float[] pos = new float[(1 + 16) * d];
+    for (int i = 0; i < pos.length; i++) {
+      pos[i] = (float) Math.sin(0.37 * i + 0.1);
+    }
+    float[] got = PositionEmbedding.resizeSquare(pos, 4, 6, d);
+    assertEquals((1 + 36) * d, got.length);
+    for (int c = 0; c < d; c++) {
+      assertEquals(pos[c], got[c], 0, "the [CLS] entry is kept");
+    }
+    // The grid, channel-major, resized with the forward's matrices (scale (6 + 0.1) / 4).
+    float[] grid = new float[d * 16];
+    for (int t = 0; t < 16; t++) {
+      for (int c = 0; c < d; c++) {
+        grid[c * 16 + t] = pos[(1 + t) * d + c];
+      }
+    }
+    double[][] m = PositionEmbedding.bicubicMatrix(4, 6, 6.1 / 4);
+    float[] want = resize(grid, d, 4, m, m);
+    for (int t = 0; t < 36; t++) {
+      for (int c = 0; c < d; c++) {
+        assertEquals(want[c * 36 + t], got[(1 + t) * d + c], 1e-6, "token " + t + " channel " + c);
+      }
+    }
+  }
 }

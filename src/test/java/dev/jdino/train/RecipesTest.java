@@ -1,0 +1,72 @@
+package dev.jdino.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The rules that fit a recipe to its data and length (hand-computed values). */
+class RecipesTest {
+
+  @Test
+  void prototypesFollowTheDataSize() {
+    assertEquals(1024, Recipes.prototypes(5_000));
+    assertEquals(1024, Recipes.prototypes(20_000));
+    assertEquals(2048, Recipes.prototypes(20_001));
+    assertEquals(4096, Recipes.prototypes(60_000));
+    assertEquals(16_384, Recipes.prototypes(100_001));
+    assertEquals(65_536, Recipes.prototypes(1_281_167));
+  }
+
+  @Test
+  void momentumRisesFromPointNinetyNineToTheOfficialValue() {
+    assertEquals(0.99, Recipes.momentum(5_000));
+    assertEquals(0.99, Recipes.momentum(20_000));
+    // 0.99 + 0.006 * (100,000 - 20,000) / (1,281,167 - 20,000) = 0.990381
+    assertEquals(0.99, Recipes.momentum(100_000));
+    // 0.99 + 0.006 * 630,583.5 / 1,261,167 = 0.993
+    assertEquals(0.993, Recipes.momentum(650_583));
+    assertEquals(0.996, Recipes.momentum(1_281_167));
+    assertEquals(0.996, Recipes.momentum(5_000_000));
+  }
+
+  @Test
+  void sizingChangesOnlyWhatTheUserDidNotSet() {
+    DinoConfig c = DinoConfig.preset("fmnist-fast").withEpochs(2);
+    Recipes.Fitted f = Recipes.fit(c, Set.of("head.outDim"), 60_000, 468, true);
+    assertEquals(c.head().outDim(), f.config().head().outDim(), "explicit: kept");
+    assertEquals(0.99, f.config().train().momentumTeacher());
+    assertEquals(0.2, f.config().train().warmupEpochs(), 1e-12, "10 % of 2 epochs");
+    assertTrue(f.notes().stream().anyMatch(n -> n.startsWith("sized: lr warm-up 0.200 epochs")),
+        f.notes().toString());
+    Recipes.Fitted g = Recipes.fit(c, Set.of(), 5_000, 39, true);
+    assertEquals(1024, g.config().head().outDim());
+  }
+
+  @Test
+  void withoutSizingOnlyWhatDoesNotFitIsCapped() {
+    // fmnist-small's 1-epoch warm-up and freeze fit a 3-epoch run: the benchmark stays as it is.
+    DinoConfig small = DinoConfig.preset("fmnist-small");
+    assertEquals(Map.of(), Recipes.fit(small, Set.of(), 60_000, 468, false).sized());
+    // A freeze as long as the run would never let the last layer learn.
+    DinoConfig one = small.withEpochs(1);
+    Recipes.Fitted f = Recipes.fit(one, Set.of(), 60_000, 468, false);
+    assertEquals(0.1, f.config().train().freezeLastLayer(), 1e-12);
+    assertEquals(one.train().warmupEpochs(), f.config().train().warmupEpochs());
+  }
+
+  @Test
+  void capsBeforeBuildingLetAShortRunStart() {
+    // The reference's 10-epoch warm-up in a 1-epoch run: the record would refuse it.
+    DinoConfig ref = DinoConfig.defaults();
+    Recipes.Fitted f = Recipes.capToFit(ref, Map.of("train.epochs", 1.0));
+    assertEquals(0.1, (Double) f.sized().get("train.warmupEpochs"), 1e-12);
+    assertEquals(0.1, (Double) f.sized().get("train.freezeLastLayer"), 1e-12);
+    assertEquals(2, f.notes().size());
+    // A warm-up the user set is theirs: no cap (the record then names both flags).
+    assertTrue(Recipes.capToFit(ref, Map.of("train.epochs", 1.0, "train.warmupEpochs", 10))
+        .sized().get("train.warmupEpochs") == null);
+  }
+}

@@ -1,0 +1,56 @@
+package dev.jdino.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Runs laid out in steps, fractional epochs included (hand-computed). */
+class RunPlanTest {
+
+  @Test
+  void aFractionalRunEndsInsideItsLastEpoch() {
+    DinoConfig c = DinoConfig.preset("fmnist-small").with(Map.of("train.epochs", 2.5,
+        "train.warmupEpochs", 0.5, "train.freezeLastLayer", 0.25));
+    RunPlan p = RunPlan.of(c, 10);
+    assertEquals(25, p.totalSteps());
+    assertEquals(3, p.epochs());
+    assertEquals(5, p.warmupSteps());
+    assertEquals(10, p.stepsIn(0));
+    assertEquals(5, p.stepsIn(2));
+    assertEquals(0, p.stepsIn(3));
+    assertTrue(p.at(2).freezeLastLayer());
+    assertFalse(p.at(3).freezeLastLayer(), "round(0.25 * 10) = 3 frozen steps");
+    // Linear warm-up over 5 steps from 0 to the peak, endpoints included.
+    double peak = c.train().peakLr();
+    assertEquals(0, p.at(0).lr(), 0);
+    assertEquals(peak / 4, p.at(1).lr(), 1e-18);
+    assertEquals(peak, p.at(4).lr(), 1e-18);
+    // then the cosine from the peak over the 20 remaining steps: i = 10 of 20 is the midpoint.
+    assertEquals(1e-6 + 0.5 * (peak - 1e-6), p.at(15).lr(), 1e-15);
+  }
+
+  @Test
+  void wholeEpochsGiveTheOfficialSchedule() {
+    DinoConfig c = DinoConfig.preset("fmnist-small");
+    RunPlan p = RunPlan.of(c, 7);
+    double[] official = Schedules.cosine(c.train().peakLr(), c.train().minLr(), 3, 7, 1, 0);
+    for (int i = 0; i < 21; i++) {
+      assertEquals(official[i], p.at(i).lr(), 0, "step " + i);
+    }
+  }
+
+  @Test
+  void positionsRollOverAtTheEndOfAnEpoch() {
+    Position p = Position.START;
+    for (int i = 0; i < 7; i++) {
+      p = p.next(3);
+    }
+    assertEquals(new Position(2, 1, 7), p);
+    assertTrue(p.consistent(3));
+    assertEquals("in epoch 3/4 after step 1/3", p.describe(4, 3));
+    assertEquals("at the start of epoch 1/4", Position.START.describe(4, 3));
+  }
+}
