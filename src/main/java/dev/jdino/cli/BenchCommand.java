@@ -2,6 +2,8 @@ package dev.jdino.cli;
 
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.dist.Collectives;
+import dev.jdino.dist.CommStats;
 import dev.jdino.engine.Torch;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
@@ -69,9 +71,20 @@ public final class BenchCommand implements Runnable {
 
     @Mixin ComputeOptions arithmetic;
 
+    @Mixin DistributedOptions where;
+
     @Override
     public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
+      if (where.nprocPerNode != null) {
+        return DistributedRuns.relaunch(spec, where.nprocPerNode);
+      }
+      return DistributedRuns.run(spec, where, this::bench);
+    }
+
+    /** The benchmark on one rank; rank 0 reports (the step time it sees, and what it sent). */
+    private int bench(DistributedRuns.Rank rank) throws Exception {
+      PrintWriter out = rank.out();
+      int world = rank.world().size();
       Map<String, Object> overrides =
           ConfigFlags.overrides(spec.commandLine().getParseResult(), spec.commandLine().getErr());
       Path dir = Files.createTempDirectory("jdino-bench");
@@ -84,25 +97,26 @@ public final class BenchCommand implements Runnable {
             numWorkers != null ? numWorkers : d.numWorkers(), 0, d.logEvery(), 0, false,
             threads != null ? threads : 0, (long) warmup + steps,
             arithmetic.compute(out, spec.commandLine().getErr()));
-        int perEpoch = DinoTrainer.stepsPerEpoch(images, config);
+        int perEpoch = DinoTrainer.stepsPerEpoch(images, config, world);
         long needed = (long) warmup + steps;
         if (perEpoch < needed) {
           out.printf(Locale.ROOT, "note: %d steps span more than one epoch of %d steps;"
               + " epoch ends (checkpoints) fall inside the measurement%n", needed, perEpoch);
         }
-        Torch.start(options.threads());
+        Torch.start(rank.threads(options.threads()));
         double[][] shapes = matmulShapes(config);
         double[] rates = matmulRates(shapes);
-        Collector c = new Collector(warmup);
+        Collector c = new Collector(warmup, rank.world());
         try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
-          new DinoTrainer(state, options, images, dataSpec, c).train();
+          new DinoTrainer(state, options, images, dataSpec, c, rank.parallel()).train();
         }
-        int batch = config.train().batchSize();
+        int batch = config.train().batchSize() * world;
         int n = c.measured;
         double total = c.total / 1e9;
-        out.printf(Locale.ROOT, "jdino bench train: preset %s%s, data %s, batch %d, %d measured"
+        out.printf(Locale.ROOT, "jdino bench train: preset %s%s, data %s, batch %s, %d measured"
             + " steps after %d warm-up%n", preset, overrides.isEmpty() ? "" : " with " + overrides,
-            dataSpec, batch, n, warmup);
+            dataSpec, world > 1 ? config.train().batchSize() + " per rank x " + world + " ranks = "
+                + batch : Integer.toString(batch), n, warmup);
         out.printf(Locale.ROOT, "throughput: %.1f source images/s (%.3f s/step)%n",
             n * batch / total, total / n);
         out.printf(Locale.ROOT, "step split: data wait %.1f ms (%.1f%%), forward %.1f ms (%.1f%%),"
@@ -113,6 +127,18 @@ public final class BenchCommand implements Runnable {
             ms(c.time(Phase.UPDATE), n), pct(c.time(Phase.UPDATE), c.total));
         double flops = ModelFlops.perSourceImage(config);
         double achieved = n * batch / total * flops / 1e9;
+        if (world > 1 && n > 0) {
+          // What this rank sent per measured step, and the time it spent inside the calls
+          // (waiting for slower ranks included).
+          CommStats comm = c.commAtEnd.minus(c.commAtStart);
+          CommStats.Op ar = comm.allReduce();
+          out.printf(Locale.ROOT, "communication (rank 0): %.1f ms per step (%.1f%% of the step),"
+                  + " %.2f MiB allreduced per step in %.1f calls; broadcasts %d, barriers %d in"
+                  + " all%n",
+              comm.total().seconds() * 1e3 / n, pct(comm.total().nanos(), c.total),
+              ar.bytes() / (1024.0 * 1024.0) / n, ar.calls() / (double) n,
+              comm.broadcast().calls(), comm.barrier().calls());
+        }
         out.printf(Locale.ROOT, "model arithmetic: %.3f GFLOP per source image (%s)%n", flops / 1e9,
             ModelFlops.FORMULA);
         StringBuilder mm = new StringBuilder();
@@ -137,8 +163,9 @@ public final class BenchCommand implements Runnable {
             System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"),
             System.getenv("OMP_NUM_THREADS") == null ? "unset" : System.getenv("OMP_NUM_THREADS"));
         out.printf(Locale.ROOT, "arithmetic: %s%n", options.compute());
-        out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%n",
-            Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%s%n",
+            Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors(),
+            world > 1 ? " (per rank, " + world + " ranks)" : "");
         return 0;
       } finally {
         deleteTree(dir);
@@ -201,6 +228,9 @@ public final class BenchCommand implements Runnable {
   /** Step timings after the warm-up, from the phases the trainer announces. */
   static final class Collector implements TrainingListener {
     final int warmup;
+    private final Collectives world;
+    CommStats commAtStart = CommStats.ZERO;
+    CommStats commAtEnd = CommStats.ZERO;
     int seen;
     int measured;
     final long[] phase = new long[Phase.values().length];
@@ -212,7 +242,13 @@ public final class BenchCommand implements Runnable {
     private long since;
 
     Collector(int warmup) {
+      this(warmup, null);
+    }
+
+    /** Also snapshots {@code world}'s communication counters over the measured steps. */
+    Collector(int warmup, Collectives world) {
       this.warmup = warmup;
+      this.world = world;
     }
 
     long time(Phase p) {
@@ -237,8 +273,14 @@ public final class BenchCommand implements Runnable {
         measured++;
         total += now - last;
         faultsAtEnd = minorPageFaults();
+        if (world != null) {
+          commAtEnd = world.stats();
+        }
       } else if (seen == warmup) {
         faultsAtStart = minorPageFaults();
+        if (world != null) {
+          commAtStart = world.stats();
+        }
       }
       last = now;
     }
