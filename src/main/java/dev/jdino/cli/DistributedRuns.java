@@ -184,7 +184,8 @@ final class DistributedRuns {
   static String describe(Collectives world, int threads, boolean cuda) {
     String launcher = Distributed.detect(System.getenv()).map(Distributed.Launch::launcher)
         .orElse("an MPI launcher");
-    String mpi = world instanceof MpiCollectives m ? m.mpiVersion()
+    // "Open MPI v4.1.4, package: Debian OpenMPI, ...": the name and version are enough here.
+    String mpi = world instanceof MpiCollectives m ? m.mpiVersion().split(",", 2)[0].trim()
         : world instanceof NcclCollectives n ? "NCCL " + n.ncclVersion() : "";
     return String.format(Locale.ROOT,
         "data-parallel over %d ranks, started by %s%s; %s, %d compute %s per rank, %s",

@@ -133,11 +133,14 @@ public final class DataParallel {
     }
     if (n != worldSize) {
       int batch = checkpoint.state().config().train().batchSize();
+      String how = n == 1
+          ? "as one process (without mpirun or --nproc-per-node)"
+          : String.format(Locale.ROOT, "with %d ranks (mpirun -np %d, or --nproc-per-node %d)",
+              n, n, n);
       throw new BadInputException(String.format(Locale.ROOT,
           "%s was trained by %s with %d images each per step (global batch %d); this launch has"
-              + " %s: resume it with %d (mpirun -np %d, or --nproc-per-node %d), or start a new"
-              + " run in another --output-dir",
-          checkpoint.file(), ranks(n), batch, (long) batch * n, ranks(worldSize), n, n, n));
+              + " %s: resume it %s, or start a new run in another --output-dir",
+          checkpoint.file(), ranks(n), batch, (long) batch * n, ranks(worldSize), how));
     }
   }
 
