@@ -244,7 +244,8 @@ class DataParallelTrainingTest {
   }
 
   private static List<JsonNode> steps(Path run) throws Exception {
-    return Files.readAllLines(run.resolve(MetricsLog.FILE)).stream().map(DataParallelTrainingTest::json)
+    return Files.readAllLines(run.resolve(MetricsLog.FILE)).stream()
+        .map(DataParallelTrainingTest::json)
         .filter(n -> n.get("type").asText().equals("step")).toList();
   }
 
