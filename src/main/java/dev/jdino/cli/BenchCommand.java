@@ -3,6 +3,8 @@ package dev.jdino.cli;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Profiler;
+import dev.jdino.dist.Collectives;
+import dev.jdino.dist.CommStats;
 import dev.jdino.engine.Torch;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
@@ -76,9 +78,20 @@ public final class BenchCommand implements Runnable {
             + " trace and print the operators by self time.")
     Path profile;
 
+    @Mixin DistributedOptions where;
+
     @Override
     public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
+      if (where.nprocPerNode != null) {
+        return DistributedRuns.relaunch(spec, where.nprocPerNode);
+      }
+      return DistributedRuns.run(spec, where, this::bench);
+    }
+
+    /** The benchmark on one rank; rank 0 reports (the step time it sees, and what it sent). */
+    private int bench(DistributedRuns.Rank rank) throws Exception {
+      PrintWriter out = rank.out();
+      int world = rank.world().size();
       Map<String, Object> overrides =
           ConfigFlags.overrides(spec.commandLine().getParseResult(), spec.commandLine().getErr());
       Path dir = Files.createTempDirectory("jdino-bench");
@@ -91,25 +104,26 @@ public final class BenchCommand implements Runnable {
             numWorkers != null ? numWorkers : d.numWorkers(), 0, d.logEvery(), 0, false,
             threads != null ? threads : 0, (long) warmup + steps,
             arithmetic.compute(out, spec.commandLine().getErr()));
-        int perEpoch = DinoTrainer.stepsPerEpoch(images, config);
+        int perEpoch = DinoTrainer.stepsPerEpoch(images, config, world);
         long needed = (long) warmup + steps;
         if (perEpoch < needed) {
           out.printf(Locale.ROOT, "note: %d steps span more than one epoch of %d steps;"
               + " epoch ends (checkpoints) fall inside the measurement%n", needed, perEpoch);
         }
-        Torch.start(options.threads());
+        Torch.start(rank.threads(options.threads()));
         double[][] shapes = matmulShapes(config);
         double[] rates = matmulRates(shapes);
-        Collector c = new Collector(warmup, profile);
+        Collector c = new Collector(warmup, rank.world(), profile);
         try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
-          new DinoTrainer(state, options, images, dataSpec, c).train();
+          new DinoTrainer(state, options, images, dataSpec, c, rank.parallel()).train();
         }
-        int batch = config.train().batchSize();
+        int batch = config.train().batchSize() * world;
         int n = c.measured;
         double total = c.total / 1e9;
-        out.printf(Locale.ROOT, "jdino bench train: preset %s%s, data %s, batch %d, %d measured"
+        out.printf(Locale.ROOT, "jdino bench train: preset %s%s, data %s, batch %s, %d measured"
             + " steps after %d warm-up%n", preset, overrides.isEmpty() ? "" : " with " + overrides,
-            dataSpec, batch, n, warmup);
+            dataSpec, world > 1 ? config.train().batchSize() + " per rank x " + world + " ranks = "
+                + batch : Integer.toString(batch), n, warmup);
         out.printf(Locale.ROOT, "throughput: %.1f source images/s (%.3f s/step)%n",
             n * batch / total, total / n);
         out.printf(Locale.ROOT, "step split: data wait %.1f ms (%.1f%%), forward %.1f ms (%.1f%%),"
@@ -120,6 +134,18 @@ public final class BenchCommand implements Runnable {
             ms(c.time(Phase.UPDATE), n), pct(c.time(Phase.UPDATE), c.total));
         double flops = ModelFlops.perSourceImage(config);
         double achieved = n * batch / total * flops / 1e9;
+        if (world > 1 && n > 0) {
+          // What this rank sent per measured step, and the time it spent inside the calls
+          // (waiting for slower ranks included).
+          CommStats comm = c.commAtEnd.minus(c.commAtStart);
+          CommStats.Op ar = comm.allReduce();
+          out.printf(Locale.ROOT, "communication (rank 0): %.1f ms per step (%.1f%% of the step),"
+                  + " %.2f MiB allreduced per step in %.1f calls; broadcasts %d, barriers %d in"
+                  + " all%n",
+              comm.total().seconds() * 1e3 / n, pct(comm.total().nanos(), c.total),
+              ar.bytes() / (1024.0 * 1024.0) / n, ar.calls() / (double) n,
+              comm.broadcast().calls(), comm.barrier().calls());
+        }
         out.printf(Locale.ROOT, "model arithmetic: %.3f GFLOP per source image (%s)%n", flops / 1e9,
             ModelFlops.FORMULA);
         StringBuilder mm = new StringBuilder();
@@ -147,8 +173,9 @@ public final class BenchCommand implements Runnable {
         if (profile != null) {
           printProfile(out, profile, n);
         }
-        out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%n",
-            Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%s%n",
+            Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors(),
+            world > 1 ? " (per rank, " + world + " ranks)" : "");
         return 0;
       } finally {
         deleteTree(dir);
@@ -225,6 +252,9 @@ public final class BenchCommand implements Runnable {
   /** Step timings after the warm-up, from the phases the trainer announces. */
   static final class Collector implements TrainingListener {
     final int warmup;
+    private final Collectives world;
+    CommStats commAtStart = CommStats.ZERO;
+    CommStats commAtEnd = CommStats.ZERO;
     int seen;
     int measured;
     final long[] phase = new long[Phase.values().length];
@@ -237,8 +267,17 @@ public final class BenchCommand implements Runnable {
 
     private final Path profile;
 
-    Collector(int warmup, Path profile) {
+    Collector(int warmup) {
+      this(warmup, null, null);
+    }
+
+    /**
+     * Also snapshots {@code world}'s communication counters over the measured steps, and records
+     * the operator profile of those steps into {@code profile} (if not null).
+     */
+    Collector(int warmup, Collectives world, Path profile) {
       this.warmup = warmup;
+      this.world = world;
       this.profile = profile;
     }
 
@@ -264,10 +303,16 @@ public final class BenchCommand implements Runnable {
         measured++;
         total += now - last;
         faultsAtEnd = minorPageFaults();
+        if (world != null) {
+          commAtEnd = world.stats();
+        }
       } else if (seen == warmup) {
         faultsAtStart = minorPageFaults();
         if (profile != null) {
           Profiler.start();
+        }
+        if (world != null) {
+          commAtStart = world.stats();
         }
       }
       last = now;

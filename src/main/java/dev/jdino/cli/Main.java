@@ -52,24 +52,36 @@ public final class Main {
         });
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
-          PrintWriter err = commandLine.getErr();
-          Throwable e = unwrap(ex);
-          if (e instanceof ConfigException c) {
-            e = ConfigFlags.bad(c, null);
+          Integer status = report(ex, commandLine.getErr(), "");
+          if (status == null) {
+            throw ex;
           }
-          if (e instanceof BadInputException) {
-            err.println("jdino: error: " + e.getMessage());
-            err.flush();
-            return BAD_INPUT;
-          }
-          if (e instanceof DinoTrainer.NonFiniteLossStop) {
-            err.println("jdino: error: " + e.getMessage());
-            err.flush();
-            return DIVERGED;
-          }
-          throw ex;
+          return status;
         });
     return cl;
+  }
+
+  /**
+   * Prints the one line of a failure the command line reports as such (bad input, a diverged
+   * run), after {@code prefix} (a rank's name, or nothing), and returns its exit status; null for
+   * any other failure, which is a bug to show with its stack trace.
+   */
+  static Integer report(Throwable ex, PrintWriter err, String prefix) {
+    Throwable e = unwrap(ex);
+    if (e instanceof ConfigException c) {
+      e = ConfigFlags.bad(c, null);
+    }
+    if (e instanceof BadInputException) {
+      err.println("jdino: error: " + prefix + e.getMessage());
+      err.flush();
+      return BAD_INPUT;
+    }
+    if (e instanceof DinoTrainer.NonFiniteLossStop) {
+      err.println("jdino: error: " + prefix + e.getMessage());
+      err.flush();
+      return DIVERGED;
+    }
+    return null;
   }
 
   private static Throwable unwrap(Throwable e) {

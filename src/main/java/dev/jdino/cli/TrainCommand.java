@@ -7,6 +7,7 @@ import dev.jdino.eval.OnlineKnn;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.PretrainedWeights;
+import dev.jdino.train.DataParallel;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoTrainer;
 import dev.jdino.train.Recipes;
@@ -78,10 +79,26 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin OnlineKnnOptions knn;
 
+  @Mixin DistributedOptions where;
+
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    if (where.nprocPerNode != null) {
+      return DistributedRuns.relaunch(spec, where.nprocPerNode);
+    }
+    return DistributedRuns.run(spec, where, this::train);
+  }
+
+  /** The command on one rank (the only one, unless an MPI launcher started several). */
+  private int train(DistributedRuns.Rank rank) throws Exception {
+    PrintWriter out = rank.out();
     PrintWriter err = spec.commandLine().getErr();
+    int world = rank.world().size();
+    if (world > 1 && timeBudget != null) {
+      throw new BadInputException("--time-budget sizes a run from the step time measured in one"
+          + " process, which the ranks of a distributed run would each measure differently; give"
+          + " --epochs instead");
+    }
     Map<String, Object> overrides = ConfigFlags.overrides(spec.commandLine().getParseResult(), err);
     Path dir = outputDir != null ? outputDir : Path.of("runs", "dino");
     boolean fresh = !RunDirectory.hasCheckpoint(dir);
@@ -113,7 +130,10 @@ public final class TrainCommand implements Callable<Integer> {
       dataSpec = runDir.dataSpec() != null ? runDir.dataSpec() : DataSources.defaultTrainSpec();
       images = DataSources.open(dataSpec);
     }
-    int stepsPerEpoch = DinoTrainer.stepsPerEpoch(images, runDir.config());
+    if (runDir.resuming()) {
+      DataParallel.checkResumable(runDir.checkpoint(), world);
+    }
+    int stepsPerEpoch = DinoTrainer.stepsPerEpoch(images, runDir.config(), world);
     if (runDir.finished(stepsPerEpoch)) {
       out.println("jdino train: the run in " + dir + " has finished its "
           + TrainConfig.fmt(runDir.config().train().epochs()) + " epochs; nothing to do (raise"
@@ -137,10 +157,13 @@ public final class TrainCommand implements Callable<Integer> {
       }
       runDir = fit(runDir, overrides, images, stepsPerEpoch, chosen, preset == null, recipe, out);
     }
-    OnlineKnn onlineKnn = knn.open(runDir.config(), run.toOptions(dir).numWorkers());
+    // Online k-NN runs on rank 0 alone (DinoTrainer): the others need none of its data.
+    OnlineKnn onlineKnn = rank.world().isMain()
+        ? knn.open(runDir.config(), run.toOptions(dir).numWorkers())
+        : null;
     TrainOptions options = run.spreadSnapshots(run.toOptions(dir, out, err),
         runDir.config().train().totalSteps(stepsPerEpoch));
-    Torch.start(options.threads());
+    Torch.start(rank.threads(options.threads()));
     float[] init = null;
     if (weights != null) {
       PretrainedWeights.InitialValues v = initialValues(weights, runDir.config());
@@ -150,7 +173,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
     try (TrainingState state = runDir.state(stepsPerEpoch, init, options.compute())) {
       Training.printSummary(Training.train(
-          new Training.Job(state, options, images, dataSpec, onlineKnn, recipe), out), out);
+          new Training.Job(state, options, images, dataSpec, onlineKnn, recipe,
+              rank.parallel()), out), out);
     }
     return 0;
   }

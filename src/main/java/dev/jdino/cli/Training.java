@@ -2,6 +2,7 @@ package dev.jdino.cli;
 
 import dev.jdino.data.ImageDataset;
 import dev.jdino.eval.OnlineKnn;
+import dev.jdino.train.DataParallel;
 import dev.jdino.train.DinoTrainer;
 import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingListener;
@@ -14,17 +15,27 @@ import java.util.Map;
 final class Training {
   private Training() {}
 
-  /** What to train: a prepared state over its data, with an optional online k-NN. */
+  /**
+   * What to train: a prepared state over its data, with an optional online k-NN, as this
+   * process's rank of {@code parallel}.
+   */
   record Job(
       TrainingState state,
       TrainOptions options,
       ImageDataset data,
       String dataSpec,
       OnlineKnn onlineKnn,
-      Map<String, Object> recipe) {
+      Map<String, Object> recipe,
+      DataParallel parallel) {
+
+    /** A job of one process. */
+    Job(TrainingState state, TrainOptions options, ImageDataset data, String dataSpec,
+        OnlineKnn onlineKnn, Map<String, Object> recipe) {
+      this(state, options, data, dataSpec, onlineKnn, recipe, DataParallel.single());
+    }
 
     DinoTrainer trainer(TrainingListener listener) {
-      DinoTrainer t = new DinoTrainer(state, options, data, dataSpec, listener);
+      DinoTrainer t = new DinoTrainer(state, options, data, dataSpec, listener, parallel);
       if (!recipe.isEmpty()) {
         t.recordArg("recipe", recipe);
       }
@@ -37,7 +48,9 @@ final class Training {
 
   /** Trains with a progress display; Ctrl-C saves a checkpoint at the current step first. */
   static DinoTrainer.Summary train(Job job, PrintWriter out) throws Exception {
-    DinoTrainer trainer = job.trainer(new ConsoleProgress(out));
+    // In a distributed run the console is rank 0's: the others show nothing.
+    DinoTrainer trainer = job.trainer(
+        job.parallel().isMain() ? new ConsoleProgress(out) : TrainingListener.NONE);
     Thread hook =
         new Thread(() -> trainer.stopSignal().requestAndWait("interrupted", 120_000), "jdino-stop");
     Runtime.getRuntime().addShutdownHook(hook);

@@ -17,6 +17,14 @@ import java.util.Objects;
  * position p is augmented with seed {@link EpochOrder#sampleSeed}(seed, epoch, p). So starting at
  * batch k ({@link Builder#optStartBatch}) yields exactly the tail of a full epoch.
  *
+ * <p><b>Shards</b> ({@link Builder#optShard}): rank r of a data-parallel world of N ranks takes
+ * its interleaved share of the same order, as PyTorch's {@code DistributedSampler} does
+ * ({@code indices[rank::num_replicas]}): its batch k holds positions (k*B + s)*N + r for s = 0 ..
+ * B-1, so the N ranks' batches k together are positions k*N*B .. (k+1)*N*B - 1, the global
+ * batch a single process with batch N*B would take, each sample with the same crops. The epoch
+ * has floor(n / (N*B)) batches on every rank (the tail is dropped, so every rank makes the same
+ * number of steps).
+ *
  * <p><b>How</b>: worker w prepares batches w, w+W, w+2W, ... into a ring of prefetch + 1 recycled
  * buffers and the consumer takes them strictly in order; a worker may start batch k only once batch
  * k - (prefetch + 1) has been handed back, so memory stays bounded. A batch is handed back when the
@@ -43,6 +51,8 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
   private final ImageDataset dataset;
   private final CropSampler sampler;
   private final int batchSize;
+  private final int rank;
+  private final int worldSize;
   private final long seed;
   private final int epoch;
   private final int startBatch;
@@ -73,11 +83,13 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
     this.dataset = b.dataset;
     this.sampler = b.sampler;
     this.batchSize = b.batchSize;
+    this.rank = b.rank;
+    this.worldSize = b.worldSize;
     this.seed = b.seed;
     this.epoch = b.epoch;
     this.startBatch = b.startBatch;
     this.minSourceSide = sampler.minSourceSide();
-    this.endBatch = batchesPerEpoch(dataset.size(), batchSize);
+    this.endBatch = batchesPerEpoch(dataset.size(), batchSize * worldSize);
     this.order = EpochOrder.permutation(dataset.size(), seed, epoch);
     this.released = startBatch;
     this.next = startBatch;
@@ -252,7 +264,8 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
       if (closed) {
         return false;
       }
-      long position = (long) k * batchSize + s;
+      // Global position in the epoch's order (k * batchSize + s in a world of one).
+      long position = ((long) k * batchSize + s) * worldSize + rank;
       Image image = loadOrReplace(position, batch.indices, s);
       long sampleSeed = EpochOrder.sampleSeed(seed, epoch, position);
       sampler.sampleInto(image, sampleSeed, batch.global, batch.local, s, batchSize);
@@ -305,6 +318,8 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
     private long seed;
     private int epoch;
     private int startBatch;
+    private int rank;
+    private int worldSize = 1;
     private int workers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private int prefetch = -1;
 
@@ -344,6 +359,21 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
       return this;
     }
 
+    /**
+     * This loader is rank {@code rank} of {@code worldSize} data-parallel ranks: it yields the
+     * rank's interleaved share of every global batch (see the class comment). Default: a world of
+     * one.
+     */
+    public Builder optShard(int rank, int worldSize) {
+      if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+        throw new IllegalArgumentException(
+            "rank " + rank + " is not a rank of a world of " + worldSize);
+      }
+      this.rank = rank;
+      this.worldSize = worldSize;
+      return this;
+    }
+
     /** Worker threads (default min(4, CPUs)). The output does not depend on it. */
     public Builder optWorkers(int workers) {
       this.workers = workers;
@@ -380,7 +410,11 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
       if (epoch < 0) {
         throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
       }
-      int batches = batchesPerEpoch(dataset.size(), batchSize);
+      if ((long) batchSize * worldSize > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "a global batch of " + batchSize + " x " + worldSize + " ranks exceeds 2^31 images");
+      }
+      int batches = batchesPerEpoch(dataset.size(), batchSize * worldSize);
       if (batches == 0) {
         throw new BadInputException(
             dataset.name()
@@ -388,6 +422,7 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
                 + dataset.size()
                 + " images, fewer than one batch of "
                 + batchSize
+                + (worldSize > 1 ? " on each of " + worldSize + " ranks" : "")
                 + "; use a smaller --batch-size");
       }
       if (startBatch < 0 || startBatch > batches) {

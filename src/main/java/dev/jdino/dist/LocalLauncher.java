@@ -151,6 +151,17 @@ public final class LocalLauncher {
         cmd.add("OMP_NUM_THREADS");
         cmd.add("-x");
         cmd.add("MKL_NUM_THREADS");
+        // Open MPI rewrites the arguments of an executable named "java" (for its own Java
+        // bindings, orterun's create_app): it appends its lib folder to -Djava.library.path and
+        // prepends the working directory to the argument after the first one that merely contains
+        // "cp", which with -Dorg.bytedeco.javacpp.pathsFirst (the jdino launcher's) is the next
+        // JVM option, so the JVM takes it for the main class. Started through env, the JVM gets
+        // its command line untouched.
+        Path env = Files.isExecutable(Path.of("/usr/bin/env")) ? Path.of("/usr/bin/env")
+            : onPath("env");
+        if (env != null) {
+          cmd.add(env.toString());
+        }
         break;
       case HYDRA:
         cmd.add("-bind-to");

@@ -1,5 +1,6 @@
 package dev.jdino.engine;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -16,6 +17,7 @@ import java.util.function.Supplier;
  */
 public final class Torch {
   private static volatile boolean started;
+  private static volatile Device device;
 
   private Torch() {}
 
@@ -45,7 +47,33 @@ public final class Torch {
   }
 
   public static NDManager newManager() {
-    return start().newBaseManager();
+    Device d = device;
+    return d == null ? start().newBaseManager() : start().newBaseManager(d);
+  }
+
+  /**
+   * Makes the managers created from now on compute on {@code d} ({@code --device}); until then
+   * they use DJL's default device (the CPU with the bundled CPU build of libtorch).
+   *
+   * @throws IllegalArgumentException for a GPU the engine does not have
+   */
+  public static synchronized void useDevice(Device d) {
+    if (d.isGpu() && d.getDeviceId() >= gpuCount()) {
+      throw new IllegalArgumentException(
+          "the engine has " + gpuCount() + " GPUs, so there is no " + d);
+    }
+    device = d;
+  }
+
+  /** The device {@link #newManager()} computes on. */
+  public static Device device() {
+    Device d = device;
+    return d != null ? d : start().defaultDevice();
+  }
+
+  /** GPUs the engine can use: 0 with a CPU build of libtorch. */
+  public static int gpuCount() {
+    return start().getGpuCount();
   }
 
   /** The engine's intra-op thread count. */

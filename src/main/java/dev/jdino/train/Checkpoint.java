@@ -79,6 +79,16 @@ public final class Checkpoint {
   public static void save(
       Path file, State state, ParameterSet student, ParameterSet teacher, AdamW opt, DinoLoss loss)
       throws IOException {
+    save(file, state, student, teacher, opt, loss, Map.of());
+  }
+
+  /**
+   * As above, with {@code extra} entries in the file's metadata beside the state (the world size
+   * of a data-parallel run, {@link DataParallel#WORLD_SIZE_KEY}); none: the file is as above.
+   */
+  public static void save(
+      Path file, State state, ParameterSet student, ParameterSet teacher, AdamW opt, DinoLoss loss,
+      Map<String, String> extra) throws IOException {
     String meta = Json.compact(state);
     try (NDScope scope = new NDScope()) {
       Map<String, NDArray> t = new LinkedHashMap<>();
@@ -91,7 +101,12 @@ public final class Checkpoint {
         t.put("optimizer.exp_avg_sq." + s.name(), ParameterSet.viewOf(opt.expAvgSq(), s));
       }
       t.put("dino_loss.center", loss.center());
-      Safetensors.write(file, t, Map.of("format", FORMAT, "jdino", meta));
+      Map<String, String> metadata = Map.of("format", FORMAT, "jdino", meta);
+      if (!extra.isEmpty()) {
+        metadata = new LinkedHashMap<>(metadata);
+        metadata.putAll(extra);
+      }
+      Safetensors.write(file, t, metadata);
     }
     AtomicFiles.writeString(sidecar(file), Json.pretty(state) + "\n");
   }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.jdino.dist.Collectives;
 import dev.jdino.model.Scopes;
 import dev.jdino.train.LossConfig.Centering;
 
@@ -17,6 +18,12 @@ import dev.jdino.train.LossConfig.Centering;
  * moves once the step is known to be finite (the official code moves it inside the forward; the
  * values are the same, but a failed step must leave it untouched), or by DINOv2's Sinkhorn-Knopp
  * normalisation of the batch (its {@code SinkhornKnoppTeacher}), which keeps no state.
+ *
+ * <p>Data-parallel ({@link #distributeOver}): the batch statistics are those of the global batch,
+ * as in the official code: the centre moves by the mean over every rank's teacher outputs ({@code
+ * dist.all_reduce} in {@code DINOLoss.update_center}), and Sinkhorn-Knopp normalises over every
+ * rank's samples (DINOv2's {@code SinkhornKnoppTeacher} all-reduces its sums). The loss itself is
+ * the mean over this rank's batch; averaging the gradients over ranks makes it the global mean.
  */
 public final class DinoLoss implements AutoCloseable {
   /** DINOv2's number of Sinkhorn-Knopp iterations. */
@@ -28,6 +35,7 @@ public final class DinoLoss implements AutoCloseable {
   private final Centering centering;
   private final NDManager manager;
   private final NDArray center;
+  private Collectives world;
 
   /** Scalar loss (with gradient) and the no-gradient health signals of one step. */
   public record Result(NDArray loss, float value, float teacherEntropy, float klTeacherStudent) {}
@@ -47,6 +55,15 @@ public final class DinoLoss implements AutoCloseable {
   public DinoLoss(NDManager parent, int outDim, double studentTemp, double centerMomentum) {
     this(parent, outDim,
         new LossConfig(studentTemp, 0.04, 0.04, 0, centerMomentum, Centering.EMA, 0));
+  }
+
+  /**
+   * Takes the centre's and Sinkhorn-Knopp's batch statistics over the ranks of {@code world}
+   * (every rank must then call {@link #forward} and {@link #updateCenter} in step). A world of one
+   * changes nothing.
+   */
+  public void distributeOver(Collectives world) {
+    this.world = world != null && world.size() > 1 ? world : null;
   }
 
   public NDArray center() {
@@ -105,7 +122,7 @@ public final class DinoLoss implements AutoCloseable {
       NDArray centred = teacher.sub(center).divi(teacherTemp).reshape(2, b, k);
       return new Targets(centred.softmax(2), centred.logSoftmax(2));
     }
-    NDArray q = sinkhornKnopp(teacher, teacherTemp).reshape(2, b, k);
+    NDArray q = sinkhornKnopp(teacher, teacherTemp, world).reshape(2, b, k);
     // A target can underflow to 0; its term in the entropy is 0 as well.
     return new Targets(q, q.maximum(Float.MIN_NORMAL).log());
   }
@@ -131,6 +148,41 @@ public final class DinoLoss implements AutoCloseable {
   }
 
   /**
+   * {@link #sinkhornKnopp(NDArray, double)} over the samples of every rank of {@code world} (null:
+   * this process alone): DINOv2's {@code sinkhorn_knopp_teacher} with its {@code dist.all_reduce}
+   * of the total and of each prototype's column sum, and B the global number of rows. The
+   * subtracted constant is the largest logit of the global batch, so the result equals the one of
+   * a single process holding all of it, up to the order of the sums.
+   */
+  static NDArray sinkhornKnopp(NDArray teacher, double teacherTemp, Collectives world) {
+    if (world == null || world.size() == 1) {
+      return sinkhornKnopp(teacher, teacherTemp);
+    }
+    long rows = teacher.getShape().get(0) * world.size();
+    long k = teacher.getShape().get(1);
+    NDArray scaled = teacher.div(teacherTemp);
+    // Each rank's maximum in its own slot: the sum hands every rank all of them.
+    double[] maxima = new double[world.size()];
+    maxima[world.rank()] = scaled.max().getFloat();
+    world.allReduceSum(maxima);
+    double max = maxima[0];
+    for (double m : maxima) {
+      max = Math.max(max, m);
+    }
+    NDArray q = scaled.sub(Scopes.scalar(scaled.getManager(), max)).exp();
+    NDArray total = q.sum();
+    world.allReduceSum(total);
+    q = q.div(total);
+    for (int it = 0; it < SINKHORN_ITERATIONS; it++) {
+      NDArray columns = q.sum(new int[] {0}, true);
+      world.allReduceSum(columns);
+      q = q.div(columns).div(k);
+      q = q.div(q.sum(new int[] {1}, true)).div(rows);
+    }
+    return q.mul(rows);
+  }
+
+  /**
    * EMA centring: {@code center = m * center + (1 - m) * mean of the teacher's raw logits over the
    * batch} (a no-op with Sinkhorn-Knopp centring). Call once per finite step.
    */
@@ -138,7 +190,15 @@ public final class DinoLoss implements AutoCloseable {
     if (centering != Centering.EMA) {
       return;
     }
-    NDArray batchCenter = teacher.mean(new int[] {0}, true);
+    NDArray batchCenter;
+    if (world == null) {
+      batchCenter = teacher.mean(new int[] {0}, true);
+    } else {
+      // The official update_center: sum, all_reduce, divide by len(teacher_output) * world size.
+      batchCenter = teacher.sum(new int[] {0}, true);
+      world.allReduceSum(batchCenter);
+      batchCenter = batchCenter.divi((float) (teacher.getShape().get(0) * world.size()));
+    }
     center.muli(centerMomentum).addi(batchCenter.muli(1 - centerMomentum));
   }
 

@@ -25,6 +25,7 @@ public final class DinoStep {
   private final DinoLoss loss;
   private final AdamW optimizer;
   private final double koleoWeight;
+  private DataParallel parallel = DataParallel.single();
 
   /** What one step did, for logging; {@code koleo} is NaN when KoLeo is off. */
   public record Outcome(float loss, float teacherEntropy, float klTeacherStudent, float koleo) {}
@@ -70,6 +71,17 @@ public final class DinoStep {
     this.koleoWeight = koleoWeight;
   }
 
+  /**
+   * Makes this step one rank's part of a data-parallel step: the loss and its signals are
+   * averaged over the ranks before the finite check (so all ranks stop together, and report the
+   * global batch), and the gradient after backward, before clipping, as DistributedDataParallel
+   * does in the official code. The loss's own batch statistics are set on the loss ({@link
+   * DinoLoss#distributeOver}).
+   */
+  public void distributeOver(DataParallel parallel) {
+    this.parallel = parallel;
+  }
+
   public Outcome run(NDArray globals, NDArray locals, Hyper h, DropPath dropPath) {
     return run(globals, locals, h, dropPath, Phases.NONE);
   }
@@ -88,6 +100,7 @@ public final class DinoStep {
     List<NDArray> crops = locals == null ? List.of(globals) : List.of(globals, locals);
     DinoLoss.Result r;
     float koleo = Float.NaN;
+    Outcome reported = null;
     student.zeroGradient();
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       DinoNetwork.Output out = network.forward(student, crops, dropPath);
@@ -100,6 +113,12 @@ public final class DinoStep {
         total = total.add(k.mul(Scopes.scalar(k.getManager(), koleoWeight)));
         value += (float) (koleoWeight * koleo);
       }
+      if (parallel.distributed()) {
+        float[] g = {value, r.value(), r.teacherEntropy(), r.klTeacherStudent(), koleo};
+        parallel.meanOverRanks(g);
+        value = g[0];
+        reported = new Outcome(g[1], g[2], g[3], g[4]);
+      }
       if (!Float.isFinite(value)) {
         throw new NonFiniteLossException(value);
       }
@@ -108,6 +127,9 @@ public final class DinoStep {
     }
     phases.begin(Phase.UPDATE);
     NDArray grad = student.gradient();
+    if (parallel.distributed()) {
+      parallel.averageGradient(grad);
+    }
     if (h.clipGrad() > 0) {
       GradientClipping.clip(student, grad, h.clipGrad());
     }
@@ -115,7 +137,9 @@ public final class DinoStep {
     TeacherEma.update(teacher, student, h.momentum());
     loss.updateCenter(teacherOut);
     phases.begin(Phase.DONE);
-    return new Outcome(r.value(), r.teacherEntropy(), r.klTeacherStudent(), koleo);
+    return reported != null
+        ? reported
+        : new Outcome(r.value(), r.teacherEntropy(), r.klTeacherStudent(), koleo);
   }
 
   /** DINOv2's use of KoLeo: on each global crop's student CLS features separately, summed. */

@@ -28,6 +28,12 @@ import java.util.Map;
  * <p>All randomness derives from the configured seed and the position in the run (parameter init,
  * each epoch's order, each sample's crops, each step's drop-path masks), so a run stopped and
  * resumed from a checkpoint continues exactly as if it had not stopped.
+ *
+ * <p>Data-parallel ({@link DataParallel}): every rank runs this loop on its share of each global
+ * batch, in step with the others; rank 0 alone writes args.json, metrics, checkpoints and
+ * snapshots and runs the epoch hooks (online k-NN: the teacher is the same on every rank, so one
+ * evaluation is the evaluation; the others wait at the checkpoint's collectives meanwhile). The
+ * listener is told on every rank (the command line shows rank 0's).
  */
 public final class DinoTrainer implements AutoCloseable {
   private final DinoConfig config;
@@ -42,6 +48,8 @@ public final class DinoTrainer implements AutoCloseable {
   private final List<EpochHook> hooks = new ArrayList<>();
   private final StopSignal stop = new StopSignal();
   private final Path dir;
+  private final DataParallel parallel;
+  private boolean stopAgreed;
   private boolean ownsState;
   private long lastSnapshot = -1;
   private final Map<String, Object> extraArgs = new java.util.LinkedHashMap<>();
@@ -76,14 +84,33 @@ public final class DinoTrainer implements AutoCloseable {
       ImageDataset data,
       String dataSpec,
       TrainingListener listener) {
+    this(state, options, data, dataSpec, listener, DataParallel.single());
+  }
+
+  /**
+   * A run of {@code state} as one rank of {@code parallel}: every rank builds its trainer with
+   * the same state (fresh, or resumed from the same checkpoint) and calls {@link #train()}.
+   */
+  public DinoTrainer(
+      TrainingState state,
+      TrainOptions options,
+      ImageDataset data,
+      String dataSpec,
+      TrainingListener listener,
+      DataParallel parallel) {
+    this.parallel = parallel;
     this.config = state.config();
     this.options = options;
     this.data = data;
     this.dataSpec = dataSpec;
     this.state = state;
     this.listener = listener;
-    this.plan = RunPlan.of(config, stepsPerEpoch(data, config));
+    this.plan = RunPlan.of(config, stepsPerEpoch(data, config, parallel.size()), parallel.size());
     this.step = state.newStep();
+    if (parallel.distributed()) {
+      step.distributeOver(parallel);
+      state.loss().distributeOver(parallel.world());
+    }
     this.collapse =
         new CollapseMonitor(config.head().outDim(), (int) Math.ceil(config.train().warmupEpochs()));
     this.dir = options.outputDir();
@@ -100,7 +127,21 @@ public final class DinoTrainer implements AutoCloseable {
       ImageDataset data,
       String dataSpec,
       TrainingListener listener) {
+    return open(config, options, data, dataSpec, listener, DataParallel.single());
+  }
+
+  /** {@link #open} as one rank of {@code parallel} (every rank opens the same directory). */
+  public static DinoTrainer open(
+      DinoConfig config,
+      TrainOptions options,
+      ImageDataset data,
+      String dataSpec,
+      TrainingListener listener,
+      DataParallel parallel) {
     RunDirectory run = RunDirectory.open(options.outputDir(), null, Map.of(), dataSpec);
+    if (run.resuming()) {
+      DataParallel.checkResumable(run.checkpoint(), parallel.size());
+    }
     if (run.resuming() && RunDirectory.firstDifference(
         run.config().withEpochs(config.train().epochs()), config) != null) {
       throw new BadInputException(options.outputDir() + " holds a run of another configuration");
@@ -108,8 +149,8 @@ public final class DinoTrainer implements AutoCloseable {
     DinoConfig c = run.resuming() ? run.config().withEpochs(config.train().epochs()) : config;
     RunDirectory r = new RunDirectory(run.dir(), c, run.checkpoint(), dataSpec, "");
     DinoTrainer t =
-        new DinoTrainer(r.state(stepsPerEpoch(data, c), null, options.compute()), options, data,
-            dataSpec, listener);
+        new DinoTrainer(r.state(stepsPerEpoch(data, c, parallel.size()), null, options.compute()),
+            options, data, dataSpec, listener, parallel);
     t.ownsState = true;
     return t;
   }
@@ -119,11 +160,20 @@ public final class DinoTrainer implements AutoCloseable {
    * code).
    */
   public static int stepsPerEpoch(ImageDataset data, DinoConfig config) {
+    return stepsPerEpoch(data, config, 1);
+  }
+
+  /**
+   * Steps in one pass over {@code data} by {@code worldSize} ranks, each taking the configured
+   * batch per step: whole global batches only, so every rank makes the same number of steps.
+   */
+  public static int stepsPerEpoch(ImageDataset data, DinoConfig config, int worldSize) {
     int batch = config.train().batchSize();
-    int n = MultiCropLoader.batchesPerEpoch(data.size(), batch);
+    int n = MultiCropLoader.batchesPerEpoch(data.size(), Math.multiplyExact(batch, worldSize));
     if (n < 1) {
       throw new BadInputException(
           "the data has " + data.size() + " images, fewer than one batch of " + batch
+              + (worldSize > 1 ? " on each of " + worldSize + " ranks" : "")
               + " (the last incomplete batch is dropped)");
     }
     return n;
@@ -162,22 +212,30 @@ public final class DinoTrainer implements AutoCloseable {
   }
 
   private Summary run() throws IOException {
-    Files.createDirectories(dir);
-    writeArgs();
+    // Before anything is written: all ranks must be training the same run from the same state.
+    parallel.begin(state, dataSpec, data.size(), plan.stepsPerEpoch());
+    if (parallel.isMain()) {
+      Files.createDirectories(dir);
+      writeArgs();
+    }
     invocationStart = state.position().globalStep();
     t0 = System.nanoTime();
     int skipped = 0;
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
-    try (MetricsLog metrics = new MetricsLog(dir.resolve(MetricsLog.FILE))) {
+    try (MetricsLog metrics = parallel.isMain()
+        ? new MetricsLog(dir.resolve(MetricsLog.FILE))
+        : MetricsLog.discarding()) {
       Position p = state.position();
       metrics.write(new Metrics.Start(state.resumed() ? "resume" : "start", p.epoch(),
-          p.globalStep(), dataSpec, data.size(), null, config.toJson()));
+          p.globalStep(), dataSpec, data.size(),
+          parallel.distributed() ? parallel.fields(config.train().batchSize()) : null,
+          config.toJson()));
       listener.started(describe(), p.globalStep(), plan.totalSteps());
-      if (p.globalStep() == 0 && options.snapshotEvery() > 0) {
+      if (p.globalStep() == 0 && options.snapshotEvery() > 0 && parallel.isMain()) {
         // The untrained teacher: the first frame of a training animation.
         saveSnapshot();
       }
-      if (p.globalStep() == 0 && !hooks.isEmpty()) {
+      if (p.globalStep() == 0 && !hooks.isEmpty() && parallel.isMain()) {
         Map<String, Object> initial = new java.util.LinkedHashMap<>();
         runHooks(new EpochHook.EpochEnd(-1, false, state.network(), state.teacher()), initial);
         if (!initial.isEmpty()) {
@@ -187,14 +245,14 @@ public final class DinoTrainer implements AutoCloseable {
       while (!finished()) {
         EpochStats s = trainOneEpoch(sampler, metrics);
         skipped += s.skipped;
-        if (s.steps < s.planned && stop.requested()) {
-          state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds());
+        if (s.steps < s.planned && stopped()) {
+          saveCheckpoint();
           listener.message("stopped " + position() + ": checkpoint saved; run the same command"
               + " to resume");
           break;
         }
         endEpoch(s, metrics);
-        if (stop.requested() && !finished()) {
+        if (stopAgreed() && !finished()) {
           listener.message("stopped after epoch " + s.epoch1() + "/" + plan.epochs()
               + ": checkpoint saved; run the same command to resume");
           break;
@@ -209,7 +267,7 @@ public final class DinoTrainer implements AutoCloseable {
         state.lastLoss(),
         seconds,
         state.elapsedBefore() + seconds,
-        steps * config.train().batchSize() / Math.max(seconds, 1e-9),
+        steps * (double) globalBatch() / Math.max(seconds, 1e-9),
         skipped,
         !finished(),
         state.resumed(),
@@ -219,6 +277,45 @@ public final class DinoTrainer implements AutoCloseable {
 
   private boolean finished() {
     return state.position().globalStep() >= plan.totalSteps();
+  }
+
+  /** Images per step over all ranks (the configured batch in one process). */
+  private int globalBatch() {
+    return parallel.globalBatch(config.train().batchSize());
+  }
+
+  /**
+   * Whether the run stops here: the stop signal, agreed among the ranks (collective: every rank
+   * asks at the same points, so all stop after the same step, or none does).
+   */
+  private boolean stopAgreed() {
+    boolean local = stop.requested();
+    if (!parallel.distributed()) {
+      return local;
+    }
+    stopAgreed = parallel.anyRank(local);
+    if (stopAgreed && !local) {
+      stop.request("another rank was asked to stop");
+    }
+    return stopAgreed;
+  }
+
+  /** The last agreement of {@link #stopAgreed()} (one process: the signal itself). */
+  private boolean stopped() {
+    return parallel.distributed() ? stopAgreed : stop.requested();
+  }
+
+  /**
+   * The run's checkpoint, written by rank 0 once the ranks are known to hold the same state; the
+   * others wait until the file is complete (collective).
+   */
+  private void saveCheckpoint() throws IOException {
+    parallel.requireSameState(state, "at step " + state.position().globalStep());
+    if (parallel.isMain()) {
+      state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds(),
+          parallel.checkpointMetadata());
+    }
+    parallel.barrier();
   }
 
   /** Sums over one epoch's steps. */
@@ -251,11 +348,10 @@ public final class DinoTrainer implements AutoCloseable {
 
   /** The official {@code train_one_epoch}: one step per batch until the epoch (or run) ends. */
   private EpochStats trainOneEpoch(CropSampler sampler, MetricsLog metrics) {
-    TrainConfig t = config.train();
     Position at = state.position();
     EpochStats s = new EpochStats(at.epoch(), plan.stepsIn(at.epoch()) - at.batchInEpoch());
     try (MultiCropLoader loader = loader(sampler, at)) {
-      while (s.steps < s.planned && !stop.requested()) {
+      while (s.steps < s.planned && !stopAgreed()) {
         listener.begin(DinoStep.Phase.DATA);
         MultiCropBatch batch = loader.next();
         long it = state.position().globalStep();
@@ -266,7 +362,7 @@ public final class DinoTrainer implements AutoCloseable {
         s.entropy += o.teacherEntropy();
         s.kl += o.klTeacherStudent();
         s.steps++;
-        double ips = s.imagesPerSecond(t.batchSize());
+        double ips = s.imagesPerSecond(globalBatch());
         long done = it + 1;
         if (done % options.logEvery() == 0) {
           metrics.write(Metrics.Step.of(s.epoch, done, o, h, ips));
@@ -274,7 +370,7 @@ public final class DinoTrainer implements AutoCloseable {
         listener.step(new TrainingListener.Step(s.epoch, at.batchInEpoch() + s.steps,
             plan.stepsPerEpoch(), plan.epochs(), done, plan.totalSteps(), o.loss(), h.lr(), ips));
         if (options.snapshotInSteps() && options.snapshotEvery() > 0
-            && done % options.snapshotEvery() == 0) {
+            && done % options.snapshotEvery() == 0 && parallel.isMain()) {
           saveSnapshotOrWarn();
         }
         if (options.maxSteps() > 0 && done - invocationStart >= options.maxSteps()) {
@@ -283,6 +379,9 @@ public final class DinoTrainer implements AutoCloseable {
       }
       s.skipped = loader.failures().count();
       s.failures = loader.failures().summary(20);
+    }
+    if (parallel.distributed()) {
+      s.skipped = Math.toIntExact(parallel.sum(s.skipped));
     }
     s.seconds = (System.nanoTime() - s.start) / 1e9;
     return s;
@@ -296,6 +395,7 @@ public final class DinoTrainer implements AutoCloseable {
         .optSeed(config.train().seed())
         .optEpoch(at.epoch())
         .optStartBatch(at.batchInEpoch())
+        .optShard(parallel.rank(), parallel.size())
         .optWorkers(options.numWorkers())
         .build();
   }
@@ -310,11 +410,14 @@ public final class DinoTrainer implements AutoCloseable {
               ? null
               : m.create(batch.localCrops(), new Shape(batch.localShape()));
       double rate = config.vit().dropPathRate();
+      long seed = Seeds.derive(config.train().seed(), "drop_path", it);
       DropPath dp =
-          rate > 0
-              ? new DropPath(rate, config.vit().depth(),
-                  Seeds.derive(config.train().seed(), "drop_path", it))
-              : null;
+          rate <= 0
+              ? null
+              : parallel.distributed()
+                  ? DropPath.sharded(rate, config.vit().depth(), seed, batch.batchSize(),
+                      parallel.rank(), parallel.size())
+                  : new DropPath(rate, config.vit().depth(), seed);
       return step.run(globals, locals, h, dp, listener);
     } catch (DinoStep.NonFiniteLossException e) {
       Position p = state.position();
@@ -331,24 +434,28 @@ public final class DinoTrainer implements AutoCloseable {
     DinoStep.Hyper h = plan.at(last);
     Metrics.Epoch record = new Metrics.Epoch("epoch", s.epoch, last + 1, s.loss / n, h.lr(),
         h.weightDecay(), h.momentum(), h.teacherTemp(), s.entropy / n, s.kl / n,
-        s.imagesPerSecond(config.train().batchSize()), s.seconds, s.steps, s.skipped, null);
-    runHooks(new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
-        record.extra());
+        s.imagesPerSecond(globalBatch()), s.seconds, s.steps, s.skipped, null);
+    if (parallel.isMain()) {
+      runHooks(new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
+          record.extra());
+    }
     for (String w : collapse.check(s.epoch, s.loss / n, s.entropy / n, s.kl / n)) {
       listener.message("warning: " + w);
       metrics.write(Metrics.Warning.of(s.epoch, last + 1, w));
     }
     metrics.write(record);
-    state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds());
+    saveCheckpoint();
     int epochsDone = s.epoch1();
     boolean wholeEpoch = state.position().batchInEpoch() == 0;
-    if (wholeEpoch && options.saveckpFreq() > 0 && epochsDone % options.saveckpFreq() == 0) {
+    if (wholeEpoch && options.saveckpFreq() > 0 && epochsDone % options.saveckpFreq() == 0
+        && parallel.isMain()) {
       state.save(dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors",
-          epochsDone)), dataSpec, seconds());
+          epochsDone)), dataSpec, seconds(), parallel.checkpointMetadata());
     }
     boolean due = options.snapshotInSteps() ? finished()
         : epochsDone % Math.max(1, options.snapshotEvery()) == 0 || finished();
-    if (options.snapshotEvery() > 0 && due && lastSnapshot != state.position().globalStep()) {
+    if (options.snapshotEvery() > 0 && due && lastSnapshot != state.position().globalStep()
+        && parallel.isMain()) {
       saveSnapshot();
     }
     listener.epoch(new TrainingListener.Epoch(s.epoch, plan.epochs(), s.loss / n, s.entropy / n,
@@ -395,7 +502,12 @@ public final class DinoTrainer implements AutoCloseable {
     args.put("total_steps", plan.totalSteps());
     args.put("warmup_steps", plan.warmupSteps());
     args.put("freeze_last_layer_steps", plan.freezeSteps());
-    args.put("peak_lr", config.train().peakLr());
+    args.put("peak_lr", config.train().peakLr(parallel.size()));
+    if (parallel.distributed()) {
+      args.put("world_size", parallel.size());
+      args.put("global_batch_size", globalBatch());
+      args.put("distributed", parallel.fields(config.train().batchSize()));
+    }
     args.put("parameters", state.network().layout().trainableNumel());
     args.putAll(extraArgs);
     AtomicFiles.writeString(dir.resolve("args.json"), Json.pretty(args) + "\n");
@@ -405,11 +517,15 @@ public final class DinoTrainer implements AutoCloseable {
     var v = config.vit();
     var a = config.augment();
     return String.format(Locale.ROOT,
-        "ViT %d/%d/%d heads, patch %d, %,d parameters; K=%d; crops 2x%d + %dx%d; batch %d;"
+        "ViT %d/%d/%d heads, patch %d, %,d parameters; K=%d; crops 2x%d + %dx%d; batch %s;"
             + " %s epochs x %d steps = %,d steps on %s (%,d images)%s",
         v.embedDim(), v.depth(), v.numHeads(), v.patchSize(),
         state.network().layout().trainableNumel(), config.head().outDim(), a.globalCropSize(),
-        a.localCropsNumber(), a.localCropSize(), config.train().batchSize(),
+        a.localCropsNumber(), a.localCropSize(),
+        parallel.distributed()
+            ? String.format(Locale.ROOT, "%d per rank x %d ranks = %d", config.train().batchSize(),
+                parallel.size(), globalBatch())
+            : Integer.toString(config.train().batchSize()),
         TrainConfig.fmt(config.train().epochs()), plan.stepsPerEpoch(), plan.totalSteps(),
         dataSpec, data.size(), state.resumed() ? "; resuming " + position() : "");
   }

@@ -24,7 +24,19 @@ public final class MetricsLog implements AutoCloseable {
             file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
+  private MetricsLog() {
+    this.out = null;
+  }
+
+  /** A log that writes nothing: the ranks other than 0 of a data-parallel run. */
+  public static MetricsLog discarding() {
+    return new MetricsLog();
+  }
+
   public void write(Object record) {
+    if (out == null) {
+      return;
+    }
     try {
       out.write(Json.compact(record));
       out.write('\n');
@@ -36,6 +48,8 @@ public final class MetricsLog implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    out.close();
+    if (out != null) {
+      out.close();
+    }
   }
 }

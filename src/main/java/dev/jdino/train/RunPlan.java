@@ -28,6 +28,17 @@ public record RunPlan(
    * @throws ConfigException if the warm-up does not fit in the run
    */
   public static RunPlan of(DinoConfig config, int stepsPerEpoch) {
+    return of(config, stepsPerEpoch, 1);
+  }
+
+  /**
+   * The plan of a data-parallel run over {@code worldSize} ranks: {@code stepsPerEpoch} counts
+   * global batches, and the peak learning rate follows the global batch ({@link
+   * TrainConfig#peakLr(int)}); every other schedule is indexed by step, as in one process.
+   *
+   * @throws ConfigException if the warm-up does not fit in the run
+   */
+  public static RunPlan of(DinoConfig config, int stepsPerEpoch, int worldSize) {
     TrainConfig t = config.train();
     LossConfig l = config.loss();
     long total = t.totalSteps(stepsPerEpoch);
@@ -45,7 +56,7 @@ public record RunPlan(
         warmup,
         Math.round(t.freezeLastLayer() * stepsPerEpoch),
         t.clipGrad(),
-        Schedules.cosine(t.peakLr(), t.minLr(), total, warmup, 0),
+        Schedules.cosine(t.peakLr(worldSize), t.minLr(), total, warmup, 0),
         Schedules.cosine(t.weightDecay(), t.weightDecayEnd(), total, 0, 0),
         Schedules.cosine(t.momentumTeacher(), 1, total, 0, 0),
         Schedules.teacherTemperature(

@@ -82,6 +82,19 @@ public record TrainConfig(
     return lr * batchSize / 256.0;
   }
 
+  /**
+   * Peak learning rate of a data-parallel run of {@code worldSize} ranks, each with {@code
+   * batchSize} images per step: the linear scaling rule on the global batch, as the official
+   * main_dino.py computes it ({@code args.lr * (args.batch_size_per_gpu *
+   * utils.get_world_size()) / 256.}). A world of one gives {@link #peakLr()} exactly.
+   */
+  public double peakLr(int worldSize) {
+    if (worldSize < 1) {
+      throw new IllegalArgumentException("the world size must be at least 1, got " + worldSize);
+    }
+    return lr * ((long) batchSize * worldSize) / 256.0;
+  }
+
   /** The same optimisation for {@code n} epochs. */
   public TrainConfig withEpochs(double n) {
     return new TrainConfig(n, batchSize, lr, minLr, warmupEpochs, weightDecay,

@@ -118,6 +118,12 @@ public final class TrainingState implements AutoCloseable {
 
   /** Writes the state as a checkpoint (atomically). */
   public void save(Path file, String dataSpec, double elapsedThisInvocation) throws IOException {
+    save(file, dataSpec, elapsedThisInvocation, java.util.Map.of());
+  }
+
+  /** As above, with {@code extra} metadata entries ({@link Checkpoint#save}). */
+  public void save(Path file, String dataSpec, double elapsedThisInvocation,
+      java.util.Map<String, String> extra) throws IOException {
     Checkpoint.save(
         file,
         new Checkpoint.State(position, config, dataSpec, optimizer.stepCounts(),
@@ -125,7 +131,8 @@ public final class TrainingState implements AutoCloseable {
         student,
         teacher,
         optimizer,
-        loss);
+        loss,
+        extra);
   }
 
   /** Records a finished step. */

@@ -8,7 +8,9 @@
  * dev.jdino.train.Checkpoint}, {@link dev.jdino.train.Metrics}).
  *
  * <p>All randomness derives from the seed and the position in the run, so a resumed run is
- * bit-identical to an uninterrupted one. Imports {@code io}, {@code engine}, {@code augment},
- * {@code data} and {@code model}.
+ * bit-identical to an uninterrupted one. Data-parallel training over several processes ({@link
+ * dev.jdino.train.DataParallel}) keeps that: every choice is a function of the sample's global
+ * position, whatever the number of ranks. Imports {@code io}, {@code engine}, {@code augment},
+ * {@code data}, {@code model} and {@code dist} (the collectives).
  */
 package dev.jdino.train;

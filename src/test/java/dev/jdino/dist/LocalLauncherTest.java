@@ -8,12 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jdino.dist.LocalLauncher.Flavor;
 import dev.jdino.dist.LocalLauncher.Plan;
 import dev.jdino.io.BadInputException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,16 +28,16 @@ class LocalLauncherTest {
   void openMpiLineForRootAndOthers() {
     Plan root = LocalLauncher.plan("/usr/bin/mpirun", Flavor.OPEN_MPI, true, 4, 3, RANK);
     assertEquals(List.of("/usr/bin/mpirun", "-np", "4", "--oversubscribe", "--bind-to", "none",
-        "--allow-run-as-root", "-x", "OMP_NUM_THREADS", "-x", "MKL_NUM_THREADS", "java", "-cp",
-        "x.jar", "Main", "train"), root.command());
+        "--allow-run-as-root", "-x", "OMP_NUM_THREADS", "-x", "MKL_NUM_THREADS", "/usr/bin/env",
+        "java", "-cp", "x.jar", "Main", "train"), root.command());
     assertEquals(Map.of("OMP_NUM_THREADS", "3", "MKL_NUM_THREADS", "3"), root.environment());
     assertEquals(3, root.threadsPerRank());
     assertEquals(RANK, root.command().subList(root.rankStart(), root.command().size()));
     assertEquals("mpirun", Path.of(root.launcher().get(0)).getFileName().toString());
     Plan user = LocalLauncher.plan("mpirun", Flavor.OPEN_MPI, false, 2, 1, RANK);
     assertEquals(List.of("mpirun", "-np", "2", "--oversubscribe", "--bind-to", "none", "-x",
-        "OMP_NUM_THREADS", "-x", "MKL_NUM_THREADS", "java", "-cp", "x.jar", "Main", "train"),
-        user.command());
+        "OMP_NUM_THREADS", "-x", "MKL_NUM_THREADS", "/usr/bin/env", "java", "-cp", "x.jar", "Main",
+        "train"), user.command());
   }
 
   @Test
@@ -65,6 +68,33 @@ class LocalLauncherTest {
     BadInputException e = assertThrows(BadInputException.class,
         () -> LocalLauncher.plan(0, "Main", List.of()));
     assertEquals("--nproc-per-node 0: expected at least 1", e.getMessage());
+  }
+
+  @Test
+  void jvmOptionsReachTheRanksAsGiven(@TempDir Path out) throws Exception {
+    // Open MPI rewrites a "java" command line around the first argument containing "cp"; the
+    // jdino launcher's -Dorg.bytedeco.javacpp.pathsFirst=true is one (and so would be a class
+    // path or library path with "cp" in it). The ranks must still start, with these options.
+    MpiRun.requireMpi();
+    Path mpirun = LocalLauncher.onPath("mpirun");
+    List<String> rank = new ArrayList<>(LocalLauncher.javaCommand(
+        LaunchProbe.class.getName(), List.of(out.toString(), "0"), 1));
+    rank.add(1, "-Dorg.bytedeco.javacpp.pathsFirst=true");
+    rank.add(2, "-Djava.library.path=/opt/nowhere/lib");
+    rank.add(3, "-D" + MpiCollectives.LIBRARY_PROPERTY + "=" + MpiRun.requireMpi());
+    Plan plan = LocalLauncher.plan(mpirun.toString(),
+        LocalLauncher.flavor(LocalLauncher.versionText(mpirun)), LocalLauncher.isRoot(), 2, 1,
+        rank);
+    ProcessBuilder pb = new ProcessBuilder(plan.command()).redirectErrorStream(true);
+    pb.environment().putAll(plan.environment());
+    Process p = pb.start();
+    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), text);
+    assertEquals(0, p.exitValue(), text);
+    for (int r = 0; r < 2; r++) {
+      assertTrue(Files.readString(out.resolve("rank" + r + ".txt")).startsWith("MpiCollectives "
+          + r + " 2 2 "), text);
+    }
   }
 
   @Test

@@ -18,10 +18,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts a test main class as ranks under {@code mpirun} on this machine, with the command line
  * {@link LocalLauncher} builds (so the tests exercise it), one thread per rank, and a hard time
- * limit: a run that outlives it is killed with all its processes and the test fails.
+ * limit: a run that outlives it is killed with all its processes and the test fails. Public for
+ * the tests of other packages that run ranks (the trainer's, in {@code dev.jdino.train}).
  */
-final class MpiRun {
-  record Result(int exitCode, String output, double seconds) {}
+public final class MpiRun {
+  /** How the ranks ended: mpirun's exit status, everything they printed, the wall time. */
+  public record Result(int exitCode, String output, double seconds) {}
 
   private MpiRun() {}
 
@@ -30,7 +32,7 @@ final class MpiRun {
    * library); fails it when both are there but the build did not produce the library (the build
    * is then broken, not the machine).
    */
-  static Path requireMpi() {
+  public static Path requireMpi() {
     Path mpirun = LocalLauncher.onPath("mpirun");
     assumeTrue(mpirun != null,
         "mpirun not found: MPI tests skipped (apt-get install openmpi-bin libopenmpi-dev)");
@@ -45,7 +47,7 @@ final class MpiRun {
     return lib;
   }
 
-  static Result run(int n, Duration limit, Map<String, String> env, String mainClass,
+  public static Result run(int n, Duration limit, Map<String, String> env, String mainClass,
       String... args) throws IOException, InterruptedException {
     return run(n, "none", limit, env, mainClass, args);
   }
