@@ -56,25 +56,32 @@ public record AttentionMap(int gridHeight, int gridWidth, int patchSize, float[]
    * (gridHeight * p) x (gridWidth * p)}, is the value of patch {@code (y / p, x / p)}.
    */
   public static float[] upsample(float[] values, int gridHeight, int gridWidth, int p) {
-    int w = gridWidth * p;
-    float[] out = new float[gridHeight * p * w];
-    for (int y = 0; y < gridHeight * p; y++) {
-      int row = (y / p) * gridWidth;
-      for (int x = 0; x < w; x++) {
-        out[y * w + x] = values[row + x / p];
-      }
+    int[] patch = patchOfPixel(gridHeight, gridWidth, p);
+    float[] out = new float[patch.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values[patch[i]];
     }
     return out;
   }
 
   /** {@link #upsample(float[], int, int, int)} for a patch mask. */
   public static boolean[] upsample(boolean[] mask, int gridHeight, int gridWidth, int p) {
+    int[] patch = patchOfPixel(gridHeight, gridWidth, p);
+    boolean[] out = new boolean[patch.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = mask[patch[i]];
+    }
+    return out;
+  }
+
+  /** The patch index of each pixel of the upsampled picture, row-major. */
+  private static int[] patchOfPixel(int gridHeight, int gridWidth, int p) {
     int w = gridWidth * p;
-    boolean[] out = new boolean[gridHeight * p * w];
+    int[] out = new int[gridHeight * p * w];
     for (int y = 0; y < gridHeight * p; y++) {
       int row = (y / p) * gridWidth;
       for (int x = 0; x < w; x++) {
-        out[y * w + x] = mask[row + x / p];
+        out[y * w + x] = row + x / p;
       }
     }
     return out;
