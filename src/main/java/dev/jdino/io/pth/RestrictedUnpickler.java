@@ -335,26 +335,25 @@ final class RestrictedUnpickler {
     if (o instanceof Long l) {
       return l;
     }
-    throw new PthFormatException(
+    throw wrongType(o, what, "an integer", at);
+  }
+
+  /** {@code what}, an argument of {@code _rebuild_tensor_v2}, is {@code o}, not {@code expected}. */
+  private static PthFormatException wrongType(Object o, String what, String expected, int at) {
+    return new PthFormatException(
         "_rebuild_tensor_v2 at byte "
             + at
             + ": "
             + what
             + " is a "
             + typeName(o)
-            + ", expected an integer");
+            + ", expected "
+            + expected);
   }
 
   private static long[] longs(Object o, String what, int at) {
     if (!(o instanceof PyTuple t)) {
-      throw new PthFormatException(
-          "_rebuild_tensor_v2 at byte "
-              + at
-              + ": "
-              + what
-              + " is a "
-              + typeName(o)
-              + ", expected a tuple");
+      throw wrongType(o, what, "a tuple", at);
     }
     if (t.size() > PyTensor.MAX_DIMS) {
       throw new PthFormatException(
