@@ -17,11 +17,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jdino bench data}: throughput of the whole input pipeline without a model: decoding,
@@ -29,12 +26,10 @@ import picocli.CommandLine.Spec;
  * it. Training is input-bound when this number is not comfortably above what {@code jdino bench
  * train} reports for the same configuration.
  */
-@Command(name = "data", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "data",
     description = {"Measure the multi-crop input pipeline (decode + crops, no model) in source"
         + " images/s.", "--make-jpegs N --dir D first writes N synthetic 1280x720 dash-cam JPEGs."})
-public final class BenchDataCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
+public final class BenchDataCommand extends Subcommand {
   @Option(names = "--data", paramLabel = "SPEC",
       description = "Images to read (a folder, coco:..., any --data value); default: --dir.")
   String data;
@@ -86,7 +81,7 @@ public final class BenchDataCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     if (makeJpegs > 0) {
       if (dir == null) {
         throw new BadInputException("--make-jpegs needs --dir");
