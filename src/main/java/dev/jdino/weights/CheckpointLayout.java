@@ -101,8 +101,8 @@ public final class CheckpointLayout {
               "a last layer without weight normalisation (weight_g, weight_v)"),
           new Foreign("last_layer\\.parametrizations\\..*",
               "weight normalisation as a parametrization (torch.nn.utils.parametrizations"
-                  + ".weight_norm); jdino reads the weight_g/weight_v layout of nn.utils.weight_norm,"
-                  + " which the official code uses"));
+                  + ".weight_norm); jdino reads the weight_g/weight_v layout of"
+                  + " nn.utils.weight_norm, which the official code uses"));
 
   private final Kind kind;
   private final String key;

@@ -338,7 +338,7 @@ final class RestrictedUnpickler {
     throw wrongType(o, what, "an integer", at);
   }
 
-  /** {@code what}, an argument of {@code _rebuild_tensor_v2}, is {@code o}, not {@code expected}. */
+  /** {@code what}, an argument of {@code _rebuild_tensor_v2}, is {@code o}, not as expected. */
   private static PthFormatException wrongType(Object o, String what, String expected, int at) {
     return new PthFormatException(
         "_rebuild_tensor_v2 at byte "
