@@ -176,45 +176,7 @@ public final class BicubicResampler {
       int k0 = yy * ks;
       int row = inOff + (ax.start[yy] - firstRow) * width;
       int o = outOff + yy * width;
-      int x = 0;
-      // Eight columns at a time, each summed in a register over the taps: independent
-      // accumulators instead of a load-add-store round trip through memory per tap.
-      for (; x + 8 <= width; x += 8) {
-        float a0 = 0f;
-        float a1 = 0f;
-        float a2 = 0f;
-        float a3 = 0f;
-        float a4 = 0f;
-        float a5 = 0f;
-        float a6 = 0f;
-        float a7 = 0f;
-        for (int k = 0, p = row + x; k < n; k++, p += width) {
-          float wk = w[k0 + k];
-          a0 += wk * in[p];
-          a1 += wk * in[p + 1];
-          a2 += wk * in[p + 2];
-          a3 += wk * in[p + 3];
-          a4 += wk * in[p + 4];
-          a5 += wk * in[p + 5];
-          a6 += wk * in[p + 6];
-          a7 += wk * in[p + 7];
-        }
-        out[o + x] = a0;
-        out[o + x + 1] = a1;
-        out[o + x + 2] = a2;
-        out[o + x + 3] = a3;
-        out[o + x + 4] = a4;
-        out[o + x + 5] = a5;
-        out[o + x + 6] = a6;
-        out[o + x + 7] = a7;
-      }
-      for (; x < width; x++) {
-        float a = 0f;
-        for (int k = 0, p = row + x; k < n; k++, p += width) {
-          a += w[k0 + k] * in[p];
-        }
-        out[o + x] = a;
-      }
+      Taps.weightedSums(in, row, width, w, k0, n, out, o, width);
     }
   }
 

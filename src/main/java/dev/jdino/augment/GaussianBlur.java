@@ -119,34 +119,6 @@ public final class GaussianBlur {
   }
 
   private static void convolve(float[] in, float[] out, int outOff, int n, float[] k, int step) {
-    int taps = k.length;
-    int i = 0;
-    // Java 17's auto-vectoriser rejects loops whose loads are shifted against each other, so
-    // this is scalar code: four outputs per step, each summed in a register, keep several
-    // independent add chains in flight and touch memory once per output instead of once per tap.
-    for (; i + 4 <= n; i += 4) {
-      float a0 = 0f;
-      float a1 = 0f;
-      float a2 = 0f;
-      float a3 = 0f;
-      for (int t = 0, p = i; t < taps; t++, p += step) {
-        float kt = k[t];
-        a0 += kt * in[p];
-        a1 += kt * in[p + 1];
-        a2 += kt * in[p + 2];
-        a3 += kt * in[p + 3];
-      }
-      out[outOff + i] = a0;
-      out[outOff + i + 1] = a1;
-      out[outOff + i + 2] = a2;
-      out[outOff + i + 3] = a3;
-    }
-    for (; i < n; i++) {
-      float a = 0f;
-      for (int t = 0, p = i; t < taps; t++, p += step) {
-        a += k[t] * in[p];
-      }
-      out[outOff + i] = a;
-    }
+    Taps.weightedSums(in, 0, step, k, 0, k.length, out, outOff, n);
   }
 }

@@ -1,13 +1,16 @@
 package dev.jdino.bdd;
 
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.zip.ZipDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
@@ -40,6 +43,9 @@ public final class SafeUnzip {
    */
   public record Result(int files, long bytes) {}
 
+  /** Far more than BDD100K's image archive holds (about 100,000 entries). */
+  private static final long MAX_ENTRIES = 10_000_000;
+
   private SafeUnzip() {}
 
   /**
@@ -50,14 +56,14 @@ public final class SafeUnzip {
    *     the file is not a readable zip or the disk lacks room
    */
   public static Result extract(Path zip, Path target, LongConsumer progress) throws IOException {
-    List<ZipCentralDirectory.Entry> entries;
-    try {
-      entries = ZipCentralDirectory.read(zip);
+    List<ZipDirectory.Entry> entries;
+    try (FileChannel ch = FileChannel.open(zip, StandardOpenOption.READ)) {
+      entries = ZipDirectory.read(ch, MAX_ENTRIES, Integer.MAX_VALUE).entries();
     } catch (IOException e) {
       throw new BadInputException(zip + ": cannot read the archive: " + e.getMessage(), e);
     }
     long total = 0;
-    for (ZipCentralDirectory.Entry e : entries) {
+    for (ZipDirectory.Entry e : entries) {
       check(zip, e);
       total += Math.max(0, e.size());
     }
@@ -73,7 +79,7 @@ public final class SafeUnzip {
     Set<Path> checkedDirs = new HashSet<>();
     try (ZipFile zf = new ZipFile(zip.toFile())) {
       Enumeration<? extends ZipEntry> it = zf.entries();
-      for (ZipCentralDirectory.Entry e : entries) {
+      for (ZipDirectory.Entry e : entries) {
         if (!it.hasMoreElements()) {
           throw new BadInputException(zip + ": the archive's directory is inconsistent");
         }
@@ -120,7 +126,7 @@ public final class SafeUnzip {
   }
 
   /** Refuses an unsafe entry by its name and type alone (nothing written yet). */
-  static void check(Path zip, ZipCentralDirectory.Entry e) {
+  static void check(Path zip, ZipDirectory.Entry e) {
     String name = e.name();
     if (name.isEmpty() || name.indexOf('\0') >= 0) {
       throw refuse(zip, name, "has an empty name or a NUL byte");
@@ -143,7 +149,7 @@ public final class SafeUnzip {
   }
 
   /** The folder, as it really is on disk (links resolved), must lie under the target. */
-  private static void requireInside(Path zip, ZipCentralDirectory.Entry e, Path base, Path dir,
+  private static void requireInside(Path zip, ZipDirectory.Entry e, Path base, Path dir,
       Set<Path> checked) throws IOException {
     if (checked.contains(dir)) {
       return;

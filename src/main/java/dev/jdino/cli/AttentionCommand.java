@@ -8,16 +8,13 @@ import dev.jdino.viz.AttentionRenderer;
 import dev.jdino.viz.ImageSet;
 import dev.jdino.viz.ImageSizing;
 import dev.jdino.augment.Normalization;
-import dev.jdino.viz.RunPaths;
 import dev.jdino.viz.ScoreReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.Optional;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jdino attention}: DINO's attention pictures (heatmaps and keep-mass masks per head), or
@@ -25,50 +22,30 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "attention",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description = {
       "Draw the last block's [CLS] attention of a trained ViT: per image, the input, one"
           + " heatmap per head and their mean, and the masks keeping --threshold of the mass.",
       "With --score: mean Jaccard of the attention masks with the non-black foreground, for"
           + " the checkpoint and randomly initialised backbones (Fashion-MNIST)."
     })
-public final class AttentionCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
+public final class AttentionCommand extends Subcommand {
   @Mixin CheckpointOptions checkpoint;
 
-  @Option(names = "--images", paramLabel = "SPEC",
-      description = "An image file, a folder, or a --data spec (fmnist-sample, fmnist, IDX:"
-          + " test split). Default: the run's test images.")
-  String images;
+  @Mixin ImagesOptions images;
 
   @Option(names = "--limit", paramLabel = "N",
       description = "Use the first N images (default 8 to draw, all to score; 0: all).")
   Integer limit;
 
-  @Option(names = "--image-size", paramLabel = "SIZE",
-      description = "Shorter side in pixels (aspect kept), WxH, or native (default: the"
-          + " model's training size). H and W are then cropped to multiples of the patch.")
-  String imageSize;
+  @Mixin ImageSizeOptions size;
 
-  @Option(names = "--no-keep-aspect",
-      description = "With a single --image-size, resize to a square.")
-  boolean noKeepAspect;
+  @Mixin MaskOptions mask;
 
-  @Option(names = "--threshold", paramLabel = "SHARE",
-      description = "Share of the attention mass each mask keeps (default ${DEFAULT-VALUE}).")
-  double threshold = 0.6;
-
-  @Option(names = "--output-dir", paramLabel = "DIR",
-      description = "Where to draw (default: <run>/attention, else ./attention).")
-  Path outputDir;
+  @Mixin OutputDirOptions output;
 
   @Mixin NormalizationOptions normalization;
 
-  @Option(names = "--scale", paramLabel = "N",
-      description = "Enlarge pictures N times (default 0: small images to at least 112 px).")
-  int scale;
+  @Mixin PictureOptions pictures;
 
   @Option(names = "--score", description = "Compute the segmentation score instead of drawing.")
   boolean score;
@@ -94,32 +71,29 @@ public final class AttentionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    String imagesSpec = images != null ? images : RunPaths.defaultImages(checkpoint.path);
+    PrintWriter out = out();
+    PrintWriter err = err();
+    String imagesSpec = images.orTestImagesOf(checkpoint.path);
     Path run = checkpoint.runDir().orElse(null);
     try (Backbone backbone = checkpoint.load()) {
-      ImageSizing sizing = imageSize == null
-          ? ImageSizing.shorterSide(backbone.config().imgSize())
-          : ImageSizing.parse(imageSize, !noKeepAspect);
-      Normalization norm = normalization.of(backbone, spec.commandLine().getErr());
+      ImageSizing sizing = size.sizing(backbone);
+      Normalization norm = normalization.of(backbone, err());
       if (score) {
         ImageSet set = ImageSet.open(imagesSpec, limit == null ? 0 : limit);
-        ScoreReport r = ScoreReport.run(backbone, set, sizing, norm, threshold,
+        ScoreReport r = ScoreReport.run(backbone, set, sizing, norm, mask.share(),
             foregroundThreshold, randomSeed, randomSeeds, err);
         r.print(out);
-        Path file = json != null ? json : run != null && outputDir == null
+        Path file = json != null ? json : run != null && output.outputDir == null
             ? run.resolve(ScoreReport.RUN_FILE)
-            : (outputDir != null ? outputDir : Path.of("attention")).resolve("score.json");
+            : output.dir(Optional.empty()).resolve("score.json");
         AtomicFiles.writeString(file, Json.pretty(r.toJson()) + "\n");
         out.println("wrote " + file);
         return 0;
       }
       ImageSet set = ImageSet.open(imagesSpec, limit == null ? 8 : limit);
-      Path dir = outputDir != null ? outputDir
-          : run != null ? run.resolve("attention") : Path.of("attention");
+      Path dir = output.dir(Optional.ofNullable(run));
       AttentionRenderer.Result r = AttentionRenderer.render(backbone, set, dir,
-          new AttentionRenderer.Options(sizing, threshold, norm, scale), err);
+          new AttentionRenderer.Options(sizing, mask.share(), norm, pictures.scale), err);
       if (r.images().isEmpty()) {
         throw new BadInputException("no image could be drawn" + (r.skipped().isEmpty() ? ""
             : " (" + r.skipped().size() + " skipped; first: " + r.skipped().get(0) + ")"));

@@ -8,11 +8,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jdino bdd2coco}: BDD100K detection labels to COCO detection JSON, one file per split.
@@ -25,16 +22,15 @@ import picocli.CommandLine.Spec;
  * (a folder of per-image files, or a split's list file) and {@code --images}, one split is
  * converted.
  */
-@Command(name = "bdd2coco", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bdd2coco",
     description = {"Convert BDD100K detection labels (legacy per-image or per-split list) to COCO.",
         "Writes <images>/_annotations.coco.json and a .summary.json beside it per split."})
-public final class Bdd2CocoCommand implements Callable<Integer> {
+public final class Bdd2CocoCommand extends Subcommand {
   /** The seed's output name, inside the split's image folder. */
   public static final String OUTPUT_NAME = "_annotations.coco.json";
 
   private static final List<String> SPLITS = List.of("train", "val", "valid", "test");
 
-  @Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--root", paramLabel = "DIR",
       description = "Folder with split folders (train, val|valid, test) holding images and"
@@ -57,7 +53,7 @@ public final class Bdd2CocoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     if (labels != null || images != null) {
       if (root != null) {
         throw new BadInputException("give either --root or --labels with --images, not both");

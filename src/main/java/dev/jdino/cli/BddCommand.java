@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,12 +41,10 @@ public final class BddCommand implements Runnable {
    * them, extracts them safely, and removes each archive once extracted (unless kept). Running it
    * again skips what is done: an extracted archive leaves a marker file.
    */
-  @Command(name = "download", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "download",
       description = {"Download and extract BDD100K (images ~5.3 GB, labels ~180 MB).",
           "Interrupted downloads resume; rerunning skips finished parts."})
-  public static final class Download implements Callable<Integer> {
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  public static final class Download extends Subcommand {
     @Option(names = "--save-dir", defaultValue = "data/bdd100k", paramLabel = "DIR",
         description = "Where archives go and are extracted (default ${DEFAULT-VALUE}).")
     Path saveDir;
@@ -90,7 +87,7 @@ public final class BddCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       List<String[]> todo = new ArrayList<>();
       for (String c : components) {
         switch (c.strip().toLowerCase(Locale.ROOT)) {
@@ -108,8 +105,8 @@ public final class BddCommand implements Runnable {
         try {
           fetch(URI.create(t[0]), t[1], out);
         } catch (IOException e) {
-          spec.commandLine().getErr().println("jdino: error: " + e.getMessage());
-          spec.commandLine().getErr().flush();
+          err().println("jdino: error: " + e.getMessage());
+          err().flush();
           return 1;
         }
       }

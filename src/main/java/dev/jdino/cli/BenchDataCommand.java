@@ -17,11 +17,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jdino bench data}: throughput of the whole input pipeline without a model: decoding,
@@ -29,12 +26,10 @@ import picocli.CommandLine.Spec;
  * it. Training is input-bound when this number is not comfortably above what {@code jdino bench
  * train} reports for the same configuration.
  */
-@Command(name = "data", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "data",
     description = {"Measure the multi-crop input pipeline (decode + crops, no model) in source"
         + " images/s.", "--make-jpegs N --dir D first writes N synthetic 1280x720 dash-cam JPEGs."})
-public final class BenchDataCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
+public final class BenchDataCommand extends Subcommand {
   @Option(names = "--data", paramLabel = "SPEC",
       description = "Images to read (a folder, coco:..., any --data value); default: --dir.")
   String data;
@@ -86,7 +81,7 @@ public final class BenchDataCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     if (makeJpegs > 0) {
       if (dir == null) {
         throw new BadInputException("--make-jpegs needs --dir");
@@ -123,10 +118,11 @@ public final class BenchDataCommand implements Callable<Integer> {
     double fast = measure(out, "reduced-resolution decode", dataset, reduced, workers);
     perImage(out, "reduced-resolution decode", dataset, reduced);
     if (compareFullDecode) {
-      double full = measure(out, "full-resolution decode", dataset, fullDecode(reduced), workers);
-      perImage(out, "full-resolution decode", dataset, fullDecode(reduced));
+      CropSampler full = reduced.withMinSourceSide(0);
+      double fullRate = measure(out, "full-resolution decode", dataset, full, workers);
+      perImage(out, "full-resolution decode", dataset, full);
       out.printf(Locale.ROOT, "reduced-resolution decoding is %.2fx the full-resolution rate%n",
-          fast / full);
+          fast / fullRate);
     }
     out.println("compare with what training consumes: jdino bench train with the same crops");
     out.flush();
@@ -212,36 +208,6 @@ public final class BenchDataCommand implements Callable<Integer> {
     } catch (dev.jdino.io.ConfigException e) {
       throw ConfigFlags.bad(e, null);
     }
-  }
-
-  /** The same sampler, asking for full-resolution images. */
-  private static CropSampler fullDecode(CropSampler s) {
-    return new CropSampler() {
-      @Override
-      public int globalCropSize() {
-        return s.globalCropSize();
-      }
-
-      @Override
-      public int localCropsNumber() {
-        return s.localCropsNumber();
-      }
-
-      @Override
-      public int localCropSize() {
-        return s.localCropSize();
-      }
-
-      @Override
-      public float[][] sample(Image src, long seed) {
-        return s.sample(src, seed);
-      }
-
-      @Override
-      public void sampleInto(Image src, long seed, float[] g, float[] l, int sample, int b) {
-        s.sampleInto(src, seed, g, l, sample, b);
-      }
-    };
   }
 
   private static int[] parseSize(String s) {

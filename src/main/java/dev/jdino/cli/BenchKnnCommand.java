@@ -8,7 +8,6 @@ import dev.jdino.eval.Features;
 import dev.jdino.eval.KnnClassifier;
 import dev.jdino.eval.Preprocessing;
 import dev.jdino.eval.Progress;
-import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
 import dev.jdino.engine.Torch;
 import dev.jdino.train.DinoConfig;
@@ -16,22 +15,18 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jdino bench knn}: feature-extraction throughput and the whole k-NN time (extraction
  * included), by default on the full Fashion-MNIST (60,000 / 10,000) with a randomly initialised
  * fmnist-small backbone; random weights cost exactly what trained ones cost.
  */
-@Command(name = "knn", mixinStandardHelpOptions = true,
+@Command(name = "knn",
     description = "Measure feature extraction (images/s) and the whole k-NN evaluation time.")
-public final class BenchKnnCommand implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
-
+public final class BenchKnnCommand extends Subcommand {
   @Option(names = "--data", description = "Labelled training data (default: fmnist if installed, else the sample).")
   String data;
 
@@ -41,30 +36,16 @@ public final class BenchKnnCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", description = "A backbone to time instead of a random fmnist-small one.")
   Path checkpoint;
 
-  @Option(names = "--batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
-  int batchSize = 256;
+  @Mixin ExtractionOptions extraction;
 
-  @Option(names = "--num-workers", description = "Image preparation threads (default ${DEFAULT-VALUE}).")
-  int numWorkers = 2;
-
-  @Option(names = "--threads", description = "Engine compute threads (default: all cores).")
-  Integer threads;
-
-  @Option(names = "--k", split = ",", description = "Neighbour counts (default 10,20,100,200).")
-  int[] ks = {10, 20, 100, 200};
+  @Mixin NeighbourOptions neighbours;
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    FeatureExtractor.Options ext;
-    KnnClassifier.Options knn;
-    try {
-      ext = new FeatureExtractor.Options(batchSize, numWorkers, true);
-      knn = KnnClassifier.Options.DEFAULT.withKs(ks);
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException(e.getMessage());
-    }
-    Torch.start(threads != null ? threads : 0);
+    PrintWriter out = out();
+    FeatureExtractor.Options ext = extraction.options(true);
+    KnnClassifier.Options knn = neighbours.options();
+    extraction.engine.start();
     String trainSpec = data != null ? data : DataSources.defaultTrainSpec();
     String testSpec = EvalData.testSpec(trainSpec, testData);
     ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--data");
@@ -77,7 +58,7 @@ public final class BenchKnnCommand implements Callable<Integer> {
           : Preprocessing.forTraining(preset);
       Progress progress = ProgressDisplay.on(out).asProgress();
       out.printf(Locale.ROOT, "jdino bench knn: %s; train %s (%,d), test %s (%,d); batch %d; %s%n",
-          backbone, trainSpec, train.size(), testSpec, test.size(), batchSize, prep);
+          backbone, trainSpec, train.size(), testSpec, test.size(), ext.batchSize(), prep);
       out.flush();
       long t0 = System.nanoTime();
       List<FeatureExtractor.Encoder> enc = List.of(FeatureExtractor.cls(backbone));
@@ -95,13 +76,14 @@ public final class BenchKnnCommand implements Callable<Integer> {
           tr.imagesPerSecond(), b.count(), te.seconds(), te.imagesPerSecond(),
           (a.count() + b.count()) / extract);
       out.printf(Locale.ROOT, "k-NN search and vote (k = %s, %,d x %,d, dim %d): %.1f s%n",
-          java.util.Arrays.toString(ks), b.count(), a.count(), a.dim(), search);
+          java.util.Arrays.toString(knn.ks()), b.count(), a.count(), a.dim(), search);
       out.printf(Locale.ROOT, "whole k-NN evaluation: %.1f s (target: under 60 s for fmnist)%n", extract + search);
       for (KnnClassifier.Score s : scores) {
         out.printf(Locale.ROOT, "  k=%d: top-1 %.2f, top-5 %.2f%n", s.k(), s.top1(), s.top5());
       }
       out.printf(Locale.ROOT, "peak resident memory: %.2f GiB; threads: engine %d, workers %d, cores %d%n",
-          BenchCommand.peakRssGiB(), Torch.threads(), numWorkers, Runtime.getRuntime().availableProcessors());
+          BenchCommand.peakRssGiB(), Torch.threads(), ext.workers(),
+          Runtime.getRuntime().availableProcessors());
       out.flush();
       return 0;
     }

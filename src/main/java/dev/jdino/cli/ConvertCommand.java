@@ -6,18 +6,13 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code jdino convert IN OUT}: PyTorch .pth to safetensors and back, names kept. */
 @Command(
     name = "convert",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description = {
       "Convert weights between a PyTorch .pth (as torch.save writes it) and safetensors, keeping"
           + " tensor names, types and values. The direction follows OUT's extension.",
@@ -28,9 +23,7 @@ import picocli.CommandLine.Spec;
           + " layout (student, teacher, dino_loss, epoch); other files one flat state dict.",
       "The .pth is read without running its pickle: only tensor state dicts are accepted."
     })
-public final class ConvertCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
+public final class ConvertCommand extends Subcommand {
   @Parameters(index = "0", paramLabel = "IN", description = "A .pth or safetensors file.")
   Path in;
 
@@ -56,7 +49,7 @@ public final class ConvertCommand implements Callable<Integer> {
       throw new BadInputException("OUT " + out + " is IN itself");
     }
     Conversion.Result r = Conversion.convert(in, out);
-    PrintWriter w = spec.commandLine().getOut();
+    PrintWriter w = out();
     w.println(
         String.format(
             Locale.ROOT,

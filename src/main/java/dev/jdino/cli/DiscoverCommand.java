@@ -9,34 +9,28 @@ import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
-import dev.jdino.engine.Torch;
 import dev.jdino.augment.Normalization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jdino discover}: unsupervised object discovery scored by CorLoc ({@link CorLoc}) on a
  * COCO-format detection set, for a checkpoint and for a randomly initialised backbone of the same
  * architecture (the floor any learning must beat).
  */
-@Command(name = "discover", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "discover",
     description = {"Score unsupervised object discovery (CorLoc) on COCO boxes.",
         "An image counts when the box around the attention mask's largest component overlaps"
             + " a ground-truth box with IoU >= 0.5; a random-init backbone gives the floor."})
-public final class DiscoverCommand implements Callable<Integer> {
+public final class DiscoverCommand extends Subcommand {
   /** Patches on the shorter side by default: 480 px at patch 16, as visualize_attention.py. */
   static final int DEFAULT_PATCHES = 30;
-
-  @Spec CommandSpec spec;
 
   @Mixin CheckpointOptions checkpoint;
 
@@ -49,9 +43,7 @@ public final class DiscoverCommand implements Callable<Integer> {
           + " (default: " + DEFAULT_PATCHES + " patches, 480 px at patch 16).")
   Integer imageSize;
 
-  @Option(names = "--threshold", paramLabel = "SHARE",
-      description = "Attention mass the mask keeps (default ${DEFAULT-VALUE}).")
-  double threshold = 0.6;
+  @Mixin MaskOptions mask;
 
   @Option(names = "--limit", paramLabel = "N",
       description = "Score the first N images with boxes (default 0: all; a ViT-S/16 at 480 px"
@@ -69,20 +61,17 @@ public final class DiscoverCommand implements Callable<Integer> {
       description = "JSON result (default: discover.json in the run directory, else here).")
   Path output;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Engine compute threads.")
-  Integer threads;
+  @Mixin EngineOptions engine;
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     if (!data.strip().toLowerCase(Locale.ROOT).startsWith("coco:")) {
       throw new BadInputException("--data " + data + ": discover needs boxes, i.e."
           + " coco:<annotations.json>[:<image-root>]");
     }
-    if (!(threshold > 0 && threshold <= 1)) {
-      throw new BadInputException("--threshold must lie in (0, 1], got " + threshold);
-    }
-    Torch.start(threads == null ? 0 : threads);
+    double threshold = mask.share();
+    engine.start();
     CocoDataset coco = (CocoDataset) DataSources.open(data.strip());
     try (Backbone trained = checkpoint.load();
         Backbone random = noRandom ? null : Backbone.random(trained.config(), randomSeed)) {

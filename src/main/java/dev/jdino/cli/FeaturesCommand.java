@@ -14,26 +14,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code jdino features}: a dataset's features (and labels) in a file for use elsewhere. */
 @Command(
     name = "features",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description = {
       "Export a backbone's features of a dataset to safetensors (features (N, D), labels, indices)",
       "plus a JSON description, for clustering, search or downstream training.",
       "Example: jdino features --checkpoint runs/fmnist --data fmnist:test --output test.safetensors"
     })
-public final class FeaturesCommand implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
-
+public final class FeaturesCommand extends Subcommand {
   @Mixin ModelOptions model;
 
   @Option(names = "--data", required = true, paramLabel = "SPEC",
@@ -50,19 +43,14 @@ public final class FeaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    FeatureExtractor.Options ext;
-    try {
-      ext = model.extraction(!raw);
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException(e.getMessage());
-    }
+    PrintWriter out = out();
+    FeatureExtractor.Options ext = model.extraction(!raw);
     if (Files.isDirectory(output)) {
       throw new BadInputException("--output " + output + " is a directory; give a file name");
     }
     model.startEngine();
     try (Backbone backbone = model.load()) {
-      Preprocessing prep = model.preprocessing(backbone, spec.commandLine().getErr());
+      Preprocessing prep = model.preprocessing(backbone, err());
       ImageDataset d = DataSources.open(data, DataSources.Split.TRAIN);
       out.println("jdino features: " + backbone);
       out.printf(Locale.ROOT, "data %s (%,d images%s); %s%n", data, d.size(),
@@ -74,7 +62,7 @@ public final class FeaturesCommand implements Callable<Integer> {
       Reports.skipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
-      desc.put("checkpoint_key", model.checkpoint.key);
+      desc.put("checkpoint_key", model.checkpoint.key());
       desc.put("backbone", backbone.toString());
       desc.put("data", data);
       desc.put("feature", "final-norm CLS token" + (raw ? "" : ", L2-normalised"));

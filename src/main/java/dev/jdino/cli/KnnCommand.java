@@ -12,46 +12,28 @@ import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
 import dev.jdino.model.FeatureKind;
-import dev.jdino.engine.Torch;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code jdino knn}: DINO's weighted k-NN evaluation of a backbone's frozen features. */
 @Command(
     name = "knn",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description = {
       "Weighted k-NN accuracy of a backbone's frozen features (DINO's eval_knn).",
       "Features: final-norm CLS, L2-normalised; images resized (bicubic) and centre-cropped.",
       "Example: jdino knn --checkpoint runs/fmnist --train-data fmnist --floors"
     })
-public final class KnnCommand implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
-
+public final class KnnCommand extends Subcommand {
   @Mixin ModelOptions model;
 
-  @Option(names = "--train-data", paramLabel = "SPEC",
-      description = "Labelled training images (neighbours): IDX with labels, idx:<images>:<labels>,"
-          + " a folder with one subfolder per class, fmnist, fmnist-sample (default: the run's data).")
-  String trainData;
+  @Mixin LabelledDataOptions data;
 
-  @Option(names = "--test-data", paramLabel = "SPEC",
-      description = "Labelled test images (default: the test split of a Fashion-MNIST --train-data).")
-  String testData;
-
-  @Option(names = "--k", split = ",", paramLabel = "K",
-      description = "Neighbour counts, comma-separated (default 10,20,100,200; 20 is the headline).")
-  int[] ks = {10, 20, 100, 200};
+  @Mixin NeighbourOptions neighbours;
 
   @Option(names = "--temperature", description = "Vote temperature T, weights exp(sim/T) (default ${DEFAULT-VALUE}).")
   double temperature = KnnClassifier.DEFAULT_TEMPERATURE;
@@ -86,11 +68,11 @@ public final class KnnCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     KnnClassifier.Options knn;
     FeatureExtractor.Options ext;
     try {
-      knn = KnnClassifier.Options.DEFAULT.withKs(ks).withTemperature(temperature)
+      knn = neighbours.options().withTemperature(temperature)
           .withChunking(chunkRows, KnnClassifier.Options.DEFAULT.trainBlock());
       ext = model.extraction(true);
     } catch (IllegalArgumentException e) {
@@ -98,19 +80,20 @@ public final class KnnCommand implements Callable<Integer> {
     }
     model.startEngine();
     try (Backbone backbone = model.load()) {
-      Preprocessing prep = model.preprocessing(backbone, spec.commandLine().getErr());
-      String trainSpec = trainData != null ? trainData : EvalData.trainingDataOf(backbone);
-      String testSpec = testData;
+      Preprocessing prep = model.preprocessing(backbone, err());
+      String trainSpec = data.trainSpec(backbone);
+      String testSpec = data.testData;
       if (objects) {
-        if (testData == null) {
+        if (testSpec == null) {
           throw new BadInputException("--objects needs --test-data (a coco: annotation file)");
         }
         trainSpec = DataSources.objectsSpec(trainSpec, minObjectSize);
-        testSpec = DataSources.objectsSpec(testData, minObjectSize);
+        testSpec = DataSources.objectsSpec(testSpec, minObjectSize);
       }
       Path file = output != null ? output
           : Files.isDirectory(model.checkpoint.path) ? model.checkpoint.path.resolve("knn.json") : null;
-      KnnEvaluation.Report r = evaluate(backbone, model.checkpoint.toString(), model.checkpoint.key, trainSpec,
+      KnnEvaluation.Report r = evaluate(backbone, model.checkpoint.toString(),
+          model.checkpoint.key(), trainSpec,
           testSpec, prep, knn, ext, FeatureKind.parse(feature), floors, seed, file, out);
       out.printf(Locale.ROOT, "%.1f s%n", r.seconds());
       out.flush();

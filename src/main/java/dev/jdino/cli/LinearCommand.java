@@ -14,35 +14,22 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code jdino linear}: DINO's linear probe on a frozen backbone. */
 @Command(
     name = "linear",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description = {
       "Train a linear classifier on a frozen backbone's features (DINO's eval_linear).",
       "Features: CLS of the last n blocks (+ mean patch token); SGD momentum 0.9, cosine lr to 0.",
       "Example: jdino linear --checkpoint runs/fmnist --train-data fmnist --no-augment --epochs 100"
     })
-public final class LinearCommand implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
-
+public final class LinearCommand extends Subcommand {
   @Mixin ModelOptions model;
 
-  @Option(names = "--train-data", paramLabel = "SPEC",
-      description = "Labelled training images (default: the run's data).")
-  String trainData;
-
-  @Option(names = "--test-data", paramLabel = "SPEC",
-      description = "Labelled test images (default: the test split of a Fashion-MNIST --train-data).")
-  String testData;
+  @Mixin LabelledDataOptions data;
 
   @Option(names = "--n-last-blocks", description = "Concatenate the CLS of this many last blocks (default ${DEFAULT-VALUE}).")
   int nLastBlocks = 4;
@@ -70,10 +57,11 @@ public final class LinearCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     LinearProbeConfig cfg;
     try {
-      cfg = new LinearProbeConfig(nLastBlocks, avgpool, epochs, lr, model.batchSize, !noAugment, 0.08, seed);
+      cfg = new LinearProbeConfig(nLastBlocks, avgpool, epochs, lr, model.extraction.batchSize,
+          !noAugment, 0.08, seed);
       model.extraction(false);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
@@ -89,9 +77,9 @@ public final class LinearCommand implements Callable<Integer> {
         throw new BadInputException("--n-last-blocks " + nLastBlocks + " exceeds the backbone's depth "
             + backbone.config().depth());
       }
-      Preprocessing prep = model.preprocessing(backbone, spec.commandLine().getErr());
-      String trainSpec = trainData != null ? trainData : EvalData.trainingDataOf(backbone);
-      String testSpec = EvalData.testSpec(trainSpec, testData);
+      Preprocessing prep = model.preprocessing(backbone, err());
+      String trainSpec = data.trainSpec(backbone);
+      String testSpec = data.testSpec(trainSpec);
       ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
       ImageDataset test = EvalData.openLabelled(testSpec, DataSources.Split.TEST, "--test-data");
       out.println("jdino linear: " + backbone);
@@ -105,7 +93,8 @@ public final class LinearCommand implements Callable<Integer> {
           cfg.augment() ? "official protocol (augmented features every epoch)" : "fast mode (cached features)");
       out.flush();
       long t0 = System.nanoTime();
-      LinearProbe.Result r = LinearProbe.run(backbone, train, test, prep, cfg, model.numWorkers,
+      LinearProbe.Result r = LinearProbe.run(backbone, train, test, prep, cfg,
+          model.extraction.numWorkers,
           ProgressDisplay.on(out).asProgress(), e -> {
             out.printf(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, test top-1 %.2f%s, %.1f s%n",
                 e.epoch() + 1, epochs, e.lr(), e.trainLoss(), e.top1(),
@@ -115,7 +104,7 @@ public final class LinearCommand implements Callable<Integer> {
       Reports.skipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
-      desc.put("checkpoint_key", model.checkpoint.key);
+      desc.put("checkpoint_key", model.checkpoint.key());
       desc.put("train_data", trainSpec);
       desc.put("test_data", testSpec);
       desc.set("preprocessing", prep.toJson());

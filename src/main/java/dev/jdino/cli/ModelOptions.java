@@ -1,7 +1,6 @@
 package dev.jdino.cli;
 
 import dev.jdino.augment.Normalization;
-import dev.jdino.engine.Torch;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Preprocessing;
 import dev.jdino.io.BadInputException;
@@ -14,9 +13,6 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
   @Mixin CheckpointOptions checkpoint;
 
-  @Option(names = "--batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
-  int batchSize = 256;
-
   @Option(names = "--resize", description = "Shorter side before the centre crop (default: crop * 256/224, 32 for 28 px).")
   Integer resize;
 
@@ -25,14 +21,10 @@ final class ModelOptions {
 
   @Mixin NormalizationOptions normalization;
 
-  @Option(names = "--num-workers", description = "Image preparation threads (default ${DEFAULT-VALUE}).")
-  int numWorkers = 2;
-
-  @Option(names = "--threads", description = "Engine compute threads (default: all cores).")
-  Integer threads;
+  @Mixin ExtractionOptions extraction;
 
   void startEngine() {
-    Torch.start(threads != null ? threads : 0);
+    extraction.engine.start();
   }
 
   Backbone load() {
@@ -49,6 +41,6 @@ final class ModelOptions {
   }
 
   FeatureExtractor.Options extraction(boolean l2) {
-    return new FeatureExtractor.Options(batchSize, numWorkers, l2);
+    return extraction.options(l2);
   }
 }

@@ -1,30 +1,22 @@
 package dev.jdino.cli;
 
-import dev.jdino.viz.Curves;
 import dev.jdino.viz.Report;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code jdino report}: one self-contained HTML page for a run. */
 @Command(
     name = "report",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description = {
       "Write one self-contained HTML page for a run (configuration, curves, k-NN table with"
           + " floors, segmentation score, attention grids, patch PCA, training animation);"
           + " pictures are embedded, so it reads offline. Missing parts are made on the way."
     })
-public final class ReportCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
-  @Option(names = "--run", required = true, paramLabel = "DIR", description = "The run directory.")
-  Path run;
+public final class ReportCommand extends Subcommand {
+  @Mixin RunDirOptions run;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Default: <run>/report.html.")
   Path out;
@@ -44,14 +36,13 @@ public final class ReportCommand implements Callable<Integer> {
       description = "Show only what exists (the curves are still drawn from metrics.jsonl).")
   boolean noMake;
 
-  @Option(names = "--by-epoch", description = "Epochs on the curves' x axis.")
-  boolean byEpoch;
+  @Mixin CurveOptions curves;
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter o = spec.commandLine().getOut();
-    Report.Result r = Report.write(run, new Report.Options(out, attention, animation, !noMake,
-        images, byEpoch ? Curves.XAxis.EPOCHS : Curves.XAxis.STEPS), spec.commandLine().getErr());
+    PrintWriter o = out();
+    Report.Result r = Report.write(run.run, new Report.Options(out, attention, animation,
+        !noMake, images, curves.xAxis()), err());
     o.printf("wrote %s (%d KiB)%n", r.html(), (r.bytes() + 1023) / 1024);
     o.flush();
     return 0;

@@ -1,8 +1,6 @@
 package dev.jdino.data;
 
-import dev.jdino.augment.Image;
 import dev.jdino.io.BadInputException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -25,15 +23,14 @@ import java.util.List;
  * with a message naming it, so no file outside the root is ever opened on a JSON file's say-so.
  * (Symbolic links inside the root are the user's own and are followed.)
  */
-public final class CocoDataset implements ImageDataset {
+public final class CocoDataset extends ImageFiles {
   private final CocoAnnotations annotations;
   private final Path root;
-  private final List<Path> files;
 
   private CocoDataset(CocoAnnotations annotations, Path root, List<Path> files) {
+    super(files, null, List.of());
     this.annotations = annotations;
     this.root = root;
-    this.files = files;
   }
 
   /**
@@ -62,34 +59,9 @@ public final class CocoDataset implements ImageDataset {
     return root;
   }
 
-  /** The file of image {@code index}. */
-  public Path path(int index) {
-    return files.get(index);
-  }
-
-  @Override
-  public int size() {
-    return files.size();
-  }
-
-  @Override
-  public Image load(int index) throws IOException {
-    return ImageDecoder.decode(files.get(index));
-  }
-
-  @Override
-  public Image load(int index, int minShorterSide) throws IOException {
-    return ImageDecoder.decode(files.get(index), minShorterSide);
-  }
-
-  @Override
-  public String describe(int index) {
-    return files.get(index).toString();
-  }
-
   @Override
   public String name() {
-    return "coco:" + annotations.file() + " (" + files.size() + " images in " + root + ")";
+    return "coco:" + annotations.file() + " (" + size() + " images in " + root + ")";
   }
 
   /** The image root for {@code annotationFile}, by the rule in the class comment. */

@@ -84,69 +84,44 @@ public interface CropSampler {
   }
 
   /**
-   * DINO's multi-crop augmentation as a sampler: crops written straight into the batch buffers,
-   * and {@link #minSourceSide()} from {@link DecodeSize#minSourceSide(AugmentConfig)}, so large
-   * images are decoded only as large as the crops need.
+   * This sampler asking datasets for source images whose shorter side keeps at least {@code side}
+   * pixels ({@link #minSourceSide()}; 0: full resolution), with the same crops.
    */
-  static CropSampler augmenting(MultiCropAugmentation aug) {
-    AugmentConfig a = aug.config();
-    int minSide = DecodeSize.minSourceSide(a);
-    CropSampler inPlace = writing(a.globalCropSize(), a.localCropsNumber(), a.localCropSize(),
-        aug::applyInto);
-    return new CropSampler() {
-      @Override
-      public int globalCropSize() {
-        return a.globalCropSize();
-      }
-
-      @Override
-      public int localCropsNumber() {
-        return a.localCropsNumber();
-      }
-
-      @Override
-      public int localCropSize() {
-        return a.localCropSize();
-      }
-
-      @Override
-      public int minSourceSide() {
-        return minSide;
-      }
-
+  default CropSampler withMinSourceSide(int side) {
+    if (side < 0) {
+      throw new IllegalArgumentException("a source side must be >= 0 pixels, got " + side);
+    }
+    CropSampler s = this;
+    return new FixedSizeSampler(globalCropSize(), localCropsNumber(), localCropSize(), side) {
       @Override
       public float[][] sample(Image src, long seed) {
-        return aug.apply(src, seed);
+        return s.sample(src, seed);
       }
 
       @Override
       public void sampleInto(
           Image src, long seed, float[] global, float[] local, int sample, int batchSize) {
-        inPlace.sampleInto(src, seed, global, local, sample, batchSize);
+        s.sampleInto(src, seed, global, local, sample, batchSize);
       }
     };
+  }
+
+  /**
+   * DINO's multi-crop augmentation as a sampler: crops written straight into the batch buffers,
+   * and {@link #minSourceSide()} from {@link DecodeSize#minSourceSide(AugmentConfig)}, so large
+   * images are decoded only as large as the crops need. ({@link MultiCropAugmentation#apply} is
+   * {@code applyInto} fresh buffers, so {@link #sample} gives the same crops.)
+   */
+  static CropSampler augmenting(MultiCropAugmentation aug) {
+    AugmentConfig a = aug.config();
+    return writing(a.globalCropSize(), a.localCropsNumber(), a.localCropSize(), aug::applyInto)
+        .withMinSourceSide(DecodeSize.minSourceSide(a));
   }
 
   /** A sampler from crop sizes and a function producing the crops. */
   static CropSampler of(
       int globalCropSize, int localCropsNumber, int localCropSize, CropFunction function) {
-    checkGeometry(globalCropSize, localCropsNumber, localCropSize);
-    return new CropSampler() {
-      @Override
-      public int globalCropSize() {
-        return globalCropSize;
-      }
-
-      @Override
-      public int localCropsNumber() {
-        return localCropsNumber;
-      }
-
-      @Override
-      public int localCropSize() {
-        return localCropSize;
-      }
-
+    return new FixedSizeSampler(globalCropSize, localCropsNumber, localCropSize, 0) {
       @Override
       public float[][] sample(Image src, long seed) {
         return function.apply(src, seed);
@@ -160,24 +135,8 @@ public interface CropSampler {
    */
   static CropSampler writing(
       int globalCropSize, int localCropsNumber, int localCropSize, CropWriter writer) {
-    checkGeometry(globalCropSize, localCropsNumber, localCropSize);
     int crops = 2 + localCropsNumber;
-    return new CropSampler() {
-      @Override
-      public int globalCropSize() {
-        return globalCropSize;
-      }
-
-      @Override
-      public int localCropsNumber() {
-        return localCropsNumber;
-      }
-
-      @Override
-      public int localCropSize() {
-        return localCropSize;
-      }
-
+    return new FixedSizeSampler(globalCropSize, localCropsNumber, localCropSize, 0) {
       @Override
       public float[][] sample(Image src, long seed) {
         float[][] out = new float[crops][];
@@ -207,17 +166,5 @@ public interface CropSampler {
         writer.applyInto(src, seed, out, offsets);
       }
     };
-  }
-
-  private static void checkGeometry(int globalCropSize, int localCropsNumber, int localCropSize) {
-    if (globalCropSize < 1 || localCropSize < 1 || localCropsNumber < 0) {
-      throw new IllegalArgumentException(
-          "crop sizes must be >= 1 and the local crop count >= 0, got "
-              + globalCropSize
-              + ", "
-              + localCropsNumber
-              + " x "
-              + localCropSize);
-    }
   }
 }

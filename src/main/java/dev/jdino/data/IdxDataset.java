@@ -22,7 +22,7 @@ import java.util.zip.ZipException;
  * {@link #load} is a lock-free array read and safe from any number of threads. Compression is
  * recognised by the gzip magic bytes, not the file name, because downloads get renamed.
  */
-public final class IdxDataset implements ImageDataset {
+public final class IdxDataset extends LabelledImages {
 
   /** Fashion-MNIST's class names, by label. */
   public static final List<String> FASHION_MNIST_CLASSES =
@@ -48,8 +48,6 @@ public final class IdxDataset implements ImageDataset {
   private final int height;
   private final int width;
   private final byte[] pixels;
-  private final byte[] labels;
-  private final List<String> classNames;
 
   private IdxDataset(
       Path imagesFile,
@@ -57,8 +55,9 @@ public final class IdxDataset implements ImageDataset {
       String name,
       int[] dims,
       byte[] pixels,
-      byte[] labels,
+      int[] labels,
       List<String> classNames) {
+    super(labels, classNames);
     this.imagesFile = imagesFile;
     this.labelsFile = labelsFile;
     this.name = name;
@@ -66,8 +65,6 @@ public final class IdxDataset implements ImageDataset {
     this.height = dims[1];
     this.width = dims[2];
     this.pixels = pixels;
-    this.labels = labels;
-    this.classNames = classNames;
   }
 
   /** An unlabelled dataset from an image file. */
@@ -99,10 +96,10 @@ public final class IdxDataset implements ImageDataset {
     if (dims[0] == 0) {
       throw new BadInputException("IDX image file " + images + " contains no images");
     }
-    byte[] labelBytes = null;
+    int[] labelValues = null;
     if (labels != null) {
       int[] labelDims = new int[1];
-      labelBytes = read(labels, LABELS_MAGIC, labelDims);
+      byte[] labelBytes = read(labels, LABELS_MAGIC, labelDims);
       if (labelDims[0] != dims[0]) {
         throw new BadInputException(
             "IDX image file "
@@ -115,9 +112,13 @@ public final class IdxDataset implements ImageDataset {
                 + labelDims[0]
                 + " labels; expected one label per image");
       }
+      labelValues = new int[labelBytes.length];
+      for (int i = 0; i < labelBytes.length; i++) {
+        labelValues[i] = labelBytes[i] & 0xff;
+      }
       if (!names.isEmpty()) {
-        for (int i = 0; i < labelBytes.length; i++) {
-          int label = labelBytes[i] & 0xff;
+        for (int i = 0; i < labelValues.length; i++) {
+          int label = labelValues[i];
           if (label >= names.size()) {
             throw new BadInputException(
                 "IDX label file "
@@ -133,7 +134,7 @@ public final class IdxDataset implements ImageDataset {
       }
     }
     String display = name != null ? name : images.toString();
-    return new IdxDataset(images, labels, display, dims, pixels, labelBytes, names);
+    return new IdxDataset(images, labels, display, dims, pixels, labelValues, names);
   }
 
   /**
@@ -180,24 +181,6 @@ public final class IdxDataset implements ImageDataset {
   @Override
   public String name() {
     return name;
-  }
-
-  @Override
-  public boolean hasLabels() {
-    return labels != null;
-  }
-
-  @Override
-  public int label(int index) {
-    if (labels == null) {
-      throw new UnsupportedOperationException(name + " has no labels");
-    }
-    return labels[Objects.checkIndex(index, count)] & 0xff;
-  }
-
-  @Override
-  public List<String> classNames() {
-    return classNames;
   }
 
   public int height() {

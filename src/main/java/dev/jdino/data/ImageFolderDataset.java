@@ -1,6 +1,5 @@
 package dev.jdino.data;
 
-import dev.jdino.augment.Image;
 import dev.jdino.io.BadInputException;
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
@@ -39,23 +38,18 @@ import java.util.TreeSet;
  * <p>Only the paths are held in memory; {@link #load} decodes on each call via {@link
  * ImageDecoder}, so a corrupt file surfaces as an {@link IOException} when it is used.
  */
-public final class ImageFolderDataset implements ImageDataset {
+public final class ImageFolderDataset extends ImageFiles {
 
   /** Lower-case extensions recognised as images. */
   public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
 
   private final Path root;
-  private final List<Path> files;
-  private final int[] labels;
-  private final List<String> classNames;
   private final int skippedDirectories;
 
   private ImageFolderDataset(
       Path root, List<Path> files, int[] labels, List<String> classNames, int skipped) {
+    super(files, labels, classNames);
     this.root = root;
-    this.files = files;
-    this.labels = labels;
-    this.classNames = classNames;
     this.skippedDirectories = skipped;
   }
 
@@ -148,56 +142,13 @@ public final class ImageFolderDataset implements ImageDataset {
   }
 
   @Override
-  public int size() {
-    return files.size();
-  }
-
-  @Override
-  public Image load(int index) throws IOException {
-    return ImageDecoder.decode(files.get(index));
-  }
-
-  @Override
-  public Image load(int index, int minShorterSide) throws IOException {
-    return ImageDecoder.decode(files.get(index), minShorterSide);
-  }
-
-  /** The file of image {@code index}. */
-  public Path path(int index) {
-    return files.get(index);
-  }
-
-  @Override
-  public String describe(int index) {
-    return files.get(index).toString();
-  }
-
-  @Override
   public String name() {
     return root
         + " ("
-        + files.size()
+        + size()
         + " images"
-        + (labels != null ? ", " + classNames.size() + " classes" : "")
+        + (hasLabels() ? ", " + classNames().size() + " classes" : "")
         + ")";
-  }
-
-  @Override
-  public boolean hasLabels() {
-    return labels != null;
-  }
-
-  @Override
-  public int label(int index) {
-    if (labels == null) {
-      throw new UnsupportedOperationException(name() + " has no labels");
-    }
-    return labels[Objects.checkIndex(index, labels.length)];
-  }
-
-  @Override
-  public List<String> classNames() {
-    return classNames;
   }
 
   /** The folder this dataset was listed from. */

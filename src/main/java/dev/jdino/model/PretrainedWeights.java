@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.DoubleFunction;
 
 /**
  * Weights from a file jdino did not necessarily write: the released DINO backbones ({@code
@@ -142,29 +143,22 @@ public final class PretrainedWeights {
 
   private VitConfig vitConfig(VitShape s, Heads h) {
     double ratio = s.mlpHiddenDim() / (double) s.embedDim();
-    try {
-      VitConfig c =
-          new VitConfig(
-              s.imgSize(),
-              s.patchSize(),
-              s.embedDim(),
-              s.depth(),
-              h.numHeads(),
-              ratio,
-              s.qkvBias(),
-              0);
-      if (c.mlpHiddenDim() != s.mlpHiddenDim()) {
-        // (int) (D * (H / D)) can land one below H in floating point.
-        c =
+    DoubleFunction<VitConfig> withRatio =
+        r ->
             new VitConfig(
                 s.imgSize(),
                 s.patchSize(),
                 s.embedDim(),
                 s.depth(),
                 h.numHeads(),
-                Math.nextUp(ratio),
+                r,
                 s.qkvBias(),
                 0);
+    try {
+      VitConfig c = withRatio.apply(ratio);
+      if (c.mlpHiddenDim() != s.mlpHiddenDim()) {
+        // (int) (D * (H / D)) can land one below H in floating point.
+        c = withRatio.apply(Math.nextUp(ratio));
       }
       if (c.mlpHiddenDim() != s.mlpHiddenDim()) {
         throw new BadInputException(

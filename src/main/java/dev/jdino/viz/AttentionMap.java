@@ -56,28 +56,32 @@ public record AttentionMap(int gridHeight, int gridWidth, int patchSize, float[]
    * (gridHeight * p) x (gridWidth * p)}, is the value of patch {@code (y / p, x / p)}.
    */
   public static float[] upsample(float[] values, int gridHeight, int gridWidth, int p) {
-    int w = gridWidth * p;
-    float[] out = new float[gridHeight * p * w];
-    for (int y = 0; y < gridHeight * p; y++) {
-      int row = (y / p) * gridWidth;
-      for (int x = 0; x < w; x++) {
-        out[y * w + x] = values[row + x / p];
-      }
-    }
+    float[] out = new float[gridHeight * p * gridWidth * p];
+    forEachPixel(gridHeight, gridWidth, p, (pixel, patch) -> out[pixel] = values[patch]);
     return out;
   }
 
   /** {@link #upsample(float[], int, int, int)} for a patch mask. */
   public static boolean[] upsample(boolean[] mask, int gridHeight, int gridWidth, int p) {
+    boolean[] out = new boolean[gridHeight * p * gridWidth * p];
+    forEachPixel(gridHeight, gridWidth, p, (pixel, patch) -> out[pixel] = mask[patch]);
+    return out;
+  }
+
+  /** Receives a pixel of the upsampled picture (row-major) and the patch it shows. */
+  @FunctionalInterface
+  private interface PixelOfPatch {
+    void accept(int pixel, int patch);
+  }
+
+  private static void forEachPixel(int gridHeight, int gridWidth, int p, PixelOfPatch f) {
     int w = gridWidth * p;
-    boolean[] out = new boolean[gridHeight * p * w];
     for (int y = 0; y < gridHeight * p; y++) {
       int row = (y / p) * gridWidth;
       for (int x = 0; x < w; x++) {
-        out[y * w + x] = mask[row + x / p];
+        f.accept(y * w + x, row + x / p);
       }
     }
-    return out;
   }
 
   /** The map of one prepared image. */

@@ -75,11 +75,8 @@ final class ReportSections {
       h.note("No knn.json (run jdino knn on this run).");
       return;
     }
-    JsonNode j;
-    try {
-      j = Json.read(file);
-    } catch (BadInputException e) {
-      h.note(e.getMessage());
+    JsonNode j = readOrNote(h, file);
+    if (j == null) {
       return;
     }
     // k -> model -> result; models in the order floors are usually read.
@@ -117,6 +114,16 @@ final class ReportSections {
     h.raw("</table>");
   }
 
+  /** The JSON in {@code file}, or null when it cannot be read, which the page then says. */
+  private static JsonNode readOrNote(Report.Html h, Path file) {
+    try {
+      return Json.read(file);
+    } catch (BadInputException e) {
+      h.note(e.getMessage());
+      return null;
+    }
+  }
+
   private static String cell(JsonNode r, String key, boolean range) {
     String v = String.format(Locale.ROOT, "%.3f", r.path(key).asDouble());
     return range ? v + String.format(Locale.ROOT, " [%.2f-%.2f]", r.path(key + "_min").asDouble(),
@@ -143,11 +150,8 @@ final class ReportSections {
       return;
     }
     h.section("Emergent segmentation");
-    JsonNode j;
-    try {
-      j = Json.read(file);
-    } catch (BadInputException e) {
-      h.note(e.getMessage());
+    JsonNode j = readOrNote(h, file);
+    if (j == null) {
       return;
     }
     h.raw("<p>Mean Jaccard between each image's attention mask (keeping ")

@@ -64,6 +64,46 @@ public final class CheckpointLayout {
   private static final Pattern HEAD_NAME =
       Pattern.compile("mlp(\\.\\d{1,3})?\\.(weight|bias)|last_layer\\.weight_[gv]");
 
+  /** Tensors of other models than DINO's, by name, and what they say about the file. */
+  private record Foreign(Pattern name, String why) {
+    Foreign(String regex, String why) {
+      this(Pattern.compile(regex), why);
+    }
+  }
+
+  /** Features of other ViTs, under the backbone's prefix; the first match names the file. */
+  private static final List<Foreign> NOT_DINO_VIT =
+      List.of(
+          new Foreign("fc_norm\\..*",
+              "a timm ViT that pools with fc_norm (global average pooling); DINO's feature is the"
+                  + " [CLS] token after norm"),
+          new Foreign("reg_token|register_tokens",
+              "register tokens (a DINOv2-style ViT), which DINO's ViT does not have"),
+          new Foreign("mask_token",
+              "a mask token (an iBOT or DINOv2 ViT), which DINO's ViT does not have"),
+          new Foreign("dist_token",
+              "a distillation token (a DeiT-distilled ViT), which DINO's ViT does not have"),
+          new Foreign("blocks\\.\\d+\\.ls[12]\\..*|.*gamma.*",
+              "LayerScale (a DeiT III or DINOv2 ViT), which DINO's ViT does not have"),
+          new Foreign("norm_pre\\..*",
+              "a norm before the blocks (a CLIP-style ViT), which DINO's ViT does not have"),
+          new Foreign("blocks\\.\\d+\\.attn\\.(q_norm|k_norm|norm)\\..*",
+              "normalisation inside attention (qk_norm), which DINO's ViT does not have"),
+          new Foreign("head\\..*",
+              "a head that is neither DINO's nor a plain classifier (head.weight, head.bias)"));
+
+  /** Features of other heads, under the head's prefix. */
+  private static final List<Foreign> NOT_DINO_HEAD =
+      List.of(
+          new Foreign("mlp\\.\\d+\\.(running_mean|running_var|num_batches_tracked)",
+              "batch norm in the DINO head (use_bn_in_head), which jdino's head does not have"),
+          new Foreign("last_layer\\.weight",
+              "a last layer without weight normalisation (weight_g, weight_v)"),
+          new Foreign("last_layer\\.parametrizations\\..*",
+              "weight normalisation as a parametrization (torch.nn.utils.parametrizations"
+                  + ".weight_norm); jdino reads the weight_g/weight_v layout of"
+                  + " nn.utils.weight_norm, which the official code uses"));
+
   private final Kind kind;
   private final String key;
   private final String backbonePrefix;
@@ -193,50 +233,30 @@ public final class CheckpointLayout {
   }
 
   private static void checkVitName(WeightFile f, String name, String local) {
-    if (VIT_NAME.matcher(local).matches()) {
-      return;
-    }
-    String why;
-    if (local.startsWith("fc_norm.")) {
-      why =
-          "a timm ViT that pools with fc_norm (global average pooling); DINO's feature is the"
-              + " [CLS] token after norm";
-    } else if (local.equals("reg_token") || local.equals("register_tokens")) {
-      why = "register tokens (a DINOv2-style ViT), which DINO's ViT does not have";
-    } else if (local.equals("mask_token")) {
-      why = "a mask token (an iBOT or DINOv2 ViT), which DINO's ViT does not have";
-    } else if (local.equals("dist_token")) {
-      why = "a distillation token (a DeiT-distilled ViT), which DINO's ViT does not have";
-    } else if (local.matches("blocks\\.\\d+\\.ls[12]\\..*") || local.contains("gamma")) {
-      why = "LayerScale (a DeiT III or DINOv2 ViT), which DINO's ViT does not have";
-    } else if (local.startsWith("norm_pre.")) {
-      why = "a norm before the blocks (a CLIP-style ViT), which DINO's ViT does not have";
-    } else if (local.matches("blocks\\.\\d+\\.attn\\.(q_norm|k_norm|norm)\\..*")) {
-      why = "normalisation inside attention (qk_norm), which DINO's ViT does not have";
-    } else if (local.startsWith("head.")) {
-      why = "a head that is neither DINO's nor a plain classifier (head.weight, head.bias)";
-    } else {
-      why = "not a parameter of DINO's ViT (vision_transformer.py)";
-    }
-    throw new BadInputException(f.file() + ": tensor " + name + " is " + why);
+    checkName(f, name, local, VIT_NAME, NOT_DINO_VIT,
+        "not a parameter of DINO's ViT (vision_transformer.py)");
   }
 
   private static void checkHeadName(WeightFile f, String name, String local) {
-    if (HEAD_NAME.matcher(local).matches()) {
+    checkName(f, name, local, HEAD_NAME, NOT_DINO_HEAD,
+        "not a parameter of DINO's head (vision_transformer.py, DINOHead)");
+  }
+
+  /**
+   * Refuses a tensor whose name (under the backbone's or head's prefix) is not {@code allowed},
+   * saying what it is when {@code known} recognises it, else {@code otherwise}.
+   */
+  private static void checkName(WeightFile f, String name, String local, Pattern allowed,
+      List<Foreign> known, String otherwise) {
+    if (allowed.matcher(local).matches()) {
       return;
     }
-    String why;
-    if (local.matches("mlp\\.\\d+\\.(running_mean|running_var|num_batches_tracked)")) {
-      why = "batch norm in the DINO head (use_bn_in_head), which jdino's head does not have";
-    } else if (local.equals("last_layer.weight")) {
-      why = "a last layer without weight normalisation (weight_g, weight_v)";
-    } else if (local.startsWith("last_layer.parametrizations.")) {
-      why =
-          "weight normalisation as a parametrization (torch.nn.utils.parametrizations"
-              + ".weight_norm); jdino reads the weight_g/weight_v layout of nn.utils.weight_norm,"
-              + " which the official code uses";
-    } else {
-      why = "not a parameter of DINO's head (vision_transformer.py, DINOHead)";
+    String why = otherwise;
+    for (Foreign k : known) {
+      if (k.name().matcher(local).matches()) {
+        why = k.why();
+        break;
+      }
     }
     throw new BadInputException(f.file() + ": tensor " + name + " is " + why);
   }

@@ -278,26 +278,27 @@ public final class Conversion {
       {"numHeads", "num_heads"},
       {"imgSize", "img_size"}
     };
-    for (String[] f : ints) {
-      if (vit.path(f[0]).isIntegralNumber()) {
-        args.put(f[1], vit.get(f[0]).asLong());
-      }
-    }
+    copyIntegers(vit, ints, args);
     String[][] headInts = {
       {"outDim", "out_dim"},
       {"hiddenDim", "hidden_dim"},
       {"bottleneckDim", "bottleneck_dim"},
       {"nlayers", "nlayers"}
     };
-    for (String[] f : headInts) {
-      if (head.path(f[0]).isIntegralNumber()) {
-        args.put(f[1], head.get(f[0]).asLong());
-      }
-    }
+    copyIntegers(head, headInts, args);
     if (head.path("normLastLayer").isBoolean()) {
       args.put("norm_last_layer", head.get("normLastLayer").asBoolean());
     }
     return args;
+  }
+
+  /** {@code to[name[1]] = from[name[0]]} for each pair whose value is an integer. */
+  private static void copyIntegers(JsonNode from, String[][] names, PyDict to) {
+    for (String[] f : names) {
+      if (from.path(f[0]).isIntegralNumber()) {
+        to.put(f[1], from.get(f[0]).asLong());
+      }
+    }
   }
 
   private static List<String> fieldNames(JsonNode n) {

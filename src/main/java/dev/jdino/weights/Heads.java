@@ -55,23 +55,17 @@ public record Heads(int numHeads, String source, boolean recorded) {
    * @param file for messages
    */
   public static Optional<Heads> from(JsonNode d, VitShape shape, Path file) {
-    for (JsonNode n :
-        new JsonNode[] {d.path("jdino").path("vit"), d.path("jdino").path("config").path("vit")}) {
-      if (n.path("numHeads").isIntegralNumber()) {
-        return Optional.of(
-            new Heads(
-                positive(file, n.get("numHeads").asInt(), "jdino metadata"),
-                "the file's jdino metadata",
-                true));
-      }
-    }
+    JsonNode vit = d.path("jdino").path("vit");
+    JsonNode configVit = d.path("jdino").path("config").path("vit");
     JsonNode args = d.path("args");
-    if (args.path("num_heads").isIntegralNumber()) {
-      return Optional.of(
-          new Heads(
-              positive(file, args.get("num_heads").asInt(), "args.num_heads"),
-              "the checkpoint's args.num_heads",
-              true));
+    String jdino = "the file's jdino metadata";
+    Optional<Heads> declared =
+        declared(file, vit.path("numHeads"), "jdino metadata", jdino)
+            .or(() -> declared(file, configVit.path("numHeads"), "jdino metadata", jdino))
+            .or(() -> declared(file, args.path("num_heads"), "args.num_heads",
+                "the checkpoint's args.num_heads"));
+    if (declared.isPresent()) {
+      return declared;
     }
     for (String field : new String[] {"arch", "model"}) {
       JsonNode a = args.path(field);
@@ -115,11 +109,20 @@ public record Heads(int numHeads, String source, boolean recorded) {
     return Optional.empty();
   }
 
-  private static int positive(Path file, int v, String what) {
+  /**
+   * The number a file records in {@code value}, if it is an integer.
+   *
+   * @throws BadInputException naming {@code what} when it records fewer than one head
+   */
+  private static Optional<Heads> declared(Path file, JsonNode value, String what, String source) {
+    if (!value.isIntegralNumber()) {
+      return Optional.empty();
+    }
+    int v = value.asInt();
     if (v < 1) {
       throw new BadInputException(file + ": " + what + " gives " + v + " heads");
     }
-    return v;
+    return Optional.of(new Heads(v, source, true));
   }
 
   /**

@@ -79,11 +79,7 @@ public final class WeightFile {
     }
 
     public long numel() {
-      long n = 1;
-      for (long d : shape) {
-        n *= d;
-      }
-      return n;
+      return PyTensor.numel(shape);
     }
 
     @Override

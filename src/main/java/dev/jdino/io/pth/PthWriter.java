@@ -60,11 +60,7 @@ public final class PthWriter {
     }
 
     public long numel() {
-      long n = 1;
-      for (long d : shape) {
-        n *= d;
-      }
-      return n;
+      return PyTensor.numel(shape);
     }
 
     @Override

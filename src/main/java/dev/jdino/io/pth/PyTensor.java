@@ -98,6 +98,14 @@ public record PyTensor(Storage storage, long offset, long[] shape, long[] stride
   }
 
   public long numel() {
+    return numel(shape);
+  }
+
+  /**
+   * The number of elements of a tensor of sizes {@code shape} (1 for a scalar), for every
+   * description of a tensor's shape (this one, {@link PthWriter.Tensor}, {@code WeightFile}'s).
+   */
+  public static long numel(long[] shape) {
     long n = 1;
     for (long d : shape) {
       n *= d;

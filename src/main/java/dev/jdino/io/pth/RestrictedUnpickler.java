@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 import java.util.function.Function;
 
 /**
@@ -171,25 +172,9 @@ final class RestrictedUnpickler {
           String name = line(at);
           push(global(module, name, at));
         }
-        case 0x93 -> { // STACK_GLOBAL
-          Object name = pop(at);
-          Object module = pop(at);
-          if (!(module instanceof String m) || !(name instanceof String n)) {
-            throw new PthFormatException(
-                "STACK_GLOBAL at byte " + at + " with a module or name that is not a string");
-          }
-          push(global(m, n, at));
-        }
-        case 'R' -> { // REDUCE
-          Object args = pop(at);
-          Object callable = pop(at);
-          push(reduce(callable, args, at));
-        }
-        case 0x81 -> { // NEWOBJ
-          Object args = pop(at);
-          Object cls = pop(at);
-          push(newObject(cls, args, at));
-        }
+        case 0x93 -> pushOfTopTwo(at, (m, n) -> stackGlobal(m, n, at)); // STACK_GLOBAL
+        case 'R' -> pushOfTopTwo(at, (callable, args) -> reduce(callable, args, at)); // REDUCE
+        case 0x81 -> pushOfTopTwo(at, (cls, args) -> newObject(cls, args, at)); // NEWOBJ
         case 'b' -> { // BUILD
           Object state = pop(at);
           build(peek(at), state, at);
@@ -239,6 +224,14 @@ final class RestrictedUnpickler {
             + at
             + "), which is not allowed: "
             + ALLOWED);
+  }
+
+  private Object stackGlobal(Object module, Object name, int at) {
+    if (!(module instanceof String m) || !(name instanceof String n)) {
+      throw new PthFormatException(
+          "STACK_GLOBAL at byte " + at + " with a module or name that is not a string");
+    }
+    return global(m, n, at);
   }
 
   private Object reduce(Object callable, Object args, int at) {
@@ -342,26 +335,25 @@ final class RestrictedUnpickler {
     if (o instanceof Long l) {
       return l;
     }
-    throw new PthFormatException(
+    throw wrongType(o, what, "an integer", at);
+  }
+
+  /** {@code what}, an argument of {@code _rebuild_tensor_v2}, is {@code o}, not as expected. */
+  private static PthFormatException wrongType(Object o, String what, String expected, int at) {
+    return new PthFormatException(
         "_rebuild_tensor_v2 at byte "
             + at
             + ": "
             + what
             + " is a "
             + typeName(o)
-            + ", expected an integer");
+            + ", expected "
+            + expected);
   }
 
   private static long[] longs(Object o, String what, int at) {
     if (!(o instanceof PyTuple t)) {
-      throw new PthFormatException(
-          "_rebuild_tensor_v2 at byte "
-              + at
-              + ": "
-              + what
-              + " is a "
-              + typeName(o)
-              + ", expected a tuple");
+      throw wrongType(o, what, "a tuple", at);
     }
     if (t.size() > PyTensor.MAX_DIMS) {
       throw new PthFormatException(
@@ -455,6 +447,16 @@ final class RestrictedUnpickler {
 
   private int floor() {
     return markCount == 0 ? 0 : marks[markCount - 1];
+  }
+
+  /**
+   * The opcodes that replace the top two items by one (STACK_GLOBAL, REDUCE, NEWOBJ): pops {@code
+   * top}, then {@code below}, and pushes {@code f(below, top)}, the operands in pickle.py's order.
+   */
+  private void pushOfTopTwo(int at, BinaryOperator<Object> f) {
+    Object top = pop(at);
+    Object below = pop(at);
+    push(f.apply(below, top));
   }
 
   private Object pop(int at) {

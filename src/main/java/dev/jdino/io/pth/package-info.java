@@ -9,7 +9,8 @@
  * <p>This package owns the format only: values come out as plain Java data ({@link
  * dev.jdino.io.pth.PyDict}, {@link dev.jdino.io.pth.PyTuple}, {@link dev.jdino.io.pth.PyNamespace},
  * {@link dev.jdino.io.pth.PyTensor}, lists, strings, numbers). What the names mean (a DINO
- * checkpoint, a timm ViT) is {@code dev.jdino.weights}'s business. It may import only the JDK and
- * {@code dev.jdino.io} ({@code BadInputException}, {@code AtomicFiles}); no engine, no model.
+ * checkpoint, a timm ViT) is {@code dev.jdino.weights}'s business. It may import only the JDK,
+ * {@code dev.jdino.io} ({@code BadInputException}, {@code AtomicFiles}) and {@code
+ * dev.jdino.io.zip} (the zip directory); no engine, no model.
  */
 package dev.jdino.io.pth;
