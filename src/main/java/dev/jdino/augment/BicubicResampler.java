@@ -5,17 +5,17 @@ package dev.jdino.augment;
  * with {@code BICUBIC}), on planar float images.
  *
  * <p>Pillow is the reference because the official DINO pipeline resizes PIL images. Its algorithm
- * is separable (horizontal pass, then vertical pass), uses the cubic convolution kernel with
- * {@code a = -0.5}, widens the kernel by the downscale factor when shrinking (antialiasing),
- * clips the taps at the input border and renormalises the weights of every output pixel to sum
- * to 1. Unlike Pillow on 8-bit images there is no rounding between the passes, so the results match
- * Pillow's mode {@code "F"}. Results are not clamped: bicubic overshoots near edges, and callers
- * that need [0, 1] clamp afterwards.
+ * is separable (horizontal pass, then vertical pass), uses the cubic convolution kernel with {@code
+ * a = -0.5}, widens the kernel by the downscale factor when shrinking (antialiasing), clips the
+ * taps at the input border and renormalises the weights of every output pixel to sum to 1. Unlike
+ * Pillow on 8-bit images there is no rounding between the passes, so the results match Pillow's
+ * mode {@code "F"}. Results are not clamped: bicubic overshoots near edges, and callers that need
+ * [0, 1] clamp afterwards.
  *
- * <p>Two ways of choosing the source region are offered because they differ at its border:
- * {@link #resampleBox} reads taps outside the box when the image has pixels there (Pillow's
- * {@code box=} argument), {@link #resampleCrop} behaves as if the region had been cut out first
- * (torchvision's {@code resized_crop}: crop, then resize), so taps stop at the crop edge.
+ * <p>Two ways of choosing the source region are offered because they differ at its border: {@link
+ * #resampleBox} reads taps outside the box when the image has pixels there (Pillow's {@code box=}
+ * argument), {@link #resampleCrop} behaves as if the region had been cut out first (torchvision's
+ * {@code resized_crop}: crop, then resize), so taps stop at the crop edge.
  */
 public final class BicubicResampler {
   private static final double SUPPORT = 2.0;
@@ -23,21 +23,42 @@ public final class BicubicResampler {
   private BicubicResampler() {}
 
   /**
-   * Resamples the region {@code [x0, x1) x [y0, y1)} of a planar image to {@code outH x outW},
-   * like Pillow's {@code im.resize((outW, outH), BICUBIC, box=(x0, y0, x1, y1))} on each channel.
-   * Box coordinates are single precision because Pillow passes them to C as {@code float}.
+   * Resamples the region {@code [x0, x1) x [y0, y1)} of a planar image to {@code outH x outW}, like
+   * Pillow's {@code im.resize((outW, outH), BICUBIC, box=(x0, y0, x1, y1))} on each channel. Box
+   * coordinates are single precision because Pillow passes them to C as {@code float}.
    *
    * @param src planar source, {@code channels} planes of {@code srcH * srcW} from {@code srcOff}
    * @param dst receives {@code channels} planes of {@code outH * outW} from {@code dstOff}
    */
   public static void resampleBox(
-      float[] src, int srcOff, int channels, int srcH, int srcW,
-      float x0, float y0, float x1, float y1,
-      float[] dst, int dstOff, int outH, int outW) {
+      float[] src,
+      int srcOff,
+      int channels,
+      int srcH,
+      int srcW,
+      float x0,
+      float y0,
+      float x1,
+      float y1,
+      float[] dst,
+      int dstOff,
+      int outH,
+      int outW) {
     if (!(x0 >= 0 && x0 < x1 && x1 <= srcW && y0 >= 0 && y0 < y1 && y1 <= srcH)) {
       throw new IllegalArgumentException(
-          "box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") is not inside a "
-              + srcW + "x" + srcH + " image");
+          "box ("
+              + x0
+              + ", "
+              + y0
+              + ", "
+              + x1
+              + ", "
+              + y1
+              + ") is not inside a "
+              + srcW
+              + "x"
+              + srcH
+              + " image");
     }
     requireOutput(outH, outW);
     Axis horizontal = Axis.of(srcW, x0, x1, outW, 0);
@@ -47,18 +68,43 @@ public final class BicubicResampler {
 
   /**
    * Resamples the integer crop {@code (top, left, cropH, cropW)} to {@code outH x outW} as if it
-   * had been cut out first, like torchvision's {@code resized_crop} on a PIL image (Pillow's
-   * {@code im.crop(...).resize((outW, outH), BICUBIC)}).
+   * had been cut out first, like torchvision's {@code resized_crop} on a PIL image (Pillow's {@code
+   * im.crop(...).resize((outW, outH), BICUBIC)}).
    */
   public static void resampleCrop(
-      float[] src, int srcOff, int channels, int srcH, int srcW,
-      int top, int left, int cropH, int cropW,
-      float[] dst, int dstOff, int outH, int outW) {
-    if (top < 0 || left < 0 || cropH < 1 || cropW < 1 || top + cropH > srcH
+      float[] src,
+      int srcOff,
+      int channels,
+      int srcH,
+      int srcW,
+      int top,
+      int left,
+      int cropH,
+      int cropW,
+      float[] dst,
+      int dstOff,
+      int outH,
+      int outW) {
+    if (top < 0
+        || left < 0
+        || cropH < 1
+        || cropW < 1
+        || top + cropH > srcH
         || left + cropW > srcW) {
       throw new IllegalArgumentException(
-          "crop (top " + top + ", left " + left + ", " + cropH + "x" + cropW
-              + ") is not inside a " + srcH + "x" + srcW + " image");
+          "crop (top "
+              + top
+              + ", left "
+              + left
+              + ", "
+              + cropH
+              + "x"
+              + cropW
+              + ") is not inside a "
+              + srcH
+              + "x"
+              + srcW
+              + " image");
     }
     requireOutput(outH, outW);
     Axis horizontal = Axis.of(cropW, 0f, cropW, outW, left);
@@ -70,8 +116,19 @@ public final class BicubicResampler {
   public static Image resize(Image src, int outH, int outW) {
     Image out = Image.zeros(outH, outW);
     resampleCrop(
-        src.data(), 0, Image.CHANNELS, src.height(), src.width(), 0, 0, src.height(), src.width(),
-        out.data(), 0, outH, outW);
+        src.data(),
+        0,
+        Image.CHANNELS,
+        src.height(),
+        src.width(),
+        0,
+        0,
+        src.height(),
+        src.width(),
+        out.data(),
+        0,
+        outH,
+        outW);
     return out;
   }
 
@@ -95,8 +152,15 @@ public final class BicubicResampler {
   }
 
   private static void run(
-      float[] src, int srcOff, int channels, int srcH, int srcW, Axis horizontal, Axis vertical,
-      float[] dst, int dstOff) {
+      float[] src,
+      int srcOff,
+      int channels,
+      int srcH,
+      int srcW,
+      Axis horizontal,
+      Axis vertical,
+      float[] dst,
+      int dstOff) {
     int outH = vertical.outSize;
     int outW = horizontal.outSize;
     // Only the source rows that some output row reads go through the horizontal pass.
@@ -105,8 +169,8 @@ public final class BicubicResampler {
     int rows = lastRow - firstRow;
     float[] tmp = Scratch.floats(0, channels * rows * outW);
     for (int c = 0; c < channels; c++) {
-      horizontalPass(src, srcOff + (c * srcH + firstRow) * srcW, srcW, rows, horizontal,
-          tmp, c * rows * outW);
+      horizontalPass(
+          src, srcOff + (c * srcH + firstRow) * srcW, srcW, rows, horizontal, tmp, c * rows * outW);
     }
     for (int c = 0; c < channels; c++) {
       verticalPass(tmp, c * rows * outW, firstRow, outW, vertical, dst, dstOff + c * outH * outW);
@@ -184,10 +248,13 @@ public final class BicubicResampler {
   static final class Axis {
     final int outSize;
     final int ksize;
+
     /** First input index read by each output index (already shifted). */
     final int[] start;
+
     /** Number of taps of each output index. */
     final int[] count;
+
     /** {@code ksize} normalised weights per output index. */
     final float[] weights;
 
@@ -200,8 +267,8 @@ public final class BicubicResampler {
     }
 
     /**
-     * Coefficients for resampling {@code [in0, in1)} of an axis of {@code inSize} pixels to
-     * {@code outSize}; {@code shift} is added to every input index (the crop offset).
+     * Coefficients for resampling {@code [in0, in1)} of an axis of {@code inSize} pixels to {@code
+     * outSize}; {@code shift} is added to every input index (the crop offset).
      */
     static Axis of(int inSize, float in0, float in1, int outSize, int shift) {
       double scale = (double) (in1 - in0) / outSize;

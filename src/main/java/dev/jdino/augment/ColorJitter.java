@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 public final class ColorJitter {
   /** Operation ids, as in torchvision's {@code fn_idx}. */
   public static final int BRIGHTNESS = 0;
+
   public static final int CONTRAST = 1;
   public static final int SATURATION = 2;
   public static final int HUE = 3;
@@ -26,8 +27,8 @@ public final class ColorJitter {
    * @param order the 4 operation ids in application order
    * @param brightness brightness factor, or NaN when that adjustment is disabled; likewise others
    */
-  public record Params(int[] order, double brightness, double contrast, double saturation,
-      double hue) {
+  public record Params(
+      int[] order, double brightness, double contrast, double saturation, double hue) {
     public Params {
       order = order.clone();
     }
@@ -39,9 +40,9 @@ public final class ColorJitter {
   }
 
   /**
-   * Draws an order and factors: brightness, contrast and saturation factors uniform in
-   * {@code [max(0, 1 - s), 1 + s]}, hue shift uniform in {@code [-hue, hue]}. A strength of 0
-   * disables its adjustment without drawing a factor, as torchvision does.
+   * Draws an order and factors: brightness, contrast and saturation factors uniform in {@code
+   * [max(0, 1 - s), 1 + s]}, hue shift uniform in {@code [-hue, hue]}. A strength of 0 disables its
+   * adjustment without drawing a factor, as torchvision does.
    */
   public static Params sample(
       double brightness, double contrast, double saturation, double hue, SplittableRandom rng) {
@@ -201,13 +202,22 @@ public final class ColorJitter {
   }
 
   /**
-   * The whole random transform on one image, in place: with probability {@code p} draw
-   * {@link Params} and apply them.
+   * The whole random transform on one image, in place: with probability {@code p} draw {@link
+   * Params} and apply them.
    */
-  public static Image apply(Image img, double p, double brightness, double contrast,
-      double saturation, double hue, SplittableRandom rng) {
+  public static Image apply(
+      Image img,
+      double p,
+      double brightness,
+      double contrast,
+      double saturation,
+      double hue,
+      SplittableRandom rng) {
     if (rng.nextDouble() < p) {
-      apply(img.data(), 0, img.height() * img.width(),
+      apply(
+          img.data(),
+          0,
+          img.height() * img.width(),
           sample(brightness, contrast, saturation, hue, rng));
     }
     return img;

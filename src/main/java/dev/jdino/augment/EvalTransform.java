@@ -9,9 +9,9 @@ public final class EvalTransform {
   private EvalTransform() {}
 
   /**
-   * Resizes the shorter side of {@code src} to {@code resize} and cuts the central
-   * {@code crop x crop} square, clamped to [0, 1]. For 28 px data the benchmark uses
-   * {@code resize = 32, crop = 28}.
+   * Resizes the shorter side of {@code src} to {@code resize} and cuts the central {@code crop x
+   * crop} square, clamped to [0, 1]. For 28 px data the benchmark uses {@code resize = 32, crop =
+   * 28}.
    *
    * @throws IllegalArgumentException if {@code crop > resize} (torchvision would zero-pad)
    */

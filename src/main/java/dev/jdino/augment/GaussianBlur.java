@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
  *
  * <p>The official DINO code blurs with Pillow's {@code ImageFilter.GaussianBlur(radius=sigma)},
  * which approximates a Gaussian by three successive box blurs on 8-bit pixels. We use the exact
- * sampled Gaussian instead: it is what the paper describes, it has no extended box-blur tails,
- * and it works on floats without intermediate rounding.
+ * sampled Gaussian instead: it is what the paper describes, it has no extended box-blur tails, and
+ * it works on floats without intermediate rounding.
  */
 public final class GaussianBlur {
   private GaussianBlur() {}
@@ -76,7 +76,11 @@ public final class GaussianBlur {
 
   /** Draws {@code sigma} uniform in {@code [sigmaMin, sigmaMax]} and blurs {@code img}. */
   public static Image apply(Image img, double sigmaMin, double sigmaMax, SplittableRandom rng) {
-    apply(img.data(), 0, img.height(), img.width(),
+    apply(
+        img.data(),
+        0,
+        img.height(),
+        img.width(),
         RandomResizedCrop.uniform(rng, sigmaMin, sigmaMax));
     return img;
   }

@@ -3,9 +3,9 @@ package dev.jdino.augment;
 import java.util.Arrays;
 
 /**
- * torchvision's tensor {@code rgb_to_grayscale(img, num_output_channels=3)}: luma
- * {@code 0.2989 R + 0.587 G + 0.114 B} (ITU-R 601-2) copied into all three channels, so that the
- * network input keeps 3 channels.
+ * torchvision's tensor {@code rgb_to_grayscale(img, num_output_channels=3)}: luma {@code 0.2989 R +
+ * 0.587 G + 0.114 B} (ITU-R 601-2) copied into all three channels, so that the network input keeps
+ * 3 channels.
  */
 public final class Grayscale {
   static final float R = 0.2989f;

@@ -17,12 +17,19 @@ public final class Image {
   /** Wraps {@code data} (not copied): length must be 3 * height * width, layout CHW. */
   public Image(int height, int width, float[] data) {
     if (height < 1 || width < 1) {
-      throw new IllegalArgumentException("image size must be positive, got " + height + "x" + width);
+      throw new IllegalArgumentException(
+          "image size must be positive, got " + height + "x" + width);
     }
     if (data.length != CHANNELS * height * width) {
       throw new IllegalArgumentException(
-          "expected " + (CHANNELS * height * width) + " floats for 3x" + height + "x" + width
-              + ", got " + data.length);
+          "expected "
+              + (CHANNELS * height * width)
+              + " floats for 3x"
+              + height
+              + "x"
+              + width
+              + ", got "
+              + data.length);
     }
     this.height = height;
     this.width = width;

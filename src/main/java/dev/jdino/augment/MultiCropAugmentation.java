@@ -3,16 +3,17 @@ package dev.jdino.augment;
 import java.util.SplittableRandom;
 
 /**
- * DINO's multi-crop augmentation (the official {@code DataAugmentationDINO}): one source image becomes 2 global crops
- * and {@code L} local crops, each a normalised planar {@code 3 x S x S} float array.
+ * DINO's multi-crop augmentation (the official {@code DataAugmentationDINO}): one source image
+ * becomes 2 global crops and {@code L} local crops, each a normalised planar {@code 3 x S x S}
+ * float array.
  *
  * <ul>
- *   <li>crop 0 (global 1): RandomResizedCrop(global) - flip - colour jitter - grayscale -
- *       blur(p = {@code blur.pGlobal1}) - normalise
- *   <li>crop 1 (global 2): the same with blur(p = {@code blur.pGlobal2}), then
- *       solarise(p = {@code solarizeP}), then normalise
- *   <li>crops 2.. (local): RandomResizedCrop(local) - flip - colour jitter - grayscale -
- *       blur(p = {@code blur.pLocal}) - normalise
+ *   <li>crop 0 (global 1): RandomResizedCrop(global) - flip - colour jitter - grayscale - blur(p =
+ *       {@code blur.pGlobal1}) - normalise
+ *   <li>crop 1 (global 2): the same with blur(p = {@code blur.pGlobal2}), then solarise(p = {@code
+ *       solarizeP}), then normalise
+ *   <li>crops 2.. (local): RandomResizedCrop(local) - flip - colour jitter - grayscale - blur(p =
+ *       {@code blur.pLocal}) - normalise
  * </ul>
  *
  * <p>All randomness of one call comes from {@code new SplittableRandom(seed)}, consumed in crop
@@ -70,22 +71,32 @@ public final class MultiCropAugmentation {
   }
 
   /**
-   * Augments {@code src} straight into caller-owned buffers: crop {@code c} is written to
-   * {@code out[c]} at {@code offsets[c]} ({@link #cropLength}{@code (c)} floats), and nothing else
-   * is touched. The result is bit-identical to {@link #apply}.
+   * Augments {@code src} straight into caller-owned buffers: crop {@code c} is written to {@code
+   * out[c]} at {@code offsets[c]} ({@link #cropLength}{@code (c)} floats), and nothing else is
+   * touched. The result is bit-identical to {@link #apply}.
    */
   public void applyInto(Image src, long seed, float[][] out, int[] offsets) {
     int n = crops();
     if (out.length != n || offsets.length != n) {
       throw new IllegalArgumentException(
-          "expected " + n + " output buffers and offsets, got " + out.length + " and "
+          "expected "
+              + n
+              + " output buffers and offsets, got "
+              + out.length
+              + " and "
               + offsets.length);
     }
     for (int c = 0; c < n; c++) {
       if (offsets[c] < 0 || offsets[c] > out[c].length - cropLength(c)) {
         throw new IllegalArgumentException(
-            "crop " + c + " (" + cropLength(c) + " floats) does not fit buffer of "
-                + out[c].length + " at offset " + offsets[c]);
+            "crop "
+                + c
+                + " ("
+                + cropLength(c)
+                + " floats) does not fit buffer of "
+                + out[c].length
+                + " at offset "
+                + offsets[c]);
       }
     }
     SplittableRandom rng = new SplittableRandom(seed);
@@ -96,10 +107,10 @@ public final class MultiCropAugmentation {
   }
 
   /**
-   * Augments {@code src} as sample {@code index} of a batch: {@code batches[c]} is the
-   * {@code (B, 3, S_c, S_c)} buffer of crop index {@code c}, and this sample's crop {@code c} goes
-   * to position {@code index}. Distinct indices touch disjoint ranges, so worker threads may fill
-   * the same batch buffers concurrently.
+   * Augments {@code src} as sample {@code index} of a batch: {@code batches[c]} is the {@code (B,
+   * 3, S_c, S_c)} buffer of crop index {@code c}, and this sample's crop {@code c} goes to position
+   * {@code index}. Distinct indices touch disjoint ranges, so worker threads may fill the same
+   * batch buffers concurrently.
    */
   public void applyIntoBatch(Image src, long seed, float[][] batches, int index) {
     int[] offsets = new int[crops()];
@@ -119,8 +130,13 @@ public final class MultiCropAugmentation {
     Crops kind = global ? cfg.globalCrops() : cfg.localCrops();
     int[] box =
         RandomResizedCrop.sampleBox(
-            src.height(), src.width(), kind.scale().min(), kind.scale().max(), cfg.ratio().min(),
-            cfg.ratio().max(), rng);
+            src.height(),
+            src.width(),
+            kind.scale().min(),
+            kind.scale().max(),
+            cfg.ratio().min(),
+            cfg.ratio().max(),
+            rng);
     RandomResizedCrop.resizeBox(src, gray, box, size, dst, off);
 
     if (happens(cfg.hflipP(), rng)) {

@@ -85,7 +85,8 @@ public record Normalization(float[] mean, float[] std) {
    */
   public Normalization with(double[] mean, double[] std) {
     return new Normalization(
-        mean == null ? this.mean : expand(mean, "mean"), std == null ? this.std : expand(std, "std"));
+        mean == null ? this.mean : expand(mean, "mean"),
+        std == null ? this.std : expand(std, "std"));
   }
 
   private static float[] expand(double[] v, String setting) {

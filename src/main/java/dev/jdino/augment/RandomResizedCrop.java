@@ -24,7 +24,12 @@ public final class RandomResizedCrop {
    * @return {@code {top, left, cropH, cropW}}, always inside the {@code h x w} image and non-empty
    */
   public static int[] sampleBox(
-      int h, int w, double scaleMin, double scaleMax, double ratioMin, double ratioMax,
+      int h,
+      int w,
+      double scaleMin,
+      double scaleMax,
+      double ratioMin,
+      double ratioMax,
       SplittableRandom rng) {
     if (h < 1 || w < 1) {
       throw new IllegalArgumentException("image size must be positive, got " + h + "x" + w);
@@ -72,15 +77,26 @@ public final class RandomResizedCrop {
   }
 
   /**
-   * As {@link #resizeBox(Image, int[], int, float[], int)}, told whether the three planes of
-   * {@code src} are identical: then one plane is resampled and copied, which gives the same
-   * result at a third of the cost (grayscale datasets are stored as 3 identical channels).
+   * As {@link #resizeBox(Image, int[], int, float[], int)}, told whether the three planes of {@code
+   * src} are identical: then one plane is resampled and copied, which gives the same result at a
+   * third of the cost (grayscale datasets are stored as 3 identical channels).
    */
   static void resizeBox(Image src, boolean gray, int[] box, int size, float[] dst, int dstOff) {
     int plane = size * size;
     BicubicResampler.resampleCrop(
-        src.data(), 0, gray ? 1 : Image.CHANNELS, src.height(), src.width(),
-        box[0], box[1], box[2], box[3], dst, dstOff, size, size);
+        src.data(),
+        0,
+        gray ? 1 : Image.CHANNELS,
+        src.height(),
+        src.width(),
+        box[0],
+        box[1],
+        box[2],
+        box[3],
+        dst,
+        dstOff,
+        size,
+        size);
     clamp01(dst, dstOff, gray ? plane : Image.CHANNELS * plane);
     if (gray) {
       System.arraycopy(dst, dstOff, dst, dstOff + plane, plane);
@@ -90,7 +106,12 @@ public final class RandomResizedCrop {
 
   /** Samples a box and resizes it: the whole transform on one image. */
   public static Image apply(
-      Image src, int size, double scaleMin, double scaleMax, double ratioMin, double ratioMax,
+      Image src,
+      int size,
+      double scaleMin,
+      double scaleMax,
+      double ratioMin,
+      double ratioMax,
       SplittableRandom rng) {
     int[] box = sampleBox(src.height(), src.width(), scaleMin, scaleMax, ratioMin, ratioMax, rng);
     Image out = Image.zeros(size, size);

@@ -2,18 +2,25 @@ package dev.jdino.augment;
 
 /**
  * The inner loop of the separable filters ({@link GaussianBlur}'s passes, {@link
- * BicubicResampler}'s vertical pass): {@code n} weighted sums over {@code taps} inputs {@code
- * step} apart.
+ * BicubicResampler}'s vertical pass): {@code n} weighted sums over {@code taps} inputs {@code step}
+ * apart.
  */
 final class Taps {
   private Taps() {}
 
   /**
-   * {@code out[outOff + i] = sum_t w[wOff + t] * in[inOff + i + t * step]} for {@code i < n},
-   * each sum taken in order of t (so the result does not depend on how the loop is split).
+   * {@code out[outOff + i] = sum_t w[wOff + t] * in[inOff + i + t * step]} for {@code i < n}, each
+   * sum taken in order of t (so the result does not depend on how the loop is split).
    */
   static void weightedSums(
-      float[] in, int inOff, int step, float[] w, int wOff, int taps, float[] out, int outOff,
+      float[] in,
+      int inOff,
+      int step,
+      float[] w,
+      int wOff,
+      int taps,
+      float[] out,
+      int outOff,
       int n) {
     int i = 0;
     // Java 17's auto-vectoriser rejects loops whose loads are shifted against each other, so

@@ -21,9 +21,9 @@ import java.util.stream.Stream;
  *   <li><b>legacy</b>: a folder with one JSON per image ({@code <image stem>.json}) holding {@code
  *       frames[0].objects[]}, each with {@code category} and, for boxes, {@code box2d {x1, y1, x2,
  *       y2}}; the image is {@code <stem>.jpg} (as the seed's converter assumes);
- *   <li><b>current</b>: one JSON list per split, each element {@code {name, labels[]}} with
- *       {@code category} and {@code box2d}; read as a stream, since the training list is hundreds
- *       of megabytes.
+ *   <li><b>current</b>: one JSON list per split, each element {@code {name, labels[]}} with {@code
+ *       category} and {@code box2d}; read as a stream, since the training list is hundreds of
+ *       megabytes.
  * </ul>
  *
  * Lanes and drivable areas carry {@code poly2d} instead of {@code box2d}: they come through as
@@ -62,11 +62,16 @@ public final class BddLabels {
   /** The per-image label files of a legacy folder, sorted; our own outputs ({@code _x}) skipped. */
   public static List<Path> legacyFiles(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> {
-        String n = p.getFileName().toString();
-        return n.endsWith(".json") && !n.startsWith("_") && !n.startsWith(".")
-            && Files.isRegularFile(p);
-      }).sorted().toList();
+      return s.filter(
+              p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".json")
+                    && !n.startsWith("_")
+                    && !n.startsWith(".")
+                    && Files.isRegularFile(p);
+              })
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new BadInputException("cannot list label folder " + dir + ": " + e.getMessage(), e);
     }
@@ -106,8 +111,12 @@ public final class BddLabels {
         index++;
       }
     } catch (IOException e) {
-      throw new BadInputException(file + ": not a readable BDD100K label list ("
-          + e.getMessage().lines().findFirst().orElse("") + ")", e);
+      throw new BadInputException(
+          file
+              + ": not a readable BDD100K label list ("
+              + e.getMessage().lines().findFirst().orElse("")
+              + ")",
+          e);
     }
   }
 

@@ -23,8 +23,8 @@ import java.util.TreeMap;
  * <p>Rules, each counted in the {@link Summary}:
  *
  * <ul>
- *   <li>Categories: the 10 of {@link BddCategories}, ids 1..10; legacy names mapped. Labels of other
- *       categories ("other vehicle", "trailer", ...) are skipped.
+ *   <li>Categories: the 10 of {@link BddCategories}, ids 1..10; legacy names mapped. Labels of
+ *       other categories ("other vehicle", "trailer", ...) are skipped.
  *   <li>Labels without {@code box2d} (lanes, drivable areas) are skipped.
  *   <li>Width and height come from each image file's header (never assumed). An image that is
  *       missing or unreadable is skipped with its labels: a COCO entry with a guessed size would
@@ -48,9 +48,18 @@ public final class BddToCoco {
    * @param skippedLabels labels left out, by reason
    * @param otherCategories labels with a box but outside the 10 classes, by category name
    */
-  public record Summary(String split, String layout, Path labels, Path imagesDir, Path output,
-      int frames, int images, int boxes, Map<String, Integer> boxesPerCategory,
-      Map<String, Integer> skippedImages, Map<String, Integer> skippedLabels,
+  public record Summary(
+      String split,
+      String layout,
+      Path labels,
+      Path imagesDir,
+      Path output,
+      int frames,
+      int images,
+      int boxes,
+      Map<String, Integer> boxesPerCategory,
+      Map<String, Integer> skippedImages,
+      Map<String, Integer> skippedLabels,
       Map<String, Integer> otherCategories) {
 
     /** The summary as JSON (what {@link #summaryFile} holds). */
@@ -66,8 +75,15 @@ public final class BddToCoco {
     /** A few lines for the terminal. */
     public String describe() {
       StringBuilder sb = new StringBuilder();
-      sb.append(String.format(Locale.ROOT, "%s (%s labels): %,d images, %,d boxes -> %s%n", split,
-          layout, images, boxes, output));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%s (%s labels): %,d images, %,d boxes -> %s%n",
+              split,
+              layout,
+              images,
+              boxes,
+              output));
       sb.append("  boxes per category: ").append(join(boxesPerCategory)).append('\n');
       if (!skippedImages.isEmpty()) {
         sb.append("  skipped images: ").append(join(skippedImages)).append('\n');
@@ -83,14 +99,19 @@ public final class BddToCoco {
 
     private static String join(Map<String, Integer> m) {
       StringBuilder sb = new StringBuilder();
-      m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(
-          String.format(Locale.ROOT, "%,d", v)));
+      m.forEach(
+          (k, v) ->
+              sb.append(sb.length() == 0 ? "" : ", ")
+                  .append(k)
+                  .append(' ')
+                  .append(String.format(Locale.ROOT, "%,d", v)));
       return sb.toString();
     }
   }
 
   /** Reasons, as they appear in the summary. */
   static final String NO_BOX = "no box2d (lane, drivable area, ...)";
+
   static final String OTHER_CATEGORY = "category outside the 10 classes";
   static final String INVALID_BOX = "box2d with missing or non-finite coordinates";
   static final String ZERO_AREA = "zero area after clipping";
@@ -125,61 +146,77 @@ public final class BddToCoco {
     Map<String, Integer> skippedLabels = new TreeMap<>();
     Map<String, Integer> other = new TreeMap<>();
     int[] frames = {0};
-    BddLabels.read(labels, frame -> {
-      frames[0]++;
-      if (frame.error() != null) {
-        skippedImages.merge(LABELS_UNREADABLE, 1, Integer::sum);
-        return;
-      }
-      Path file = CocoDataset.safeResolve(imagesDir, frame.imageName(), labels);
-      ImageDecoder.Info info;
-      try {
-        info = ImageDecoder.probe(file);
-      } catch (IOException e) {
-        boolean missing = e.getCause() instanceof NoSuchFileException;
-        skippedImages.merge(missing ? IMAGE_MISSING : IMAGE_UNREADABLE, 1, Integer::sum);
-        if (!frame.labels().isEmpty()) {
-          skippedLabels.merge(IMAGE_SKIPPED, frame.labels().size(), Integer::sum);
-        }
-        return;
-      }
-      int id = images.size() + 1;
-      images.add(new Img(id, frame.imageName(), info.width(), info.height()));
-      for (BddLabels.Label l : frame.labels()) {
-        if (!l.hasBox2d()) {
-          skippedLabels.merge(NO_BOX, 1, Integer::sum);
-          continue;
-        }
-        int category = BddCategories.id(l.category());
-        if (category == 0) {
-          skippedLabels.merge(OTHER_CATEGORY, 1, Integer::sum);
-          other.merge(l.category().strip(), 1, Integer::sum);
-          continue;
-        }
-        if (l.box() == null) {
-          skippedLabels.merge(INVALID_BOX, 1, Integer::sum);
-          continue;
-        }
-        double[] b = clip(l.box(), info.width(), info.height());
-        if (!(b[2] > 0 && b[3] > 0)) {
-          skippedLabels.merge(ZERO_AREA, 1, Integer::sum);
-          continue;
-        }
-        anns.add(new Ann(id, category, b[0], b[1], b[2], b[3]));
-        perCategory[category - 1]++;
-      }
-    });
-    AtomicFiles.write(output, out -> {
-      try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
-        write(g, split, images, anns);
-      }
-    });
+    BddLabels.read(
+        labels,
+        frame -> {
+          frames[0]++;
+          if (frame.error() != null) {
+            skippedImages.merge(LABELS_UNREADABLE, 1, Integer::sum);
+            return;
+          }
+          Path file = CocoDataset.safeResolve(imagesDir, frame.imageName(), labels);
+          ImageDecoder.Info info;
+          try {
+            info = ImageDecoder.probe(file);
+          } catch (IOException e) {
+            boolean missing = e.getCause() instanceof NoSuchFileException;
+            skippedImages.merge(missing ? IMAGE_MISSING : IMAGE_UNREADABLE, 1, Integer::sum);
+            if (!frame.labels().isEmpty()) {
+              skippedLabels.merge(IMAGE_SKIPPED, frame.labels().size(), Integer::sum);
+            }
+            return;
+          }
+          int id = images.size() + 1;
+          images.add(new Img(id, frame.imageName(), info.width(), info.height()));
+          for (BddLabels.Label l : frame.labels()) {
+            if (!l.hasBox2d()) {
+              skippedLabels.merge(NO_BOX, 1, Integer::sum);
+              continue;
+            }
+            int category = BddCategories.id(l.category());
+            if (category == 0) {
+              skippedLabels.merge(OTHER_CATEGORY, 1, Integer::sum);
+              other.merge(l.category().strip(), 1, Integer::sum);
+              continue;
+            }
+            if (l.box() == null) {
+              skippedLabels.merge(INVALID_BOX, 1, Integer::sum);
+              continue;
+            }
+            double[] b = clip(l.box(), info.width(), info.height());
+            if (!(b[2] > 0 && b[3] > 0)) {
+              skippedLabels.merge(ZERO_AREA, 1, Integer::sum);
+              continue;
+            }
+            anns.add(new Ann(id, category, b[0], b[1], b[2], b[3]));
+            perCategory[category - 1]++;
+          }
+        });
+    AtomicFiles.write(
+        output,
+        out -> {
+          try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+            write(g, split, images, anns);
+          }
+        });
     Map<String, Integer> boxes = new LinkedHashMap<>();
     for (int c = 0; c < perCategory.length; c++) {
       boxes.put(BddCategories.NAMES.get(c), perCategory[c]);
     }
-    Summary s = new Summary(split, BddLabels.layout(labels), labels, imagesDir, output, frames[0],
-        images.size(), anns.size(), boxes, skippedImages, skippedLabels, other);
+    Summary s =
+        new Summary(
+            split,
+            BddLabels.layout(labels),
+            labels,
+            imagesDir,
+            output,
+            frames[0],
+            images.size(),
+            anns.size(),
+            boxes,
+            skippedImages,
+            skippedLabels,
+            other);
     AtomicFiles.writeString(summaryFile(output), Json.pretty(s.toJson()) + "\n");
     return s;
   }
@@ -197,8 +234,8 @@ public final class BddToCoco {
       throws IOException {
     g.writeStartObject();
     g.writeObjectFieldStart("info");
-    g.writeStringField("description", "BDD100K " + split + " detection labels, converted by jdino"
-        + " bdd2coco");
+    g.writeStringField(
+        "description", "BDD100K " + split + " detection labels, converted by jdino" + " bdd2coco");
     g.writeEndObject();
     g.writeArrayFieldStart("licenses");
     g.writeEndArray();

@@ -44,12 +44,17 @@ public final class HttpDownloader {
    * @param retries further attempts after a failed or interrupted one
    * @param retryDelay pause before a retry (grows linearly with the attempt)
    */
-  public record Options(long expectedSize, String sha256, int retries, Duration connectTimeout,
-      Duration readTimeout, Duration retryDelay) {
+  public record Options(
+      long expectedSize,
+      String sha256,
+      int retries,
+      Duration connectTimeout,
+      Duration readTimeout,
+      Duration retryDelay) {
     /** No expected size or checksum, 5 retries, 30 s connect and 60 s read timeouts. */
     public static Options defaults() {
-      return new Options(-1, null, 5, Duration.ofSeconds(30), Duration.ofSeconds(60),
-          Duration.ofSeconds(2));
+      return new Options(
+          -1, null, 5, Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(2));
     }
 
     public Options withSha256(String hex) {
@@ -73,7 +78,12 @@ public final class HttpDownloader {
    *     earlier one's)
    * @param alreadyPresent true if the target existed and nothing was downloaded
    */
-  public record Result(Path file, long bytes, String sha256, int requests, boolean resumed,
+  public record Result(
+      Path file,
+      long bytes,
+      String sha256,
+      int requests,
+      boolean resumed,
       boolean alreadyPresent) {}
 
   /** Progress reports; the command line draws a bar or prints lines. */
@@ -88,16 +98,17 @@ public final class HttpDownloader {
     void message(String line);
 
     /** Listener that ignores everything. */
-    Listener SILENT = new Listener() {
-      @Override
-      public void started(String name, long total, long from) {}
+    Listener SILENT =
+        new Listener() {
+          @Override
+          public void started(String name, long total, long from) {}
 
-      @Override
-      public void progress(long done) {}
+          @Override
+          public void progress(long done) {}
 
-      @Override
-      public void message(String line) {}
-    };
+          @Override
+          public void message(String line) {}
+        };
   }
 
   private static final int MAX_REDIRECTS = 5;
@@ -142,8 +153,8 @@ public final class HttpDownloader {
             complete = true;
             break;
           }
-          listener.message(name + ": the server's file differs from the partial download;"
-              + " starting over");
+          listener.message(
+              name + ": the server's file differs from the partial download;" + " starting over");
           have = restart(part, md);
           resumed = false;
           attempt--; // a clean restart is not a failure
@@ -151,8 +162,13 @@ public final class HttpDownloader {
         } else if (code == 206) {
           ContentRange r = ContentRange.parse(c.getHeaderField("Content-Range"));
           if (r.start() != have) {
-            listener.message(name + ": the server resumed at byte " + r.start() + " instead of "
-                + have + "; starting over");
+            listener.message(
+                name
+                    + ": the server resumed at byte "
+                    + r.start()
+                    + " instead of "
+                    + have
+                    + "; starting over");
             have = restart(part, md);
             resumed = false;
             attempt--;
@@ -162,8 +178,10 @@ public final class HttpDownloader {
           resumed |= have > 0;
         } else if (code == 200) {
           if (have > 0) {
-            listener.message(name + ": the server does not support resuming (HTTP 200 to a range"
-                + " request); downloading from the start");
+            listener.message(
+                name
+                    + ": the server does not support resuming (HTTP 200 to a range"
+                    + " request); downloading from the start");
             have = restart(part, md);
             resumed = false;
           }
@@ -173,25 +191,36 @@ public final class HttpDownloader {
           listener.message(name + ": " + lastError.getMessage() + "; retrying");
           continue;
         } else {
-          throw new BadInputException(uri + ": HTTP " + code + " " + c.getResponseMessage()
-              + "; check the URL");
+          throw new BadInputException(
+              uri + ": HTTP " + code + " " + c.getResponseMessage() + "; check the URL");
         }
         if (o.expectedSize() >= 0 && total >= 0 && total != o.expectedSize()) {
-          throw new BadInputException(String.format(Locale.ROOT, "%s: the server offers %,d bytes,"
-              + " expected %,d; wrong URL or a changed file", uri, total, o.expectedSize()));
+          throw new BadInputException(
+              String.format(
+                  Locale.ROOT,
+                  "%s: the server offers %,d bytes," + " expected %,d; wrong URL or a changed file",
+                  uri,
+                  total,
+                  o.expectedSize()));
         }
         if (total > have) {
           long free = Files.getFileStore(part.toAbsolutePath().getParent()).getUsableSpace();
           if (free < total - have) {
-            throw new BadInputException(String.format(Locale.ROOT, "%s needs %,d more bytes but"
-                + " %s has %,d free", name, total - have, part.toAbsolutePath().getParent(), free));
+            throw new BadInputException(
+                String.format(
+                    Locale.ROOT,
+                    "%s needs %,d more bytes but" + " %s has %,d free",
+                    name,
+                    total - have,
+                    part.toAbsolutePath().getParent(),
+                    free));
           }
         }
         listener.started(name, total, have);
         have = copy(c, part, have, md, listener);
         if (total >= 0 && have < total) {
-          throw new IOException(String.format(Locale.ROOT,
-              "connection closed after %,d of %,d bytes", have, total));
+          throw new IOException(
+              String.format(Locale.ROOT, "connection closed after %,d of %,d bytes", have, total));
         }
         if (total >= 0 && have > total) {
           listener.message(name + ": received more bytes than announced; starting over");
@@ -203,9 +232,15 @@ public final class HttpDownloader {
       } catch (IOException e) {
         lastError = e;
         if (attempt < o.retries()) {
-          listener.message(String.format(Locale.ROOT, "%s: transfer interrupted at %,d bytes (%s);"
-              + " resuming, attempt %d of %d", name, have, e.getMessage(), attempt + 2,
-              o.retries() + 1));
+          listener.message(
+              String.format(
+                  Locale.ROOT,
+                  "%s: transfer interrupted at %,d bytes (%s);" + " resuming, attempt %d of %d",
+                  name,
+                  have,
+                  e.getMessage(),
+                  attempt + 2,
+                  o.retries() + 1));
         }
       } finally {
         if (c != null) {
@@ -214,9 +249,17 @@ public final class HttpDownloader {
       }
     }
     if (!complete) {
-      throw new IOException(String.format(Locale.ROOT, "%s: download failed after %d attempts"
-          + " (%,d bytes kept in %s; run again to resume): %s", uri, o.retries() + 1, have,
-          part, lastError == null ? "unknown error" : lastError.getMessage()), lastError);
+      throw new IOException(
+          String.format(
+              Locale.ROOT,
+              "%s: download failed after %d attempts"
+                  + " (%,d bytes kept in %s; run again to resume): %s",
+              uri,
+              o.retries() + 1,
+              have,
+              part,
+              lastError == null ? "unknown error" : lastError.getMessage()),
+          lastError);
     }
     String hex = HexFormat.of().formatHex(md.digest());
     verify(uri, part, have, hex, o);
@@ -230,8 +273,13 @@ public final class HttpDownloader {
     long size = hashInto(md, target);
     String hex = HexFormat.of().formatHex(md.digest());
     if (o.sha256() != null && !o.sha256().equalsIgnoreCase(hex)) {
-      throw new BadInputException(target + " exists but its SHA-256 is " + hex + ", not "
-          + o.sha256() + "; delete it to download again");
+      throw new BadInputException(
+          target
+              + " exists but its SHA-256 is "
+              + hex
+              + ", not "
+              + o.sha256()
+              + "; delete it to download again");
     }
     listener.message(target.getFileName() + ": already downloaded");
     return new Result(target, size, hex, 0, false, true);
@@ -241,14 +289,24 @@ public final class HttpDownloader {
       throws IOException {
     if (o.expectedSize() >= 0 && have != o.expectedSize()) {
       Files.deleteIfExists(part);
-      throw new BadInputException(String.format(Locale.ROOT, "%s: downloaded %,d bytes, expected"
-          + " %,d; the partial file was deleted", uri, have, o.expectedSize()));
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "%s: downloaded %,d bytes, expected" + " %,d; the partial file was deleted",
+              uri,
+              have,
+              o.expectedSize()));
     }
     if (o.sha256() != null && !o.sha256().equalsIgnoreCase(hex)) {
       Files.deleteIfExists(part);
-      throw new BadInputException(uri + ": SHA-256 mismatch: expected " + o.sha256().toLowerCase(
-          Locale.ROOT) + ", got " + hex + "; the download was deleted (a corrupt transfer or a"
-          + " changed file)");
+      throw new BadInputException(
+          uri
+              + ": SHA-256 mismatch: expected "
+              + o.sha256().toLowerCase(Locale.ROOT)
+              + ", got "
+              + hex
+              + "; the download was deleted (a corrupt transfer or a"
+              + " changed file)");
     }
   }
 
@@ -281,10 +339,12 @@ public final class HttpDownloader {
     }
   }
 
-  private static long copy(HttpURLConnection c, Path part, long have, MessageDigest md,
-      Listener listener) throws IOException {
+  private static long copy(
+      HttpURLConnection c, Path part, long have, MessageDigest md, Listener listener)
+      throws IOException {
     try (InputStream in = c.getInputStream();
-        FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch =
+            FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         OutputStream out = Channels.newOutputStream(ch.truncate(have).position(have))) {
       byte[] buf = new byte[BUFFER];
       int n;
@@ -371,8 +431,10 @@ public final class HttpDownloader {
           return new ContentRange(-1, -1, total);
         }
         int dash = range.indexOf('-');
-        return new ContentRange(Long.parseLong(range.substring(0, dash).trim()),
-            Long.parseLong(range.substring(dash + 1).trim()), total);
+        return new ContentRange(
+            Long.parseLong(range.substring(0, dash).trim()),
+            Long.parseLong(range.substring(dash + 1).trim()),
+            total);
       } catch (RuntimeException e) {
         throw new IOException("malformed Content-Range: " + header, e);
       }

@@ -26,12 +26,11 @@ import java.util.zip.ZipFile;
  *
  * <p>Every entry is checked <b>before anything is written</b>, so a malicious archive leaves no
  * trace: names that are absolute ({@code /x}, {@code \x}, {@code C:x}), names with a {@code ..}
- * component (even ones that would stay inside; no honest archive needs them), names with NUL
- * bytes, symbolic links and special files (read from the central directory's Unix mode) are
- * refused with a message naming the entry. While writing, each file's folder is checked once more
- * on disk (after resolving links that were already there), and each file is written to a hidden
- * temporary name and renamed, so an interrupted extraction never leaves a truncated file under
- * the real name.
+ * component (even ones that would stay inside; no honest archive needs them), names with NUL bytes,
+ * symbolic links and special files (read from the central directory's Unix mode) are refused with a
+ * message naming the entry. While writing, each file's folder is checked once more on disk (after
+ * resolving links that were already there), and each file is written to a hidden temporary name and
+ * renamed, so an interrupted extraction never leaves a truncated file under the real name.
  */
 public final class SafeUnzip {
 
@@ -52,8 +51,8 @@ public final class SafeUnzip {
    * Extracts {@code zip} into {@code target} (created if needed), replacing existing files.
    *
    * @param progress receives the running count of bytes written; may be null
-   * @throws BadInputException naming the first unsafe entry (nothing is extracted then), or if
-   *     the file is not a readable zip or the disk lacks room
+   * @throws BadInputException naming the first unsafe entry (nothing is extracted then), or if the
+   *     file is not a readable zip or the disk lacks room
    */
   public static Result extract(Path zip, Path target, LongConsumer progress) throws IOException {
     List<ZipDirectory.Entry> entries;
@@ -71,8 +70,14 @@ public final class SafeUnzip {
     Path base = target.toRealPath();
     long free = Files.getFileStore(base).getUsableSpace();
     if (total > free) {
-      throw new BadInputException(String.format(Locale.ROOT, "%s needs %,d bytes to extract but"
-          + " %s has only %,d free", zip, total, target, free));
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "%s needs %,d bytes to extract but" + " %s has only %,d free",
+              zip,
+              total,
+              target,
+              free));
     }
     int files = 0;
     long written = 0;
@@ -85,8 +90,8 @@ public final class SafeUnzip {
         }
         ZipEntry ze = it.nextElement();
         if (!ze.getName().equals(e.name())) {
-          throw new BadInputException(zip + ": the archive's directory is inconsistent at entry \""
-              + e.name() + "\"");
+          throw new BadInputException(
+              zip + ": the archive's directory is inconsistent at entry \"" + e.name() + "\"");
         }
         Path dest = base.resolve(e.name()).normalize();
         if (e.isDirectory()) {
@@ -97,7 +102,8 @@ public final class SafeUnzip {
         Files.createDirectories(dest.getParent());
         requireInside(zip, e, base, dest.getParent(), checkedDirs);
         Path tmp = dest.resolveSibling("." + dest.getFileName() + ".jdino-extract");
-        try (InputStream in = zf.getInputStream(ze); OutputStream out = Files.newOutputStream(tmp)) {
+        try (InputStream in = zf.getInputStream(ze);
+            OutputStream out = Files.newOutputStream(tmp)) {
           byte[] buf = new byte[1 << 16];
           int n;
           while ((n = in.read(buf)) >= 0) {
@@ -112,8 +118,8 @@ public final class SafeUnzip {
           throw ex;
         }
         try {
-          Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
+          Files.move(
+              tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException ex) {
           Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -131,7 +137,8 @@ public final class SafeUnzip {
     if (name.isEmpty() || name.indexOf('\0') >= 0) {
       throw refuse(zip, name, "has an empty name or a NUL byte");
     }
-    if (name.startsWith("/") || name.startsWith("\\")
+    if (name.startsWith("/")
+        || name.startsWith("\\")
         || (name.length() >= 2 && name.charAt(1) == ':' && Character.isLetter(name.charAt(0)))) {
       throw refuse(zip, name, "is an absolute path");
     }
@@ -149,8 +156,8 @@ public final class SafeUnzip {
   }
 
   /** The folder, as it really is on disk (links resolved), must lie under the target. */
-  private static void requireInside(Path zip, ZipDirectory.Entry e, Path base, Path dir,
-      Set<Path> checked) throws IOException {
+  private static void requireInside(
+      Path zip, ZipDirectory.Entry e, Path base, Path dir, Set<Path> checked) throws IOException {
     if (checked.contains(dir)) {
       return;
     }

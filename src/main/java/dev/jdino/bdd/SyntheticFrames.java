@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -47,11 +48,13 @@ public final class SyntheticFrames {
       List<Future<Path>> jobs = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         int index = i;
-        jobs.add(pool.submit(() -> {
-          Path f = dir.resolve(String.format(Locale.ROOT, "frame-%05d.jpg", index));
-          writeJpeg(frame(width, height, seed * 1_000_003L + index), f, 0.75f);
-          return f;
-        }));
+        jobs.add(
+            pool.submit(
+                () -> {
+                  Path f = dir.resolve(String.format(Locale.ROOT, "frame-%05d.jpg", index));
+                  writeJpeg(frame(width, height, seed * 1_000_003L + index), f, 0.75f);
+                  return f;
+                }));
       }
       List<Path> out = new ArrayList<>();
       for (Future<Path> j : jobs) {
@@ -61,7 +64,7 @@ public final class SyntheticFrames {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     } finally {
       pool.shutdownNow();
@@ -74,14 +77,23 @@ public final class SyntheticFrames {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = img.createGraphics();
     int horizon = (int) (h * (0.35 + 0.15 * rng.nextDouble()));
-    g.setPaint(new GradientPaint(0, 0, new Color(70 + rng.nextInt(60), 110 + rng.nextInt(60), 200),
-        0, horizon, new Color(200, 205, 215)));
+    g.setPaint(
+        new GradientPaint(
+            0,
+            0,
+            new Color(70 + rng.nextInt(60), 110 + rng.nextInt(60), 200),
+            0,
+            horizon,
+            new Color(200, 205, 215)));
     g.fillRect(0, 0, w, horizon);
     g.setColor(new Color(60 + rng.nextInt(40), 90 + rng.nextInt(40), 50));
     g.fillRect(0, horizon, w, h - horizon);
     g.setColor(new Color(85, 85, 90));
-    g.fillPolygon(new Polygon(new int[] {w / 2 - w / 20, w / 2 + w / 20, w, 0},
-        new int[] {horizon, horizon, h, h}, 4));
+    g.fillPolygon(
+        new Polygon(
+            new int[] {w / 2 - w / 20, w / 2 + w / 20, w, 0},
+            new int[] {horizon, horizon, h, h},
+            4));
     g.setColor(Color.WHITE);
     g.setStroke(new BasicStroke(Math.max(1, w / 200f)));
     for (int k = -1; k <= 1; k += 2) {

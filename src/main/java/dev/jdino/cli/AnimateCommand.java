@@ -22,23 +22,34 @@ public final class AnimateCommand extends Subcommand {
 
   @Mixin ImagesOptions images;
 
-  @Option(names = "--num-images", paramLabel = "N",
+  @Option(
+      names = "--num-images",
+      paramLabel = "N",
       description = "How many images (default ${DEFAULT-VALUE}).")
   int numImages = 4;
 
-  @Option(names = "--out", paramLabel = "FILE",
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
       description = "Output .gif (default: <run>/animation.gif).")
   Path out;
 
-  @Option(names = "--fps", paramLabel = "FPS",
+  @Option(
+      names = "--fps",
+      paramLabel = "FPS",
       description = "Frames per second (default ${DEFAULT-VALUE}).")
   double fps = 4;
 
-  @Option(names = "--hold", paramLabel = "SECONDS",
+  @Option(
+      names = "--hold",
+      paramLabel = "SECONDS",
       description = "How long the last frame stays (default ${DEFAULT-VALUE}).")
   double hold = 2;
 
-  @Option(names = "--heads", split = ",", paramLabel = "H",
+  @Option(
+      names = "--heads",
+      split = ",",
+      paramLabel = "H",
       description = "Heads to show, e.g. 0,2 (default: all); the mean is always shown.")
   List<Integer> heads;
 
@@ -53,11 +64,14 @@ public final class AnimateCommand extends Subcommand {
     // Fail on a run without frames before reading any image.
     Animator.frames(run.run);
     ImageSet set = images.images == null ? null : ImageSet.open(images.images, numImages);
-    Animator.Result r = Animator.animate(run.run, run.orInRun(out, "animation.gif"),
-        new Animator.Options(set, numImages, fps, hold, heads, mask.share(), pictures.scale),
-        err);
-    o.printf("wrote %s: %d frames, %dx%d px%n", r.output(), r.frames().size(), r.width(),
-        r.height());
+    Animator.Result r =
+        Animator.animate(
+            run.run,
+            run.orInRun(out, "animation.gif"),
+            new Animator.Options(set, numImages, fps, hold, heads, mask.share(), pictures.scale),
+            err);
+    o.printf(
+        "wrote %s: %d frames, %dx%d px%n", r.output(), r.frames().size(), r.width(), r.height());
     o.flush();
     return 0;
   }

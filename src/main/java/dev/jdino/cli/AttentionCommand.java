@@ -1,5 +1,6 @@
 package dev.jdino.cli;
 
+import dev.jdino.augment.Normalization;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
@@ -7,7 +8,6 @@ import dev.jdino.model.Backbone;
 import dev.jdino.viz.AttentionRenderer;
 import dev.jdino.viz.ImageSet;
 import dev.jdino.viz.ImageSizing;
-import dev.jdino.augment.Normalization;
 import dev.jdino.viz.ScoreReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,7 +33,9 @@ public final class AttentionCommand extends Subcommand {
 
   @Mixin ImagesOptions images;
 
-  @Option(names = "--limit", paramLabel = "N",
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
       description = "Use the first N images (default 8 to draw, all to score; 0: all).")
   Integer limit;
 
@@ -50,23 +52,35 @@ public final class AttentionCommand extends Subcommand {
   @Option(names = "--score", description = "Compute the segmentation score instead of drawing.")
   boolean score;
 
-  @Option(names = "--foreground-threshold", paramLabel = "V",
-      description = "--score: a pixel is foreground when its value in [0,1] exceeds this"
-          + " (default ${DEFAULT-VALUE}: not black).")
+  @Option(
+      names = "--foreground-threshold",
+      paramLabel = "V",
+      description =
+          "--score: a pixel is foreground when its value in [0,1] exceeds this"
+              + " (default ${DEFAULT-VALUE}: not black).")
   double foregroundThreshold = 0.0;
 
-  @Option(names = "--random-seed", paramLabel = "SEED",
+  @Option(
+      names = "--random-seed",
+      paramLabel = "SEED",
       description = "--score: first seed of the random-init floor (default ${DEFAULT-VALUE}).")
   long randomSeed;
 
-  @Option(names = "--random-seeds", paramLabel = "N",
-      description = "--score: random backbones averaged for the floor (default ${DEFAULT-VALUE};"
-          + " one alone varies a lot).")
+  @Option(
+      names = "--random-seeds",
+      paramLabel = "N",
+      description =
+          "--score: random backbones averaged for the floor (default ${DEFAULT-VALUE};"
+              + " one alone varies a lot).")
   int randomSeeds = 5;
 
-  @Option(names = "--json", paramLabel = "FILE",
-      description = "--score: where to write the JSON (default: <run>/" + ScoreReport.RUN_FILE
-          + ", else <output-dir>/score.json).")
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description =
+          "--score: where to write the JSON (default: <run>/"
+              + ScoreReport.RUN_FILE
+              + ", else <output-dir>/score.json).")
   Path json;
 
   @Override
@@ -80,26 +94,52 @@ public final class AttentionCommand extends Subcommand {
       Normalization norm = normalization.of(backbone, err());
       if (score) {
         ImageSet set = ImageSet.open(imagesSpec, limit == null ? 0 : limit);
-        ScoreReport r = ScoreReport.run(backbone, set, sizing, norm, mask.share(),
-            foregroundThreshold, randomSeed, randomSeeds, err);
+        ScoreReport r =
+            ScoreReport.run(
+                backbone,
+                set,
+                sizing,
+                norm,
+                mask.share(),
+                foregroundThreshold,
+                randomSeed,
+                randomSeeds,
+                err);
         r.print(out);
-        Path file = json != null ? json : run != null && output.outputDir == null
-            ? run.resolve(ScoreReport.RUN_FILE)
-            : output.dir(Optional.empty()).resolve("score.json");
+        Path file =
+            json != null
+                ? json
+                : run != null && output.outputDir == null
+                    ? run.resolve(ScoreReport.RUN_FILE)
+                    : output.dir(Optional.empty()).resolve("score.json");
         AtomicFiles.writeString(file, Json.pretty(r.toJson()) + "\n");
         out.println("wrote " + file);
         return 0;
       }
       ImageSet set = ImageSet.open(imagesSpec, limit == null ? 8 : limit);
       Path dir = output.dir(Optional.ofNullable(run));
-      AttentionRenderer.Result r = AttentionRenderer.render(backbone, set, dir,
-          new AttentionRenderer.Options(sizing, mask.share(), norm, pictures.scale), err);
+      AttentionRenderer.Result r =
+          AttentionRenderer.render(
+              backbone,
+              set,
+              dir,
+              new AttentionRenderer.Options(sizing, mask.share(), norm, pictures.scale),
+              err);
       if (r.images().isEmpty()) {
-        throw new BadInputException("no image could be drawn" + (r.skipped().isEmpty() ? ""
-            : " (" + r.skipped().size() + " skipped; first: " + r.skipped().get(0) + ")"));
+        throw new BadInputException(
+            "no image could be drawn"
+                + (r.skipped().isEmpty()
+                    ? ""
+                    : " (" + r.skipped().size() + " skipped; first: " + r.skipped().get(0) + ")"));
       }
-      out.println("drew " + r.images().size() + " image" + (r.images().size() == 1 ? "" : "s")
-          + " into " + dir + (r.skipped().isEmpty() ? "" : "; skipped " + r.skipped().size()));
+      out.println(
+          "drew "
+              + r.images().size()
+              + " image"
+              + (r.images().size() == 1 ? "" : "s")
+              + " into "
+              + dir
+              + (r.skipped().isEmpty() ? "" : "; skipped " + r.skipped().size()));
       out.println("first grid: " + r.images().get(0).grid());
       return 0;
     } finally {

@@ -7,13 +7,18 @@ import picocli.CommandLine.Option;
  * same two flags wherever a file is read ({@link CheckpointOptions}, {@code jdino info}).
  */
 final class BackboneKeyOptions {
-  @Option(names = "--checkpoint-key", paramLabel = "KEY",
+  @Option(
+      names = "--checkpoint-key",
+      paramLabel = "KEY",
       description = "teacher (what DINO evaluates; the default) or student.")
   String key = "teacher";
 
-  @Option(names = "--num-heads", paramLabel = "N",
-      description = "Attention heads of the backbone, for a file that does not record them (a"
-          + " flat .pth or safetensors file of a custom ViT; released DINO models, full"
-          + " checkpoints and jdino files need none).")
+  @Option(
+      names = "--num-heads",
+      paramLabel = "N",
+      description =
+          "Attention heads of the backbone, for a file that does not record them (a"
+              + " flat .pth or safetensors file of a custom ViT; released DINO models, full"
+              + " checkpoints and jdino files need none).")
   Integer numHeads;
 }

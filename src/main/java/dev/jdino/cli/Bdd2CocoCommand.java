@@ -18,33 +18,41 @@ import picocli.CommandLine.Option;
  * jdino bdd download} extracts the seed's mirror), every split folder there ({@code train}, {@code
  * val}, {@code valid}, {@code test}) that holds per-image label files next to its images is
  * converted to {@code <split>/_annotations.coco.json} (the seed's name and place), so {@code --data
- * coco:<split>/_annotations.coco.json} finds the images without a root. With {@code --labels}
- * (a folder of per-image files, or a split's list file) and {@code --images}, one split is
- * converted.
+ * coco:<split>/_annotations.coco.json} finds the images without a root. With {@code --labels} (a
+ * folder of per-image files, or a split's list file) and {@code --images}, one split is converted.
  */
-@Command(name = "bdd2coco",
-    description = {"Convert BDD100K detection labels (legacy per-image or per-split list) to COCO.",
-        "Writes <images>/_annotations.coco.json and a .summary.json beside it per split."})
+@Command(
+    name = "bdd2coco",
+    description = {
+      "Convert BDD100K detection labels (legacy per-image or per-split list) to COCO.",
+      "Writes <images>/_annotations.coco.json and a .summary.json beside it per split."
+    })
 public final class Bdd2CocoCommand extends Subcommand {
   /** The seed's output name, inside the split's image folder. */
   public static final String OUTPUT_NAME = "_annotations.coco.json";
 
   private static final List<String> SPLITS = List.of("train", "val", "valid", "test");
 
-
-  @Option(names = "--root", paramLabel = "DIR",
-      description = "Folder with split folders (train, val|valid, test) holding images and"
-          + " per-image label JSONs (default data/bdd100k/100k).")
+  @Option(
+      names = "--root",
+      paramLabel = "DIR",
+      description =
+          "Folder with split folders (train, val|valid, test) holding images and"
+              + " per-image label JSONs (default data/bdd100k/100k).")
   Path root;
 
-  @Option(names = "--labels", paramLabel = "PATH",
+  @Option(
+      names = "--labels",
+      paramLabel = "PATH",
       description = "One split's labels: a folder of per-image JSONs or a JSON list file.")
   Path labels;
 
   @Option(names = "--images", paramLabel = "DIR", description = "That split's image folder.")
   Path images;
 
-  @Option(names = "--output", paramLabel = "FILE",
+  @Option(
+      names = "--output",
+      paramLabel = "FILE",
       description = "COCO file to write (default <images>/" + OUTPUT_NAME + ").")
   Path output;
 
@@ -70,8 +78,11 @@ public final class Bdd2CocoCommand extends Subcommand {
     }
     Path dir = root != null ? root : Path.of("data", "bdd100k", "100k");
     if (!Files.isDirectory(dir)) {
-      throw new BadInputException("--root " + dir + " is not a directory; run `jdino bdd download`"
-          + " first, or give --labels and --images");
+      throw new BadInputException(
+          "--root "
+              + dir
+              + " is not a directory; run `jdino bdd download`"
+              + " first, or give --labels and --images");
     }
     if (output != null || split != null) {
       throw new BadInputException("--output and --split apply to one split (--labels/--images)");
@@ -90,8 +101,12 @@ public final class Bdd2CocoCommand extends Subcommand {
       done++;
     }
     if (done == 0) {
-      throw new BadInputException("no split folder under " + dir + " (" + String.join(", ", SPLITS)
-          + ") holds per-image label files; for a label list file use --labels and --images");
+      throw new BadInputException(
+          "no split folder under "
+              + dir
+              + " ("
+              + String.join(", ", SPLITS)
+              + ") holds per-image label files; for a label list file use --labels and --images");
     }
     return 0;
   }

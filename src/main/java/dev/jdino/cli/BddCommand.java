@@ -37,27 +37,40 @@ public final class BddCommand implements Runnable {
   }
 
   /**
-   * {@code jdino bdd download}: fetches the archives (resuming interrupted transfers), checks
-   * them, extracts them safely, and removes each archive once extracted (unless kept). Running it
-   * again skips what is done: an extracted archive leaves a marker file.
+   * {@code jdino bdd download}: fetches the archives (resuming interrupted transfers), checks them,
+   * extracts them safely, and removes each archive once extracted (unless kept). Running it again
+   * skips what is done: an extracted archive leaves a marker file.
    */
-  @Command(name = "download",
-      description = {"Download and extract BDD100K (images ~5.3 GB, labels ~180 MB).",
-          "Interrupted downloads resume; rerunning skips finished parts."})
+  @Command(
+      name = "download",
+      description = {
+        "Download and extract BDD100K (images ~5.3 GB, labels ~180 MB).",
+        "Interrupted downloads resume; rerunning skips finished parts."
+      })
   public static final class Download extends Subcommand {
-    @Option(names = "--save-dir", defaultValue = "data/bdd100k", paramLabel = "DIR",
+    @Option(
+        names = "--save-dir",
+        defaultValue = "data/bdd100k",
+        paramLabel = "DIR",
         description = "Where archives go and are extracted (default ${DEFAULT-VALUE}).")
     Path saveDir;
 
-    @Option(names = "--components", split = ",", defaultValue = "images,labels",
+    @Option(
+        names = "--components",
+        split = ",",
+        defaultValue = "images,labels",
         description = "What to fetch: images, labels (default ${DEFAULT-VALUE}).")
     List<String> components;
 
-    @Option(names = "--images-url", defaultValue = IMAGES_URL,
+    @Option(
+        names = "--images-url",
+        defaultValue = IMAGES_URL,
         description = "Images archive (default: the seed's mirror, ${DEFAULT-VALUE}).")
     URI imagesUrl;
 
-    @Option(names = "--labels-url", defaultValue = LABELS_URL,
+    @Option(
+        names = "--labels-url",
+        defaultValue = LABELS_URL,
         description = "Labels archive (default ${DEFAULT-VALUE}).")
     URI labelsUrl;
 
@@ -73,13 +86,19 @@ public final class BddCommand implements Runnable {
     @Option(names = "--no-extract", description = "Download only.")
     boolean noExtract;
 
-    @Option(names = "--retries", defaultValue = "5",
+    @Option(
+        names = "--retries",
+        defaultValue = "5",
         description = "Resume attempts after an interrupted transfer (default ${DEFAULT-VALUE}).")
     int retries;
 
-    @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS",
-        description = "Give up on a stalled connection after this long, then resume"
-            + " (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--timeout",
+        defaultValue = "60",
+        paramLabel = "SECONDS",
+        description =
+            "Give up on a stalled connection after this long, then resume"
+                + " (default ${DEFAULT-VALUE}).")
     int timeout;
 
     @Option(names = "--retry-delay", defaultValue = "2", paramLabel = "SECONDS", hidden = true)
@@ -93,8 +112,8 @@ public final class BddCommand implements Runnable {
         switch (c.strip().toLowerCase(Locale.ROOT)) {
           case "images" -> todo.add(new String[] {imagesUrl.toString(), imagesSha256});
           case "labels" -> todo.add(new String[] {labelsUrl.toString(), labelsSha256});
-          default -> throw new BadInputException("--components " + c
-              + ": expected images and/or labels");
+          default ->
+              throw new BadInputException("--components " + c + ": expected images and/or labels");
         }
       }
       if (retries < 0 || timeout < 1) {
@@ -111,9 +130,11 @@ public final class BddCommand implements Runnable {
         }
       }
       // The seed's mirror extracts to 100k/<split>/ (images and per-image labels together).
-      out.println(Files.isDirectory(saveDir.resolve("100k"))
-          ? "next: jdino bdd2coco --root " + saveDir.resolve("100k")
-          : "next: jdino bdd2coco --labels <labels file or folder> --images <split image folder>");
+      out.println(
+          Files.isDirectory(saveDir.resolve("100k"))
+              ? "next: jdino bdd2coco --root " + saveDir.resolve("100k")
+              : "next: jdino bdd2coco --labels <labels file or folder> --images <split image"
+                  + " folder>");
       out.flush();
       return 0;
     }
@@ -127,22 +148,34 @@ public final class BddCommand implements Runnable {
       Path archive = saveDir.resolve(name);
       Path marker = saveDir.resolve("." + name + ".extracted");
       if (Files.exists(marker)) {
-        out.println(name + ": already downloaded and extracted (delete " + marker
-            + " to do it again)");
+        out.println(
+            name + ": already downloaded and extracted (delete " + marker + " to do it again)");
         return;
       }
-      HttpDownloader.Options o = HttpDownloader.Options.defaults()
-          .withRetries(retries, Duration.ofMillis((long) (retryDelay * 1000)))
-          .withSha256(sha256 == null || sha256.isBlank() ? null : sha256.strip());
-      o = new HttpDownloader.Options(o.expectedSize(), o.sha256(), o.retries(),
-          o.connectTimeout(), Duration.ofSeconds(timeout), o.retryDelay());
+      HttpDownloader.Options o =
+          HttpDownloader.Options.defaults()
+              .withRetries(retries, Duration.ofMillis((long) (retryDelay * 1000)))
+              .withSha256(sha256 == null || sha256.isBlank() ? null : sha256.strip());
+      o =
+          new HttpDownloader.Options(
+              o.expectedSize(),
+              o.sha256(),
+              o.retries(),
+              o.connectTimeout(),
+              Duration.ofSeconds(timeout),
+              o.retryDelay());
       out.println("downloading " + uri + " -> " + archive);
       out.flush();
       HttpDownloader.Result r;
       try (Bytes bar = new Bytes(out)) {
         r = HttpDownloader.download(uri, archive, o, bar);
       }
-      out.printf(Locale.ROOT, "%s: %,d bytes, SHA-256 %s%s%n", name, r.bytes(), r.sha256(),
+      out.printf(
+          Locale.ROOT,
+          "%s: %,d bytes, SHA-256 %s%s%n",
+          name,
+          r.bytes(),
+          r.sha256(),
           r.resumed() ? " (resumed)" : "");
       if (noExtract) {
         return;
@@ -174,7 +207,8 @@ public final class BddCommand implements Runnable {
     @Override
     public void started(String name, long total, long from) {
       if (from > 0) {
-        display.message(String.format(Locale.ROOT, "%s: resuming at %.1f MiB", name, from / 1048576.0));
+        display.message(
+            String.format(Locale.ROOT, "%s: resuming at %.1f MiB", name, from / 1048576.0));
       }
       display.start(name, total, from, " MiB", 1 << 20);
     }

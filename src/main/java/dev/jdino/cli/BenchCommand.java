@@ -1,10 +1,14 @@
 package dev.jdino.cli;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
-import dev.jdino.engine.Profiler;
 import dev.jdino.dist.Collectives;
 import dev.jdino.dist.CommStats;
+import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
@@ -20,8 +24,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -45,24 +49,38 @@ public final class BenchCommand implements Runnable {
   }
 
   /** Training throughput: source images per second and the step-time split. */
-  @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-      description = "Measure DINO training throughput: source images/s, step-time split, GFLOP/s"
-          + " against the engine's matrix-product rate, peak RSS, page faults per step, settings in"
-          + " effect. Takes every configuration flag of train.")
+  @Command(
+      name = "train",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description =
+          "Measure DINO training throughput: source images/s, step-time split, GFLOP/s against the"
+              + " engine's matrix-product rate, peak RSS, page faults per step, settings in effect."
+              + " Takes every configuration flag of train.")
   public static final class Train implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--preset", defaultValue = "fmnist-small",
+    @Option(
+        names = "--preset",
+        defaultValue = "fmnist-small",
         description = "Configuration (default ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--data", description = "Data (default: full Fashion-MNIST if installed, else the sample).")
+    @Option(
+        names = "--data",
+        description = "Data (default: full Fashion-MNIST if installed, else the sample).")
     String data;
 
-    @Option(names = "--steps", defaultValue = "30", description = "Measured steps (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--steps",
+        defaultValue = "30",
+        description = "Measured steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured steps first (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--warmup",
+        defaultValue = "5",
+        description = "Unmeasured steps first (default ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--num-workers", description = "Augmentation threads.")
@@ -73,9 +91,12 @@ public final class BenchCommand implements Runnable {
 
     @Mixin ComputeOptions arithmetic;
 
-    @Option(names = "--profile", paramLabel = "FILE",
-        description = "Record libtorch's operator profile of the measured steps into this Chrome"
-            + " trace and print the operators by self time.")
+    @Option(
+        names = "--profile",
+        paramLabel = "FILE",
+        description =
+            "Record libtorch's operator profile of the measured steps into this Chrome"
+                + " trace and print the operators by self time.")
     Path profile;
 
     @Mixin DistributedOptions where;
@@ -100,15 +121,26 @@ public final class BenchCommand implements Runnable {
         String dataSpec = data != null ? data : DataSources.defaultTrainSpec();
         ImageDataset images = DataSources.open(dataSpec);
         TrainOptions d = TrainOptions.defaults(dir);
-        TrainOptions options = new TrainOptions(dir,
-            numWorkers != null ? numWorkers : d.numWorkers(), 0, d.logEvery(), 0, false,
-            threads != null ? threads : 0, (long) warmup + steps,
-            arithmetic.compute(out, spec.commandLine().getErr()));
+        TrainOptions options =
+            new TrainOptions(
+                dir,
+                numWorkers != null ? numWorkers : d.numWorkers(),
+                0,
+                d.logEvery(),
+                0,
+                false,
+                threads != null ? threads : 0,
+                (long) warmup + steps,
+                arithmetic.compute(out, spec.commandLine().getErr()));
         int perEpoch = DinoTrainer.stepsPerEpoch(images, config, world);
         long needed = (long) warmup + steps;
         if (perEpoch < needed) {
-          out.printf(Locale.ROOT, "note: %d steps span more than one epoch of %d steps;"
-              + " epoch ends (checkpoints) fall inside the measurement%n", needed, perEpoch);
+          out.printf(
+              Locale.ROOT,
+              "note: %d steps span more than one epoch of %d steps;"
+                  + " epoch ends (checkpoints) fall inside the measurement%n",
+              needed,
+              perEpoch);
         }
         Torch.start(rank.threads(options.threads()));
         double[][] shapes = matmulShapes(config);
@@ -120,18 +152,35 @@ public final class BenchCommand implements Runnable {
         int batch = config.train().batchSize() * world;
         int n = c.measured;
         double total = c.total / 1e9;
-        out.printf(Locale.ROOT, "jdino bench train: preset %s%s, data %s, batch %s, %d measured"
-            + " steps after %d warm-up%n", preset, overrides.isEmpty() ? "" : " with " + overrides,
-            dataSpec, world > 1 ? config.train().batchSize() + " per rank x " + world + " ranks = "
-                + batch : Integer.toString(batch), n, warmup);
-        out.printf(Locale.ROOT, "throughput: %.1f source images/s (%.3f s/step)%n",
-            n * batch / total, total / n);
-        out.printf(Locale.ROOT, "step split: data wait %.1f ms (%.1f%%), forward %.1f ms (%.1f%%),"
+        out.printf(
+            Locale.ROOT,
+            "jdino bench train: preset %s%s, data %s, batch %s, %d measured"
+                + " steps after %d warm-up%n",
+            preset,
+            overrides.isEmpty() ? "" : " with " + overrides,
+            dataSpec,
+            world > 1
+                ? config.train().batchSize() + " per rank x " + world + " ranks = " + batch
+                : Integer.toString(batch),
+            n,
+            warmup);
+        out.printf(
+            Locale.ROOT,
+            "throughput: %.1f source images/s (%.3f s/step)%n",
+            n * batch / total,
+            total / n);
+        out.printf(
+            Locale.ROOT,
+            "step split: data wait %.1f ms (%.1f%%), forward %.1f ms (%.1f%%),"
                 + " backward %.1f ms (%.1f%%), optimizer+EMA %.1f ms (%.1f%%)%n",
-            ms(c.time(Phase.DATA), n), pct(c.time(Phase.DATA), c.total),
-            ms(c.time(Phase.FORWARD), n), pct(c.time(Phase.FORWARD), c.total),
-            ms(c.time(Phase.BACKWARD), n), pct(c.time(Phase.BACKWARD), c.total),
-            ms(c.time(Phase.UPDATE), n), pct(c.time(Phase.UPDATE), c.total));
+            ms(c.time(Phase.DATA), n),
+            pct(c.time(Phase.DATA), c.total),
+            ms(c.time(Phase.FORWARD), n),
+            pct(c.time(Phase.FORWARD), c.total),
+            ms(c.time(Phase.BACKWARD), n),
+            pct(c.time(Phase.BACKWARD), c.total),
+            ms(c.time(Phase.UPDATE), n),
+            pct(c.time(Phase.UPDATE), c.total));
         double flops = ModelFlops.perSourceImage(config);
         double achieved = n * batch / total * flops / 1e9;
         if (world > 1 && n > 0) {
@@ -139,33 +188,58 @@ public final class BenchCommand implements Runnable {
           // (waiting for slower ranks included).
           CommStats comm = c.commAtEnd.minus(c.commAtStart);
           CommStats.Op ar = comm.allReduce();
-          out.printf(Locale.ROOT, "communication (rank 0): %.1f ms per step (%.1f%% of the step),"
+          out.printf(
+              Locale.ROOT,
+              "communication (rank 0): %.1f ms per step (%.1f%% of the step),"
                   + " %.2f MiB allreduced per step in %.1f calls; broadcasts %d, barriers %d in"
                   + " all%n",
-              comm.total().seconds() * 1e3 / n, pct(comm.total().nanos(), c.total),
-              ar.bytes() / (1024.0 * 1024.0) / n, ar.calls() / (double) n,
-              comm.broadcast().calls(), comm.barrier().calls());
+              comm.total().seconds() * 1e3 / n,
+              pct(comm.total().nanos(), c.total),
+              ar.bytes() / (1024.0 * 1024.0) / n,
+              ar.calls() / (double) n,
+              comm.broadcast().calls(),
+              comm.barrier().calls());
         }
-        out.printf(Locale.ROOT, "model arithmetic: %.3f GFLOP per source image (%s)%n", flops / 1e9,
+        out.printf(
+            Locale.ROOT,
+            "model arithmetic: %.3f GFLOP per source image (%s)%n",
+            flops / 1e9,
             ModelFlops.FORMULA);
         StringBuilder mm = new StringBuilder();
         for (int i = 0; i < shapes.length; i++) {
-          mm.append(String.format(Locale.ROOT, "%s%.0fx%.0fx%.0f: %.0f", i == 0 ? "" : ", ",
-              shapes[i][0], shapes[i][1], shapes[i][2], rates[i]));
+          mm.append(
+              String.format(
+                  Locale.ROOT,
+                  "%s%.0fx%.0fx%.0f: %.0f",
+                  i == 0 ? "" : ", ",
+                  shapes[i][0],
+                  shapes[i][1],
+                  shapes[i][2],
+                  rates[i]));
         }
         double mean = Arrays.stream(rates, 0, shapes.length).average().orElse(Double.NaN);
-        out.printf(Locale.ROOT, "achieved: %.1f GFLOP/s = %.0f%% of the engine's fp32 matrix-product"
-            + " rate on the model's shapes (%.0f GFLOP/s; %s GFLOP/s)%n", achieved,
-            100 * achieved / mean, mean, mm);
+        out.printf(
+            Locale.ROOT,
+            "achieved: %.1f GFLOP/s = %.0f%% of the engine's fp32 matrix-product"
+                + " rate on the model's shapes (%.0f GFLOP/s; %s GFLOP/s)%n",
+            achieved,
+            100 * achieved / mean,
+            mean,
+            mm);
         out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", peakRssGiB());
         if (c.faultsAtStart >= 0 && c.faultsAtEnd >= 0 && n > 0) {
           // Each minor fault is a fresh 4 KiB page touched. A count that grows from run to run
           // means a leak; a steady one is allocator churn, which BENCHMARKS.md found cheap here.
           double perStep = (double) (c.faultsAtEnd - c.faultsAtStart) / n;
-          out.printf(Locale.ROOT, "minor page faults: %.0f per measured step (%.1f MiB of fresh"
-              + " pages)%n", perStep, perStep * 4 / 1024);
+          out.printf(
+              Locale.ROOT,
+              "minor page faults: %.0f per measured step (%.1f MiB of fresh" + " pages)%n",
+              perStep,
+              perStep * 4 / 1024);
         }
-        out.printf(Locale.ROOT, "settings: MKL override %s, GLIBC_TUNABLES %s, OMP_NUM_THREADS %s%n",
+        out.printf(
+            Locale.ROOT,
+            "settings: MKL override %s, GLIBC_TUNABLES %s, OMP_NUM_THREADS %s%n",
             Torch.mklOverride() ? "on" : "off",
             System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"),
             System.getenv("OMP_NUM_THREADS") == null ? "unset" : System.getenv("OMP_NUM_THREADS"));
@@ -173,8 +247,12 @@ public final class BenchCommand implements Runnable {
         if (profile != null) {
           printProfile(out, profile, n);
         }
-        out.printf(Locale.ROOT, "threads: engine %d, augmentation workers %d, cores %d%s%n",
-            Torch.threads(), options.numWorkers(), Runtime.getRuntime().availableProcessors(),
+        out.printf(
+            Locale.ROOT,
+            "threads: engine %d, augmentation workers %d, cores %d%s%n",
+            Torch.threads(),
+            options.numWorkers(),
+            Runtime.getRuntime().availableProcessors(),
             world > 1 ? " (per rank, " + world + " ranks)" : "");
         return 0;
       } finally {
@@ -188,12 +266,20 @@ public final class BenchCommand implements Runnable {
       out.printf(Locale.ROOT, "  %-44s %8s %10s %6s%n", "operator", "calls", "ms/step", "share");
       double shown = 0;
       for (Profiler.Row r : rows.subList(0, Math.min(20, rows.size()))) {
-        out.printf(Locale.ROOT, "  %-44s %8d %10.1f %5.1f%%%n", r.op(), r.calls() / steps,
-            r.selfMs() / steps, 100 * r.share());
+        out.printf(
+            Locale.ROOT,
+            "  %-44s %8d %10.1f %5.1f%%%n",
+            r.op(),
+            r.calls() / steps,
+            r.selfMs() / steps,
+            100 * r.share());
         shown += r.share();
       }
-      out.printf(Locale.ROOT, "  (the %d operators above: %.1f%% of the profiled time)%n",
-          Math.min(20, rows.size()), 100 * shown);
+      out.printf(
+          Locale.ROOT,
+          "  (the %d operators above: %.1f%% of the profiled time)%n",
+          Math.min(20, rows.size()),
+          100 * shown);
     }
 
     private static double ms(long nanos, int n) {
@@ -224,17 +310,17 @@ public final class BenchCommand implements Runnable {
   /** GFLOP/s of float32 products of the given shapes on the engine (best of a few timed runs). */
   static double[] matmulRates(double[][] shapes) {
     double[] rates = new double[shapes.length];
-    try (ai.djl.ndarray.NDManager m = Torch.newManager()) {
+    try (NDManager m = Torch.newManager()) {
       for (int i = 0; i < shapes.length; i++) {
         long[] s = {(long) shapes[i][0], (long) shapes[i][1], (long) shapes[i][2]};
-        ai.djl.ndarray.NDArray x = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(s[0], s[1]));
-        ai.djl.ndarray.NDArray w = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(s[1], s[2]));
+        NDArray x = m.randomUniform(-1, 1, new Shape(s[0], s[1]));
+        NDArray w = m.randomUniform(-1, 1, new Shape(s[1], s[2]));
         double best = 0;
         for (int round = 0; round < 4; round++) {
           int reps = 10;
           long t0 = System.nanoTime();
           for (int r = 0; r < reps; r++) {
-            try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            try (NDScope scope = new NDScope()) {
               x.matMul(w).getFloat(0, 0);
             }
           }

@@ -10,6 +10,7 @@ import dev.jdino.data.DecodeSize;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.data.MultiCropLoader;
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.ConfigException;
 import dev.jdino.train.DinoConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,32 +23,45 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code jdino bench data}: throughput of the whole input pipeline without a model: decoding,
- * multi-crop augmentation and batching on the loader's worker threads, exactly as training runs
- * it. Training is input-bound when this number is not comfortably above what {@code jdino bench
- * train} reports for the same configuration.
+ * multi-crop augmentation and batching on the loader's worker threads, exactly as training runs it.
+ * Training is input-bound when this number is not comfortably above what {@code jdino bench train}
+ * reports for the same configuration.
  */
-@Command(name = "data",
-    description = {"Measure the multi-crop input pipeline (decode + crops, no model) in source"
-        + " images/s.", "--make-jpegs N --dir D first writes N synthetic 1280x720 dash-cam JPEGs."})
+@Command(
+    name = "data",
+    description = {
+      "Measure the multi-crop input pipeline (decode + crops, no model) in source" + " images/s.",
+      "--make-jpegs N --dir D first writes N synthetic 1280x720 dash-cam JPEGs."
+    })
 public final class BenchDataCommand extends Subcommand {
-  @Option(names = "--data", paramLabel = "SPEC",
+  @Option(
+      names = "--data",
+      paramLabel = "SPEC",
       description = "Images to read (a folder, coco:..., any --data value); default: --dir.")
   String data;
 
-  @Option(names = "--make-jpegs", paramLabel = "N",
+  @Option(
+      names = "--make-jpegs",
+      paramLabel = "N",
       description = "Write N synthetic 1280x720 JPEGs into --dir first.")
   int makeJpegs;
 
   @Option(names = "--dir", paramLabel = "DIR", description = "Folder for --make-jpegs.")
   Path dir;
 
-  @Option(names = "--jpeg-size", paramLabel = "WxH", defaultValue = "1280x720",
+  @Option(
+      names = "--jpeg-size",
+      paramLabel = "WxH",
+      defaultValue = "1280x720",
       description = "Size of the synthetic JPEGs (default ${DEFAULT-VALUE}).")
   String jpegSize;
 
-  @Option(names = "--preset", defaultValue = "fmnist-small",
-      description = "Crop configuration: fmnist-small or reference (224/96, 8 local crops;"
-          + " default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--preset",
+      defaultValue = "fmnist-small",
+      description =
+          "Crop configuration: fmnist-small or reference (224/96, 8 local crops;"
+              + " default ${DEFAULT-VALUE}).")
   String preset;
 
   @Option(names = "--global-crop-size", paramLabel = "PX", description = "Override the preset.")
@@ -59,23 +73,32 @@ public final class BenchDataCommand extends Subcommand {
   @Option(names = "--local-crops-number", paramLabel = "N", description = "Override the preset.")
   Integer localCropsNumber;
 
-  @Option(names = "--batch-size", defaultValue = "64",
+  @Option(
+      names = "--batch-size",
+      defaultValue = "64",
       description = "Source images per batch (default ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--num-workers", paramLabel = "N",
+  @Option(
+      names = "--num-workers",
+      paramLabel = "N",
       description = "Loader threads (default min(4, cores)).")
   Integer numWorkers;
 
-  @Option(names = "--batches", defaultValue = "20",
+  @Option(
+      names = "--batches",
+      defaultValue = "20",
       description = "Measured batches (default ${DEFAULT-VALUE}).")
   int batches;
 
-  @Option(names = "--warmup", defaultValue = "2",
+  @Option(
+      names = "--warmup",
+      defaultValue = "2",
       description = "Unmeasured batches first (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--compare-full-decode",
+  @Option(
+      names = "--compare-full-decode",
       description = "Also measure with every image decoded at full resolution.")
   boolean compareFullDecode;
 
@@ -88,9 +111,16 @@ public final class BenchDataCommand extends Subcommand {
       }
       int[] wh = parseSize(jpegSize);
       long t0 = System.nanoTime();
-      SyntheticFrames.write(dir, makeJpegs, wh[0], wh[1], 0, Runtime.getRuntime().availableProcessors());
-      out.printf(Locale.ROOT, "wrote %d synthetic %dx%d JPEGs into %s (%.1f s)%n", makeJpegs,
-          wh[0], wh[1], dir, (System.nanoTime() - t0) / 1e9);
+      SyntheticFrames.write(
+          dir, makeJpegs, wh[0], wh[1], 0, Runtime.getRuntime().availableProcessors());
+      out.printf(
+          Locale.ROOT,
+          "wrote %d synthetic %dx%d JPEGs into %s (%.1f s)%n",
+          makeJpegs,
+          wh[0],
+          wh[1],
+          dir,
+          (System.nanoTime() - t0) / 1e9);
     }
     String spec = data != null ? data : dir != null ? dir.toString() : null;
     if (spec == null) {
@@ -100,17 +130,31 @@ public final class BenchDataCommand extends Subcommand {
     AugmentConfig cfg = augmentConfig();
     MultiCropAugmentation aug = new MultiCropAugmentation(cfg);
     CropSampler reduced = CropSampler.augmenting(aug);
-    int workers = numWorkers != null ? numWorkers
-        : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    int workers =
+        numWorkers != null
+            ? numWorkers
+            : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     if (batches < 1 || warmup < 0 || batchSize < 1 || workers < 1) {
       throw new BadInputException("--batches, --batch-size and --num-workers must be >= 1");
     }
-    out.printf(Locale.ROOT, "jdino bench data: %s; crops 2x%d + %dx%d; batch %d; %d workers on %d"
-            + " cores%n", dataset.name(), cfg.globalCropSize(), cfg.localCropsNumber(),
-        cfg.localCropSize(), batchSize, workers, Runtime.getRuntime().availableProcessors());
-    out.printf(Locale.ROOT, "decode rule: shorter side >= %d px (global %d/sqrt(%.2f), local"
-            + " %d/sqrt(%.2f)); a 1280x720 frame decodes at 1/%d%n", reduced.minSourceSide(),
-        cfg.globalCropSize(), cfg.globalCrops().scale().min(), cfg.localCropSize(),
+    out.printf(
+        Locale.ROOT,
+        "jdino bench data: %s; crops 2x%d + %dx%d; batch %d; %d workers on %d" + " cores%n",
+        dataset.name(),
+        cfg.globalCropSize(),
+        cfg.localCropsNumber(),
+        cfg.localCropSize(),
+        batchSize,
+        workers,
+        Runtime.getRuntime().availableProcessors());
+    out.printf(
+        Locale.ROOT,
+        "decode rule: shorter side >= %d px (global %d/sqrt(%.2f), local"
+            + " %d/sqrt(%.2f)); a 1280x720 frame decodes at 1/%d%n",
+        reduced.minSourceSide(),
+        cfg.globalCropSize(),
+        cfg.globalCrops().scale().min(),
+        cfg.localCropSize(),
         cfg.localCrops().scale().min(),
         DecodeSize.subsampling(1280, 720, reduced.minSourceSide()));
     out.flush();
@@ -121,7 +165,9 @@ public final class BenchDataCommand extends Subcommand {
       CropSampler full = reduced.withMinSourceSide(0);
       double fullRate = measure(out, "full-resolution decode", dataset, full, workers);
       perImage(out, "full-resolution decode", dataset, full);
-      out.printf(Locale.ROOT, "reduced-resolution decoding is %.2fx the full-resolution rate%n",
+      out.printf(
+          Locale.ROOT,
+          "reduced-resolution decoding is %.2fx the full-resolution rate%n",
           fast / fullRate);
     }
     out.println("compare with what training consumes: jdino bench train with the same crops");
@@ -129,16 +175,21 @@ public final class BenchDataCommand extends Subcommand {
     return 0;
   }
 
-  private double measure(PrintWriter out, String label, ImageDataset dataset, CropSampler sampler,
-      int workers) {
+  private double measure(
+      PrintWriter out, String label, ImageDataset dataset, CropSampler sampler, int workers) {
     long start = System.nanoTime(); // reset after the warm-up batches
     int seen = 0;
     int epoch = 0;
     int skipped = 0;
     while (seen < warmup + batches) {
-      try (MultiCropLoader loader = MultiCropLoader.builder().setDataset(dataset)
-          .setSampler(sampler).setBatchSize(batchSize).optEpoch(epoch++).optWorkers(workers)
-          .build()) {
+      try (MultiCropLoader loader =
+          MultiCropLoader.builder()
+              .setDataset(dataset)
+              .setSampler(sampler)
+              .setBatchSize(batchSize)
+              .optEpoch(epoch++)
+              .optWorkers(workers)
+              .build()) {
         while (loader.hasNext() && seen < warmup + batches) {
           loader.next();
           seen++;
@@ -151,8 +202,14 @@ public final class BenchDataCommand extends Subcommand {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     double rate = batches * (double) batchSize / seconds;
-    out.printf(Locale.ROOT, "%s: %.1f source images/s (%.0f crops/s), %d batches in %.2f s%s%n",
-        label, rate, rate * (2 + sampler.localCropsNumber()), batches, seconds,
+    out.printf(
+        Locale.ROOT,
+        "%s: %.1f source images/s (%.0f crops/s), %d batches in %.2f s%s%n",
+        label,
+        rate,
+        rate * (2 + sampler.localCropsNumber()),
+        batches,
+        seconds,
         skipped > 0 ? ", " + skipped + " images failed to load" : "");
     out.flush();
     return rate;
@@ -162,8 +219,8 @@ public final class BenchDataCommand extends Subcommand {
    * CPU time per image on one thread, split into decoding and cropping: less sensitive than the
    * rate to other processes sharing the machine, and it says which half to speed up.
    */
-  private static void perImage(PrintWriter out, String label, ImageDataset dataset,
-      CropSampler sampler) {
+  private static void perImage(
+      PrintWriter out, String label, ImageDataset dataset, CropSampler sampler) {
     int n = Math.min(32, dataset.size());
     long decode = 0;
     long crops = 0;
@@ -182,16 +239,22 @@ public final class BenchDataCommand extends Subcommand {
       decode += t1 - t0;
       ok++;
     }
-    out.printf(Locale.ROOT, "%s, one thread, %d images: decode %.2f ms + crops %.2f ms per"
-        + " image%n", label, ok, decode / 1e6 / Math.max(1, ok), crops / 1e6 / Math.max(1, ok));
+    out.printf(
+        Locale.ROOT,
+        "%s, one thread, %d images: decode %.2f ms + crops %.2f ms per" + " image%n",
+        label,
+        ok,
+        decode / 1e6 / Math.max(1, ok),
+        crops / 1e6 / Math.max(1, ok));
     out.flush();
   }
 
   private AugmentConfig augmentConfig() {
-    DinoConfig base = switch (preset.toLowerCase(Locale.ROOT)) {
-      case "reference", "imagenet", "default" -> DinoConfig.defaults();
-      default -> DinoConfig.preset(preset);
-    };
+    DinoConfig base =
+        switch (preset.toLowerCase(Locale.ROOT)) {
+          case "reference", "imagenet", "default" -> DinoConfig.defaults();
+          default -> DinoConfig.preset(preset);
+        };
     Map<String, Object> flags = new LinkedHashMap<>();
     if (globalCropSize != null) {
       flags.put("augment.globalCrops.size", globalCropSize);
@@ -205,7 +268,7 @@ public final class BenchDataCommand extends Subcommand {
     }
     try {
       return flags.isEmpty() ? base.augment() : base.with(flags).augment();
-    } catch (dev.jdino.io.ConfigException e) {
+    } catch (ConfigException e) {
       throw ConfigFlags.bad(e, null);
     }
   }

@@ -2,6 +2,7 @@ package dev.jdino.cli;
 
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.engine.Torch;
 import dev.jdino.eval.EvalData;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Features;
@@ -9,10 +10,10 @@ import dev.jdino.eval.KnnClassifier;
 import dev.jdino.eval.Preprocessing;
 import dev.jdino.eval.Progress;
 import dev.jdino.model.Backbone;
-import dev.jdino.engine.Torch;
 import dev.jdino.train.DinoConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -24,16 +25,21 @@ import picocli.CommandLine.Option;
  * included), by default on the full Fashion-MNIST (60,000 / 10,000) with a randomly initialised
  * fmnist-small backbone; random weights cost exactly what trained ones cost.
  */
-@Command(name = "knn",
+@Command(
+    name = "knn",
     description = "Measure feature extraction (images/s) and the whole k-NN evaluation time.")
 public final class BenchKnnCommand extends Subcommand {
-  @Option(names = "--data", description = "Labelled training data (default: fmnist if installed, else the sample).")
+  @Option(
+      names = "--data",
+      description = "Labelled training data (default: fmnist if installed, else the sample).")
   String data;
 
   @Option(names = "--test-data", description = "Labelled test data (default: its test split).")
   String testData;
 
-  @Option(names = "--checkpoint", description = "A backbone to time instead of a random fmnist-small one.")
+  @Option(
+      names = "--checkpoint",
+      description = "A backbone to time instead of a random fmnist-small one.")
   Path checkpoint;
 
   @Mixin ExtractionOptions extraction;
@@ -51,19 +57,33 @@ public final class BenchKnnCommand extends Subcommand {
     ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--data");
     ImageDataset test = EvalData.openLabelled(testSpec, DataSources.Split.TEST, "--test-data");
     DinoConfig preset = DinoConfig.preset("fmnist-small");
-    try (Backbone backbone = checkpoint != null ? Backbone.load(checkpoint, "teacher")
-        : Backbone.random(preset.vit().withoutDropPath(), 0)) {
+    try (Backbone backbone =
+        checkpoint != null
+            ? Backbone.load(checkpoint, "teacher")
+            : Backbone.random(preset.vit().withoutDropPath(), 0)) {
       // A random backbone has no metadata: prepare images as an fmnist-small run would.
-      Preprocessing prep = checkpoint != null ? Preprocessing.forBackbone(backbone, null, null, null, null)
-          : Preprocessing.forTraining(preset);
+      Preprocessing prep =
+          checkpoint != null
+              ? Preprocessing.forBackbone(backbone, null, null, null, null)
+              : Preprocessing.forTraining(preset);
       Progress progress = ProgressDisplay.on(out).asProgress();
-      out.printf(Locale.ROOT, "jdino bench knn: %s; train %s (%,d), test %s (%,d); batch %d; %s%n",
-          backbone, trainSpec, train.size(), testSpec, test.size(), ext.batchSize(), prep);
+      out.printf(
+          Locale.ROOT,
+          "jdino bench knn: %s; train %s (%,d), test %s (%,d); batch %d; %s%n",
+          backbone,
+          trainSpec,
+          train.size(),
+          testSpec,
+          test.size(),
+          ext.batchSize(),
+          prep);
       out.flush();
       long t0 = System.nanoTime();
       List<FeatureExtractor.Encoder> enc = List.of(FeatureExtractor.cls(backbone));
-      FeatureExtractor.Result tr = FeatureExtractor.extract(train, null, prep, enc, ext, progress, "train");
-      FeatureExtractor.Result te = FeatureExtractor.extract(test, null, prep, enc, ext, progress, "test");
+      FeatureExtractor.Result tr =
+          FeatureExtractor.extract(train, null, prep, enc, ext, progress, "train");
+      FeatureExtractor.Result te =
+          FeatureExtractor.extract(test, null, prep, enc, ext, progress, "test");
       long t1 = System.nanoTime();
       Features a = tr.first();
       Features b = te.first();
@@ -71,18 +91,38 @@ public final class BenchKnnCommand extends Subcommand {
       long t2 = System.nanoTime();
       double extract = (t1 - t0) / 1e9;
       double search = (t2 - t1) / 1e9;
-      out.printf(Locale.ROOT, "feature extraction: train %,d images in %.1f s (%.0f images/s), test %,d"
-              + " in %.1f s (%.0f images/s); together %.0f images/s%n", a.count(), tr.seconds(),
-          tr.imagesPerSecond(), b.count(), te.seconds(), te.imagesPerSecond(),
+      out.printf(
+          Locale.ROOT,
+          "feature extraction: train %,d images in %.1f s (%.0f images/s), test %,d"
+              + " in %.1f s (%.0f images/s); together %.0f images/s%n",
+          a.count(),
+          tr.seconds(),
+          tr.imagesPerSecond(),
+          b.count(),
+          te.seconds(),
+          te.imagesPerSecond(),
           (a.count() + b.count()) / extract);
-      out.printf(Locale.ROOT, "k-NN search and vote (k = %s, %,d x %,d, dim %d): %.1f s%n",
-          java.util.Arrays.toString(knn.ks()), b.count(), a.count(), a.dim(), search);
-      out.printf(Locale.ROOT, "whole k-NN evaluation: %.1f s (target: under 60 s for fmnist)%n", extract + search);
+      out.printf(
+          Locale.ROOT,
+          "k-NN search and vote (k = %s, %,d x %,d, dim %d): %.1f s%n",
+          Arrays.toString(knn.ks()),
+          b.count(),
+          a.count(),
+          a.dim(),
+          search);
+      out.printf(
+          Locale.ROOT,
+          "whole k-NN evaluation: %.1f s (target: under 60 s for fmnist)%n",
+          extract + search);
       for (KnnClassifier.Score s : scores) {
         out.printf(Locale.ROOT, "  k=%d: top-1 %.2f, top-5 %.2f%n", s.k(), s.top1(), s.top5());
       }
-      out.printf(Locale.ROOT, "peak resident memory: %.2f GiB; threads: engine %d, workers %d, cores %d%n",
-          BenchCommand.peakRssGiB(), Torch.threads(), ext.workers(),
+      out.printf(
+          Locale.ROOT,
+          "peak resident memory: %.2f GiB; threads: engine %d, workers %d, cores %d%n",
+          BenchCommand.peakRssGiB(),
+          Torch.threads(),
+          ext.workers(),
           Runtime.getRuntime().availableProcessors());
       out.flush();
       return 0;

@@ -11,9 +11,13 @@ import picocli.CommandLine.Option;
 
 /** Which trained backbone a command reads: the same flags on every command that loads one. */
 final class CheckpointOptions {
-  @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-      description = "A run directory, a checkpoint or snapshot file, a flat backbone safetensors file,"
-          + " or a PyTorch .pth (released DINO weights, an official full checkpoint, a timm ViT).")
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      paramLabel = "PATH",
+      description =
+          "A run directory, a checkpoint or snapshot file, a flat backbone safetensors file, or a"
+              + " PyTorch .pth (released DINO weights, an official full checkpoint, a timm ViT).")
   Path path;
 
   @Mixin BackboneKeyOptions backbone;

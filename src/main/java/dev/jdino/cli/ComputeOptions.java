@@ -10,31 +10,38 @@ import picocli.CommandLine.Option;
 
 /** The arithmetic a command trains or evaluates with: the same two flags wherever it matters. */
 final class ComputeOptions {
-  @Option(names = "--precision", paramLabel = "fp32|bf16",
-      description = "Arithmetic of the large matrix products and attention (fp32 master weights,"
-          + " optimiser and loss either way). Default: bf16 on processors with AMX or AVX512_BF16,"
-          + " else fp32.")
+  @Option(
+      names = "--precision",
+      paramLabel = "fp32|bf16",
+      description =
+          "Arithmetic of the large matrix products and attention (fp32 master weights, optimiser"
+              + " and loss either way). Default: bf16 on processors with AMX or AVX512_BF16, else"
+              + " fp32.")
   String precision;
 
-  @Option(names = "--attention", paramLabel = "fused|explicit",
-      description = "Attention kernel while training: libtorch's fused scaled_dot_product_attention"
-          + " (the default when it loads) or the explicit softmax path.")
+  @Option(
+      names = "--attention",
+      paramLabel = "fused|explicit",
+      description =
+          "Attention kernel while training: libtorch's fused scaled_dot_product_attention"
+              + " (the default when it loads) or the explicit softmax path.")
   String attention;
 
   private Compute compute;
 
   /**
    * The arithmetic of this run, chosen once: the flags, else the processor's default; one line on
-   * {@code out} says what and why (a warning goes to {@code err}). Without the libtorch bridge it is fp32 with explicit
-   * attention, and the line says why.
+   * {@code out} says what and why (a warning goes to {@code err}). Without the libtorch bridge it
+   * is fp32 with explicit attention, and the line says why.
    */
   Compute compute(PrintWriter out, PrintWriter err) {
     if (compute != null) {
       return compute;
     }
-    Precision.Choice p = precision != null
-        ? new Precision.Choice(Precision.parse(precision), "--precision " + precision)
-        : Precision.forThisProcessor();
+    Precision.Choice p =
+        precision != null
+            ? new Precision.Choice(Precision.parse(precision), "--precision " + precision)
+            : Precision.forThisProcessor();
     boolean fused;
     if (attention == null) {
       fused = true;
@@ -46,7 +53,8 @@ final class ComputeOptions {
     if (fused || p.precision() != Precision.FP32) {
       Optional<String> why = TorchBridge.unavailableReason();
       if (why.isPresent()) {
-        if (precision != null && p.precision() != Precision.FP32 || "fused".equalsIgnoreCase(attention)) {
+        if (precision != null && p.precision() != Precision.FP32
+            || "fused".equalsIgnoreCase(attention)) {
           err.println("jdino: warning: " + why.get() + "; running fp32 with explicit attention");
         }
         p = new Precision.Choice(Precision.FP32, "fp32 (" + why.get() + ")");

@@ -6,6 +6,7 @@ import dev.jdino.io.ConfigException;
 import dev.jdino.model.VitConfig;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.RunDirectory;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,8 +24,8 @@ import picocli.CommandLine.ParseResult;
  * {@link DinoConfig#defaults()}. {@code train} and {@code bench train} install it; errors that a
  * record raises about a setting come back here to be said with the flag's name.
  *
- * <p>Flags follow the official main_dino.py arguments in kebab-case; the rest are jdino's
- * (DINOv2's KoLeo and Sinkhorn-Knopp, the blur and solarisation probabilities).
+ * <p>Flags follow the official main_dino.py arguments in kebab-case; the rest are jdino's (DINOv2's
+ * KoLeo and Sinkhorn-Knopp, the blur and solarisation probabilities).
  */
 final class ConfigFlags {
 
@@ -46,9 +47,17 @@ final class ConfigFlags {
 
   static {
     // --- backbone
-    add(new Flag("--arch", List.of(), String.class, "1", "NAME",
-        "vit_tiny, vit_small or vit_base: sets the embed dim, depth and heads (default vit_small).",
-        List.of("vit.embedDim", "vit.depth", "vit.numHeads", "vit.mlpRatio"), ConfigFlags::arch));
+    add(
+        new Flag(
+            "--arch",
+            List.of(),
+            String.class,
+            "1",
+            "NAME",
+            "vit_tiny, vit_small or vit_base: sets the embed dim, depth and heads (default"
+                + " vit_small).",
+            List.of("vit.embedDim", "vit.depth", "vit.numHeads", "vit.mlpRatio"),
+            ConfigFlags::arch));
     scalar("--patch-size", Integer.class, "Patch size", "vit.patchSize");
     scalar("--embed-dim", Integer.class, "Token width", "vit.embedDim");
     scalar("--depth", Integer.class, "Number of blocks", "vit.depth");
@@ -60,27 +69,47 @@ final class ConfigFlags {
     scalar("--hidden-dim", Integer.class, "Head MLP width", "head.hiddenDim");
     scalar("--bottleneck-dim", Integer.class, "Head bottleneck", "head.bottleneckDim");
     scalar("--head-nlayers", Integer.class, "Linear layers in the head MLP", "head.nlayers");
-    scalar("--norm-last-layer", Boolean.class, "Freeze the last layer's weight-norm gain",
+    scalar(
+        "--norm-last-layer",
+        Boolean.class,
+        "Freeze the last layer's weight-norm gain",
         "head.normLastLayer");
     // --- loss and teacher
-    scalar("--momentum-teacher", Double.class, "Initial teacher EMA momentum (cosine to 1)",
+    scalar(
+        "--momentum-teacher",
+        Double.class,
+        "Initial teacher EMA momentum (cosine to 1)",
         "train.momentumTeacher");
-    scalar("--warmup-teacher-temp", Double.class, "Initial teacher temperature",
+    scalar(
+        "--warmup-teacher-temp",
+        Double.class,
+        "Initial teacher temperature",
         "loss.warmupTeacherTemp");
-    scalar("--teacher-temp", Double.class, "Teacher temperature after warm-up",
-        "loss.teacherTemp");
-    scalar("--warmup-teacher-temp-epochs", Integer.class, "Teacher temperature warm-up, epochs",
+    scalar("--teacher-temp", Double.class, "Teacher temperature after warm-up", "loss.teacherTemp");
+    scalar(
+        "--warmup-teacher-temp-epochs",
+        Integer.class,
+        "Teacher temperature warm-up, epochs",
         "loss.warmupTeacherTempEpochs");
-    add(new Flag("--centering", List.of(), String.class, "1", "ema|sinkhorn-knopp",
-        "How teacher outputs are centred: DINO's EMA centre or DINOv2's Sinkhorn-Knopp%s.",
-        List.of("loss.centering"),
-        v -> Map.of("loss.centering", v.toString().toUpperCase(Locale.ROOT).replace('-', '_'))));
-    scalar("--koleo-weight", Double.class,
+    add(
+        new Flag(
+            "--centering",
+            List.of(),
+            String.class,
+            "1",
+            "ema|sinkhorn-knopp",
+            "How teacher outputs are centred: DINO's EMA centre or DINOv2's Sinkhorn-Knopp%s.",
+            List.of("loss.centering"),
+            v ->
+                Map.of("loss.centering", v.toString().toUpperCase(Locale.ROOT).replace('-', '_'))));
+    scalar(
+        "--koleo-weight",
+        Double.class,
         "Weight of DINOv2's KoLeo regulariser on the student's global CLS features (0: off)",
         "loss.koleoWeight");
     // --- optimisation
-    scalar("--epochs", Double.class, "Epochs (a fraction ends inside the last one)",
-        "train.epochs");
+    scalar(
+        "--epochs", Double.class, "Epochs (a fraction ends inside the last one)", "train.epochs");
     scalar("--batch-size", Integer.class, "Source images per step", "train.batchSize");
     scalar("--lr", Double.class, "Base lr; peak = lr * batch / 256", "train.lr");
     scalar("--min-lr", Double.class, "Final lr", "train.minLr");
@@ -88,34 +117,68 @@ final class ConfigFlags {
     scalar("--weight-decay", Double.class, "Initial weight decay", "train.weightDecay");
     scalar("--weight-decay-end", Double.class, "Final weight decay", "train.weightDecayEnd");
     scalar("--clip-grad", Double.class, "Per-tensor gradient norm clip, 0 = off", "train.clipGrad");
-    scalar("--freeze-last-layer", Double.class, "Epochs with a frozen last layer",
+    scalar(
+        "--freeze-last-layer",
+        Double.class,
+        "Epochs with a frozen last layer",
         "train.freezeLastLayer");
     scalar("--seed", Long.class, "Seed of every random choice", "train.seed");
     // --- multi-crop augmentation
-    add(new Flag("--global-crop-size", List.of(), Integer.class, "1", "PX",
-        "Global crop side, the backbone's training resolution%s.",
-        List.of("augment.globalCrops.size", "vit.imgSize"),
-        v -> Map.of("augment.globalCrops.size", v, "vit.imgSize", v)));
+    add(
+        new Flag(
+            "--global-crop-size",
+            List.of(),
+            Integer.class,
+            "1",
+            "PX",
+            "Global crop side, the backbone's training resolution%s.",
+            List.of("augment.globalCrops.size", "vit.imgSize"),
+            v -> Map.of("augment.globalCrops.size", v, "vit.imgSize", v)));
     range("--global-crops-scale", "Global crop area range", "augment.globalCrops.scale");
-    scalar("--local-crops-number", Integer.class, "Local crops per image",
+    scalar(
+        "--local-crops-number",
+        Integer.class,
+        "Local crops per image",
         "augment.localCrops.number");
     scalar("--local-crop-size", Integer.class, "Local crop side", "augment.localCrops.size");
     range("--local-crops-scale", "Local crop area range", "augment.localCrops.scale");
-    add(new Flag("--blur-p", List.of(), double[].class, "3", "P",
-        "Gaussian blur probability on global crop 1, global crop 2, each local crop%s.",
-        List.of("augment.blur.pGlobal1", "augment.blur.pGlobal2", "augment.blur.pLocal"),
-        v -> {
-          double[] d = (double[]) v;
-          return Map.of("augment.blur.pGlobal1", d[0], "augment.blur.pGlobal2", d[1],
-              "augment.blur.pLocal", d[2]);
-        }));
+    add(
+        new Flag(
+            "--blur-p",
+            List.of(),
+            double[].class,
+            "3",
+            "P",
+            "Gaussian blur probability on global crop 1, global crop 2, each local crop%s.",
+            List.of("augment.blur.pGlobal1", "augment.blur.pGlobal2", "augment.blur.pLocal"),
+            v -> {
+              double[] d = (double[]) v;
+              return Map.of(
+                  "augment.blur.pGlobal1",
+                  d[0],
+                  "augment.blur.pGlobal2",
+                  d[1],
+                  "augment.blur.pLocal",
+                  d[2]);
+            }));
     range("--blur-sigma", "Gaussian blur sigma range", "augment.blur.sigma");
-    scalar("--solarization-p", Double.class, "Solarisation probability of global crop 2",
+    scalar(
+        "--solarization-p",
+        Double.class,
+        "Solarisation probability of global crop 2",
         "augment.solarizeP");
-    add(normalization("--mean", "--normalize-mean", "augment.normalize.mean",
-        "Normalisation mean: 1 value (all channels) or R G B%s."));
-    add(normalization("--std", "--normalize-std", "augment.normalize.std",
-        "Normalisation std: 1 value (all channels) or R G B%s."));
+    add(
+        normalization(
+            "--mean",
+            "--normalize-mean",
+            "augment.normalize.mean",
+            "Normalisation mean: 1 value (all channels) or R G B%s."));
+    add(
+        normalization(
+            "--std",
+            "--normalize-std",
+            "augment.normalize.std",
+            "Normalisation std: 1 value (all channels) or R G B%s."));
   }
 
   private ConfigFlags() {}
@@ -125,20 +188,35 @@ final class ConfigFlags {
   }
 
   private static void scalar(String name, Class<?> type, String help, String path) {
-    String label = type == Boolean.class ? "BOOL" : type == Integer.class || type == Long.class
-        ? "N" : "X";
-    add(new Flag(name, List.of(), type, "1", label, help + "%s.", List.of(path),
-        v -> Map.of(path, v)));
+    String label =
+        type == Boolean.class ? "BOOL" : type == Integer.class || type == Long.class ? "N" : "X";
+    add(
+        new Flag(
+            name, List.of(), type, "1", label, help + "%s.", List.of(path), v -> Map.of(path, v)));
   }
 
   private static void range(String name, String help, String path) {
-    add(new Flag(name, List.of(), double[].class, "2", "X", help + "%s.",
-        List.of(path + ".min", path + ".max"),
-        v -> Map.of(path + ".min", ((double[]) v)[0], path + ".max", ((double[]) v)[1])));
+    add(
+        new Flag(
+            name,
+            List.of(),
+            double[].class,
+            "2",
+            "X",
+            help + "%s.",
+            List.of(path + ".min", path + ".max"),
+            v -> Map.of(path + ".min", ((double[]) v)[0], path + ".max", ((double[]) v)[1])));
   }
 
   private static Flag normalization(String name, String old, String path, String help) {
-    return new Flag(name, List.of(old), double[].class, "1..3", "X", help, List.of(path),
+    return new Flag(
+        name,
+        List.of(old),
+        double[].class,
+        "1..3",
+        "X",
+        help,
+        List.of(path),
         v -> {
           double[] d = (double[]) v;
           if (d.length == 2) {
@@ -165,18 +243,19 @@ final class ConfigFlags {
     for (Flag f : FLAGS) {
       spec.addOption(option(f, f.name(), f.help(), defaults).build());
       for (String old : f.deprecated()) {
-        spec.addOption(option(f, old, "Deprecated: use " + f.name() + ".", defaults)
-            .hidden(true).build());
+        spec.addOption(
+            option(f, old, "Deprecated: use " + f.name() + ".", defaults).hidden(true).build());
       }
     }
   }
 
   private static OptionSpec.Builder option(Flag f, String name, String help, JsonNode defaults) {
-    OptionSpec.Builder b = OptionSpec.builder(name)
-        .type(f.type())
-        .arity(f.arity())
-        .paramLabel(f.label())
-        .description(String.format(Locale.ROOT, help, defaultText(f, defaults)));
+    OptionSpec.Builder b =
+        OptionSpec.builder(name)
+            .type(f.type())
+            .arity(f.arity())
+            .paramLabel(f.label())
+            .description(String.format(Locale.ROOT, help, defaultText(f, defaults)));
     if (f.type() == double[].class) {
       b.auxiliaryTypes(Double.class).splitRegex(",");
     }
@@ -193,8 +272,10 @@ final class ConfigFlags {
         continue;
       }
       JsonNode n = at(defaults, p);
-      vals.add(n.isArray() ? n.toString().replaceAll("[\\[\\]]", "").replace(",", " ")
-          : n.asText().toLowerCase(Locale.ROOT).replace('_', '-'));
+      vals.add(
+          n.isArray()
+              ? n.toString().replaceAll("[\\[\\]]", "").replace(",", " ")
+              : n.asText().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
     return " (default " + String.join(" ", vals) + ")";
   }
@@ -211,14 +292,18 @@ final class ConfigFlags {
    * The settings the user gave, by path, in an order where {@code --arch} comes first (so that
    * {@code --arch vit_small --depth 6} means ViT-S with 6 blocks).
    */
-  static Map<String, Object> overrides(ParseResult pr, java.io.PrintWriter err) {
+  static Map<String, Object> overrides(ParseResult pr, PrintWriter err) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (Flag f : FLAGS) {
       String used = pr.hasMatchedOption(f.name()) ? f.name() : null;
       for (String old : f.deprecated()) {
         if (pr.hasMatchedOption(old)) {
-          err.println("jdino: warning: " + old + " is deprecated and will be removed in the next"
-              + " release; use " + f.name());
+          err.println(
+              "jdino: warning: "
+                  + old
+                  + " is deprecated and will be removed in the next"
+                  + " release; use "
+                  + f.name());
           used = used != null ? used : old;
         }
       }
@@ -238,13 +323,12 @@ final class ConfigFlags {
   }
 
   /**
-   * A record's complaint about a setting, said with the flag that sets it (if any) and the flags
-   * of the other settings it involved.
+   * A record's complaint about a setting, said with the flag that sets it (if any) and the flags of
+   * the other settings it involved.
    *
    * @param valueOf the value a setting had, by path (null: unknown)
    */
-  static BadInputException bad(
-      ConfigException e, Object value, Function<String, Object> valueOf) {
+  static BadInputException bad(ConfigException e, Object value, Function<String, Object> valueOf) {
     Flag f = flagFor(e.setting());
     StringBuilder also = new StringBuilder();
     for (String r : e.related()) {
@@ -316,11 +400,19 @@ final class ConfigFlags {
       return RunDirectory.open(dir, base, overrides, data);
     } catch (RunDirectory.BaseConflict e) {
       Flag f = flagFor(e.setting());
-      throw new dev.jdino.io.BadInputException("--preset " + preset + " differs from the"
-          + " configuration of the run in " + dir + " (" + (f != null ? f.name() : e.setting())
-          + "); resume without --preset, or use a new --output-dir");
+      throw new BadInputException(
+          "--preset "
+              + preset
+              + " differs from the"
+              + " configuration of the run in "
+              + dir
+              + " ("
+              + (f != null ? f.name() : e.setting())
+              + "); resume without --preset, or use a new --output-dir");
     } catch (ConfigException e) {
-      throw bad(e, overrides.get(e.setting()),
+      throw bad(
+          e,
+          overrides.get(e.setting()),
           values(overrides, base != null ? base : DinoConfig.defaults()));
     }
   }

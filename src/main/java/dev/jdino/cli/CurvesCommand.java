@@ -2,8 +2,8 @@ package dev.jdino.cli;
 
 import dev.jdino.viz.Curves;
 import java.io.PrintWriter;
-import java.util.Optional;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

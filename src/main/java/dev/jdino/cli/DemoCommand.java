@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jdino demo}: the whole story on the bundled data in a few minutes. It pretrains with the
- * fast recipe, sized to a time budget measured on this machine, with snapshots and an online k-NN, then runs the same commands a user would:
- * k-NN with its floors, attention maps, the segmentation score, the training animation and the
- * report, whose path it prints last.
+ * fast recipe, sized to a time budget measured on this machine, with snapshots and an online k-NN,
+ * then runs the same commands a user would: k-NN with its floors, attention maps, the segmentation
+ * score, the training animation and the report, whose path it prints last.
  */
 @Command(
     name = "demo",
@@ -41,19 +41,26 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--full",
-      description = "Use the full Fashion-MNIST (apt install dataset-fashion-mnist) and train for"
-          + " 10 minutes.")
+  @Option(
+      names = "--full",
+      description =
+          "Use the full Fashion-MNIST (apt install dataset-fashion-mnist) and train for"
+              + " 10 minutes.")
   boolean full;
 
-  @Option(names = "--time-budget", paramLabel = "DURATION",
+  @Option(
+      names = "--time-budget",
+      paramLabel = "DURATION",
       description = "Training time (default 150s; 10m with --full).")
   String timeBudget;
 
   @Option(names = "--epochs", description = "Train this many epochs instead of a time budget.")
   Double epochs;
 
-  @Option(names = "--output-dir", paramLabel = "DIR", description = "Run directory (default: runs/demo-<time>).")
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
+      description = "Run directory (default: runs/demo-<time>).")
   Path outputDir;
 
   /** The headline numbers next to their floors, read back from what the stages wrote. */
@@ -74,8 +81,14 @@ public final class DemoCommand implements Callable<Integer> {
     List<Double> curve = new ArrayList<>();
     RunMetrics m = RunMetrics.read(dir);
     m.knnTop1ByStep().values().forEach(curve::add);
-    out.printf(Locale.ROOT, "k-NN top-1 (k = 20):          pretrained %.1f %%, random init %.1f %%"
-        + " (%+.1f), raw pixels %.1f %%%n", pre, rnd, pre - rnd, px);
+    out.printf(
+        Locale.ROOT,
+        "k-NN top-1 (k = 20):          pretrained %.1f %%, random init %.1f %%"
+            + " (%+.1f), raw pixels %.1f %%%n",
+        pre,
+        rnd,
+        pre - rnd,
+        px);
     if (curve.size() > 1) {
       StringBuilder c = new StringBuilder();
       for (double v : curve) {
@@ -83,12 +96,17 @@ public final class DemoCommand implements Callable<Integer> {
       }
       out.println("online k-NN over the run:     " + c + " %");
     }
-    out.printf(Locale.ROOT, "attention vs object (Jaccard, best head / head mean): pretrained %.3f /"
-        + " %.3f, random init %.3f / %.3f%n", trained.path("best_head").asDouble(),
-        trained.path("head_mean").asDouble(), random.path("best_head").asDouble(),
+    out.printf(
+        Locale.ROOT,
+        "attention vs object (Jaccard, best head / head mean): pretrained %.3f /"
+            + " %.3f, random init %.3f / %.3f%n",
+        trained.path("best_head").asDouble(),
+        trained.path("head_mean").asDouble(),
+        random.path("best_head").asDouble(),
         random.path("head_mean").asDouble());
-    boolean attentionFinds = trained.path("best_head").asDouble() > random.path("best_head").asDouble()
-        || trained.path("head_mean").asDouble() > random.path("head_mean").asDouble();
+    boolean attentionFinds =
+        trained.path("best_head").asDouble() > random.path("best_head").asDouble()
+            || trained.path("head_mean").asDouble() > random.path("head_mean").asDouble();
     String note = note(pre, rnd, px, attentionFinds);
     if (note != null) {
       out.println(note);
@@ -96,17 +114,21 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * What to tell a user about the headline (null when it beats both floors): which floor it
-   * beats, and the run that goes further.
+   * What to tell a user about the headline (null when it beats both floors): which floor it beats,
+   * and the run that goes further.
    */
   static String note(double pretrained, double random, double pixels, boolean attentionFinds) {
     if (pretrained >= random && pretrained >= pixels) {
       return null;
     }
-    String why = pretrained < random
-        ? "these minutes of DINO did not lift the k-NN features above a random backbone"
-        : "k-NN is above a random backbone but below raw pixels, a strong floor on 28 px garments";
-    return "note: " + why + (attentionFinds ? ", while the attention already finds the garment" : "")
+    String why =
+        pretrained < random
+            ? "these minutes of DINO did not lift the k-NN features above a random backbone"
+            : "k-NN is above a random backbone but below raw pixels, a strong floor on 28 px"
+                + " garments";
+    return "note: "
+        + why
+        + (attentionFinds ? ", while the attention already finds the garment" : "")
         + ". Longer training on all 60,000 images passes pixels (BENCHMARKS.md): ./jdino train"
         + " --data fmnist --time-budget 1h";
   }
@@ -115,19 +137,40 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Path dir = outputDir != null ? outputDir
-        : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Path dir =
+        outputDir != null
+            ? outputDir
+            : Path.of(
+                "runs",
+                "demo-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     String data = full ? "fmnist" : DataSources.SAMPLE;
     String budget = timeBudget != null ? timeBudget : full ? "10m" : TRAINING_BUDGET;
     long t0 = System.nanoTime();
-    out.printf(Locale.ROOT, "jdino demo: DINO on %s for %s, into %s%n",
+    out.printf(
+        Locale.ROOT,
+        "jdino demo: DINO on %s for %s, into %s%n",
         full ? "the full Fashion-MNIST" : "the bundled Fashion-MNIST sample",
-        epochs != null ? epochs + " epochs" : budget + " of training", dir);
+        epochs != null ? epochs + " epochs" : budget + " of training",
+        dir);
 
     List<String[]> stages = new ArrayList<>();
-    List<String> train = new ArrayList<>(List.of("train", "--data", data, "--output-dir",
-        dir.toString(), "--snapshots", "16", "--eval-data", data, "--eval-every", "1",
-        "--eval-subset", "10000"));
+    List<String> train =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--data",
+                data,
+                "--output-dir",
+                dir.toString(),
+                "--snapshots",
+                "16",
+                "--eval-data",
+                data,
+                "--eval-every",
+                "1",
+                "--eval-subset",
+                "10000"));
     if (epochs != null) {
       train.addAll(List.of("--epochs", Double.toString(epochs)));
     } else {
@@ -136,7 +179,8 @@ public final class DemoCommand implements Callable<Integer> {
     stages.add(train.toArray(String[]::new));
     stages.add(new String[] {"knn", "--checkpoint", dir.toString(), "--floors"});
     stages.add(new String[] {"attention", "--checkpoint", dir.toString(), "--limit", "8"});
-    stages.add(new String[] {"attention", "--checkpoint", dir.toString(), "--score", "--limit", "1000"});
+    stages.add(
+        new String[] {"attention", "--checkpoint", dir.toString(), "--score", "--limit", "1000"});
     stages.add(new String[] {"animate", "--run", dir.toString()});
     stages.add(new String[] {"report", "--run", dir.toString()});
     CommandLine jdino = Main.commandLine();
@@ -153,7 +197,10 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     out.println();
-    out.printf(Locale.ROOT, "jdino demo: done in %s%n", ProgressDisplay.clock((System.nanoTime() - t0) / 1e9));
+    out.printf(
+        Locale.ROOT,
+        "jdino demo: done in %s%n",
+        ProgressDisplay.clock((System.nanoTime() - t0) / 1e9));
     summarise(dir, out);
     out.println("report: " + dir.resolve("report.html").toAbsolutePath());
     out.flush();

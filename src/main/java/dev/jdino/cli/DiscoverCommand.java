@@ -2,6 +2,7 @@ package dev.jdino.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.augment.Normalization;
 import dev.jdino.data.CocoDataset;
 import dev.jdino.data.DataSources;
 import dev.jdino.discover.CorLoc;
@@ -9,7 +10,6 @@ import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
-import dev.jdino.augment.Normalization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,40 +24,58 @@ import picocli.CommandLine.Option;
  * COCO-format detection set, for a checkpoint and for a randomly initialised backbone of the same
  * architecture (the floor any learning must beat).
  */
-@Command(name = "discover",
-    description = {"Score unsupervised object discovery (CorLoc) on COCO boxes.",
-        "An image counts when the box around the attention mask's largest component overlaps"
-            + " a ground-truth box with IoU >= 0.5; a random-init backbone gives the floor."})
+@Command(
+    name = "discover",
+    description = {
+      "Score unsupervised object discovery (CorLoc) on COCO boxes.",
+      "An image counts when the box around the attention mask's largest component overlaps"
+          + " a ground-truth box with IoU >= 0.5; a random-init backbone gives the floor."
+    })
 public final class DiscoverCommand extends Subcommand {
   /** Patches on the shorter side by default: 480 px at patch 16, as visualize_attention.py. */
   static final int DEFAULT_PATCHES = 30;
 
   @Mixin CheckpointOptions checkpoint;
 
-  @Option(names = "--data", required = true, paramLabel = "SPEC",
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "SPEC",
       description = "coco:<annotations.json>[:<image-root>] (e.g. from jdino bdd2coco).")
   String data;
 
-  @Option(names = "--image-size", paramLabel = "PX",
-      description = "Shorter side of the model input, aspect kept, then cropped to whole patches"
-          + " (default: " + DEFAULT_PATCHES + " patches, 480 px at patch 16).")
+  @Option(
+      names = "--image-size",
+      paramLabel = "PX",
+      description =
+          "Shorter side of the model input, aspect kept, then cropped to whole patches"
+              + " (default: "
+              + DEFAULT_PATCHES
+              + " patches, 480 px at patch 16).")
   Integer imageSize;
 
   @Mixin MaskOptions mask;
 
-  @Option(names = "--limit", paramLabel = "N",
-      description = "Score the first N images with boxes (default 0: all; a ViT-S/16 at 480 px"
-          + " takes seconds per image and model on a CPU).")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description =
+          "Score the first N images with boxes (default 0: all; a ViT-S/16 at 480 px"
+              + " takes seconds per image and model on a CPU).")
   int limit;
 
-  @Option(names = "--random-seed", paramLabel = "SEED",
+  @Option(
+      names = "--random-seed",
+      paramLabel = "SEED",
       description = "Seed of the random-init backbone (default ${DEFAULT-VALUE}).")
   long randomSeed;
 
   @Option(names = "--no-random", description = "Skip the random-init floor.")
   boolean noRandom;
 
-  @Option(names = "--output", paramLabel = "FILE",
+  @Option(
+      names = "--output",
+      paramLabel = "FILE",
       description = "JSON result (default: discover.json in the run directory, else here).")
   Path output;
 
@@ -67,8 +85,11 @@ public final class DiscoverCommand extends Subcommand {
   public Integer call() throws Exception {
     PrintWriter out = out();
     if (!data.strip().toLowerCase(Locale.ROOT).startsWith("coco:")) {
-      throw new BadInputException("--data " + data + ": discover needs boxes, i.e."
-          + " coco:<annotations.json>[:<image-root>]");
+      throw new BadInputException(
+          "--data "
+              + data
+              + ": discover needs boxes, i.e."
+              + " coco:<annotations.json>[:<image-root>]");
     }
     double threshold = mask.share();
     engine.start();
@@ -87,33 +108,56 @@ public final class DiscoverCommand extends Subcommand {
         models.add(new CorLoc.Model("random", random, norm));
       }
       CorLoc.Settings s = new CorLoc.Settings(size, threshold, limit);
-      out.printf(Locale.ROOT, "jdino discover: %s on %s, input shorter side %d px, mask %.0f%%"
-          + " of the attention mass%n", trained, coco.name(), size, 100 * threshold);
+      out.printf(
+          Locale.ROOT,
+          "jdino discover: %s on %s, input shorter side %d px, mask %.0f%%"
+              + " of the attention mass%n",
+          trained,
+          coco.name(),
+          size,
+          100 * threshold);
       out.flush();
       long t0 = System.nanoTime();
       CorLoc.Result r;
       try (ProgressDisplay display = ProgressDisplay.on(out)) {
         boolean[] started = {false};
-        r = CorLoc.evaluate(coco, models, s, p -> {
-          if (!started[0]) {
-            display.start("discover", p[1], 0, " images", 1);
-            started[0] = true;
-          }
-          display.update(p[0], "");
-        });
+        r =
+            CorLoc.evaluate(
+                coco,
+                models,
+                s,
+                p -> {
+                  if (!started[0]) {
+                    display.start("discover", p[1], 0, " images", 1);
+                    started[0] = true;
+                  }
+                  display.update(p[0], "");
+                });
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       for (CorLoc.Score sc : r.scores()) {
-        out.printf(Locale.ROOT, "%-10s CorLoc %.1f%% (head mean), %.1f%% (best head, uses labels);"
-            + " mean IoU %.3f; %d images%n", sc.name(), 100 * sc.corlocMean(),
-            100 * sc.corlocBestHead(), sc.meanIou(), sc.images());
+        out.printf(
+            Locale.ROOT,
+            "%-10s CorLoc %.1f%% (head mean), %.1f%% (best head, uses labels);"
+                + " mean IoU %.3f; %d images%n",
+            sc.name(),
+            100 * sc.corlocMean(),
+            100 * sc.corlocBestHead(),
+            sc.meanIou(),
+            sc.images());
       }
       if (r.withoutBoxes() > 0 || r.failed() > 0) {
-        out.printf(Locale.ROOT, "left out: %d images without boxes, %d that failed to load%s%n",
-            r.withoutBoxes(), r.failed(), r.failures().isEmpty() ? "" : " (first: "
-                + r.failures().get(0) + ")");
+        out.printf(
+            Locale.ROOT,
+            "left out: %d images without boxes, %d that failed to load%s%n",
+            r.withoutBoxes(),
+            r.failed(),
+            r.failures().isEmpty() ? "" : " (first: " + r.failures().get(0) + ")");
       }
-      Path file = output != null ? output : checkpoint.runDir().orElse(Path.of("")).resolve("discover.json");
+      Path file =
+          output != null
+              ? output
+              : checkpoint.runDir().orElse(Path.of("")).resolve("discover.json");
       AtomicFiles.writeString(file, Json.pretty(toJson(r, s, seconds)) + "\n");
       out.println("wrote " + file);
       out.flush();

@@ -17,9 +17,9 @@ import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The command line's side of data-parallel training: {@code --nproc-per-node} (the command again
- * as N ranks under mpirun), one world per command opened on the command's thread and closed by
- * every rank, rank 0's console, the device, and the end of every rank when one of them fails.
+ * The command line's side of data-parallel training: {@code --nproc-per-node} (the command again as
+ * N ranks under mpirun), one world per command opened on the command's thread and closed by every
+ * rank, rank 0's console, the device, and the end of every rank when one of them fails.
  *
  * <p>A process that no MPI launcher started is a world of one: the command runs exactly as it does
  * without this class, and no native MPI code is loaded ({@link Distributed#fromEnvironment()}).
@@ -63,8 +63,8 @@ final class DistributedRuns {
   }
 
   /**
-   * {@code --nproc-per-node N}: runs this command line again (without the flag) as N ranks on
-   * this machine under mpirun and returns their exit status.
+   * {@code --nproc-per-node N}: runs this command line again (without the flag) as N ranks on this
+   * machine under mpirun and returns their exit status.
    */
   static int relaunch(CommandSpec spec, int n) throws Exception {
     List<String> args =
@@ -89,8 +89,8 @@ final class DistributedRuns {
   /**
    * Runs {@code body} as this process's rank. In a distributed run every rank must get here; a
    * failure on any of them prints its one line (naming the rank) and ends all ranks with the
-   * command's exit status (MPI_Abort), since the others would otherwise wait in a collective for
-   * a rank that has left. On success every rank closes the world (MPI_Finalize).
+   * command's exit status (MPI_Abort), since the others would otherwise wait in a collective for a
+   * rank that has left. On success every rank closes the world (MPI_Finalize).
    */
   static int run(CommandSpec spec, DistributedOptions where, Body body) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -161,35 +161,54 @@ final class DistributedRuns {
   }
 
   /**
-   * Makes this process compute on GPU {@code ordinal}, or says why it cannot: DJL runs on the
-   * CUDA build of libtorch 2.7.1 only when the user points it there (its CUDA natives are not on
-   * Maven Central; the {@code pytorch-jni} jar carries the {@code cu128} JNI library).
+   * Makes this process compute on GPU {@code ordinal}, or says why it cannot: DJL runs on the CUDA
+   * build of libtorch 2.7.1 only when the user points it there (its CUDA natives are not on Maven
+   * Central; the {@code pytorch-jni} jar carries the {@code cu128} JNI library).
    */
   private static void useGpu(int ordinal, Collectives world) {
     int gpus = Torch.gpuCount();
     if (gpus == 0) {
-      throw new BadInputException("--device cuda: DJL's PyTorch engine sees no GPU (it runs the"
-          + " CPU build of libtorch here); install the CUDA 12.8 build of libtorch 2.7.1 and set"
-          + " PYTORCH_LIBRARY_PATH=<its lib folder> PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cu128");
+      throw new BadInputException(
+          "--device cuda: DJL's PyTorch engine sees no GPU (it runs the CPU build of libtorch"
+              + " here); install the CUDA 12.8 build of libtorch 2.7.1 and set"
+              + " PYTORCH_LIBRARY_PATH=<its lib folder> PYTORCH_VERSION=2.7.1"
+              + " PYTORCH_FLAVOR=cu128");
     }
     if (ordinal >= gpus) {
-      throw new BadInputException("--device cuda: " + world.describe() + " takes GPU " + ordinal
-          + " (its local rank), but this machine has " + gpus + (gpus == 1 ? " GPU" : " GPUs")
-          + ": start at most " + gpus + " ranks per machine");
+      throw new BadInputException(
+          "--device cuda: "
+              + world.describe()
+              + " takes GPU "
+              + ordinal
+              + " (its local rank), but this machine has "
+              + gpus
+              + (gpus == 1 ? " GPU" : " GPUs")
+              + ": start at most "
+              + gpus
+              + " ranks per machine");
     }
     Torch.useDevice(Device.gpu(ordinal));
   }
 
   /** The one line that names the world at start. */
   static String describe(Collectives world, int threads, boolean cuda) {
-    String launcher = Distributed.detect(System.getenv()).map(Distributed.Launch::launcher)
-        .orElse("an MPI launcher");
+    String launcher =
+        Distributed.detect(System.getenv())
+            .map(Distributed.Launch::launcher)
+            .orElse("an MPI launcher");
     // "Open MPI v4.1.4, package: Debian OpenMPI, ...": the name and version are enough here.
-    String mpi = world instanceof MpiCollectives m ? m.mpiVersion().split(",", 2)[0].trim()
-        : world instanceof NcclCollectives n ? "NCCL " + n.ncclVersion() : "";
-    return String.format(Locale.ROOT,
+    String mpi =
+        world instanceof MpiCollectives m
+            ? m.mpiVersion().split(",", 2)[0].trim()
+            : world instanceof NcclCollectives n ? "NCCL " + n.ncclVersion() : "";
+    return String.format(
+        Locale.ROOT,
         "data-parallel over %d ranks, started by %s%s; %s, %d compute %s per rank, %s",
-        world.size(), launcher, mpi.isEmpty() ? "" : " (" + mpi + ")", world.describe(), threads,
+        world.size(),
+        launcher,
+        mpi.isEmpty() ? "" : " (" + mpi + ")",
+        world.describe(),
+        threads,
         threads == 1 ? "thread" : "threads",
         cuda ? "GPU " + world.localRank() + " per rank (gradients over NCCL)" : "on CPUs");
   }

@@ -3,7 +3,9 @@ package dev.jdino.cli;
 import dev.jdino.io.BadInputException;
 import java.util.Locale;
 
-/** Durations as people type them: {@code 90s}, {@code 3m}, {@code 1h30m}, {@code 2.5m}, {@code 45}. */
+/**
+ * Durations as people type them: {@code 90s}, {@code 3m}, {@code 1h30m}, {@code 2.5m}, {@code 45}.
+ */
 final class Durations {
   private Durations() {}
 
@@ -27,12 +29,13 @@ final class Durations {
         throw bad(text, flag);
       }
       char unit = j < t.length() ? t.charAt(j) : 's';
-      double scale = switch (unit) {
-        case 's' -> 1;
-        case 'm' -> 60;
-        case 'h' -> 3600;
-        default -> throw bad(text, flag);
-      };
+      double scale =
+          switch (unit) {
+            case 's' -> 1;
+            case 'm' -> 60;
+            case 'h' -> 3600;
+            default -> throw bad(text, flag);
+          };
       total += v * scale;
       any = true;
       i = j < t.length() ? j + 1 : j;
@@ -44,7 +47,7 @@ final class Durations {
   }
 
   private static BadInputException bad(String text, String flag) {
-    return new BadInputException(flag + " " + text + ": expected a duration such as 90s, 3m or"
-        + " 1h30m");
+    return new BadInputException(
+        flag + " " + text + ": expected a duration such as 90s, 3m or" + " 1h30m");
   }
 }

@@ -5,7 +5,9 @@ import picocli.CommandLine.Option;
 
 /** The engine's compute threads of a command that runs a network without training it. */
 final class EngineOptions {
-  @Option(names = "--threads", paramLabel = "N",
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
       description = "Engine compute threads (default: all cores).")
   Integer threads;
 

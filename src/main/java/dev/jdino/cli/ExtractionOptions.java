@@ -10,11 +10,15 @@ import picocli.CommandLine.Option;
  * engine threads; the same flags on every command that extracts features.
  */
 final class ExtractionOptions {
-  @Option(names = "--batch-size", paramLabel = "N",
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
       description = "Images per forward pass (default ${DEFAULT-VALUE}).")
   int batchSize = 256;
 
-  @Option(names = "--num-workers", paramLabel = "N",
+  @Option(
+      names = "--num-workers",
+      paramLabel = "N",
       description = "Image preparation threads (default ${DEFAULT-VALUE}).")
   int numWorkers = 2;
 

@@ -24,20 +24,30 @@ import picocli.CommandLine.Option;
     description = {
       "Export a backbone's features of a dataset to safetensors (features (N, D), labels, indices)",
       "plus a JSON description, for clustering, search or downstream training.",
-      "Example: jdino features --checkpoint runs/fmnist --data fmnist:test --output test.safetensors"
+      "Example: jdino features --checkpoint runs/fmnist --data fmnist:test --output"
+          + " test.safetensors"
     })
 public final class FeaturesCommand extends Subcommand {
   @Mixin ModelOptions model;
 
-  @Option(names = "--data", required = true, paramLabel = "SPEC",
-      description = "Images: a folder, an IDX file, idx:<images>[:<labels>], fmnist[:test], fmnist-sample[:test].")
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "SPEC",
+      description =
+          "Images: a folder, an IDX file, idx:<images>[:<labels>], fmnist[:test],"
+              + " fmnist-sample[:test].")
   String data;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "FILE",
       description = "The safetensors file to write; the description goes beside it as <name>.json.")
   Path output;
 
-  @Option(names = "--raw",
+  @Option(
+      names = "--raw",
       description = "Export the final-norm CLS as is (default: L2-normalised, the k-NN feature).")
   boolean raw;
 
@@ -53,12 +63,23 @@ public final class FeaturesCommand extends Subcommand {
       Preprocessing prep = model.preprocessing(backbone, err());
       ImageDataset d = DataSources.open(data, DataSources.Split.TRAIN);
       out.println("jdino features: " + backbone);
-      out.printf(Locale.ROOT, "data %s (%,d images%s); %s%n", data, d.size(),
-          d.hasLabels() ? ", labelled" : ", no labels", prep);
+      out.printf(
+          Locale.ROOT,
+          "data %s (%,d images%s); %s%n",
+          data,
+          d.size(),
+          d.hasLabels() ? ", labelled" : ", no labels",
+          prep);
       out.flush();
-      FeatureExtractor.Result r = FeatureExtractor.extract(d, null, prep,
-          List.of(FeatureExtractor.cls(backbone)), ext, ProgressDisplay.on(out).asProgress(),
-          "features " + data);
+      FeatureExtractor.Result r =
+          FeatureExtractor.extract(
+              d,
+              null,
+              prep,
+              List.of(FeatureExtractor.cls(backbone)),
+              ext,
+              ProgressDisplay.on(out).asProgress(),
+              "features " + data);
       Reports.skipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
@@ -72,8 +93,13 @@ public final class FeaturesCommand extends Subcommand {
       d.classNames().forEach(names::add);
       desc.put("seconds", r.seconds());
       Path sidecar = FeatureExport.write(output, r.first(), desc, r.skipped());
-      out.printf(Locale.ROOT, "%,d x %d features in %.1f s (%.0f images/s)%n", r.first().count(),
-          r.first().dim(), r.seconds(), r.imagesPerSecond());
+      out.printf(
+          Locale.ROOT,
+          "%,d x %d features in %.1f s (%.0f images/s)%n",
+          r.first().count(),
+          r.first().dim(),
+          r.seconds(),
+          r.imagesPerSecond());
       out.println("features:    " + output.toAbsolutePath());
       out.println("description: " + sidecar.toAbsolutePath());
       out.flush();

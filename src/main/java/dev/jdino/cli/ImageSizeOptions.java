@@ -6,12 +6,16 @@ import picocli.CommandLine.Option;
 
 /** The size images are shown to a backbone at, for the pictures of its attention and features. */
 final class ImageSizeOptions {
-  @Option(names = "--image-size", paramLabel = "SIZE",
-      description = "Shorter side in pixels (aspect kept), WxH, or native (default: the"
-          + " model's training size). H and W are then cropped to multiples of the patch.")
+  @Option(
+      names = "--image-size",
+      paramLabel = "SIZE",
+      description =
+          "Shorter side in pixels (aspect kept), WxH, or native (default: the"
+              + " model's training size). H and W are then cropped to multiples of the patch.")
   String imageSize;
 
-  @Option(names = "--no-keep-aspect",
+  @Option(
+      names = "--no-keep-aspect",
       description = "With a single --image-size, resize to a square.")
   boolean noKeepAspect;
 

@@ -12,6 +12,7 @@ import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
 import dev.jdino.model.FeatureKind;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,31 +36,49 @@ public final class KnnCommand extends Subcommand {
 
   @Mixin NeighbourOptions neighbours;
 
-  @Option(names = "--temperature", description = "Vote temperature T, weights exp(sim/T) (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--temperature",
+      description = "Vote temperature T, weights exp(sim/T) (default ${DEFAULT-VALUE}).")
   double temperature = KnnClassifier.DEFAULT_TEMPERATURE;
 
-  @Option(names = "--floors",
-      description = "Also report k-NN on the raw normalised pixels and on a randomly initialised backbone"
-          + " of the same architecture.")
+  @Option(
+      names = "--floors",
+      description =
+          "Also report k-NN on the raw normalised pixels and on a randomly initialised backbone"
+              + " of the same architecture.")
   boolean floors;
 
-  @Option(names = "--feature", paramLabel = "KIND",
-      description = "cls (DINO's k-NN feature, the default) or cls+avgpool (CLS and mean patch"
-          + " token, each L2-normalised, concatenated); the floors use the same kind.")
+  @Option(
+      names = "--feature",
+      paramLabel = "KIND",
+      description =
+          "cls (DINO's k-NN feature, the default) or cls+avgpool (CLS and mean patch"
+              + " token, each L2-normalised, concatenated); the floors use the same kind.")
   String feature = "cls";
 
-  @Option(names = "--seed", description = "Seed of the random-init floor (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      description = "Seed of the random-init floor (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--output", paramLabel = "FILE",
-      description = "Write the results as JSON (default: <run>/knn.json when --checkpoint is a run directory).")
+  @Option(
+      names = "--output",
+      paramLabel = "FILE",
+      description =
+          "Write the results as JSON (default: <run>/knn.json when --checkpoint is a run"
+              + " directory).")
   Path output;
 
-  @Option(names = "--objects",
-      description = "With coco: data, classify the annotated objects (box crops, label = category).")
+  @Option(
+      names = "--objects",
+      description =
+          "With coco: data, classify the annotated objects (box crops, label = category).")
   boolean objects;
 
-  @Option(names = "--min-object-size", defaultValue = "32", paramLabel = "PX",
+  @Option(
+      names = "--min-object-size",
+      defaultValue = "32",
+      paramLabel = "PX",
       description = "With --objects: smallest shorter box side kept (default ${DEFAULT-VALUE}).")
   int minObjectSize;
 
@@ -72,8 +91,11 @@ public final class KnnCommand extends Subcommand {
     KnnClassifier.Options knn;
     FeatureExtractor.Options ext;
     try {
-      knn = neighbours.options().withTemperature(temperature)
-          .withChunking(chunkRows, KnnClassifier.Options.DEFAULT.trainBlock());
+      knn =
+          neighbours
+              .options()
+              .withTemperature(temperature)
+              .withChunking(chunkRows, KnnClassifier.Options.DEFAULT.trainBlock());
       ext = model.extraction(true);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
@@ -90,11 +112,27 @@ public final class KnnCommand extends Subcommand {
         trainSpec = DataSources.objectsSpec(trainSpec, minObjectSize);
         testSpec = DataSources.objectsSpec(testSpec, minObjectSize);
       }
-      Path file = output != null ? output
-          : Files.isDirectory(model.checkpoint.path) ? model.checkpoint.path.resolve("knn.json") : null;
-      KnnEvaluation.Report r = evaluate(backbone, model.checkpoint.toString(),
-          model.checkpoint.key(), trainSpec,
-          testSpec, prep, knn, ext, FeatureKind.parse(feature), floors, seed, file, out);
+      Path file =
+          output != null
+              ? output
+              : Files.isDirectory(model.checkpoint.path)
+                  ? model.checkpoint.path.resolve("knn.json")
+                  : null;
+      KnnEvaluation.Report r =
+          evaluate(
+              backbone,
+              model.checkpoint.toString(),
+              model.checkpoint.key(),
+              trainSpec,
+              testSpec,
+              prep,
+              knn,
+              ext,
+              FeatureKind.parse(feature),
+              floors,
+              seed,
+              file,
+              out);
       out.printf(Locale.ROOT, "%.1f s%n", r.seconds());
       out.flush();
       return 0;
@@ -102,29 +140,64 @@ public final class KnnCommand extends Subcommand {
   }
 
   /**
-   * Runs the k-NN protocol with the console display and writes {@code file} (if not null); the
-   * demo calls this after pretraining, with {@code floors} on.
+   * Runs the k-NN protocol with the console display and writes {@code file} (if not null); the demo
+   * calls this after pretraining, with {@code floors} on.
    *
    * @param testSpec null for the split implied by {@code trainSpec}
    */
-  static KnnEvaluation.Report evaluate(Backbone backbone, String checkpoint, String key,
-      String trainSpec, String testSpec, Preprocessing prep, KnnClassifier.Options knn,
-      FeatureExtractor.Options ext, FeatureKind kind, boolean floors, long seed, Path file,
-      PrintWriter out) throws java.io.IOException {
+  static KnnEvaluation.Report evaluate(
+      Backbone backbone,
+      String checkpoint,
+      String key,
+      String trainSpec,
+      String testSpec,
+      Preprocessing prep,
+      KnnClassifier.Options knn,
+      FeatureExtractor.Options ext,
+      FeatureKind kind,
+      boolean floors,
+      long seed,
+      Path file,
+      PrintWriter out)
+      throws IOException {
     String test = EvalData.testSpec(trainSpec, testSpec);
     ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
     ImageDataset tst = EvalData.openLabelled(test, DataSources.Split.TEST, "--test-data");
     out.println("jdino knn: " + backbone);
-    out.printf(Locale.ROOT, "train %s (%,d images), test %s (%,d images); %s; feature %s%n",
-        trainSpec, train.size(), test, tst.size(), prep, kind);
+    out.printf(
+        Locale.ROOT,
+        "train %s (%,d images), test %s (%,d images); %s; feature %s%n",
+        trainSpec,
+        train.size(),
+        test,
+        tst.size(),
+        prep,
+        kind);
     out.flush();
     KnnEvaluation.Report r;
     try (Backbone random = floors ? Backbone.random(backbone.config(), seed) : null) {
-      r = KnnEvaluation.run(backbone, random, checkpoint, key, train, trainSpec, tst, test, prep, knn,
-          ext, kind, ProgressDisplay.on(out).asProgress());
+      r =
+          KnnEvaluation.run(
+              backbone,
+              random,
+              checkpoint,
+              key,
+              train,
+              trainSpec,
+              tst,
+              test,
+              prep,
+              knn,
+              ext,
+              kind,
+              ProgressDisplay.on(out).asProgress());
     }
-    out.printf(Locale.ROOT, "%nweighted k-NN, T = %s, %,d train / %,d test images (* = headline k)%n",
-        knn.temperature(), r.trainImages(), r.testImages());
+    out.printf(
+        Locale.ROOT,
+        "%nweighted k-NN, T = %s, %,d train / %,d test images (* = headline k)%n",
+        knn.temperature(),
+        r.trainImages(),
+        r.testImages());
     out.print(r.table());
     Reports.skipped(out, r.skipped());
     if (file != null) {
@@ -134,5 +207,4 @@ public final class KnnCommand extends Subcommand {
     out.flush();
     return r;
   }
-
 }

@@ -31,28 +31,43 @@ public final class LinearCommand extends Subcommand {
 
   @Mixin LabelledDataOptions data;
 
-  @Option(names = "--n-last-blocks", description = "Concatenate the CLS of this many last blocks (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--n-last-blocks",
+      description = "Concatenate the CLS of this many last blocks (default ${DEFAULT-VALUE}).")
   int nLastBlocks = 4;
 
   @Option(names = "--avgpool-patchtokens", description = "Add the last block's mean patch token.")
   boolean avgpool;
 
-  @Option(names = "--epochs", description = "Training epochs (default ${DEFAULT-VALUE}, as the official script).")
+  @Option(
+      names = "--epochs",
+      description = "Training epochs (default ${DEFAULT-VALUE}, as the official script).")
   int epochs = 100;
 
-  @Option(names = "--lr", description = "Base lr for batch 256; peak = lr * batch / 256 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lr",
+      description = "Base lr for batch 256; peak = lr * batch / 256 (default ${DEFAULT-VALUE}).")
   double lr = 0.001;
 
-  @Option(names = "--no-augment",
-      description = "Fast mode: features of the evaluation-transformed training images, computed once"
-          + " (default: the official protocol, new RandomResizedCrop + flip features every epoch).")
+  @Option(
+      names = "--no-augment",
+      description =
+          "Fast mode: features of the evaluation-transformed training images, computed once"
+              + " (default: the official protocol, new RandomResizedCrop + flip features every"
+              + " epoch).")
   boolean noAugment;
 
-  @Option(names = "--seed", description = "Seed of the init, order and augmentation (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      description = "Seed of the init, order and augmentation (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--output-dir", paramLabel = "DIR",
-      description = "Where to save linear.safetensors and linear.json (default: <run>/linear, or linear-probe).")
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
+      description =
+          "Where to save linear.safetensors and linear.json (default: <run>/linear, or"
+              + " linear-probe).")
   Path outputDir;
 
   @Override
@@ -60,47 +75,87 @@ public final class LinearCommand extends Subcommand {
     PrintWriter out = out();
     LinearProbeConfig cfg;
     try {
-      cfg = new LinearProbeConfig(nLastBlocks, avgpool, epochs, lr, model.extraction.batchSize,
-          !noAugment, 0.08, seed);
+      cfg =
+          new LinearProbeConfig(
+              nLastBlocks, avgpool, epochs, lr, model.extraction.batchSize, !noAugment, 0.08, seed);
       model.extraction(false);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
     }
-    Path dir = outputDir != null ? outputDir
-        : Files.isDirectory(model.checkpoint.path) ? model.checkpoint.path.resolve("linear") : Path.of("linear-probe");
+    Path dir =
+        outputDir != null
+            ? outputDir
+            : Files.isDirectory(model.checkpoint.path)
+                ? model.checkpoint.path.resolve("linear")
+                : Path.of("linear-probe");
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new BadInputException("--output-dir " + dir + " exists and is not a directory");
     }
     model.startEngine();
     try (Backbone backbone = model.load()) {
       if (nLastBlocks > backbone.config().depth()) {
-        throw new BadInputException("--n-last-blocks " + nLastBlocks + " exceeds the backbone's depth "
-            + backbone.config().depth());
+        throw new BadInputException(
+            "--n-last-blocks "
+                + nLastBlocks
+                + " exceeds the backbone's depth "
+                + backbone.config().depth());
       }
       Preprocessing prep = model.preprocessing(backbone, err());
       String trainSpec = data.trainSpec(backbone);
       String testSpec = data.testSpec(trainSpec);
-      ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
+      ImageDataset train =
+          EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
       ImageDataset test = EvalData.openLabelled(testSpec, DataSources.Split.TEST, "--test-data");
       out.println("jdino linear: " + backbone);
-      out.printf(Locale.ROOT, "train %s (%,d images), test %s (%,d images); %s%n", trainSpec,
-          train.size(), testSpec, test.size(), prep);
-      out.printf(Locale.ROOT, "probe: %d features (%s), %d epochs, batch %d, peak lr %.6g, %s%n",
+      out.printf(
+          Locale.ROOT,
+          "train %s (%,d images), test %s (%,d images); %s%n",
+          trainSpec,
+          train.size(),
+          testSpec,
+          test.size(),
+          prep);
+      out.printf(
+          Locale.ROOT,
+          "probe: %d features (%s), %d epochs, batch %d, peak lr %.6g, %s%n",
           LinearProbe.featureDim(backbone, nLastBlocks, avgpool),
-          "CLS of the last " + nLastBlocks + " block" + (nLastBlocks == 1 ? "" : "s")
+          "CLS of the last "
+              + nLastBlocks
+              + " block"
+              + (nLastBlocks == 1 ? "" : "s")
               + (avgpool ? " + mean patch token" : ""),
-          epochs, cfg.batchSize(), cfg.peakLr(),
-          cfg.augment() ? "official protocol (augmented features every epoch)" : "fast mode (cached features)");
+          epochs,
+          cfg.batchSize(),
+          cfg.peakLr(),
+          cfg.augment()
+              ? "official protocol (augmented features every epoch)"
+              : "fast mode (cached features)");
       out.flush();
       long t0 = System.nanoTime();
-      LinearProbe.Result r = LinearProbe.run(backbone, train, test, prep, cfg,
-          model.extraction.numWorkers,
-          ProgressDisplay.on(out).asProgress(), e -> {
-            out.printf(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, test top-1 %.2f%s, %.1f s%n",
-                e.epoch() + 1, epochs, e.lr(), e.trainLoss(), e.top1(),
-                Double.isNaN(e.top5()) ? "" : String.format(Locale.ROOT, " top-5 %.2f", e.top5()), e.seconds());
-            out.flush();
-          });
+      LinearProbe.Result r =
+          LinearProbe.run(
+              backbone,
+              train,
+              test,
+              prep,
+              cfg,
+              model.extraction.numWorkers,
+              ProgressDisplay.on(out).asProgress(),
+              e -> {
+                out.printf(
+                    Locale.ROOT,
+                    "epoch %d/%d: lr %.3g, loss %.4f, test top-1 %.2f%s, %.1f s%n",
+                    e.epoch() + 1,
+                    epochs,
+                    e.lr(),
+                    e.trainLoss(),
+                    e.top1(),
+                    Double.isNaN(e.top5())
+                        ? ""
+                        : String.format(Locale.ROOT, " top-5 %.2f", e.top5()),
+                    e.seconds());
+                out.flush();
+              });
       Reports.skipped(out, r.skipped());
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
@@ -113,9 +168,16 @@ public final class LinearCommand extends Subcommand {
       var names = desc.putArray("class_names");
       (train.classNames().isEmpty() ? test.classNames() : train.classNames()).forEach(names::add);
       Path file = LinearProbe.save(dir, r, desc);
-      out.printf(Locale.ROOT, "best: epoch %d, top-1 %.2f%s; %d epochs in %.0f s%n", r.bestEpoch() + 1,
-          r.bestTop1(), Double.isNaN(r.bestTop5()) ? "" : String.format(Locale.ROOT, ", top-5 %.2f",
-              r.bestTop5()), epochs, seconds);
+      out.printf(
+          Locale.ROOT,
+          "best: epoch %d, top-1 %.2f%s; %d epochs in %.0f s%n",
+          r.bestEpoch() + 1,
+          r.bestTop1(),
+          Double.isNaN(r.bestTop5())
+              ? ""
+              : String.format(Locale.ROOT, ", top-5 %.2f", r.bestTop5()),
+          epochs,
+          seconds);
       out.println("linear layer: " + file.toAbsolutePath());
       out.flush();
       return 0;

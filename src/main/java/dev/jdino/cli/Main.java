@@ -4,12 +4,15 @@ import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.train.DinoTrainer;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 
 /** Entry point of the {@code jdino} command. */
 public final class Main {
   /** Exit status for bad input (also picocli's status for a bad command line). */
   public static final int BAD_INPUT = 2;
+
   /** Exit status when training diverged (non-finite loss). */
   public static final int DIVERGED = 3;
 
@@ -45,8 +48,12 @@ public final class Main {
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           PrintWriter err = ex.getCommandLine().getErr();
-          err.println("jdino: error: " + ex.getMessage() + " (see '"
-              + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+          err.println(
+              "jdino: error: "
+                  + ex.getMessage()
+                  + " (see '"
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help')");
           err.flush();
           return BAD_INPUT;
         });
@@ -62,9 +69,9 @@ public final class Main {
   }
 
   /**
-   * Prints the one line of a failure the command line reports as such (bad input, a diverged
-   * run), after {@code prefix} (a rank's name, or nothing), and returns its exit status; null for
-   * any other failure, which is a bug to show with its stack trace.
+   * Prints the one line of a failure the command line reports as such (bad input, a diverged run),
+   * after {@code prefix} (a rank's name, or nothing), and returns its exit status; null for any
+   * other failure, which is a bug to show with its stack trace.
    */
   static Integer report(Throwable ex, PrintWriter err, String prefix) {
     Throwable e = unwrap(ex);
@@ -86,8 +93,8 @@ public final class Main {
 
   private static Throwable unwrap(Throwable e) {
     while (e.getCause() != null
-        && (e instanceof java.util.concurrent.ExecutionException
-            || e instanceof java.io.UncheckedIOException && e.getCause() instanceof BadInputException)) {
+        && (e instanceof ExecutionException
+            || e instanceof UncheckedIOException && e.getCause() instanceof BadInputException)) {
       e = e.getCause();
     }
     return e;

@@ -8,7 +8,9 @@ import picocli.CommandLine.Option;
  * attention (the official visualize_attention.py's {@code --threshold}, 0.6).
  */
 final class MaskOptions {
-  @Option(names = "--threshold", paramLabel = "SHARE",
+  @Option(
+      names = "--threshold",
+      paramLabel = "SHARE",
       description = "Share of the attention mass each mask keeps (default ${DEFAULT-VALUE}).")
   double threshold = 0.6;
 

@@ -13,10 +13,14 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
   @Mixin CheckpointOptions checkpoint;
 
-  @Option(names = "--resize", description = "Shorter side before the centre crop (default: crop * 256/224, 32 for 28 px).")
+  @Option(
+      names = "--resize",
+      description = "Shorter side before the centre crop (default: crop * 256/224, 32 for 28 px).")
   Integer resize;
 
-  @Option(names = "--crop", description = "Centre crop side (default: the backbone's training resolution).")
+  @Option(
+      names = "--crop",
+      description = "Centre crop side (default: the backbone's training resolution).")
   Integer crop;
 
   @Mixin NormalizationOptions normalization;

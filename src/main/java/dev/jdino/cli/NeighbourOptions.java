@@ -6,8 +6,12 @@ import picocli.CommandLine.Option;
 
 /** The neighbour counts of a weighted k-NN evaluation ({@link KnnClassifier}). */
 final class NeighbourOptions {
-  @Option(names = "--k", split = ",", paramLabel = "K",
-      description = "Neighbour counts, comma-separated (default 10,20,100,200; 20 is the headline).")
+  @Option(
+      names = "--k",
+      split = ",",
+      paramLabel = "K",
+      description =
+          "Neighbour counts, comma-separated (default 10,20,100,200; 20 is the headline).")
   int[] ks = {10, 20, 100, 200};
 
   /**

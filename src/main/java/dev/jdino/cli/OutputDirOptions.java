@@ -11,9 +11,12 @@ import picocli.CommandLine.Spec;
  * directory when there is one.
  */
 final class OutputDirOptions {
-  @Spec(Spec.Target.MIXEE) CommandSpec command;
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
 
-  @Option(names = "--output-dir", paramLabel = "DIR",
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
       description = "Where to write (default: <run>/${COMMAND-NAME}, else ./${COMMAND-NAME}).")
   Path outputDir;
 

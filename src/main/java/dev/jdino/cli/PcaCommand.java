@@ -23,15 +23,19 @@ public final class PcaCommand extends Subcommand {
 
   @Mixin ImagesOptions images;
 
-  @Option(names = "--limit", paramLabel = "N",
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
       description = "Use the first N images (default ${DEFAULT-VALUE}).")
   int limit = 16;
 
   @Mixin ImageSizeOptions size;
 
-  @Option(names = "--threshold", paramLabel = "V",
-      description = "Foreground when the centred first component exceeds V"
-          + " (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threshold",
+      paramLabel = "V",
+      description =
+          "Foreground when the centred first component exceeds V" + " (default ${DEFAULT-VALUE}).")
   double threshold = 0;
 
   @Mixin NormalizationOptions normalization;
@@ -47,17 +51,28 @@ public final class PcaCommand extends Subcommand {
     Path dir = output.dir(checkpoint.runDir());
     try (Backbone b = checkpoint.load()) {
       ImageSet set = ImageSet.open(images.orTestImagesOf(checkpoint.path), limit);
-      PatchPca.Result r = PatchPca.run(b, set, dir,
-          new PatchPca.Options(size.sizing(b), normalization.of(b, err), threshold,
-              pictures.scale), err);
+      PatchPca.Result r =
+          PatchPca.run(
+              b,
+              set,
+              dir,
+              new PatchPca.Options(
+                  size.sizing(b), normalization.of(b, err), threshold, pictures.scale),
+              err);
       double[] e = r.explained();
-      out.printf(Locale.ROOT, "PCA of %d patches of %d images: explained variance", r.patches(),
+      out.printf(
+          Locale.ROOT,
+          "PCA of %d patches of %d images: explained variance",
+          r.patches(),
           r.pictures().size());
       for (double v : e) {
         out.printf(Locale.ROOT, " %.1f%%", 100 * v);
       }
-      out.printf(Locale.ROOT, "; foreground %.0f%% of patches%nwrote %s%n",
-          100 * r.foregroundShare(), r.grid());
+      out.printf(
+          Locale.ROOT,
+          "; foreground %.0f%% of patches%nwrote %s%n",
+          100 * r.foregroundShare(),
+          r.grid());
     }
     out.flush();
     return 0;

@@ -7,8 +7,10 @@ import picocli.CommandLine.Option;
  * (and {@code attention} refuses a negative one).
  */
 final class PictureOptions {
-  @Option(names = "--scale", paramLabel = "N",
-      description = "Enlarge pictures N times (default 0: small images are enlarged"
-          + " automatically).")
+  @Option(
+      names = "--scale",
+      paramLabel = "N",
+      description =
+          "Enlarge pictures N times (default 0: small images are enlarged" + " automatically).")
   int scale;
 }

@@ -57,15 +57,16 @@ final class ProgressDisplay implements AutoCloseable {
     this.lastLine = startNanos;
     this.nextTenth = from + tenth();
     if (terminal) {
-      bar = new ProgressBarBuilder()
-          .setTaskName(task)
-          .setInitialMax(Math.max(total, 0))
-          .startsFrom(from, Duration.ZERO)
-          .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-          .setUnit(unit, this.unitSize)
-          .showSpeed()
-          .setUpdateIntervalMillis(500)
-          .build();
+      bar =
+          new ProgressBarBuilder()
+              .setTaskName(task)
+              .setInitialMax(Math.max(total, 0))
+              .startsFrom(from, Duration.ZERO)
+              .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+              .setUnit(unit, this.unitSize)
+              .showSpeed()
+              .setUpdateIntervalMillis(500)
+              .build();
     }
   }
 
@@ -93,13 +94,15 @@ final class ProgressDisplay implements AutoCloseable {
     double rate = (done - from) / Math.max(secs, 1e-9);
     StringBuilder line = new StringBuilder(task).append(": ").append(amount(done));
     if (total > 0) {
-      line.append('/').append(amount(total)).append(unit)
+      line.append('/')
+          .append(amount(total))
+          .append(unit)
           .append(String.format(Locale.ROOT, " (%.0f%%)", 100.0 * done / total));
     } else {
       line.append(unit);
     }
-    line.append(String.format(Locale.ROOT, ", %.1f%s/s, elapsed %s", rate / unitSize, unit,
-        clock(secs)));
+    line.append(
+        String.format(Locale.ROOT, ", %.1f%s/s, elapsed %s", rate / unitSize, unit, clock(secs)));
     if (total > 0 && rate > 0 && !last) {
       line.append(", eta ").append(clock((total - done) / rate));
     }

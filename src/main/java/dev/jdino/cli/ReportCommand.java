@@ -21,18 +21,23 @@ public final class ReportCommand extends Subcommand {
   @Option(names = "--out", paramLabel = "FILE", description = "Default: <run>/report.html.")
   Path out;
 
-  @Option(names = "--attention", paramLabel = "DIR",
+  @Option(
+      names = "--attention",
+      paramLabel = "DIR",
       description = "A jdino attention output to show (default: <run>/attention).")
   Path attention;
 
   @Option(names = "--animation", paramLabel = "GIF", description = "Default: <run>/animation.gif.")
   Path animation;
 
-  @Option(names = "--images", paramLabel = "N",
+  @Option(
+      names = "--images",
+      paramLabel = "N",
       description = "Test images for attention grids made here (default ${DEFAULT-VALUE}).")
   int images = 4;
 
-  @Option(names = "--no-make",
+  @Option(
+      names = "--no-make",
       description = "Show only what exists (the curves are still drawn from metrics.jsonl).")
   boolean noMake;
 
@@ -41,8 +46,11 @@ public final class ReportCommand extends Subcommand {
   @Override
   public Integer call() throws Exception {
     PrintWriter o = out();
-    Report.Result r = Report.write(run.run, new Report.Options(out, attention, animation,
-        !noMake, images, curves.xAxis()), err());
+    Report.Result r =
+        Report.write(
+            run.run,
+            new Report.Options(out, attention, animation, !noMake, images, curves.xAxis()),
+            err());
     o.printf("wrote %s (%d KiB)%n", r.html(), (r.bytes() + 1023) / 1024);
     o.flush();
     return 0;

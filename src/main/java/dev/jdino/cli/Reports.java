@@ -14,8 +14,12 @@ final class Reports {
     if (skipped.isEmpty()) {
       return;
     }
-    out.printf(Locale.ROOT, "%d image%s could not be decoded and %s left out:%n", skipped.size(),
-        skipped.size() == 1 ? "" : "s", skipped.size() == 1 ? "was" : "were");
+    out.printf(
+        Locale.ROOT,
+        "%d image%s could not be decoded and %s left out:%n",
+        skipped.size(),
+        skipped.size() == 1 ? "" : "s",
+        skipped.size() == 1 ? "was" : "were");
     for (int i = 0; i < Math.min(20, skipped.size()); i++) {
       out.println("  " + skipped.get(i).source() + ": " + skipped.get(i).message());
     }

@@ -8,34 +8,54 @@ import java.util.Locale;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** How a training run is carried out (none of it changes the weights): the same on every command that trains. */
+/**
+ * How a training run is carried out (none of it changes the weights): the same on every command
+ * that trains.
+ */
 final class RunOptions {
-  @Option(names = "--saveckp-freq", paramLabel = "N",
+  @Option(
+      names = "--saveckp-freq",
+      paramLabel = "N",
       description = "Keep checkpoint-NNNN every N epochs (default 20; 0: never).")
   Integer saveckpFreq;
 
-  @Option(names = "--num-workers", paramLabel = "N", description = "Augmentation threads (default 2).")
+  @Option(
+      names = "--num-workers",
+      paramLabel = "N",
+      description = "Augmentation threads (default 2).")
   Integer numWorkers;
 
-  @Option(names = "--threads", paramLabel = "N",
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
       description = "Engine compute threads (default: all cores).")
   Integer threads;
 
-  @Option(names = "--log-every", paramLabel = "N",
+  @Option(
+      names = "--log-every",
+      paramLabel = "N",
       description = "Steps between metrics.jsonl step records (default 10).")
   Integer logEvery;
 
-  @Option(names = "--snapshot-every", paramLabel = "N[s]",
-      description = "Save a teacher-backbone snapshot every N epochs, or N steps with suffix s"
-          + " (e.g. 500s); default off.")
+  @Option(
+      names = "--snapshot-every",
+      paramLabel = "N[s]",
+      description =
+          "Save a teacher-backbone snapshot every N epochs, or N steps with suffix s"
+              + " (e.g. 500s); default off.")
   String snapshotEvery;
 
-  @Option(names = "--snapshots", paramLabel = "COUNT",
-      description = "About this many teacher snapshots spread evenly over the run (instead of"
-          + " --snapshot-every), plus the untrained teacher and the last step.")
+  @Option(
+      names = "--snapshots",
+      paramLabel = "COUNT",
+      description =
+          "About this many teacher snapshots spread evenly over the run (instead of"
+              + " --snapshot-every), plus the untrained teacher and the last step.")
   Integer snapshots;
 
-  @Option(names = "--max-steps", paramLabel = "N",
+  @Option(
+      names = "--max-steps",
+      paramLabel = "N",
       description = "Stop after this many steps of this invocation (with a checkpoint).")
   Long maxSteps;
 
@@ -59,9 +79,10 @@ final class RunOptions {
     int every = 0;
     boolean inSteps = false;
     if (snapshots != null && (snapshots < 1 || snapshotEvery != null)) {
-      throw new BadInputException(snapshotEvery != null
-          ? "--snapshots and --snapshot-every both space the snapshots; give one of them"
-          : "--snapshots " + snapshots + ": expected at least 1");
+      throw new BadInputException(
+          snapshotEvery != null
+              ? "--snapshots and --snapshot-every both space the snapshots; give one of them"
+              : "--snapshots " + snapshots + ": expected at least 1");
     }
     if (snapshotEvery != null) {
       String v = snapshotEvery.trim().toLowerCase(Locale.ROOT);
@@ -72,16 +93,20 @@ final class RunOptions {
         every = -1;
       }
       if (every < 1) {
-        throw new BadInputException("--snapshot-every " + snapshotEvery
-            + ": expected a number of epochs (e.g. 1) or of steps with suffix s (e.g. 500s)");
+        throw new BadInputException(
+            "--snapshot-every "
+                + snapshotEvery
+                + ": expected a number of epochs (e.g. 1) or of steps with suffix s (e.g. 500s)");
       }
     }
     try {
-      return new TrainOptions(dir,
+      return new TrainOptions(
+          dir,
           numWorkers != null ? numWorkers : d.numWorkers(),
           saveckpFreq != null ? saveckpFreq : d.saveckpFreq(),
           logEvery != null ? logEvery : d.logEvery(),
-          every, inSteps,
+          every,
+          inSteps,
           threads != null ? threads : 0,
           maxSteps != null ? maxSteps : 0);
     } catch (IllegalArgumentException e) {

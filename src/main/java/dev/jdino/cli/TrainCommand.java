@@ -1,18 +1,21 @@
 package dev.jdino.cli;
 
+import ai.djl.ndarray.NDManager;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
 import dev.jdino.eval.OnlineKnn;
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.ConfigException;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.PretrainedWeights;
 import dev.jdino.train.DataParallel;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoTrainer;
 import dev.jdino.train.Recipes;
-import dev.jdino.train.StepTimer;
 import dev.jdino.train.RunDirectory;
+import dev.jdino.train.Seeds;
+import dev.jdino.train.StepTimer;
 import dev.jdino.train.TrainConfig;
 import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingState;
@@ -50,29 +53,43 @@ import picocli.CommandLine.Spec;
 public final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--preset", paramLabel = "NAME",
+  @Option(
+      names = "--preset",
+      paramLabel = "NAME",
       description = "Start from a preset configuration: fmnist-small, reference.")
   String preset;
 
-  @Option(names = "--data", paramLabel = "SPEC",
-      description = "Training images: a folder, an IDX file, idx:<images>[:<labels>], fmnist,"
-          + " fmnist-sample, coco:<annotations.json>[:<root>] (default: full Fashion-MNIST if"
-          + " installed, else the bundled sample).")
+  @Option(
+      names = "--data",
+      paramLabel = "SPEC",
+      description =
+          "Training images: a folder, an IDX file, idx:<images>[:<labels>], fmnist,"
+              + " fmnist-sample, coco:<annotations.json>[:<root>] (default: full Fashion-MNIST if"
+              + " installed, else the bundled sample).")
   String data;
 
-  @Option(names = "--output-dir", paramLabel = "DIR", description = "Run directory (default: runs/dino).")
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
+      description = "Run directory (default: runs/dino).")
   Path outputDir;
 
-  @Option(names = "--time-budget", paramLabel = "DURATION",
-      description = "Size a new run to this much training on this machine (e.g. 90s, 3m, 1h):"
-          + " the number of epochs follows from the step time measured on a few throwaway steps"
-          + " first. Evaluation and snapshots come on top.")
+  @Option(
+      names = "--time-budget",
+      paramLabel = "DURATION",
+      description =
+          "Size a new run to this much training on this machine (e.g. 90s, 3m, 1h):"
+              + " the number of epochs follows from the step time measured on a few throwaway steps"
+              + " first. Evaluation and snapshots come on top.")
   String timeBudget;
 
-  @Option(names = "--pretrained-weights", paramLabel = "FILE",
-      description = "Start a new run's student and teacher from these weights (released DINO"
-          + " .pth, an official or jdino checkpoint, a timm ViT; its head too when it has one):"
-          + " the architecture comes from the file.")
+  @Option(
+      names = "--pretrained-weights",
+      paramLabel = "FILE",
+      description =
+          "Start a new run's student and teacher from these weights (released DINO"
+              + " .pth, an official or jdino checkpoint, a timm ViT; its head too when it has one):"
+              + " the architecture comes from the file.")
   Path pretrainedWeights;
 
   @Mixin RunOptions run;
@@ -95,9 +112,9 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     int world = rank.world().size();
     if (world > 1 && timeBudget != null) {
-      throw new BadInputException("--time-budget sizes a run from the step time measured in one"
-          + " process, which the ranks of a distributed run would each measure differently; give"
-          + " --epochs instead");
+      throw new BadInputException(
+          "--time-budget sizes a run from the step time measured in one process, which the ranks of"
+              + " a distributed run would each measure differently; give --epochs instead");
     }
     Map<String, Object> overrides = ConfigFlags.overrides(spec.commandLine().getParseResult(), err);
     Path dir = outputDir != null ? outputDir : Path.of("runs", "dino");
@@ -112,9 +129,12 @@ public final class TrainCommand implements Callable<Integer> {
       images = DataSources.open(dataSpec);
       chosen = preset != null ? preset : Recipes.fastPresetFor(images);
     } else if (timeBudget != null || pretrainedWeights != null) {
-      throw new BadInputException((timeBudget != null ? "--time-budget sizes" : "--pretrained-weights"
-          + " starts") + " new runs only; " + dir + " holds a run to resume (raise --epochs to"
-          + " train it further, or choose a new --output-dir)");
+      throw new BadInputException(
+          (timeBudget != null ? "--time-budget sizes" : "--pretrained-weights" + " starts")
+              + " new runs only; "
+              + dir
+              + " holds a run to resume (raise --epochs to"
+              + " train it further, or choose a new --output-dir)");
     }
     List<String> capped = List.of();
     if (fresh) {
@@ -135,9 +155,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
     int stepsPerEpoch = DinoTrainer.stepsPerEpoch(images, runDir.config(), world);
     if (runDir.finished(stepsPerEpoch)) {
-      out.println("jdino train: the run in " + dir + " has finished its "
-          + TrainConfig.fmt(runDir.config().train().epochs()) + " epochs; nothing to do (raise"
-          + " --epochs to train further, or choose a new --output-dir)");
+      out.println(
+          "jdino train: the run in "
+              + dir
+              + " has finished its "
+              + TrainConfig.fmt(runDir.config().train().epochs())
+              + " epochs; nothing to do (raise"
+              + " --epochs to train further, or choose a new --output-dir)");
       return 0;
     }
     if (!runDir.note().isEmpty()) {
@@ -152,17 +176,18 @@ public final class TrainCommand implements Callable<Integer> {
       recipe.put("capped", capped);
       if (pretrainedWeights != null) {
         weights = PretrainedWeights.open(pretrainedWeights, "teacher");
-        runDir = runDir.withConfig(pretrainedArchitecture(weights, runDir.config(), overrides),
-            runDir.note());
+        runDir =
+            runDir.withConfig(
+                pretrainedArchitecture(weights, runDir.config(), overrides), runDir.note());
       }
       runDir = fit(runDir, overrides, images, stepsPerEpoch, chosen, preset == null, recipe, out);
     }
     // Online k-NN runs on rank 0 alone (DinoTrainer): the others need none of its data.
-    OnlineKnn onlineKnn = rank.world().isMain()
-        ? knn.open(runDir.config(), run.toOptions(dir).numWorkers())
-        : null;
-    TrainOptions options = run.spreadSnapshots(run.toOptions(dir, out, err),
-        runDir.config().train().totalSteps(stepsPerEpoch));
+    OnlineKnn onlineKnn =
+        rank.world().isMain() ? knn.open(runDir.config(), run.toOptions(dir).numWorkers()) : null;
+    TrainOptions options =
+        run.spreadSnapshots(
+            run.toOptions(dir, out, err), runDir.config().train().totalSteps(stepsPerEpoch));
     Torch.start(rank.threads(options.threads()));
     float[] init = null;
     if (weights != null) {
@@ -172,9 +197,12 @@ public final class TrainCommand implements Callable<Integer> {
       init = v.values();
     }
     try (TrainingState state = runDir.state(stepsPerEpoch, init, options.compute())) {
-      Training.printSummary(Training.train(
-          new Training.Job(state, options, images, dataSpec, onlineKnn, recipe,
-              rank.parallel()), out), out);
+      Training.printSummary(
+          Training.train(
+              new Training.Job(
+                  state, options, images, dataSpec, onlineKnn, recipe, rank.parallel()),
+              out),
+          out);
     }
     return 0;
   }
@@ -194,37 +222,47 @@ public final class TrainCommand implements Callable<Integer> {
     arch.put("vit.numHeads", a.vit().numHeads());
     arch.put("vit.mlpRatio", a.vit().mlpRatio());
     arch.put("vit.qkvBias", a.vit().qkvBias());
-    a.head().ifPresent(h -> {
-      arch.put("head.outDim", h.outDim());
-      arch.put("head.hiddenDim", h.hiddenDim());
-      arch.put("head.bottleneckDim", h.bottleneckDim());
-      arch.put("head.nlayers", h.nlayers());
-      arch.put("head.normLastLayer", h.normLastLayer());
-    });
+    a.head()
+        .ifPresent(
+            h -> {
+              arch.put("head.outDim", h.outDim());
+              arch.put("head.hiddenDim", h.hiddenDim());
+              arch.put("head.bottleneckDim", h.bottleneckDim());
+              arch.put("head.nlayers", h.nlayers());
+              arch.put("head.normLastLayer", h.normLastLayer());
+            });
     for (Map.Entry<String, Object> e : arch.entrySet()) {
       Object given = overrides.get(e.getKey());
-      if (given != null && !String.valueOf(given).equals(String.valueOf(e.getValue()))
-          && !(given instanceof Number g && e.getValue() instanceof Number v
+      if (given != null
+          && !String.valueOf(given).equals(String.valueOf(e.getValue()))
+          && !(given instanceof Number g
+              && e.getValue() instanceof Number v
               && g.doubleValue() == v.doubleValue())) {
         ConfigFlags.Flag f = ConfigFlags.flagFor(e.getKey());
-        throw new BadInputException((f != null ? f.name() : e.getKey()) + " " + given
-            + " contradicts the pretrained weights in " + w.source() + " (" + e.getValue() + ")");
+        throw new BadInputException(
+            (f != null ? f.name() : e.getKey())
+                + " "
+                + given
+                + " contradicts the pretrained weights in "
+                + w.source()
+                + " ("
+                + e.getValue()
+                + ")");
       }
     }
     overrides.putAll(arch);
     try {
       return c.with(arch);
-    } catch (dev.jdino.io.ConfigException e) {
+    } catch (ConfigException e) {
       throw ConfigFlags.bad(e, null, ConfigFlags.values(overrides, c));
     }
   }
 
   /** The pretrained values laid out for the run's network (position embedding resized). */
-  private static PretrainedWeights.InitialValues initialValues(
-      PretrainedWeights w, DinoConfig c) {
-    try (ai.djl.ndarray.NDManager m = Torch.newManager();
+  private static PretrainedWeights.InitialValues initialValues(PretrainedWeights w, DinoConfig c) {
+    try (NDManager m = Torch.newManager();
         DinoNetwork net = new DinoNetwork(c.vit(), c.head(), m)) {
-      return w.initialValues(net.layout(), dev.jdino.train.Seeds.derive(c.train().seed(), "init"));
+      return w.initialValues(net.layout(), Seeds.derive(c.train().seed(), "init"));
     }
   }
 
@@ -233,8 +271,14 @@ public final class TrainCommand implements Callable<Integer> {
    * then the recipe sized (no preset named) or capped ({@link Recipes#fit}); each change is one
    * line on the console and an entry in args.json's {@code recipe}.
    */
-  private RunDirectory fit(RunDirectory runDir, Map<String, Object> overrides, ImageDataset images,
-      int stepsPerEpoch, String presetName, boolean size, Map<String, Object> recipe,
+  private RunDirectory fit(
+      RunDirectory runDir,
+      Map<String, Object> overrides,
+      ImageDataset images,
+      int stepsPerEpoch,
+      String presetName,
+      boolean size,
+      Map<String, Object> recipe,
       PrintWriter out) {
     DinoConfig c = runDir.config();
     recipe.put("preset", presetName);
@@ -242,8 +286,8 @@ public final class TrainCommand implements Callable<Integer> {
     Set<String> explicit = new HashSet<>(overrides.keySet());
     if (timeBudget != null) {
       if (overrides.containsKey("train.epochs")) {
-        throw new BadInputException("--time-budget and --epochs both set the run's length; give"
-            + " one of them");
+        throw new BadInputException(
+            "--time-budget and --epochs both set the run's length; give" + " one of them");
       }
       double seconds = Durations.seconds(timeBudget, "--time-budget");
       Torch.start(run.threads != null ? run.threads : 0);
@@ -252,10 +296,16 @@ public final class TrainCommand implements Callable<Integer> {
       double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
       c = c.withEpochs(epochs);
       explicit.add("train.epochs");
-      String line = String.format(Locale.ROOT, "time budget %s: %.2f s per step measured here, so"
-          + " %d steps (%s epochs of %d steps)", ProgressDisplay.clock(seconds), perStep,
-          c.train().totalSteps(stepsPerEpoch), TrainConfig.fmt(Math.round(epochs * 100) / 100.0),
-          stepsPerEpoch);
+      String line =
+          String.format(
+              Locale.ROOT,
+              "time budget %s: %.2f s per step measured here, so"
+                  + " %d steps (%s epochs of %d steps)",
+              ProgressDisplay.clock(seconds),
+              perStep,
+              c.train().totalSteps(stepsPerEpoch),
+              TrainConfig.fmt(Math.round(epochs * 100) / 100.0),
+              stepsPerEpoch);
       out.println("jdino train: " + line);
       recipe.put("time_budget_s", seconds);
       recipe.put("measured_s_per_step", perStep);

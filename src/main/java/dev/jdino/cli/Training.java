@@ -16,8 +16,8 @@ final class Training {
   private Training() {}
 
   /**
-   * What to train: a prepared state over its data, with an optional online k-NN, as this
-   * process's rank of {@code parallel}.
+   * What to train: a prepared state over its data, with an optional online k-NN, as this process's
+   * rank of {@code parallel}.
    */
   record Job(
       TrainingState state,
@@ -29,8 +29,13 @@ final class Training {
       DataParallel parallel) {
 
     /** A job of one process. */
-    Job(TrainingState state, TrainOptions options, ImageDataset data, String dataSpec,
-        OnlineKnn onlineKnn, Map<String, Object> recipe) {
+    Job(
+        TrainingState state,
+        TrainOptions options,
+        ImageDataset data,
+        String dataSpec,
+        OnlineKnn onlineKnn,
+        Map<String, Object> recipe) {
       this(state, options, data, dataSpec, onlineKnn, recipe, DataParallel.single());
     }
 
@@ -49,8 +54,8 @@ final class Training {
   /** Trains with a progress display; Ctrl-C saves a checkpoint at the current step first. */
   static DinoTrainer.Summary train(Job job, PrintWriter out) throws Exception {
     // In a distributed run the console is rank 0's: the others show nothing.
-    DinoTrainer trainer = job.trainer(
-        job.parallel().isMain() ? new ConsoleProgress(out) : TrainingListener.NONE);
+    DinoTrainer trainer =
+        job.trainer(job.parallel().isMain() ? new ConsoleProgress(out) : TrainingListener.NONE);
     Thread hook =
         new Thread(() -> trainer.stopSignal().requestAndWait("interrupted", 120_000), "jdino-stop");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -66,14 +71,24 @@ final class Training {
   }
 
   static void printSummary(DinoTrainer.Summary r, PrintWriter out) {
-    String time = r.resumed()
-        ? String.format(Locale.ROOT, "%s this time (%s in all, with the runs before the resume)",
-            ProgressDisplay.clock(r.seconds()), ProgressDisplay.clock(r.totalSeconds()))
-        : ProgressDisplay.clock(r.seconds());
-    out.printf(Locale.ROOT, "%s: %d epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d images"
-            + " skipped%n",
-        r.stoppedEarly() ? "stopped" : "done", r.epochsDone(), r.steps(), r.finalLoss(), time,
-        r.imagesPerSecond(), r.skippedImages());
+    String time =
+        r.resumed()
+            ? String.format(
+                Locale.ROOT,
+                "%s this time (%s in all, with the runs before the resume)",
+                ProgressDisplay.clock(r.seconds()),
+                ProgressDisplay.clock(r.totalSeconds()))
+            : ProgressDisplay.clock(r.seconds());
+    out.printf(
+        Locale.ROOT,
+        "%s: %d epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d images" + " skipped%n",
+        r.stoppedEarly() ? "stopped" : "done",
+        r.epochsDone(),
+        r.steps(),
+        r.finalLoss(),
+        time,
+        r.imagesPerSecond(),
+        r.skippedImages());
     out.println("checkpoint: " + r.checkpoint().toAbsolutePath());
     out.println("metrics:    " + r.metrics().toAbsolutePath());
     out.flush();

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -50,8 +51,8 @@ public final class CocoAnnotations {
    * @param w width
    * @param h height
    */
-  public record Box(long id, int image, int category, double x, double y, double w, double h,
-      boolean crowd) {}
+  public record Box(
+      long id, int image, int category, double x, double y, double w, double h, boolean crowd) {}
 
   private final Path file;
   private final List<ImageEntry> images;
@@ -64,17 +65,22 @@ public final class CocoAnnotations {
   private final int[] firstBox; // boxes of image i: sorted positions firstBox[i] .. firstBox[i+1]
   private final int[] byImage;
 
-  private CocoAnnotations(Path file, List<ImageEntry> images, List<Category> categories,
-      Raw raw, int[] boxImage, int[] boxCategory) {
+  private CocoAnnotations(
+      Path file,
+      List<ImageEntry> images,
+      List<Category> categories,
+      Raw raw,
+      int[] boxImage,
+      int[] boxCategory) {
     this.file = file;
     this.images = List.copyOf(images);
     this.categories = List.copyOf(categories);
     int n = raw.count;
-    this.boxIds = java.util.Arrays.copyOf(raw.ids, n);
+    this.boxIds = Arrays.copyOf(raw.ids, n);
     this.boxImage = boxImage;
     this.boxCategory = boxCategory;
-    this.boxes = java.util.Arrays.copyOf(raw.boxes, 4 * n);
-    this.crowd = java.util.Arrays.copyOf(raw.crowd, n);
+    this.boxes = Arrays.copyOf(raw.boxes, 4 * n);
+    this.crowd = Arrays.copyOf(raw.crowd, n);
     this.firstBox = new int[images.size() + 1];
     for (int b = 0; b < n; b++) {
       firstBox[boxImage[b] + 1]++;
@@ -107,7 +113,8 @@ public final class CocoAnnotations {
         String key = p.currentName();
         JsonToken t = p.nextToken();
         switch (key) {
-          case "images" -> readArray(p, file, key, t, n -> images.add(image(file, n, images.size())));
+          case "images" ->
+              readArray(p, file, key, t, n -> images.add(image(file, n, images.size())));
           case "categories" -> readArray(p, file, key, t, n -> categories.add(category(file, n)));
           case "annotations" -> readArray(p, file, key, t, n -> raw.add(file, n));
           default -> p.skipChildren();
@@ -116,8 +123,8 @@ public final class CocoAnnotations {
     } catch (NoSuchFileException e) {
       throw new BadInputException(file + ": annotation file not found");
     } catch (IOException e) {
-      throw new BadInputException(file + ": not a readable COCO JSON file ("
-          + firstLine(e.getMessage()) + ")", e);
+      throw new BadInputException(
+          file + ": not a readable COCO JSON file (" + firstLine(e.getMessage()) + ")", e);
     }
     categories.sort(Comparator.comparingInt(Category::id));
     Map<Long, Integer> imageIndex = new HashMap<>(images.size() * 2);
@@ -138,12 +145,22 @@ public final class CocoAnnotations {
       Integer i = imageIndex.get(raw.imageIds[b]);
       Integer c = categoryIndex.get(raw.categoryIds[b]);
       if (i == null) {
-        throw bad(file, "annotation " + raw.ids[b] + " refers to image " + raw.imageIds[b]
-            + ", which is not in images");
+        throw bad(
+            file,
+            "annotation "
+                + raw.ids[b]
+                + " refers to image "
+                + raw.imageIds[b]
+                + ", which is not in images");
       }
       if (c == null) {
-        throw bad(file, "annotation " + raw.ids[b] + " has category " + raw.categoryIds[b]
-            + ", which is not in categories");
+        throw bad(
+            file,
+            "annotation "
+                + raw.ids[b]
+                + " has category "
+                + raw.categoryIds[b]
+                + ", which is not in categories");
       }
       boxImage[b] = i;
       boxCategory[b] = c;
@@ -173,8 +190,15 @@ public final class CocoAnnotations {
 
   /** Box {@code b}, in file order. */
   public Box box(int b) {
-    return new Box(boxIds[b], boxImage[b], boxCategory[b], boxes[4 * b], boxes[4 * b + 1],
-        boxes[4 * b + 2], boxes[4 * b + 3], crowd[b]);
+    return new Box(
+        boxIds[b],
+        boxImage[b],
+        boxCategory[b],
+        boxes[4 * b],
+        boxes[4 * b + 1],
+        boxes[4 * b + 2],
+        boxes[4 * b + 3],
+        crowd[b]);
   }
 
   /** The boxes of image {@code image} (an index into {@link #images()}), in file order. */
@@ -209,8 +233,8 @@ public final class CocoAnnotations {
     if (id == null || !id.canConvertToLong() || name == null || !name.isTextual()) {
       throw bad(file, "images[" + position + "] needs a numeric id and a file_name");
     }
-    return new ImageEntry(id.asLong(), name.asText(), n.path("width").asInt(0),
-        n.path("height").asInt(0));
+    return new ImageEntry(
+        id.asLong(), name.asText(), n.path("width").asInt(0), n.path("height").asInt(0));
   }
 
   private static Category category(Path file, JsonNode n) {
@@ -235,7 +259,9 @@ public final class CocoAnnotations {
       JsonNode image = n.get("image_id");
       JsonNode category = n.get("category_id");
       long id = n.path("id").asLong(count + 1L);
-      if (image == null || !image.canConvertToLong() || category == null
+      if (image == null
+          || !image.canConvertToLong()
+          || category == null
           || !category.canConvertToInt()) {
         throw bad(file, "annotation " + id + " needs a numeric image_id and category_id");
       }
@@ -244,17 +270,22 @@ public final class CocoAnnotations {
       }
       if (count == ids.length) {
         int cap = ids.length * 2;
-        ids = java.util.Arrays.copyOf(ids, cap);
-        imageIds = java.util.Arrays.copyOf(imageIds, cap);
-        categoryIds = java.util.Arrays.copyOf(categoryIds, cap);
-        boxes = java.util.Arrays.copyOf(boxes, 4 * cap);
-        crowd = java.util.Arrays.copyOf(crowd, cap);
+        ids = Arrays.copyOf(ids, cap);
+        imageIds = Arrays.copyOf(imageIds, cap);
+        categoryIds = Arrays.copyOf(categoryIds, cap);
+        boxes = Arrays.copyOf(boxes, 4 * cap);
+        crowd = Arrays.copyOf(crowd, cap);
       }
       for (int k = 0; k < 4; k++) {
         JsonNode v = bbox.get(k);
         if (!v.isNumber() || !Double.isFinite(v.asDouble()) || (k >= 2 && v.asDouble() < 0)) {
-          throw bad(file, "annotation " + id + ": bbox " + bbox
-              + " is not [x, y, width, height] with finite values and non-negative sizes");
+          throw bad(
+              file,
+              "annotation "
+                  + id
+                  + ": bbox "
+                  + bbox
+                  + " is not [x, y, width, height] with finite values and non-negative sizes");
         }
         boxes[4 * count + k] = (float) v.asDouble();
       }

@@ -15,8 +15,8 @@ import java.util.List;
  * <p><b>Image root.</b> {@code file_name} is resolved against the image root: the one given, else
  * the annotation file's folder, except when the first listed image is not found there but is found
  * in an {@code images} folder beside the annotation file (the common {@code annotations.json} +
- * {@code images/} layout). BDD100K converted by {@code jdino bdd2coco} puts
- * {@code _annotations.coco.json} inside the split's image folder, so no root is needed.
+ * {@code images/} layout). BDD100K converted by {@code jdino bdd2coco} puts {@code
+ * _annotations.coco.json} inside the split's image folder, so no root is needed.
  *
  * <p><b>Safety.</b> An annotation file is data from elsewhere: a {@code file_name} that is absolute
  * or that leaves the image root after resolving {@code ..} is refused when the dataset is opened,
@@ -103,19 +103,35 @@ public final class CocoDataset extends ImageFiles {
     try {
       rel = Path.of(fileName);
     } catch (InvalidPathException e) {
-      throw new BadInputException(annotationFile + ": file_name \"" + fileName
-          + "\" is not a valid path (" + e.getReason() + ")");
+      throw new BadInputException(
+          annotationFile
+              + ": file_name \""
+              + fileName
+              + "\" is not a valid path ("
+              + e.getReason()
+              + ")");
     }
-    if (fileName.isEmpty() || rel.isAbsolute() || fileName.startsWith("/")
+    if (fileName.isEmpty()
+        || rel.isAbsolute()
+        || fileName.startsWith("/")
         || fileName.startsWith("\\")) {
-      throw new BadInputException(annotationFile + ": file_name \"" + fileName
-          + "\" is an absolute path; COCO file names must be relative to the image root " + root);
+      throw new BadInputException(
+          annotationFile
+              + ": file_name \""
+              + fileName
+              + "\" is an absolute path; COCO file names must be relative to the image root "
+              + root);
     }
     Path base = root.toAbsolutePath().normalize();
     Path resolved = base.resolve(rel).normalize();
     if (!resolved.startsWith(base) || resolved.equals(base)) {
-      throw new BadInputException(annotationFile + ": file_name \"" + fileName
-          + "\" points outside the image root " + root + "; refusing to read it");
+      throw new BadInputException(
+          annotationFile
+              + ": file_name \""
+              + fileName
+              + "\" points outside the image root "
+              + root
+              + "; refusing to read it");
     }
     return resolved;
   }

@@ -5,6 +5,7 @@ import dev.jdino.io.BadInputException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -62,11 +63,16 @@ public final class CocoObjectsDataset implements ImageDataset {
       }
     }
     if (n == 0) {
-      throw new BadInputException(annotationFile + ": no object is at least " + minSize
-          + " pixels on its shorter side (of " + a.boxCount() + " boxes); lower"
-          + " --min-object-size");
+      throw new BadInputException(
+          annotationFile
+              + ": no object is at least "
+              + minSize
+              + " pixels on its shorter side (of "
+              + a.boxCount()
+              + " boxes); lower"
+              + " --min-object-size");
     }
-    return new CocoObjectsDataset(a, files, java.util.Arrays.copyOf(keep, n), minSize);
+    return new CocoObjectsDataset(a, files, Arrays.copyOf(keep, n), minSize);
   }
 
   /** The box clipped to the declared image size ({x, y, w, h}); unclipped if none is declared. */
@@ -104,21 +110,30 @@ public final class CocoObjectsDataset implements ImageDataset {
     CocoAnnotations.Box b = box(index);
     CocoAnnotations.ImageEntry img = annotations.images().get(b.image());
     double[] c = clipped(b, img);
-    return ImageDecoder.decodeBox(files.get(b.image()), c[0], c[1], c[2], c[3], img.width(),
-        img.height(), minShorterSide);
+    return ImageDecoder.decodeBox(
+        files.get(b.image()), c[0], c[1], c[2], c[3], img.width(), img.height(), minShorterSide);
   }
 
   @Override
   public String describe(int index) {
     CocoAnnotations.Box b = box(index);
-    return String.format(Locale.ROOT, "%s [object %d, %s]", files.get(b.image()), b.id(),
+    return String.format(
+        Locale.ROOT,
+        "%s [object %d, %s]",
+        files.get(b.image()),
+        b.id(),
         classNames.get(b.category()));
   }
 
   @Override
   public String name() {
-    return String.format(Locale.ROOT, "coco objects:%s (%d objects >= %d px, %d classes)",
-        annotations.file(), boxes.length, minSize, classNames.size());
+    return String.format(
+        Locale.ROOT,
+        "coco objects:%s (%d objects >= %d px, %d classes)",
+        annotations.file(),
+        boxes.length,
+        minSize,
+        classNames.size());
   }
 
   @Override

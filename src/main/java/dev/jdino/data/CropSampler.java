@@ -107,10 +107,10 @@ public interface CropSampler {
   }
 
   /**
-   * DINO's multi-crop augmentation as a sampler: crops written straight into the batch buffers,
-   * and {@link #minSourceSide()} from {@link DecodeSize#minSourceSide(AugmentConfig)}, so large
-   * images are decoded only as large as the crops need. ({@link MultiCropAugmentation#apply} is
-   * {@code applyInto} fresh buffers, so {@link #sample} gives the same crops.)
+   * DINO's multi-crop augmentation as a sampler: crops written straight into the batch buffers, and
+   * {@link #minSourceSide()} from {@link DecodeSize#minSourceSide(AugmentConfig)}, so large images
+   * are decoded only as large as the crops need. ({@link MultiCropAugmentation#apply} is {@code
+   * applyInto} fresh buffers, so {@link #sample} gives the same crops.)
    */
   static CropSampler augmenting(MultiCropAugmentation aug) {
     AugmentConfig a = aug.config();

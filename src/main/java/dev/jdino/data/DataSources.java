@@ -137,8 +137,10 @@ public final class DataSources {
   public static ImageDataset openObjects(String spec, int minObjectSize) {
     String s = spec == null ? "" : spec.strip();
     if (!s.toLowerCase(Locale.ROOT).startsWith("coco:")) {
-      throw new BadInputException("--objects needs COCO data (coco:<annotations.json>[:<image-root>]),"
-          + " got --data " + s);
+      throw new BadInputException(
+          "--objects needs COCO data (coco:<annotations.json>[:<image-root>]),"
+              + " got --data "
+              + s);
     }
     CocoSpec c = cocoSpec(s, s.substring("coco:".length()));
     return CocoObjectsDataset.open(c.annotations(), c.imageRoot(), minObjectSize);
@@ -154,8 +156,10 @@ public final class DataSources {
   public static String objectsSpec(String spec, int minObjectSize) {
     String s = spec == null ? "" : spec.strip();
     if (!s.toLowerCase(Locale.ROOT).startsWith("coco:")) {
-      throw new BadInputException("--objects needs COCO data (coco:<annotations.json>[:<image-root>]),"
-          + " got " + (spec == null ? "none" : s));
+      throw new BadInputException(
+          "--objects needs COCO data (coco:<annotations.json>[:<image-root>]),"
+              + " got "
+              + (spec == null ? "none" : s));
     }
     return OBJECTS + ":" + minObjectSize + ":" + s.substring("coco:".length());
   }
@@ -166,22 +170,27 @@ public final class DataSources {
     try {
       min = Integer.parseInt(rest.substring(0, colon));
     } catch (RuntimeException e) {
-      throw new BadInputException("--data " + spec + ": expected " + OBJECTS
-          + ":<min-size>:<annotations.json>[:<image-root>]");
+      throw new BadInputException(
+          "--data "
+              + spec
+              + ": expected "
+              + OBJECTS
+              + ":<min-size>:<annotations.json>[:<image-root>]");
     }
     return openObjects("coco:" + rest.substring(colon + 1), min);
   }
 
   /**
-   * Parses {@code coco:<annotations.json>[:<image-root>]}. When the whole value after {@code
-   * coco:} names an existing file it is the annotation file (paths with colons work); otherwise it
-   * is split at the last colon.
+   * Parses {@code coco:<annotations.json>[:<image-root>]}. When the whole value after {@code coco:}
+   * names an existing file it is the annotation file (paths with colons work); otherwise it is
+   * split at the last colon.
    *
    * @throws BadInputException if the annotation file or the given root does not exist
    */
   public static CocoSpec cocoSpec(String spec, String rest) {
     if (rest == null || rest.isEmpty()) {
-      throw new BadInputException("--data " + spec + ": expected coco:<annotations.json>[:<image-root>]");
+      throw new BadInputException(
+          "--data " + spec + ": expected coco:<annotations.json>[:<image-root>]");
     }
     Path annotations = toPath(rest);
     Path root = null;
@@ -191,11 +200,12 @@ public final class DataSources {
       root = toPath(rest.substring(colon + 1));
     }
     if (!Files.isRegularFile(annotations)) {
-      throw new BadInputException("--data " + spec + ": annotation file " + annotations
-          + " does not exist");
+      throw new BadInputException(
+          "--data " + spec + ": annotation file " + annotations + " does not exist");
     }
     if (root != null && !Files.isDirectory(root)) {
-      throw new BadInputException("--data " + spec + ": image root " + root + " is not a directory");
+      throw new BadInputException(
+          "--data " + spec + ": image root " + root + " is not a directory");
     }
     return new CocoSpec(annotations, root);
   }

@@ -7,9 +7,9 @@ import dev.jdino.augment.AugmentConfig;
  * gets there.
  *
  * <p><b>The rule.</b> RandomResizedCrop picks a box covering at least {@code scaleMin} of the
- * image's area and resizes it to the crop size {@code S}. For an image whose shorter side is
- * {@code m}, the smallest box has a side of about {@code sqrt(scaleMin) * m} or more (exactly that
- * for a square image at aspect ratio 1; more for wider images). Requiring that box to hold at least
+ * image's area and resizes it to the crop size {@code S}. For an image whose shorter side is {@code
+ * m}, the smallest box has a side of about {@code sqrt(scaleMin) * m} or more (exactly that for a
+ * square image at aspect ratio 1; more for wider images). Requiring that box to hold at least
  * {@code S} pixels, so no crop is made by enlarging decimated pixels, gives
  *
  * <pre>  m >= S / sqrt(scaleMin)</pre>
@@ -17,9 +17,9 @@ import dev.jdino.augment.AugmentConfig;
  * for global and for local crops; the larger of the two is the shorter side the decoder must keep.
  * With the reference recipe (224 px at scale 0.4, 96 px at 0.05) that is 430 px, so 1280x720 frames
  * are decoded in full and only bigger photos are reduced; with {@code fmnist-small} (28 px at 0.4,
- * 12 px at 0.1) it is 45 px, and a 1280x720 frame is decoded at 1/16 (80x45). Aspect-ratio
- * jitter can make one side of a box up to sqrt(4/3) shorter than this estimate; the crop is then
- * enlarged by at most that factor, which the bicubic resize absorbs.
+ * 12 px at 0.1) it is 45 px, and a 1280x720 frame is decoded at 1/16 (80x45). Aspect-ratio jitter
+ * can make one side of a box up to sqrt(4/3) shorter than this estimate; the crop is then enlarged
+ * by at most that factor, which the bicubic resize absorbs.
  *
  * <p><b>Subsampling</b> keeps every f-th pixel in each direction (ImageIO's source subsampling),
  * which for JPEG and PNG also means the full-resolution image never exists in memory. Besides the

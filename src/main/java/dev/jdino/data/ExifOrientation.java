@@ -1,5 +1,6 @@
 package dev.jdino.data;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,6 +14,7 @@ import javax.imageio.stream.ImageInputStream;
 final class ExifOrientation {
   private static final int TAG_ORIENTATION = 0x0112;
   private static final int TYPE_SHORT = 3;
+
   /** Bytes of the EXIF segment examined; the orientation lives in IFD0, near its start. */
   private static final int MAX_EXIF_BYTES = 1 << 16;
 
@@ -26,7 +28,7 @@ final class ExifOrientation {
     in.mark();
     try {
       return scan(in);
-    } catch (java.io.EOFException e) {
+    } catch (EOFException e) {
       return Orientation.NORMAL;
     } finally {
       in.reset();
@@ -59,7 +61,11 @@ final class ExifOrientation {
       if (marker == 0xE1 && length >= 2 + 6 + 8) {
         byte[] head = new byte[6];
         in.readFully(head);
-        if (head[0] == 'E' && head[1] == 'x' && head[2] == 'i' && head[3] == 'f' && head[4] == 0
+        if (head[0] == 'E'
+            && head[1] == 'x'
+            && head[2] == 'i'
+            && head[3] == 'f'
+            && head[4] == 0
             && head[5] == 0) {
           byte[] tiff = new byte[Math.min(length - 8, MAX_EXIF_BYTES)];
           in.readFully(tiff);

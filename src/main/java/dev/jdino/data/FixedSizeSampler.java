@@ -1,8 +1,8 @@
 package dev.jdino.data;
 
 /**
- * The part of every {@link CropSampler} built in this package: crop sizes and the source side
- * fixed at construction, checked once. Subclasses supply the crops.
+ * The part of every {@link CropSampler} built in this package: crop sizes and the source side fixed
+ * at construction, checked once. Subclasses supply the crops.
  */
 abstract class FixedSizeSampler implements CropSampler {
   private final int globalCropSize;

@@ -25,8 +25,8 @@ public interface ImageDataset {
   /**
    * Decodes image {@code index}, possibly at reduced resolution as long as its shorter side keeps
    * at least {@code minShorterSide} pixels ({@link DecodeSize}); the multi-crop loader passes what
-   * its crops need. The default ignores the hint; file-based datasets use it to decode large
-   * images faster and in less memory.
+   * its crops need. The default ignores the hint; file-based datasets use it to decode large images
+   * faster and in less memory.
    *
    * @throws IOException as {@link #load(int)}
    */

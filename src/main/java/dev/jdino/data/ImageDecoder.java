@@ -12,8 +12,8 @@ import java.nio.file.Path;
 
 /**
  * The one place where image files become {@link Image}s: every file-based dataset decodes through
- * here, so EXIF orientation, reduced-resolution decoding and the handling of damaged files are
- * the same everywhere.
+ * here, so EXIF orientation, reduced-resolution decoding and the handling of damaged files are the
+ * same everywhere.
  *
  * <p>Conversion rules, chosen to match what torchvision's {@code pil_loader} feeds DINO ({@code
  * Image.convert("RGB")}) as closely as possible:
@@ -66,8 +66,8 @@ public final class ImageDecoder {
   }
 
   /**
-   * Decodes an image, subsampled as far as {@link DecodeSize#subsampling} allows for a shorter
-   * side of at least {@code minShorterSide} pixels ({@code <= 0}: full resolution).
+   * Decodes an image, subsampled as far as {@link DecodeSize#subsampling} allows for a shorter side
+   * of at least {@code minShorterSide} pixels ({@code <= 0}: full resolution).
    */
   public static Image decode(Path path, int minShorterSide) throws IOException {
     return decodeRegion(path, null, minShorterSide);
@@ -75,13 +75,12 @@ public final class ImageDecoder {
 
   /**
    * Decodes the rectangle {@code region = {x, y, w, h}} of the upright image (clipped to it; null
-   * for the whole image), subsampled as in {@link #decode(Path, int)} with the region's sides.
-   * Only the stored rows and columns under the region are converted.
+   * for the whole image), subsampled as in {@link #decode(Path, int)} with the region's sides. Only
+   * the stored rows and columns under the region are converted.
    *
    * @throws IOException also if the region lies entirely outside the image
    */
-  public static Image decodeRegion(Path path, int[] region, int minShorterSide)
-      throws IOException {
+  public static Image decodeRegion(Path path, int[] region, int minShorterSide) throws IOException {
     try (ImageSource src = ImageSource.open(path)) {
       return src.read(region, minShorterSide);
     }
@@ -93,8 +92,16 @@ public final class ImageDecoder {
    * turns out to have another size (a resized copy), the box is scaled to it; a declared size of 0
    * means "the file's own".
    */
-  public static Image decodeBox(Path path, double x, double y, double w, double h, int declaredW,
-      int declaredH, int minShorterSide) throws IOException {
+  public static Image decodeBox(
+      Path path,
+      double x,
+      double y,
+      double w,
+      double h,
+      int declaredW,
+      int declaredH,
+      int minShorterSide)
+      throws IOException {
     try (ImageSource src = ImageSource.open(path)) {
       Info info = src.info();
       double sx = declaredW > 0 ? info.width() / (double) declaredW : 1;

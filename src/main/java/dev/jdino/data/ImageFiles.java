@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A dataset of image files decoded on each {@link #load} by {@link ImageDecoder} (so a corrupt
- * file surfaces when it is used): what {@link ImageFolderDataset} and {@link CocoDataset} share.
+ * A dataset of image files decoded on each {@link #load} by {@link ImageDecoder} (so a corrupt file
+ * surfaces when it is used): what {@link ImageFolderDataset} and {@link CocoDataset} share.
  */
 abstract class ImageFiles extends LabelledImages {
   private final List<Path> files;

@@ -2,8 +2,8 @@ package dev.jdino.data;
 
 import dev.jdino.io.BadInputException;
 import java.io.IOException;
-import java.nio.file.FileVisitOption;
 import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +27,8 @@ import java.util.TreeSet;
  * the thousand). The order compares relative paths component by component, so it is the same on
  * every machine and file system. Symbolic links are followed, as torchvision's ImageFolder does;
  * the JDK's walker detects directory loops, which are skipped like unreadable directories. An image
- * name that cannot be read (a broken link, a file-level link loop, no permission) stays in the
- * list and fails when loaded, so the loader skips it and names it in the epoch's summary.
+ * name that cannot be read (a broken link, a file-level link loop, no permission) stays in the list
+ * and fails when loaded, so the loader skips it and names it in the epoch's summary.
  *
  * <p>Labels follow torchvision's ImageFolder (the ImageNet layout): when every image lies below a
  * first-level subfolder, the class of an image is its first-level folder, and class indices follow
@@ -96,8 +96,10 @@ public final class ImageFolderDataset extends ImageFiles {
             public FileVisitResult visitFileFailed(Path file, IOException e) {
               // A file-level link loop ("a.jpg -> b.jpg -> a.jpg") is listed like a broken link;
               // unreadable directories and directory loops are skipped, the walk goes on.
-              if (!(e instanceof FileSystemLoopException) && !isHidden(file)
-                  && hasImageExtension(file) && !Files.isDirectory(file)) {
+              if (!(e instanceof FileSystemLoopException)
+                  && !isHidden(file)
+                  && hasImageExtension(file)
+                  && !Files.isDirectory(file)) {
                 relative.add(root.relativize(file));
               } else {
                 skipped[0]++;

@@ -19,10 +19,10 @@ import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * One open image file with its ImageIO reader, positioned after the header: the size is known,
- * no pixel has been decoded. {@link ImageDecoder} is the public face; this class holds the
- * file-level care: readable-file checks with clear reasons, the EXIF orientation, subsampling and
- * regions, and stopping a truncated JPEG at the first warning.
+ * One open image file with its ImageIO reader, positioned after the header: the size is known, no
+ * pixel has been decoded. {@link ImageDecoder} is the public face; this class holds the file-level
+ * care: readable-file checks with clear reasons, the EXIF orientation, subsampling and regions, and
+ * stopping a truncated JPEG at the first warning.
  */
 final class ImageSource implements AutoCloseable {
   private final Path path;
@@ -33,8 +33,8 @@ final class ImageSource implements AutoCloseable {
   private final int storedH;
   private volatile String truncation;
 
-  private ImageSource(Path path, ImageInputStream in, ImageReader reader, Orientation o, int w,
-      int h) {
+  private ImageSource(
+      Path path, ImageInputStream in, ImageReader reader, Orientation o, int w, int h) {
     this.path = path;
     this.in = in;
     this.reader = reader;
@@ -81,9 +81,14 @@ final class ImageSource implements AutoCloseable {
         throw new IOException(path + ": image header gives size " + w + "x" + h);
       }
       if ((long) w * h > ImageDecoder.MAX_SOURCE_PIXELS) {
-        throw new IOException(String.format(Locale.ROOT,
-            "%s: %dx%d pixels is larger than the %d supported", path, w, h,
-            ImageDecoder.MAX_SOURCE_PIXELS));
+        throw new IOException(
+            String.format(
+                Locale.ROOT,
+                "%s: %dx%d pixels is larger than the %d supported",
+                path,
+                w,
+                h,
+                ImageDecoder.MAX_SOURCE_PIXELS));
       }
       ImageSource src = new ImageSource(path, in, reader, o, w, h);
       reader = null;
@@ -91,7 +96,8 @@ final class ImageSource implements AutoCloseable {
     } catch (IOException e) {
       closeQuietly(in, reader);
       throw e.getMessage() != null && e.getMessage().startsWith(path.toString())
-          ? e : new IOException(path + ": cannot read image header: " + e.getMessage(), e);
+          ? e
+          : new IOException(path + ": cannot read image header: " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeQuietly(in, reader);
       throw new IOException(path + ": corrupt image header (" + e + ")", e);
@@ -100,8 +106,8 @@ final class ImageSource implements AutoCloseable {
 
   ImageDecoder.Info info() {
     boolean swap = orientation.swapsAxes();
-    return new ImageDecoder.Info(swap ? storedH : storedW, swap ? storedW : storedH, orientation,
-        formatName());
+    return new ImageDecoder.Info(
+        swap ? storedH : storedW, swap ? storedW : storedH, orientation, formatName());
   }
 
   /** Decodes {@code region} ({x, y, w, h} upright; null: all) for a shorter side of minSide. */
@@ -109,12 +115,21 @@ final class ImageSource implements AutoCloseable {
     ImageDecoder.Info info = info();
     int[] stored = {0, 0, storedW, storedH};
     if (region != null) {
-      Rectangle r = new Rectangle(region[0], region[1], region[2], region[3])
-          .intersection(new Rectangle(0, 0, info.width(), info.height()));
+      Rectangle r =
+          new Rectangle(region[0], region[1], region[2], region[3])
+              .intersection(new Rectangle(0, 0, info.width(), info.height()));
       if (r.isEmpty()) {
-        throw new IOException(String.format(Locale.ROOT, "%s: region %dx%d+%d+%d is outside the"
-            + " %dx%d image", path, region[2], region[3], region[0], region[1], info.width(),
-            info.height()));
+        throw new IOException(
+            String.format(
+                Locale.ROOT,
+                "%s: region %dx%d+%d+%d is outside the" + " %dx%d image",
+                path,
+                region[2],
+                region[3],
+                region[0],
+                region[1],
+                info.width(),
+                info.height()));
       }
       stored = orientation.storedRect(r.x, r.y, r.width, r.height, storedW, storedH);
     }
@@ -126,13 +141,14 @@ final class ImageSource implements AutoCloseable {
     if (f > 1) {
       param.setSourceSubsampling(f, f, 0, 0);
     }
-    reader.addIIOReadWarningListener((source, warning) -> {
-      if (isTruncation(warning)) {
-        truncation = warning;
-        // Decoding on would pad the rest with gray, row by row: stop now, the image is refused.
-        reader.abort();
-      }
-    });
+    reader.addIIOReadWarningListener(
+        (source, warning) -> {
+          if (isTruncation(warning)) {
+            truncation = warning;
+            // Decoding on would pad the rest with gray, row by row: stop now, the image is refused.
+            reader.abort();
+          }
+        });
     BufferedImage img;
     try {
       img = reader.read(0, param);

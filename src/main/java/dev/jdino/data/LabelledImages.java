@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * What the datasets with optional class labels share ({@link IdxDataset}, {@link
- * ImageFolderDataset}, {@link CocoDataset}, the latter never labelled): one label per image or
- * none at all, and the class names.
+ * ImageFolderDataset}, {@link CocoDataset}, the latter never labelled): one label per image or none
+ * at all, and the class names.
  */
 abstract class LabelledImages implements ImageDataset {
   private final int[] labels;

@@ -17,13 +17,12 @@ import java.util.Objects;
  * position p is augmented with seed {@link EpochOrder#sampleSeed}(seed, epoch, p). So starting at
  * batch k ({@link Builder#optStartBatch}) yields exactly the tail of a full epoch.
  *
- * <p><b>Shards</b> ({@link Builder#optShard}): rank r of a data-parallel world of N ranks takes
- * its interleaved share of the same order, as PyTorch's {@code DistributedSampler} does
- * ({@code indices[rank::num_replicas]}): its batch k holds positions (k*B + s)*N + r for s = 0 ..
- * B-1, so the N ranks' batches k together are positions k*N*B .. (k+1)*N*B - 1, the global
- * batch a single process with batch N*B would take, each sample with the same crops. The epoch
- * has floor(n / (N*B)) batches on every rank (the tail is dropped, so every rank makes the same
- * number of steps).
+ * <p><b>Shards</b> ({@link Builder#optShard}): rank r of a data-parallel world of N ranks takes its
+ * interleaved share of the same order, as PyTorch's {@code DistributedSampler} does ({@code
+ * indices[rank::num_replicas]}): its batch k holds positions (k*B + s)*N + r for s = 0 .. B-1, so
+ * the N ranks' batches k together are positions k*N*B .. (k+1)*N*B - 1, the global batch a single
+ * process with batch N*B would take, each sample with the same crops. The epoch has floor(n /
+ * (N*B)) batches on every rank (the tail is dropped, so every rank makes the same number of steps).
  *
  * <p><b>How</b>: worker w prepares batches w, w+W, w+2W, ... into a ring of prefetch + 1 recycled
  * buffers and the consumer takes them strictly in order; a worker may start batch k only once batch

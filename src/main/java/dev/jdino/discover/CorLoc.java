@@ -1,6 +1,7 @@
 package dev.jdino.discover;
 
 import dev.jdino.augment.Image;
+import dev.jdino.augment.Normalization;
 import dev.jdino.data.CocoAnnotations;
 import dev.jdino.data.CocoDataset;
 import dev.jdino.data.ImageDecoder;
@@ -10,34 +11,34 @@ import dev.jdino.viz.AttentionMap;
 import dev.jdino.viz.AttentionMasks;
 import dev.jdino.viz.ImageSizing;
 import dev.jdino.viz.ModelInput;
-import dev.jdino.augment.Normalization;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Unsupervised object discovery scored by CorLoc (the paper's section 4.2.1 and the official visualize_attention.py): for each image, the box
- * around the attention mask's largest connected component is "correct" when it overlaps some
- * ground-truth box with IoU >= {@value #IOU_THRESHOLD}; CorLoc is the share of correct images.
+ * Unsupervised object discovery scored by CorLoc (the paper's section 4.2.1 and the official
+ * visualize_attention.py): for each image, the box around the attention mask's largest connected
+ * component is "correct" when it overlaps some ground-truth box with IoU >= {@value
+ * #IOU_THRESHOLD}; CorLoc is the share of correct images.
  *
- * <p>Per image: decode (at reduced resolution when the file is much larger than needed), resize
- * so the shorter side is {@code imageSize} keeping the aspect ratio, crop to whole patches and
+ * <p>Per image: decode (at reduced resolution when the file is much larger than needed), resize so
+ * the shorter side is {@code imageSize} keeping the aspect ratio, crop to whole patches and
  * normalise ({@link ModelInput}, as the attention pictures do), take the last block's [CLS]
- * attention ({@link AttentionMap}), keep 60% of its mass ({@link AttentionMasks#keepMass}), box
- * the largest 4-connected component ({@link MaskBoxes}) and scale the box back to the annotation's
+ * attention ({@link AttentionMap}), keep 60% of its mass ({@link AttentionMasks#keepMass}), box the
+ * largest 4-connected component ({@link MaskBoxes}) and scale the box back to the annotation's
  * pixel coordinates. Two masks are scored:
  *
  * <ul>
  *   <li><b>head mean</b> (the headline): the mask of the attention averaged over heads, a
  *       prediction that uses no labels;
  *   <li><b>best head</b>: every head's own mask, the image counted correct if any head's box is;
- *       like the paper's "best head per object" segmentation score this peeks at the labels, so
- *       it is an upper bound, not a method.
+ *       like the paper's "best head per object" segmentation score this peeks at the labels, so it
+ *       is an upper bound, not a method.
  * </ul>
  *
- * Images without boxes are left out (they have nothing to localise); images that fail to decode
- * are left out and counted.
+ * Images without boxes are left out (they have nothing to localise); images that fail to decode are
+ * left out and counted.
  */
 public final class CorLoc {
   public static final double IOU_THRESHOLD = 0.5;
@@ -62,8 +63,13 @@ public final class CorLoc {
    * @param correctBestHead images where some head's box does
    * @param meanIou mean over images of the head-mean box's best IoU
    */
-  public record Score(String name, String source, int images, int correctMean,
-      int correctBestHead, double meanIou) {
+  public record Score(
+      String name,
+      String source,
+      int images,
+      int correctMean,
+      int correctBestHead,
+      double meanIou) {
     public double corlocMean() {
       return images == 0 ? Double.NaN : correctMean / (double) images;
     }
@@ -88,8 +94,8 @@ public final class CorLoc {
    *
    * @param progress receives (images done, images to do) now and then; may be null
    */
-  public static Result evaluate(CocoDataset data, List<Model> models, Settings s,
-      Consumer<int[]> progress) {
+  public static Result evaluate(
+      CocoDataset data, List<Model> models, Settings s, Consumer<int[]> progress) {
     CocoAnnotations a = data.annotations();
     List<Integer> todo = new ArrayList<>();
     int withoutBoxes = 0;
@@ -132,15 +138,22 @@ public final class CorLoc {
     List<Score> scores = new ArrayList<>();
     for (int m = 0; m < models.size(); m++) {
       Model model = models.get(m);
-      scores.add(new Score(model.name(), model.backbone().source(), images[m], hitMean[m],
-          hitBest[m], images[m] == 0 ? Double.NaN : iouSum[m] / images[m]));
+      scores.add(
+          new Score(
+              model.name(),
+              model.backbone().source(),
+              images[m],
+              hitMean[m],
+              hitBest[m],
+              images[m] == 0 ? Double.NaN : iouSum[m] / images[m]));
     }
     return new Result(scores, withoutBoxes, failed, failures);
   }
 
   /** Per model: {head-mean box IoU, best head's box IoU} on image {@code i}. */
-  private static double[][] score(CocoDataset data, int i, List<Model> models, ImageSizing sizing,
-      double threshold) throws IOException {
+  private static double[][] score(
+      CocoDataset data, int i, List<Model> models, ImageSizing sizing, double threshold)
+      throws IOException {
     Image img = data.load(i, sizing.size());
     List<Box> truth = truth(data, i);
     double[] scale = scale(data, i, sizing.resized(img.height(), img.width()));
@@ -148,8 +161,9 @@ public final class CorLoc {
     for (int m = 0; m < models.size(); m++) {
       Model model = models.get(m);
       int p = model.backbone().config().patchSize();
-      ModelInput in = ModelInput.prepare(img, sizing, p, model.normalization().mean(),
-          model.normalization().std());
+      ModelInput in =
+          ModelInput.prepare(
+              img, sizing, p, model.normalization().mean(), model.normalization().std());
       AttentionMap map = AttentionMap.of(model.backbone(), in);
       double mean = bestIou(map.mean(), map, p, scale, truth, threshold);
       double best = mean;
@@ -162,8 +176,8 @@ public final class CorLoc {
   }
 
   /** The mask's largest-component box, in annotation pixels, scored against the truth. */
-  static double bestIou(float[] values, AttentionMap map, int p, double[] scale, List<Box> truth,
-      double threshold) {
+  static double bestIou(
+      float[] values, AttentionMap map, int p, double[] scale, List<Box> truth, double threshold) {
     boolean[] mask = AttentionMasks.keepMass(values, threshold);
     Box box = MaskBoxes.largestComponentBox(mask, map.gridHeight(), map.gridWidth());
     if (box == null) {
@@ -186,8 +200,8 @@ public final class CorLoc {
   }
 
   /**
-   * Factors from the resized model input's pixels to the annotation's: declared size / resized
-   * size (the crop to whole patches only drops the bottom and right edges, so the origin holds).
+   * Factors from the resized model input's pixels to the annotation's: declared size / resized size
+   * (the crop to whole patches only drops the bottom and right edges, so the origin holds).
    */
   private static double[] scale(CocoDataset data, int image, int[] resizedHw) throws IOException {
     CocoAnnotations.ImageEntry e = data.annotations().images().get(image);

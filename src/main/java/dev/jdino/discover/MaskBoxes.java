@@ -5,8 +5,8 @@ import java.util.ArrayDeque;
 /**
  * From an attention mask on the patch grid to one box: the largest 4-connected component of the
  * kept patches, boxed. "Largest" counts patches; among equally large components the one met first
- * in row-major order wins, so the result is deterministic. Diagonal neighbours do not connect:
- * two blobs touching at a corner are separate objects more often than one.
+ * in row-major order wins, so the result is deterministic. Diagonal neighbours do not connect: two
+ * blobs touching at a corner are separate objects more often than one.
  */
 public final class MaskBoxes {
   private MaskBoxes() {}
@@ -68,8 +68,8 @@ public final class MaskBoxes {
   }
 
   /**
-   * The box around the largest component, in patch units ({@code [c0, c1 + 1) x [r0, r1 + 1)}),
-   * or null for an empty mask.
+   * The box around the largest component, in patch units ({@code [c0, c1 + 1) x [r0, r1 + 1)}), or
+   * null for an empty mask.
    */
   public static Box largestComponentBox(boolean[] mask, int rows, int cols) {
     boolean[] comp = largestComponent(mask, rows, cols);

@@ -8,14 +8,14 @@ import java.util.Map;
 
 /**
  * The collective operations of data-parallel training among {@link #size()} processes (ranks),
- * numbered 0 to size - 1. Every rank must make the same calls in the same order with buffers of
- * the same length (the MPI rule); rank 0 is the one that writes files.
+ * numbered 0 to size - 1. Every rank must make the same calls in the same order with buffers of the
+ * same length (the MPI rule); rank 0 is the one that writes files.
  *
- * <p>Tensor operations work in place on the tensor's own memory and need a contiguous CPU
- * tensor ({@code NDArray.toByteBuffer(true)} must be a view, not a copy: checked). Calls come
- * from one thread, the one that created the collectives (MPI is started FUNNELED). A collective
- * that does not complete within the configured timeout ends the process with {@link
- * #PEER_FAILURE_STATUS} and one line naming the rank and the operation.
+ * <p>Tensor operations work in place on the tensor's own memory and need a contiguous CPU tensor
+ * ({@code NDArray.toByteBuffer(true)} must be a view, not a copy: checked). Calls come from one
+ * thread, the one that created the collectives (MPI is started FUNNELED). A collective that does
+ * not complete within the configured timeout ends the process with {@link #PEER_FAILURE_STATUS} and
+ * one line naming the rank and the operation.
  */
 public interface Collectives extends AutoCloseable {
   /** Exit status of a rank whose collective timed out (a peer died or stopped). */
@@ -45,8 +45,8 @@ public interface Collectives extends AutoCloseable {
   void allReduceSum(NDArray array);
 
   /**
-   * Replaces the elements between {@code direct}'s position and limit (native byte order) by
-   * their sums over all ranks; position and limit are left as they were.
+   * Replaces the elements between {@code direct}'s position and limit (native byte order) by their
+   * sums over all ranks; position and limit are left as they were.
    */
   void allReduceSum(ByteBuffer direct, ElementType type);
 
@@ -82,9 +82,9 @@ public interface Collectives extends AutoCloseable {
   void close();
 
   /**
-   * This rank's position under the names torchrun gives its environment variables ({@code
-   * RANK}, {@code WORLD_SIZE}, {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}) plus the host, for
-   * logs and the run's metadata.
+   * This rank's position under the names torchrun gives its environment variables ({@code RANK},
+   * {@code WORLD_SIZE}, {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}) plus the host, for logs and
+   * the run's metadata.
    */
   default Map<String, Object> fields() {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -1,10 +1,10 @@
 package dev.jdino.dist;
 
 /**
- * Communication done by one rank so far, per kind of collective: calls, payload bytes (the
- * buffer each call reduces or broadcasts, counted once per call whatever the MPI algorithm
- * actually sends) and time spent inside the calls (waiting for slower ranks included). A
- * benchmark takes {@link #minus} of two snapshots to get the communication of one step.
+ * Communication done by one rank so far, per kind of collective: calls, payload bytes (the buffer
+ * each call reduces or broadcasts, counted once per call whatever the MPI algorithm actually sends)
+ * and time spent inside the calls (waiting for slower ranks included). A benchmark takes {@link
+ * #minus} of two snapshots to get the communication of one step.
  */
 public record CommStats(Op allReduce, Op broadcast, Op barrier) {
   /** No communication at all (a world of one). */

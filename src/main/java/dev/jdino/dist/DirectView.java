@@ -10,11 +10,11 @@ import java.nio.ByteOrder;
  * broadcasts in place with no copy in either direction.
  *
  * <p>{@code NDArray.toByteBuffer(true)} gives such a view only for a contiguous CPU tensor; for
- * anything else DJL silently returns a direct buffer over a fresh contiguous copy (DJL 0.36
- * {@code JniUtils.getByteBuffer}), and a reduction into it would be lost without a trace. The
- * public NDArray API cannot ask whether a tensor is contiguous, so {@link #of} proves it: two
- * views of the same memory see each other's writes, two copies do not. (One byte is flipped
- * and restored; the calling thread owns the tensor while it communicates.)
+ * anything else DJL silently returns a direct buffer over a fresh contiguous copy (DJL 0.36 {@code
+ * JniUtils.getByteBuffer}), and a reduction into it would be lost without a trace. The public
+ * NDArray API cannot ask whether a tensor is contiguous, so {@link #of} proves it: two views of the
+ * same memory see each other's writes, two copies do not. (One byte is flipped and restored; the
+ * calling thread owns the tensor while it communicates.)
  */
 final class DirectView {
   private DirectView() {}
@@ -37,8 +37,12 @@ final class DirectView {
     long expected = array.size() * array.getDataType().getNumOfBytes();
     if (!a.isDirect() || a.capacity() != expected) {
       throw new IllegalArgumentException(
-          "expected a direct view of " + expected + " bytes of the tensor, got "
-              + (a.isDirect() ? "" : "a heap buffer of ") + a.capacity() + " bytes");
+          "expected a direct view of "
+              + expected
+              + " bytes of the tensor, got "
+              + (a.isDirect() ? "" : "a heap buffer of ")
+              + a.capacity()
+              + " bytes");
     }
     if (expected > 0) {
       ByteBuffer b = array.toByteBuffer(true);
@@ -48,7 +52,9 @@ final class DirectView {
       a.put(0, original);
       if (!shared) {
         throw new IllegalArgumentException(
-            "the tensor " + array.getShape() + " is not contiguous in memory (a transposed or"
+            "the tensor "
+                + array.getShape()
+                + " is not contiguous in memory (a transposed or"
                 + " strided view?): reduce a contiguous tensor, or copy it into one and back");
       }
     }

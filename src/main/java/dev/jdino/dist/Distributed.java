@@ -11,16 +11,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Decides, from the environment a launcher gives its processes, whether this process is one rank
- * of a distributed run, and opens the matching {@link Collectives}.
+ * Decides, from the environment a launcher gives its processes, whether this process is one rank of
+ * a distributed run, and opens the matching {@link Collectives}.
  *
  * <p>MPI launchers announce themselves through environment variables: Open MPI's {@code mpirun}
- * sets {@code OMPI_COMM_WORLD_SIZE}/{@code OMPI_COMM_WORLD_RANK}; MPICH's and Intel MPI's
- * Hydra ({@code mpiexec}) and Slurm's PMI-2 set {@code PMI_SIZE}/{@code PMI_RANK}; PMIx servers
- * (Open MPI 4+, {@code srun --mpi=pmix}) set {@code PMIX_RANK}; {@code srun} sets {@code
- * SLURM_STEP_ID} and {@code SLURM_STEP_NUM_TASKS} in every task of a job step (an {@code sbatch}
- * script itself has {@code SLURM_NTASKS} but no step, so it stays a single process). Only then is
- * the MPI library loaded: a plain {@code jdino train} never touches native MPI code.
+ * sets {@code OMPI_COMM_WORLD_SIZE}/{@code OMPI_COMM_WORLD_RANK}; MPICH's and Intel MPI's Hydra
+ * ({@code mpiexec}) and Slurm's PMI-2 set {@code PMI_SIZE}/{@code PMI_RANK}; PMIx servers (Open MPI
+ * 4+, {@code srun --mpi=pmix}) set {@code PMIX_RANK}; {@code srun} sets {@code SLURM_STEP_ID} and
+ * {@code SLURM_STEP_NUM_TASKS} in every task of a job step (an {@code sbatch} script itself has
+ * {@code SLURM_NTASKS} but no step, so it stays a single process). Only then is the MPI library
+ * loaded: a plain {@code jdino train} never touches native MPI code.
  */
 public final class Distributed {
   /** Environment variable: seconds one collective may take before the rank gives up (0: none). */
@@ -55,15 +55,15 @@ public final class Distributed {
   /** The launch this environment describes, or empty for a plain single process. */
   public static Optional<Launch> detect(Map<String, String> env) {
     if (env.containsKey("OMPI_COMM_WORLD_SIZE")) {
-      return Optional.of(launch(env, "mpirun (Open MPI)", "OMPI_COMM_WORLD_SIZE",
-          "OMPI_COMM_WORLD_RANK"));
+      return Optional.of(
+          launch(env, "mpirun (Open MPI)", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"));
     }
     if (env.containsKey("PMI_SIZE")) {
       return Optional.of(launch(env, "a PMI launcher (mpiexec or srun)", "PMI_SIZE", "PMI_RANK"));
     }
     boolean srunStep = env.containsKey("SLURM_STEP_ID");
-    String slurmSize = env.containsKey("SLURM_STEP_NUM_TASKS") ? "SLURM_STEP_NUM_TASKS"
-        : "SLURM_NTASKS";
+    String slurmSize =
+        env.containsKey("SLURM_STEP_NUM_TASKS") ? "SLURM_STEP_NUM_TASKS" : "SLURM_NTASKS";
     if (env.containsKey("PMIX_RANK")) {
       if (srunStep && env.containsKey(slurmSize)) {
         return Optional.of(launch(env, "srun (PMIx)", slurmSize, "PMIX_RANK"));
@@ -76,8 +76,8 @@ public final class Distributed {
     return Optional.empty();
   }
 
-  private static Launch launch(Map<String, String> env, String launcher, String sizeVar,
-      String rankVar) {
+  private static Launch launch(
+      Map<String, String> env, String launcher, String sizeVar, String rankVar) {
     int size = parse(env, sizeVar, 1);
     int rank = env.containsKey(rankVar) ? parse(env, rankVar, 0) : -1;
     if (rank >= size) {
@@ -98,7 +98,11 @@ public final class Distributed {
       // reported below
     }
     throw new BadInputException(
-        "environment variable " + name + "=" + env.get(name) + ": expected an integer of at least "
+        "environment variable "
+            + name
+            + "="
+            + env.get(name)
+            + ": expected an integer of at least "
             + min);
   }
 
@@ -106,8 +110,8 @@ public final class Distributed {
    * The collectives for this process: {@link SingleProcess} unless an MPI launcher started more
    * than one rank, then {@link MpiCollectives} (with the timeout of {@link #timeout}).
    *
-   * @throws BadInputException if the MPI library is missing, or MPI's world does not match what
-   *     the launcher announced (an MPI not built for that launcher)
+   * @throws BadInputException if the MPI library is missing, or MPI's world does not match what the
+   *     launcher announced (an MPI not built for that launcher)
    */
   public static Collectives fromEnvironment() {
     return fromEnvironment(System.getenv());
@@ -123,8 +127,13 @@ public final class Distributed {
     int expected = launch.get().size();
     if (expected > 0 && mpi.size() != expected) {
       String why =
-          launch.get().launcher() + " started " + expected + " processes but MPI ("
-              + mpi.mpiVersion() + ") sees a world of " + mpi.size()
+          launch.get().launcher()
+              + " started "
+              + expected
+              + " processes but MPI ("
+              + mpi.mpiVersion()
+              + ") sees a world of "
+              + mpi.size()
               + ": this MPI library was not started through that launcher (with srun, pick the"
               + " PMI plugin your MPI was built for: srun --mpi=pmix or --mpi=pmi2; see srun"
               + " --mpi=list)";
@@ -135,9 +144,9 @@ public final class Distributed {
   }
 
   /**
-   * The collectives for a rank that trains on GPU {@code device}: GPU tensors then go through
-   * NCCL ({@link NcclCollectives}). A world of one needs no communication at all and is returned
-   * as it is.
+   * The collectives for a rank that trains on GPU {@code device}: GPU tensors then go through NCCL
+   * ({@link NcclCollectives}). A world of one needs no communication at all and is returned as it
+   * is.
    */
   public static Collectives withGpu(Collectives collectives, int device) {
     if (collectives instanceof MpiCollectives) {
@@ -161,13 +170,15 @@ public final class Distributed {
       // reported below
     }
     throw new BadInputException(
-        TIMEOUT_VARIABLE + "=" + v
+        TIMEOUT_VARIABLE
+            + "="
+            + v
             + ": expected the seconds one collective may take (0: no limit)");
   }
 
   /**
-   * Compute threads per rank: {@code cores} shared evenly among the {@code ranks} that run on
-   * them (at least one each), so N ranks on the same cores do not oversubscribe them N times.
+   * Compute threads per rank: {@code cores} shared evenly among the {@code ranks} that run on them
+   * (at least one each), so N ranks on the same cores do not oversubscribe them N times.
    */
   public static int threadsPerRank(int cores, int ranks) {
     if (cores < 1 || ranks < 1) {
@@ -178,11 +189,11 @@ public final class Distributed {
   }
 
   /**
-   * Compute threads for this rank: the cores the JVM may use ({@code availableProcessors}: the
-   * CPU affinity mask, and any container quota) divided among the ranks on this machine that may
-   * run on exactly the same cores. So {@code mpirun --bind-to none} (every rank sees every core)
-   * gives cores / local ranks, while {@code srun --cpus-per-task=8} or Open MPI's core binding
-   * (each rank its own cores) gives each rank all of its own. Collective: every rank calls it.
+   * Compute threads for this rank: the cores the JVM may use ({@code availableProcessors}: the CPU
+   * affinity mask, and any container quota) divided among the ranks on this machine that may run on
+   * exactly the same cores. So {@code mpirun --bind-to none} (every rank sees every core) gives
+   * cores / local ranks, while {@code srun --cpus-per-task=8} or Open MPI's core binding (each rank
+   * its own cores) gives each rank all of its own. Collective: every rank calls it.
    */
   public static int threadsPerRank(Collectives c) {
     return threadsPerRank(Runtime.getRuntime().availableProcessors(), ranksSharingCores(c));

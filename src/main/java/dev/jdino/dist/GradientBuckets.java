@@ -7,17 +7,16 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 
 /**
- * Averages the student's gradient over all ranks, as PyTorch's DistributedDataParallel does
- * between backward and the optimiser step (the official {@code main_dino.py} wraps the student in
- * DDP and clips after backward, so clipping sees the averaged gradient).
+ * Averages the student's gradient over all ranks, as PyTorch's DistributedDataParallel does between
+ * backward and the optimiser step (the official {@code main_dino.py} wraps the student in DDP and
+ * clips after backward, so clipping sees the averaged gradient).
  *
  * <p>jdino keeps the whole gradient in one flat float32 buffer ({@code ParameterSet.gradient()}),
  * so the buckets are consecutive slices of it: one MPI_Allreduce per bucket, never one per
- * parameter tensor (hundreds of small calls would each pay MPI's latency). The bucket size is
- * DDP's {@code bucket_cap_mb} (25 MiB by default in {@code
- * torch.nn.parallel.DistributedDataParallel}): large enough to run at bandwidth, small enough
- * that a reduction's buffers stay modest. The sum
- * is divided by the number of ranks afterwards, so with equal per-rank batches the result is the
+ * parameter tensor (hundreds of small calls would each pay MPI's latency). The bucket size is DDP's
+ * {@code bucket_cap_mb} (25 MiB by default in {@code torch.nn.parallel.DistributedDataParallel}):
+ * large enough to run at bandwidth, small enough that a reduction's buffers stay modest. The sum is
+ * divided by the number of ranks afterwards, so with equal per-rank batches the result is the
  * gradient of the mean loss over the global batch.
  */
 public final class GradientBuckets {
@@ -33,8 +32,8 @@ public final class GradientBuckets {
   }
 
   /**
-   * @param bucketBytes the most bytes one allreduce carries (at least one float32, 4 bytes;
-   *     rounded down to whole elements)
+   * @param bucketBytes the most bytes one allreduce carries (at least one float32, 4 bytes; rounded
+   *     down to whole elements)
    */
   public GradientBuckets(Collectives collectives, long bucketBytes) {
     if (collectives == null) {
@@ -81,8 +80,8 @@ public final class GradientBuckets {
       ByteBuffer view = DirectView.of(flatGradient);
       for (long start = 0; start < numel; start += bucketElements) {
         long len = Math.min(bucketElements, numel - start);
-        ByteBuffer bucket = view.slice(Math.toIntExact(start * Float.BYTES),
-            Math.toIntExact(len * Float.BYTES));
+        ByteBuffer bucket =
+            view.slice(Math.toIntExact(start * Float.BYTES), Math.toIntExact(len * Float.BYTES));
         collectives.allReduceSum(bucket, ElementType.FLOAT32);
         buckets++;
       }

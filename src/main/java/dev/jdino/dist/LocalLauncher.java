@@ -14,17 +14,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code --nproc-per-node N}: starts N ranks of the current command on this machine under the
- * MPI launcher, as {@code torchrun --nproc-per-node} does for the official code, so that one
- * command line trains data-parallel without writing an {@code mpirun} line.
+ * {@code --nproc-per-node N}: starts N ranks of the current command on this machine under the MPI
+ * launcher, as {@code torchrun --nproc-per-node} does for the official code, so that one command
+ * line trains data-parallel without writing an {@code mpirun} line.
  *
  * <p>The ranks are the same JVM command again (same JVM options, class path, main class and
- * arguments, minus {@code --nproc-per-node}, which the caller removes), each with cores / N
- * compute threads ({@code OMP_NUM_THREADS}, {@code MKL_NUM_THREADS}, {@code
- * ai.djl.pytorch.num_threads}). With Open MPI the launch adds {@code --oversubscribe} (N may
- * exceed the cores Open MPI counts as slots), {@code --bind-to none} (Open MPI binds each rank
- * to a single core by default, which would leave a multi-threaded rank one core) and, as root,
- * {@code --allow-run-as-root} (Open MPI refuses root otherwise, as in containers and CI).
+ * arguments, minus {@code --nproc-per-node}, which the caller removes), each with cores / N compute
+ * threads ({@code OMP_NUM_THREADS}, {@code MKL_NUM_THREADS}, {@code ai.djl.pytorch.num_threads}).
+ * With Open MPI the launch adds {@code --oversubscribe} (N may exceed the cores Open MPI counts as
+ * slots), {@code --bind-to none} (Open MPI binds each rank to a single core by default, which would
+ * leave a multi-threaded rank one core) and, as root, {@code --allow-run-as-root} (Open MPI refuses
+ * root otherwise, as in containers and CI).
  */
 public final class LocalLauncher {
   /** MPI launchers whose options differ. */
@@ -46,8 +46,10 @@ public final class LocalLauncher {
     public Plan {
       if (command == null || rankStart < 1 || rankStart >= command.size()) {
         throw new IllegalArgumentException(
-            "a launch needs the launcher's arguments then the rank's command, got " + command
-                + " split at " + rankStart);
+            "a launch needs the launcher's arguments then the rank's command, got "
+                + command
+                + " split at "
+                + rankStart);
       }
       if (threadsPerRank < 1) {
         throw new IllegalArgumentException("each rank needs a thread, got " + threadsPerRank);
@@ -74,9 +76,16 @@ public final class LocalLauncher {
   public static int run(int nprocPerNode, String mainClass, List<String> args)
       throws IOException, InterruptedException {
     Plan plan = plan(nprocPerNode, mainClass, args);
-    System.err.println("jdino: starting " + nprocPerNode + " ranks on this machine, "
-        + plan.threadsPerRank() + " compute threads each: "
-        + String.join(" ", plan.launcher()) + " java ... " + mainClass + " ...");
+    System.err.println(
+        "jdino: starting "
+            + nprocPerNode
+            + " ranks on this machine, "
+            + plan.threadsPerRank()
+            + " compute threads each: "
+            + String.join(" ", plan.launcher())
+            + " java ... "
+            + mainClass
+            + " ...");
     ProcessBuilder pb = new ProcessBuilder(plan.command()).inheritIO();
     pb.environment().putAll(plan.environment());
     Process p = pb.start();
@@ -116,24 +125,32 @@ public final class LocalLauncher {
             l -> {
               throw new BadInputException(
                   "--nproc-per-node is given, but this process is already a rank started by "
-                      + l.launcher() + ": use one or the other");
+                      + l.launcher()
+                      + ": use one or the other");
             });
     Path mpirun = onPath("mpirun");
     if (mpirun == null) {
       throw new BadInputException(
-          "--nproc-per-node " + nprocPerNode + " needs mpirun on PATH (install MPI, e.g."
+          "--nproc-per-node "
+              + nprocPerNode
+              + " needs mpirun on PATH (install MPI, e.g."
               + " apt-get install openmpi-bin libopenmpi-dev)");
     }
     MpiCollectives.libraryPath(); // fail here, once, rather than in every rank
-    int threads = Distributed.threadsPerRank(Runtime.getRuntime().availableProcessors(),
-        nprocPerNode);
-    return plan(mpirun.toString(), flavor(versionText(mpirun)), isRoot(), nprocPerNode, threads,
+    int threads =
+        Distributed.threadsPerRank(Runtime.getRuntime().availableProcessors(), nprocPerNode);
+    return plan(
+        mpirun.toString(),
+        flavor(versionText(mpirun)),
+        isRoot(),
+        nprocPerNode,
+        threads,
         javaCommand(mainClass, args, threads));
   }
 
   /** The launch of {@code rankCommand} as {@code n} ranks with {@code threads} threads each. */
-  static Plan plan(String mpirun, Flavor flavor, boolean root, int n, int threads,
-      List<String> rankCommand) {
+  static Plan plan(
+      String mpirun, Flavor flavor, boolean root, int n, int threads, List<String> rankCommand) {
     List<String> cmd = new ArrayList<>();
     cmd.add(mpirun);
     cmd.add("-np");
@@ -157,8 +174,8 @@ public final class LocalLauncher {
         // "cp", which with -Dorg.bytedeco.javacpp.pathsFirst (the jdino launcher's) is the next
         // JVM option, so the JVM takes it for the main class. Started through env, the JVM gets
         // its command line untouched.
-        Path env = Files.isExecutable(Path.of("/usr/bin/env")) ? Path.of("/usr/bin/env")
-            : onPath("env");
+        Path env =
+            Files.isExecutable(Path.of("/usr/bin/env")) ? Path.of("/usr/bin/env") : onPath("env");
         if (env != null) {
           cmd.add(env.toString());
         }
@@ -184,8 +201,11 @@ public final class LocalLauncher {
    */
   static List<String> javaCommand(String mainClass, List<String> args, int threads) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (!a.startsWith("-Dai.djl.pytorch.num_threads=")) {
         cmd.add(a);
@@ -201,7 +221,8 @@ public final class LocalLauncher {
 
   /** Which launcher {@code mpirun --version} printed. */
   static Flavor flavor(String versionText) {
-    if (versionText.contains("Open MPI") || versionText.contains("OpenRTE")
+    if (versionText.contains("Open MPI")
+        || versionText.contains("OpenRTE")
         || versionText.contains("PRRTE")) {
       return Flavor.OPEN_MPI;
     }
@@ -213,8 +234,8 @@ public final class LocalLauncher {
 
   static String versionText(Path mpirun) {
     try {
-      Process p = new ProcessBuilder(mpirun.toString(), "--version").redirectErrorStream(true)
-          .start();
+      Process p =
+          new ProcessBuilder(mpirun.toString(), "--version").redirectErrorStream(true).start();
       String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly();

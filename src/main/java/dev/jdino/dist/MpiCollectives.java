@@ -16,13 +16,13 @@ import java.util.function.IntSupplier;
 
 /**
  * {@link Collectives} over MPI's C API through the JNI library {@code libjdino-mpi.so} ({@code
- * src/main/native/jdino_mpi.c}, built with {@code mpicc}). Reductions run in place on the
- * tensor's memory; a buffer longer than MPI's int count is sent in chunks. Every call is timed
- * and counted ({@link #stats()}) and guarded by a {@link Watchdog}.
+ * src/main/native/jdino_mpi.c}, built with {@code mpicc}). Reductions run in place on the tensor's
+ * memory; a buffer longer than MPI's int count is sent in chunks. Every call is timed and counted
+ * ({@link #stats()}) and guarded by a {@link Watchdog}.
  *
- * <p>MPI can be started once per process and must be finalised by every rank: create it with
- * {@link #start} (or {@link Distributed#fromEnvironment()}) in a try-with-resources on the
- * training thread.
+ * <p>MPI can be started once per process and must be finalised by every rank: create it with {@link
+ * #start} (or {@link Distributed#fromEnvironment()}) in a try-with-resources on the training
+ * thread.
  */
 public final class MpiCollectives implements Collectives {
   /** System property naming the JNI library file (the launcher sets it). */
@@ -74,9 +74,9 @@ public final class MpiCollectives implements Collectives {
   }
 
   /**
-   * Loads the JNI library ({@link #libraryPath()}) and starts MPI. A collective that takes
-   * longer than {@code timeout} (zero: no limit) prints one line and halts this process with
-   * {@link #PEER_FAILURE_STATUS}.
+   * Loads the JNI library ({@link #libraryPath()}) and starts MPI. A collective that takes longer
+   * than {@code timeout} (zero: no limit) prints one line and halts this process with {@link
+   * #PEER_FAILURE_STATUS}.
    *
    * @throws BadInputException if the library is missing or cannot be loaded
    * @throws IllegalStateException if MPI was already started in this process
@@ -104,8 +104,13 @@ public final class MpiCollectives implements Collectives {
       System.load(library.toAbsolutePath().toString());
     } catch (UnsatisfiedLinkError e) {
       throw new BadInputException(
-          "cannot load the MPI library " + library + ": " + e.getMessage()
-              + " (rebuild it: delete it and run jdino again; " + BUILD_HINT + ")",
+          "cannot load the MPI library "
+              + library
+              + ": "
+              + e.getMessage()
+              + " (rebuild it: delete it and run jdino again; "
+              + BUILD_HINT
+              + ")",
           e);
     }
   }
@@ -122,7 +127,9 @@ public final class MpiCollectives implements Collectives {
       Path p = Path.of(explicit);
       if (!Files.isRegularFile(p)) {
         throw new BadInputException(
-            "distributed training needs the MPI library " + p + ", which is not built; "
+            "distributed training needs the MPI library "
+                + p
+                + ", which is not built; "
                 + BUILD_HINT);
       }
       return p;
@@ -139,8 +146,13 @@ public final class MpiCollectives implements Collectives {
       }
     }
     throw new BadInputException(
-        "distributed training needs the MPI library " + LIBRARY_NAME + ", which is not built"
-            + " (looked for " + tried + "); " + BUILD_HINT);
+        "distributed training needs the MPI library "
+            + LIBRARY_NAME
+            + ", which is not built"
+            + " (looked for "
+            + tried
+            + "); "
+            + BUILD_HINT);
   }
 
   /** The MPI library's version line, e.g. "Open MPI v4.1.4, package: Debian OpenMPI, ...". */
@@ -149,8 +161,8 @@ public final class MpiCollectives implements Collectives {
   }
 
   /**
-   * Test hook: the most elements one MPI call may carry (MPI's own limit is the int range), so
-   * that small buffers cross chunk boundaries.
+   * Test hook: the most elements one MPI call may carry (MPI's own limit is the int range), so that
+   * small buffers cross chunk boundaries.
    */
   void maxChunkElements(long n) {
     if (n < 1 || n > Integer.MAX_VALUE) {
@@ -309,8 +321,8 @@ public final class MpiCollectives implements Collectives {
   public void abort(int status) {
     // Open MPI's own MPI_ABORT notice is not always printed when the job ends fast: say it here.
     System.out.flush();
-    System.err.println("jdino: " + who() + ": ending every rank with status " + status
-        + " (MPI_Abort)");
+    System.err.println(
+        "jdino: " + who() + ": ending every rank with status " + status + " (MPI_Abort)");
     System.err.flush();
     if (!closed && Thread.currentThread() == owner) {
       MpiNative.abort(status);
@@ -340,8 +352,11 @@ public final class MpiCollectives implements Collectives {
     Thread t = Thread.currentThread();
     if (t != owner) {
       throw new IllegalStateException(
-          "MPI calls must come from the thread that started MPI (\"" + owner.getName()
-              + "\"), not \"" + t.getName() + "\": MPI runs MPI_THREAD_FUNNELED");
+          "MPI calls must come from the thread that started MPI (\""
+              + owner.getName()
+              + "\"), not \""
+              + t.getName()
+              + "\": MPI runs MPI_THREAD_FUNNELED");
     }
   }
 

@@ -8,11 +8,11 @@ import java.nio.ByteBuffer;
 /**
  * {@link Collectives} whose tensor operations on GPU tensors go through NCCL, the GPU backend of
  * the official code's {@code torch.distributed} runs; everything else (CPU tensors, small
- * statistics, barriers) and the bootstrap go through MPI. NCCL is loaded at run time from
- * {@code libnccl.so.2}; nothing about it is needed to build or to train on CPUs.
+ * statistics, barriers) and the bootstrap go through MPI. NCCL is loaded at run time from {@code
+ * libnccl.so.2}; nothing about it is needed to build or to train on CPUs.
  *
- * <p>Each rank drives one GPU (NCCL refuses two ranks on one device). Operations are timed,
- * counted and watched like the MPI ones, in the same {@link CommStats}.
+ * <p>Each rank drives one GPU (NCCL refuses two ranks on one device). Operations are timed, counted
+ * and watched like the MPI ones, in the same {@link CommStats}.
  *
  * <p>Not yet run on a GPU: written against NCCL's and CUDA's documented C APIs, checked on CPUs
  * only where it can be (the tensor addresses, the message when NCCL is missing).
@@ -44,7 +44,10 @@ public final class NcclCollectives implements Collectives {
       version = MpiNative.ncclLoad();
     } catch (CollectiveException e) {
       throw new BadInputException(
-          mpi.who() + ": " + e.getMessage() + "; distributed GPU training needs NCCL (it comes"
+          mpi.who()
+              + ": "
+              + e.getMessage()
+              + "; distributed GPU training needs NCCL (it comes"
               + " with CUDA installs and the nvidia-nccl packages): put libnccl.so.2 on"
               + " LD_LIBRARY_PATH",
           e);

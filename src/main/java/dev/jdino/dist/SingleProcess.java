@@ -11,8 +11,8 @@ import java.nio.ByteBuffer;
  * single-process training needs no MPI installed.
  *
  * <p>Arguments are checked as the MPI implementation checks them (element types, roots, buffer
- * kinds), so a call that would fail on many ranks fails on one too. Tensors may live on any
- * device here: a sum over one rank never touches their memory.
+ * kinds), so a call that would fail on many ranks fails on one too. Tensors may live on any device
+ * here: a sum over one rank never touches their memory.
  */
 public final class SingleProcess implements Collectives {
   private String host;

@@ -9,16 +9,16 @@ import ai.djl.util.NativeResource;
  * direct-buffer view: DJL copies it to the host). Read through libtorch's exported {@code
  * at::TensorBase::mutable_data_ptr<T>()} on the DJL handle ({@code src/main/native/jdino_mpi.c}).
  *
- * <p>Density is proven by addresses, as {@link DirectView} proves it by writes: flattening a
- * tensor that is dense in memory gives a view, whose last element lies (n - 1) elements after the
- * first; a strided tensor flattens to a copy, or to a view with a longer step.
+ * <p>Density is proven by addresses, as {@link DirectView} proves it by writes: flattening a tensor
+ * that is dense in memory gives a view, whose last element lies (n - 1) elements after the first; a
+ * strided tensor flattens to a copy, or to a view with a longer step.
  */
 final class TensorAddress {
   private TensorAddress() {}
 
   /**
-   * @throws IllegalArgumentException if the tensor is not dense in memory (or its type cannot
-   *     be summed)
+   * @throws IllegalArgumentException if the tensor is not dense in memory (or its type cannot be
+   *     summed)
    */
   static long of(NDArray array) {
     ElementType type = ElementType.of(array.getDataType());
@@ -30,7 +30,9 @@ final class TensorAddress {
         long expected = first + (n - 1) * type.bytes();
         if (raw(flat, type) != first || raw(last, type) != expected) {
           throw new IllegalArgumentException(
-              "the tensor " + array.getShape() + " is not contiguous in memory (a transposed or"
+              "the tensor "
+                  + array.getShape()
+                  + " is not contiguous in memory (a transposed or"
                   + " strided view?): reduce a contiguous tensor, or copy it into one and back");
         }
       }

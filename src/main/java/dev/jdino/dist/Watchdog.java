@@ -8,18 +8,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Bounds the time one collective may take. A collective blocks until every rank has joined it,
- * so a rank that died (or stopped, or took another path) leaves the others waiting forever;
- * launchers notice dead processes but not stuck ones, and MPI has no timeout of its own. This
- * is the counterpart of {@code torch.distributed}'s process-group timeout (30 minutes by
- * default there too): armed before each call, disarmed after, and on expiry it reports once
- * and ends the process.
+ * Bounds the time one collective may take. A collective blocks until every rank has joined it, so a
+ * rank that died (or stopped, or took another path) leaves the others waiting forever; launchers
+ * notice dead processes but not stuck ones, and MPI has no timeout of its own. This is the
+ * counterpart of {@code torch.distributed}'s process-group timeout (30 minutes by default there
+ * too): armed before each call, disarmed after, and on expiry it reports once and ends the process.
  *
- * <p>The expiry runs on the watchdog's own daemon thread while the calling thread is still
- * blocked inside MPI, so it must not call MPI itself (MPI runs FUNNELED); the default action
- * halts the JVM without shutdown hooks, so nothing half-done (a checkpoint of a half-averaged
- * step) is written on the way out. Files already on disk are intact: they are written
- * atomically.
+ * <p>The expiry runs on the watchdog's own daemon thread while the calling thread is still blocked
+ * inside MPI, so it must not call MPI itself (MPI runs FUNNELED); the default action halts the JVM
+ * without shutdown hooks, so nothing half-done (a checkpoint of a half-averaged step) is written on
+ * the way out. Files already on disk are intact: they are written atomically.
  */
 final class Watchdog implements AutoCloseable {
   /** One armed collective; close it when the call returns. */
@@ -71,8 +69,8 @@ final class Watchdog implements AutoCloseable {
   /**
    * Arms the watchdog for one call.
    *
-   * @param what the rank and the operation, e.g. "rank 1 of 4 (node7): MPI_Allreduce of 25.0
-   *     MiB float32"
+   * @param what the rank and the operation, e.g. "rank 1 of 4 (node7): MPI_Allreduce of 25.0 MiB
+   *     float32"
    */
   Watch arm(String what) {
     if (timer == null) {
@@ -80,8 +78,12 @@ final class Watchdog implements AutoCloseable {
     }
     ScheduledFuture<?> f =
         timer.schedule(
-            () -> onTimeout.accept(what + " did not complete within " + seconds()
-                + " (another rank has probably died or stopped: see its output)"),
+            () ->
+                onTimeout.accept(
+                    what
+                        + " did not complete within "
+                        + seconds()
+                        + " (another rank has probably died or stopped: see its output)"),
             timeoutNanos,
             TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);

@@ -13,8 +13,8 @@
  * NDArray.toByteBuffer(true)}); {@link dev.jdino.dist.GradientBuckets} averages a flat gradient in
  * DDP-sized buckets; a watchdog turns a collective that never completes (a peer died) into one
  * clear line and a non-zero exit instead of a hang. {@link dev.jdino.dist.NcclCollectives} sends
- * GPU tensors through NCCL, loaded at run time. {@link dev.jdino.dist.LocalLauncher} starts N
- * ranks on this machine under {@code mpirun} ({@code --nproc-per-node}).
+ * GPU tensors through NCCL, loaded at run time. {@link dev.jdino.dist.LocalLauncher} starts N ranks
+ * on this machine under {@code mpirun} ({@code --nproc-per-node}).
  *
  * <p>May import {@code dev.jdino.io} and DJL's API only ({@code ai.djl.ndarray}, {@code
  * ai.djl.Device}, and {@code ai.djl.util.NativeResource} for the tensor handle NCCL needs), not

@@ -48,7 +48,8 @@ public final class Profiler {
       names.add(e.path("name").asText());
       long ts = Math.round(e.path("ts").asDouble() * 1000);
       long dur = Math.round(e.path("dur").asDouble() * 1000);
-      byThread.computeIfAbsent(e.path("tid").asLong(), k -> new ArrayList<>())
+      byThread
+          .computeIfAbsent(e.path("tid").asLong(), k -> new ArrayList<>())
           .add(new long[] {ts, dur, names.size() - 1});
     }
     Map<String, long[]> sums = new HashMap<>();
@@ -79,8 +80,12 @@ public final class Profiler {
     }
     List<Row> rows = new ArrayList<>();
     for (Map.Entry<String, long[]> e : sums.entrySet()) {
-      rows.add(new Row(e.getKey(), e.getValue()[0], e.getValue()[1] / 1e6,
-          total == 0 ? 0 : e.getValue()[1] / (double) total));
+      rows.add(
+          new Row(
+              e.getKey(),
+              e.getValue()[0],
+              e.getValue()[1] / 1e6,
+              total == 0 ? 0 : e.getValue()[1] / (double) total));
     }
     rows.sort(Comparator.comparingDouble(Row::selfMs).reversed());
     return rows;

@@ -52,8 +52,8 @@ public final class Torch {
   }
 
   /**
-   * Makes the managers created from now on compute on {@code d} ({@code --device}); until then
-   * they use DJL's default device (the CPU with the bundled CPU build of libtorch).
+   * Makes the managers created from now on compute on {@code d} ({@code --device}); until then they
+   * use DJL's default device (the CPU with the bundled CPU build of libtorch).
    *
    * @throws IllegalArgumentException for a GPU the engine does not have
    */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.LibUtils;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -335,7 +336,7 @@ public final class TorchBridge {
 
     private static boolean loaderTakesPathsFirst() {
       try {
-        java.lang.reflect.Field f = Loader.class.getDeclaredField("pathsFirst");
+        Field f = Loader.class.getDeclaredField("pathsFirst");
         f.setAccessible(true);
         return f.getBoolean(null);
       } catch (ReflectiveOperationException | RuntimeException e) {

@@ -1,6 +1,6 @@
 /**
- * Everything specific to DJL's PyTorch engine; the rest of jdino speaks DJL's engine-neutral
- * {@code NDArray} API.
+ * Everything specific to DJL's PyTorch engine; the rest of jdino speaks DJL's engine-neutral {@code
+ * NDArray} API.
  *
  * <p>{@link dev.jdino.engine.Torch} starts the engine offline and owns grad mode, thread counts,
  * zeroing leaf gradients and the processor tuning the launcher applies. {@link

@@ -11,8 +11,8 @@ import java.util.Locale;
 
 /**
  * Opening and checking the labelled data an evaluation needs, with one-line errors that name the
- * flag: labels present, train and test classes consistent, test split implied for the
- * Fashion-MNIST names.
+ * flag: labels present, train and test classes consistent, test split implied for the Fashion-MNIST
+ * names.
  */
 public final class EvalData {
   /** Fixed seed of the evaluation subsets: independent of any training seed. */
@@ -33,8 +33,10 @@ public final class EvalData {
     int colon = s.indexOf(':');
     String keyword = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
     String rest = colon < 0 ? "" : s.substring(colon + 1).toLowerCase(Locale.ROOT);
-    boolean fashion = keyword.equals("fmnist") || keyword.equals("fashion-mnist")
-        || keyword.equals(DataSources.SAMPLE);
+    boolean fashion =
+        keyword.equals("fmnist")
+            || keyword.equals("fashion-mnist")
+            || keyword.equals(DataSources.SAMPLE);
     if (!fashion || !(rest.isEmpty() || rest.equals("train"))) {
       return null;
     }
@@ -57,23 +59,34 @@ public final class EvalData {
   /** Fails with a one-line message when {@code data} has no labels. */
   public static void requireLabels(ImageDataset data, String spec, String flag) {
     if (!data.hasLabels()) {
-      throw new BadInputException(flag + " " + spec + " has no labels; this evaluation needs labelled"
-          + " data (IDX images with a label file, idx:<images>:<labels>, or a folder with one"
-          + " subfolder per class)");
+      throw new BadInputException(
+          flag
+              + " "
+              + spec
+              + " has no labels; this evaluation needs labelled"
+              + " data (IDX images with a label file, idx:<images>:<labels>, or a folder with one"
+              + " subfolder per class)");
     }
   }
 
   /**
-   * Checks that the two sets use the same classes: the same class names when both name them, and
-   * no test label beyond what the names allow.
+   * Checks that the two sets use the same classes: the same class names when both name them, and no
+   * test label beyond what the names allow.
    */
   public static void requireSameClasses(ImageDataset train, ImageDataset test) {
     List<String> a = train.classNames();
     List<String> b = test.classNames();
     if (!a.isEmpty() && !b.isEmpty() && !a.equals(b)) {
-      throw new BadInputException("the training data has " + a.size() + " classes " + brief(a)
-          + " but the test data has " + b.size() + " classes " + brief(b)
-          + "; both need the same classes in the same order");
+      throw new BadInputException(
+          "the training data has "
+              + a.size()
+              + " classes "
+              + brief(a)
+              + " but the test data has "
+              + b.size()
+              + " classes "
+              + brief(b)
+              + "; both need the same classes in the same order");
     }
   }
 
@@ -100,8 +113,10 @@ public final class EvalData {
   public static String trainingDataOf(Backbone backbone) {
     String d = backbone.description().path("data").asText("");
     if (d.isEmpty()) {
-      throw new BadInputException("--train-data is required: " + backbone.source()
-          + " does not name the data it was trained on");
+      throw new BadInputException(
+          "--train-data is required: "
+              + backbone.source()
+              + " does not name the data it was trained on");
     }
     return d;
   }
@@ -113,8 +128,11 @@ public final class EvalData {
     }
     String implied = impliedTestSpec(trainSpec);
     if (implied == null) {
-      throw new BadInputException("--test-data is required (only the Fashion-MNIST names imply their"
-          + " test split; --train-data is " + trainSpec + ")");
+      throw new BadInputException(
+          "--test-data is required (only the Fashion-MNIST names imply their"
+              + " test split; --train-data is "
+              + trainSpec
+              + ")");
     }
     return implied;
   }

@@ -8,11 +8,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * exhaustive double-precision scan when float rounding could have hidden a better row.
  *
  * <p>Why the certificate holds: a training row left out of a block's float top-m scored at most
- * that block's lowest kept float value ({@code bound}). Float32 dot products of length d are off
- * by at most {@code gamma_d * |q| * |t|} with {@code gamma_d = d u / (1 - d u)}, {@code u =
- * 2^-24}, whatever the summation order; so its exact similarity is at most {@code bound + tol}
- * ({@code tol} is twice that bound). If the k-th exact candidate similarity is above that, no
- * left-out row can take or tie its place.
+ * that block's lowest kept float value ({@code bound}). Float32 dot products of length d are off by
+ * at most {@code gamma_d * |q| * |t|} with {@code gamma_d = d u / (1 - d u)}, {@code u = 2^-24},
+ * whatever the summation order; so its exact similarity is at most {@code bound + tol} ({@code tol}
+ * is twice that bound). If the k-th exact candidate similarity is above that, no left-out row can
+ * take or tie its place.
  */
 final class ExactSearch {
   static final AtomicLong EXHAUSTIVE = new AtomicLong();
@@ -41,8 +41,17 @@ final class ExactSearch {
    * @param bound highest float similarity any non-candidate may have; -infinity if none was left
    *     out
    */
-  void rank(float[] q, int qOff, int[] cand, int cOff, int count, double bound, double maxTrainNorm,
-      int[] outIdx, double[] outSim, int outOff) {
+  void rank(
+      float[] q,
+      int qOff,
+      int[] cand,
+      int cOff,
+      int count,
+      double bound,
+      double maxTrainNorm,
+      int[] outIdx,
+      double[] outSim,
+      int outOff) {
     size = 0;
     for (int c = 0; c < count; c++) {
       int j = cand[cOff + c];

@@ -5,24 +5,27 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.engine.Torch;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
-import dev.jdino.engine.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Writes features for use elsewhere ({@code jdino features}): a safetensors file with
+ *
  * <ul>
  *   <li>{@code features}: (N, D) float32, one row per image that could be decoded;
  *   <li>{@code labels}: (N) int64 class indices, when the data is labelled;
  *   <li>{@code indices}: (N) int64, the dataset index of each row (rows skip undecodable images);
  * </ul>
- * and a JSON description beside it ({@code <name>.json}, also in the header's metadata under
- * {@code jdino}). Labels are int64, as PyTorch's classification losses and samplers want them.
+ *
+ * and a JSON description beside it ({@code <name>.json}, also in the header's metadata under {@code
+ * jdino}). Labels are int64, as PyTorch's classification losses and samplers want them.
  */
 public final class FeatureExport {
   public static final String FORMAT = "jdino-features";
@@ -35,15 +38,19 @@ public final class FeatureExport {
    * @param description checkpoint, data, preprocessing... (the counts and shape are added)
    * @return the sidecar JSON path
    */
-  public static Path write(Path file, Features f, ObjectNode description,
-      java.util.List<FeatureExtractor.Skipped> skipped) throws IOException {
+  public static Path write(
+      Path file, Features f, ObjectNode description, List<FeatureExtractor.Skipped> skipped)
+      throws IOException {
     ObjectNode meta = description.deepCopy();
     meta.put("format", FORMAT);
     meta.put("images", f.count());
     meta.put("dim", f.dim());
     meta.put("labelled", f.hasLabels());
-    meta.put("tensors", "features (N, D) float32" + (f.hasLabels() ? "; labels (N) int64" : "")
-        + "; indices (N) int64 (dataset index of each row)");
+    meta.put(
+        "tensors",
+        "features (N, D) float32"
+            + (f.hasLabels() ? "; labels (N) int64" : "")
+            + "; indices (N) int64 (dataset index of each row)");
     meta.put("skipped_images", skipped.size());
     ArrayNode sk = meta.putArray("skipped");
     for (FeatureExtractor.Skipped s : skipped) {

@@ -8,15 +8,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.jdino.data.IdxDataset;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.engine.Torch;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
 import dev.jdino.model.FeatureKind;
-import dev.jdino.engine.Torch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Turns a dataset into features: images are prepared in batches by worker threads ({@link
@@ -125,18 +126,41 @@ public final class FeatureExtractor {
    * @param task a short name for the progress display
    * @throws BadInputException if no image at all could be decoded
    */
-  public static Result extract(ImageDataset data, int[] indices, Preprocessing prep,
-      List<Encoder> encoders, Options options, Progress progress, String task) {
+  public static Result extract(
+      ImageDataset data,
+      int[] indices,
+      Preprocessing prep,
+      List<Encoder> encoders,
+      Options options,
+      Progress progress,
+      String task) {
     int[] order = indices != null ? indices : identity(data.size());
     int crop = prep.crop();
-    return run(data, order, prep.sampleLength(), crop, crop,
-        (img, position, dst, off) -> prep.apply(img, dst, off), encoders, options, progress, task);
+    return run(
+        data,
+        order,
+        prep.sampleLength(),
+        crop,
+        crop,
+        (img, position, dst, off) -> prep.apply(img, dst, off),
+        encoders,
+        options,
+        progress,
+        task);
   }
 
   /** The general form: any per-sample transform producing (3, h, w) images. */
-  static Result run(ImageDataset data, int[] order, int sampleLength, int h, int w,
-      PreparedBatches.SampleTransform transform, List<Encoder> encoders, Options options,
-      Progress progress, String task) {
+  static Result run(
+      ImageDataset data,
+      int[] order,
+      int sampleLength,
+      int h,
+      int w,
+      PreparedBatches.SampleTransform transform,
+      List<Encoder> encoders,
+      Options options,
+      Progress progress,
+      String task) {
     long t0 = System.nanoTime();
     int e = encoders.size();
     float[][] values = new float[e][];
@@ -148,13 +172,18 @@ public final class FeatureExtractor {
     // not copied), and fresh native pages per batch would cost more than the copy into it.
     long inputBytes = (long) options.batchSize() * sampleLength * Float.BYTES;
     if (inputBytes > Integer.MAX_VALUE) {
-      throw new BadInputException("--batch-size " + options.batchSize() + " of " + sampleLength
-          + "-float images exceeds 2 GB per batch; use a smaller batch");
+      throw new BadInputException(
+          "--batch-size "
+              + options.batchSize()
+              + " of "
+              + sampleLength
+              + "-float images exceeds 2 GB per batch; use a smaller batch");
     }
     ByteBuffer input = ByteBuffer.allocateDirect((int) inputBytes).order(ByteOrder.nativeOrder());
     try (NDManager manager = Torch.newManager();
-        PreparedBatches batches = new PreparedBatches(data, order, options.batchSize(), sampleLength,
-            transform, options.workers())) {
+        PreparedBatches batches =
+            new PreparedBatches(
+                data, order, options.batchSize(), sampleLength, transform, options.workers())) {
       while (batches.hasNext()) {
         PreparedBatches.Batch b = batches.next();
         int n = b.count();
@@ -162,21 +191,27 @@ public final class FeatureExtractor {
           try (NDScope scope = new NDScope()) {
             input.clear();
             input.asFloatBuffer().put(b.pixels(), 0, n * sampleLength);
-            ByteBuffer view = input.slice(0, n * sampleLength * Float.BYTES).order(ByteOrder.nativeOrder());
+            ByteBuffer view =
+                input.slice(0, n * sampleLength * Float.BYTES).order(ByteOrder.nativeOrder());
             NDArray x = manager.create(view, new Shape(n, 3, h, w), DataType.FLOAT32);
             for (int k = 0; k < e; k++) {
               NDArray f = encoders.get(k).encode(x);
               long[] s = f.getShape().getShape();
               if (s.length != 2 || s[0] != n) {
-                throw new IllegalStateException("encoder returned " + f.getShape() + " for a batch of " + n);
+                throw new IllegalStateException(
+                    "encoder returned " + f.getShape() + " for a batch of " + n);
               }
               if (values[k] == null) {
                 dims[k] = Math.toIntExact(s[1]);
                 long need = (long) order.length * dims[k];
                 if (need > Integer.MAX_VALUE - 8) {
-                  throw new BadInputException(String.format(java.util.Locale.ROOT,
-                      "%,d images x %,d features do not fit one Java array (2^31 floats); use a"
-                          + " subset of the data or a smaller --crop", order.length, dims[k]));
+                  throw new BadInputException(
+                      String.format(
+                          Locale.ROOT,
+                          "%,d images x %,d features do not fit one Java array (2^31 floats); use a"
+                              + " subset of the data or a smaller --crop",
+                          order.length,
+                          dims[k]));
                 }
                 values[k] = new float[(int) need];
               }
@@ -187,16 +222,26 @@ public final class FeatureExtractor {
           System.arraycopy(b.indices(), 0, idx, rows, n);
           rows += n;
         }
-        progress.advance(Math.min(options.batchSize(), order.length - b.number() * options.batchSize()));
+        progress.advance(
+            Math.min(options.batchSize(), order.length - b.number() * options.batchSize()));
       }
       List<Skipped> skipped = new ArrayList<>();
       for (PreparedBatches.Failure f : batches.failures()) {
         skipped.add(new Skipped(f.index(), f.source(), f.message()));
       }
       if (rows == 0) {
-        throw new BadInputException(data.name() + ": none of its " + order.length
-            + " images could be decoded" + (skipped.isEmpty() ? "" : " (first: "
-            + skipped.get(0).source() + ": " + skipped.get(0).message() + ")"));
+        throw new BadInputException(
+            data.name()
+                + ": none of its "
+                + order.length
+                + " images could be decoded"
+                + (skipped.isEmpty()
+                    ? ""
+                    : " (first: "
+                        + skipped.get(0).source()
+                        + ": "
+                        + skipped.get(0).message()
+                        + ")"));
       }
       int[] labels = null;
       if (data.hasLabels()) {

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One feature vector per image, row-major in one flat array (a 60,000 x 384 set is one 92 MB
- * array instead of 60,000 small ones).
+ * One feature vector per image, row-major in one flat array (a 60,000 x 384 set is one 92 MB array
+ * instead of 60,000 small ones).
  *
  * @param values {@code count * dim} floats, row {@code i} at {@code i * dim}
  * @param count number of rows

@@ -5,38 +5,39 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import dev.jdino.io.BadInputException;
 import dev.jdino.engine.Torch;
+import dev.jdino.io.BadInputException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Weighted k-NN classification as DINO's {@code eval_knn.py} (the paper's section 4.1; the official eval_knn.py and eval_linear.py): for each test
- * feature take the k training features of highest cosine similarity, weight each by {@code
- * exp(sim / T)}, sum the weights per class, and rank the classes by that sum. Features are
- * expected L2-normalised, so the dot product is the cosine similarity.
+ * Weighted k-NN classification as DINO's {@code eval_knn.py} (the paper's section 4.1; the official
+ * eval_knn.py and eval_linear.py): for each test feature take the k training features of highest
+ * cosine similarity, weight each by {@code exp(sim / T)}, sum the weights per class, and rank the
+ * classes by that sum. Features are expected L2-normalised, so the dot product is the cosine
+ * similarity.
  *
  * <p><b>Exact and deterministic.</b> The similarity search runs on the engine (matrix product and
  * top-k in float32) in chunks of test rows and blocks of training rows, so memory is bounded by
- * {@code chunkRows x trainBlock} floats however large the sets are. Its float results only
- * nominate candidates: the k best plus a margin are re-scored in double precision in Java and
- * ranked by (similarity descending, training index ascending). A bound on float32 rounding
- * certifies that no training row outside the candidates can reach the k-th place; a row without
- * that certificate is searched exhaustively in double. So the neighbours, and every number
- * derived from them, are those of an exact double-precision search: the same for any chunking,
- * thread count or BLAS kernel.
+ * {@code chunkRows x trainBlock} floats however large the sets are. Its float results only nominate
+ * candidates: the k best plus a margin are re-scored in double precision in Java and ranked by
+ * (similarity descending, training index ascending). A bound on float32 rounding certifies that no
+ * training row outside the candidates can reach the k-th place; a row without that certificate is
+ * searched exhaustively in double. So the neighbours, and every number derived from them, are those
+ * of an exact double-precision search: the same for any chunking, thread count or BLAS kernel.
  *
  * <p><b>Ties.</b> Neighbours with equal similarity: the lower training index comes first. Classes
  * with equal vote: the lower class index ranks first; classes without votes rank after every voted
  * class (weights are positive), in class order, and can fill the top 5 as in the official code.
- * Top-5 means "the true class is among the first min(5, k, classes) ranked", as the official
- * {@code min(5, k)}. When k exceeds the training set, all training rows vote.
+ * Top-5 means "the true class is among the first min(5, k, classes) ranked", as the official {@code
+ * min(5, k)}. When k exceeds the training set, all training rows vote.
  */
 public final class KnnClassifier {
   public static final double DEFAULT_TEMPERATURE = 0.07;
   public static final int HEADLINE_K = 20;
+
   /** Candidates fetched beyond k from the float search, for the exact re-ranking. */
   static final int MARGIN = 16;
 
@@ -52,8 +53,8 @@ public final class KnnClassifier {
     /**
      * k in {10, 20, 100, 200}, T = 0.07; similarity tiles of 128 x 61,440 floats (31.5 MB): under
      * glibc's 32 MiB ceiling for its dynamic mmap threshold, so after the first tile the buffer
-     * comes from the heap again instead of freshly mapped pages, which cost about 8 us per 4 KiB
-     * on these machines (reference djl-notes).
+     * comes from the heap again instead of freshly mapped pages, which cost about 8 us per 4 KiB on
+     * these machines (reference djl-notes).
      */
     public static final Options DEFAULT =
         new Options(new int[] {10, 20, 100, 200}, DEFAULT_TEMPERATURE, 128, 61_440);
@@ -68,7 +69,8 @@ public final class KnnClassifier {
         }
       }
       if (!(temperature > 0) || Double.isInfinite(temperature)) {
-        throw new IllegalArgumentException("--temperature must be a positive number, got " + temperature);
+        throw new IllegalArgumentException(
+            "--temperature must be a positive number, got " + temperature);
       }
       if (chunkRows < 1 || trainBlock < 1) {
         throw new IllegalArgumentException("chunk sizes must be >= 1");
@@ -116,7 +118,8 @@ public final class KnnClassifier {
     if (!train.hasLabels() || !test.hasLabels()) {
       throw new IllegalArgumentException("k-NN needs labelled training and test features");
     }
-    Neighbours nb = neighbours(train, test, options.maxK(), options.chunkRows(), options.trainBlock());
+    Neighbours nb =
+        neighbours(train, test, options.maxK(), options.chunkRows(), options.trainBlock());
     int classes = Math.max(train.impliedClasses(), test.impliedClasses());
     List<Score> out = new ArrayList<>();
     for (int k : options.ks()) {
@@ -126,8 +129,8 @@ public final class KnnClassifier {
   }
 
   /** Top-1 and top-5 of the vote of the first {@code k} neighbours. */
-  public static Score score(Neighbours nb, int k, int[] trainLabels, int[] testLabels, int classes,
-      double temperature) {
+  public static Score score(
+      Neighbours nb, int k, int[] trainLabels, int[] testLabels, int classes, double temperature) {
     int kk = Math.min(k, nb.k());
     int top = Math.min(5, Math.min(kk, classes));
     double[] votes = new double[classes];
@@ -144,7 +147,8 @@ public final class KnnClassifier {
   }
 
   /** The predicted class (rank 0) of every test row from its first {@code k} neighbours. */
-  public static int[] predict(Neighbours nb, int k, int[] trainLabels, int classes, double temperature) {
+  public static int[] predict(
+      Neighbours nb, int k, int[] trainLabels, int classes, double temperature) {
     int kk = Math.min(k, nb.k());
     double[] votes = new double[classes];
     int[] out = new int[nb.rows()];
@@ -186,10 +190,11 @@ public final class KnnClassifier {
   }
 
   /**
-   * The {@code min(k, train rows)} nearest training rows of every test row (see the class
-   * comment for exactness and ties).
+   * The {@code min(k, train rows)} nearest training rows of every test row (see the class comment
+   * for exactness and ties).
    */
-  public static Neighbours neighbours(Features train, Features test, int k, int chunkSize, int trainBlock) {
+  public static Neighbours neighbours(
+      Features train, Features test, int k, int chunkSize, int trainBlock) {
     int n = train.count();
     int d = train.dim();
     int q = test.count();
@@ -197,8 +202,8 @@ public final class KnnClassifier {
       throw new IllegalArgumentException("train features have " + d + " dims, test " + test.dim());
     }
     if (n == 0 || q == 0) {
-      throw new BadInputException("k-NN needs at least one training and one test image, got "
-          + n + " and " + q);
+      throw new BadInputException(
+          "k-NN needs at least one training and one test image, got " + n + " and " + q);
     }
     requireFinite(train, "training");
     requireFinite(test, "test");
@@ -208,7 +213,10 @@ public final class KnnClassifier {
     int block = Math.max(Math.min(trainBlock, n), m);
     double maxTrainNorm = 0;
     for (int j = 0; j < n; j++) {
-      maxTrainNorm = Math.max(maxTrainNorm, Math.sqrt(ExactSearch.dot(train.values(), j * d, train.values(), j * d, d)));
+      maxTrainNorm =
+          Math.max(
+              maxTrainNorm,
+              Math.sqrt(ExactSearch.dot(train.values(), j * d, train.values(), j * d, d)));
     }
     int[] outIdx = new int[q * kk];
     double[] outSim = new double[q * kk];
@@ -255,8 +263,17 @@ public final class KnnClassifier {
         }
         for (int i = 0; i < r; i++) {
           int row = r0 + i;
-          exact.rank(test.values(), row * d, cand, i * maxCand, candCount[i], bound[i], maxTrainNorm,
-              outIdx, outSim, row * kk);
+          exact.rank(
+              test.values(),
+              row * d,
+              cand,
+              i * maxCand,
+              candCount[i],
+              bound[i],
+              maxTrainNorm,
+              outIdx,
+              outSim,
+              row * kk);
         }
       }
     }
@@ -276,8 +293,11 @@ public final class KnnClassifier {
   private static void requireFinite(Features f, String which) {
     for (float v : f.values()) {
       if (!Float.isFinite(v)) {
-        throw new BadInputException("the " + which + " features contain NaN or infinite values"
-            + " (a diverged checkpoint?)");
+        throw new BadInputException(
+            "the "
+                + which
+                + " features contain NaN or infinite values"
+                + " (a diverged checkpoint?)");
       }
     }
   }

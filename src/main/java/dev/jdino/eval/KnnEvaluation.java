@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * The whole k-NN protocol for a backbone: features of the training and test images, the weighted
  * vote for every k, and optionally the two floors that need no training: the same k-NN on the
- * prepared pixels and on a randomly initialised backbone of the same architecture. All models
- * share one pass over the images.
+ * prepared pixels and on a randomly initialised backbone of the same architecture. All models share
+ * one pass over the images.
  */
 public final class KnnEvaluation {
   public static final String PRETRAINED = "pretrained";
@@ -33,8 +33,16 @@ public final class KnnEvaluation {
    *
    * @param skipped images left out of either set because they could not be decoded
    */
-  public record Report(String checkpoint, String checkpointKey, String trainData, String testData,
-      double temperature, int trainImages, int testImages, List<Row> results, double seconds,
+  public record Report(
+      String checkpoint,
+      String checkpointKey,
+      String trainData,
+      String testData,
+      double temperature,
+      int trainImages,
+      int testImages,
+      List<Row> results,
+      double seconds,
       List<FeatureExtractor.Skipped> skipped) {
 
     /**
@@ -72,7 +80,11 @@ public final class KnnEvaluation {
       List<Row> first = byModel.values().iterator().next();
       sb.append(String.format(Locale.ROOT, "%-12s", "model"));
       for (Row r : first) {
-        sb.append(String.format(Locale.ROOT, " | %-13s", "k=" + r.k() + (r.k() == KnnClassifier.HEADLINE_K ? " *" : "")));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                " | %-13s",
+                "k=" + r.k() + (r.k() == KnnClassifier.HEADLINE_K ? " *" : "")));
       }
       sb.append('\n').append(String.format(Locale.ROOT, "%-12s", ""));
       for (int i = 0; i < first.size(); i++) {
@@ -101,17 +113,49 @@ public final class KnnEvaluation {
    * @param random the random-init floor, or null for no floors (the pixel floor comes with it)
    * @param checkpoint and the other strings: recorded in the report as given
    */
-  public static Report run(Backbone backbone, Backbone random, String checkpoint, String checkpointKey,
-      ImageDataset train, String trainSpec, ImageDataset test, String testSpec, Preprocessing prep,
-      KnnClassifier.Options knn, FeatureExtractor.Options extraction, Progress progress) {
-    return run(backbone, random, checkpoint, checkpointKey, train, trainSpec, test, testSpec, prep,
-        knn, extraction, FeatureKind.CLS, progress);
+  public static Report run(
+      Backbone backbone,
+      Backbone random,
+      String checkpoint,
+      String checkpointKey,
+      ImageDataset train,
+      String trainSpec,
+      ImageDataset test,
+      String testSpec,
+      Preprocessing prep,
+      KnnClassifier.Options knn,
+      FeatureExtractor.Options extraction,
+      Progress progress) {
+    return run(
+        backbone,
+        random,
+        checkpoint,
+        checkpointKey,
+        train,
+        trainSpec,
+        test,
+        testSpec,
+        prep,
+        knn,
+        extraction,
+        FeatureKind.CLS,
+        progress);
   }
 
   /** The protocol on features of {@code kind} (the random-init floor uses the same kind). */
-  public static Report run(Backbone backbone, Backbone random, String checkpoint, String checkpointKey,
-      ImageDataset train, String trainSpec, ImageDataset test, String testSpec, Preprocessing prep,
-      KnnClassifier.Options knn, FeatureExtractor.Options extraction, FeatureKind kind,
+  public static Report run(
+      Backbone backbone,
+      Backbone random,
+      String checkpoint,
+      String checkpointKey,
+      ImageDataset train,
+      String trainSpec,
+      ImageDataset test,
+      String testSpec,
+      Preprocessing prep,
+      KnnClassifier.Options knn,
+      FeatureExtractor.Options extraction,
+      FeatureKind kind,
       Progress progress) {
     long t0 = System.nanoTime();
     EvalData.requireSameClasses(train, test);
@@ -122,25 +166,36 @@ public final class KnnEvaluation {
     if (random != null) {
       encoders.add(FeatureExtractor.of(random, kind));
       names.add(RANDOM);
-      encoders.add(FeatureExtractor.pixels(FeatureExtractor.grayPixels(train, prep)
-          && FeatureExtractor.grayPixels(test, prep)));
+      encoders.add(
+          FeatureExtractor.pixels(
+              FeatureExtractor.grayPixels(train, prep) && FeatureExtractor.grayPixels(test, prep)));
       names.add(PIXELS);
     }
     FeatureExtractor.Options ext = extraction.withL2Normalize(true);
-    FeatureExtractor.Result tr = FeatureExtractor.extract(train, null, prep, encoders, ext, progress,
-        "features " + trainSpec);
-    FeatureExtractor.Result te = FeatureExtractor.extract(test, null, prep, encoders, ext, progress,
-        "features " + testSpec);
+    FeatureExtractor.Result tr =
+        FeatureExtractor.extract(
+            train, null, prep, encoders, ext, progress, "features " + trainSpec);
+    FeatureExtractor.Result te =
+        FeatureExtractor.extract(test, null, prep, encoders, ext, progress, "features " + testSpec);
     List<Row> rows = new ArrayList<>();
     for (int m = 0; m < encoders.size(); m++) {
-      for (KnnClassifier.Score s : KnnClassifier.evaluate(tr.features().get(m), te.features().get(m), knn)) {
+      for (KnnClassifier.Score s :
+          KnnClassifier.evaluate(tr.features().get(m), te.features().get(m), knn)) {
         rows.add(new Row(names.get(m), s.k(), s.top1(), s.top5()));
       }
     }
     List<FeatureExtractor.Skipped> skipped = new ArrayList<>(tr.skipped());
     skipped.addAll(te.skipped());
-    return new Report(checkpoint, checkpointKey, trainSpec, testSpec, knn.temperature(),
-        tr.first().count(), te.first().count(), List.copyOf(rows), (System.nanoTime() - t0) / 1e9,
+    return new Report(
+        checkpoint,
+        checkpointKey,
+        trainSpec,
+        testSpec,
+        knn.temperature(),
+        tr.first().count(),
+        te.first().count(),
+        List.copyOf(rows),
+        (System.nanoTime() - t0) / 1e9,
         List.copyOf(skipped));
   }
 }

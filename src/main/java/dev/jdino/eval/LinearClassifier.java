@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
  * linear layer it is {@code g = (softmax(logits) - onehot(y)) / B}, {@code dW = g^T x}, {@code db =
  * sum(g)}: three tensor operations, no {@code GradientCollector} (only one may be open, and
  * accumulated leaf gradients would need zeroing), and the products still run on the engine, so
- * ImageNet-sized probes (1536 x 1000) cost what the matrix products cost. Call every method
- * inside an {@code NDScope}; parameters and momentum live in the classifier's own manager.
+ * ImageNet-sized probes (1536 x 1000) cost what the matrix products cost. Call every method inside
+ * an {@code NDScope}; parameters and momentum live in the classifier's own manager.
  */
 final class LinearClassifier implements AutoCloseable {
   static final float MOMENTUM = 0.9f;

@@ -14,11 +14,11 @@ import dev.jdino.augment.Normalize;
 import dev.jdino.augment.RandomResizedCrop;
 import dev.jdino.data.EpochOrder;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.engine.Torch;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.Backbone;
-import dev.jdino.engine.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,10 +29,10 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * The linear probe of {@code eval_linear.py} (the paper's section 4.1; the official eval_knn.py and eval_linear.py): a frozen backbone, features =
- * the CLS tokens of its last n blocks (optionally with the last block's mean patch token), one
- * linear layer trained by SGD with a per-epoch cosine lr, evaluated on the test set after every
- * epoch; the best epoch's top-1 is the result.
+ * The linear probe of {@code eval_linear.py} (the paper's section 4.1; the official eval_knn.py and
+ * eval_linear.py): a frozen backbone, features = the CLS tokens of its last n blocks (optionally
+ * with the last block's mean patch token), one linear layer trained by SGD with a per-epoch cosine
+ * lr, evaluated on the test set after every epoch; the best epoch's top-1 is the result.
  *
  * <p>Test features are computed once: the evaluation transform is deterministic and the backbone
  * frozen, so that equals recomputing them every epoch. Training features are recomputed from
@@ -42,8 +42,10 @@ import java.util.function.Consumer;
 public final class LinearProbe {
   /** The weights file written by {@link #save}. */
   public static final String WEIGHTS_FILE = "linear.safetensors";
+
   /** Its description with the per-epoch log. */
   public static final String DESCRIPTION_FILE = "linear.json";
+
   public static final String FORMAT = "jdino-linear-probe";
   private static final long INIT_SEED = 0x6c696e6561722d31L;
   private static final int EVAL_BATCH = 1024;
@@ -55,7 +57,8 @@ public final class LinearProbe {
    *
    * @param top5 NaN when there are fewer than 5 classes (as the official script, which skips it)
    */
-  public record Epoch(int epoch, double lr, double trainLoss, double top1, double top5, double seconds) {}
+  public record Epoch(
+      int epoch, double lr, double trainLoss, double top1, double top5, double seconds) {}
 
   /**
    * The trained probe.
@@ -63,9 +66,19 @@ public final class LinearProbe {
    * @param weight (classes, dim) row-major, after the last epoch (what the official script saves)
    * @param bestEpoch 0-based epoch of the best top-1 (the first one reaching it)
    */
-  public record Result(LinearProbeConfig config, int dim, int classes, List<Epoch> epochs,
-      int bestEpoch, double bestTop1, double bestTop5, float[] weight, float[] bias, int trainImages,
-      int testImages, List<FeatureExtractor.Skipped> skipped) {}
+  public record Result(
+      LinearProbeConfig config,
+      int dim,
+      int classes,
+      List<Epoch> epochs,
+      int bestEpoch,
+      double bestTop1,
+      double bestTop5,
+      float[] weight,
+      float[] bias,
+      int trainImages,
+      int testImages,
+      List<FeatureExtractor.Skipped> skipped) {}
 
   /**
    * The probe's input for a backbone: CLS of the last {@code n} blocks, oldest first, each after
@@ -76,8 +89,8 @@ public final class LinearProbe {
    */
   public static FeatureExtractor.Encoder encoder(Backbone backbone, int n, boolean avgpool) {
     if (n > backbone.config().depth()) {
-      throw new IllegalArgumentException("--n-last-blocks " + n + " exceeds the backbone's depth "
-          + backbone.config().depth());
+      throw new IllegalArgumentException(
+          "--n-last-blocks " + n + " exceeds the backbone's depth " + backbone.config().depth());
     }
     return x -> {
       List<NDArray> layers = backbone.intermediateLayers(x, n);
@@ -103,18 +116,27 @@ public final class LinearProbe {
   }
 
   /** Runs the probe on images (official or fast mode, per {@code config.augment()}). */
-  public static Result run(Backbone backbone, ImageDataset train, ImageDataset test,
-      Preprocessing prep, LinearProbeConfig config, int workers, Progress progress,
+  public static Result run(
+      Backbone backbone,
+      ImageDataset train,
+      ImageDataset test,
+      Preprocessing prep,
+      LinearProbeConfig config,
+      int workers,
+      Progress progress,
       Consumer<Epoch> onEpoch) {
     EvalData.requireSameClasses(train, test);
-    FeatureExtractor.Encoder enc = encoder(backbone, config.nLastBlocks(), config.avgpoolPatchTokens());
+    FeatureExtractor.Encoder enc =
+        encoder(backbone, config.nLastBlocks(), config.avgpoolPatchTokens());
     FeatureExtractor.Options raw = new FeatureExtractor.Options(config.batchSize(), workers, false);
-    FeatureExtractor.Result te = FeatureExtractor.extract(test, null, prep, List.of(enc), raw, progress,
-        "probe features (test)");
+    FeatureExtractor.Result te =
+        FeatureExtractor.extract(
+            test, null, prep, List.of(enc), raw, progress, "probe features (test)");
     List<FeatureExtractor.Skipped> skipped = new ArrayList<>(te.skipped());
     if (!config.augment()) {
-      FeatureExtractor.Result tr = FeatureExtractor.extract(train, null, prep, List.of(enc), raw,
-          progress, "probe features (train)");
+      FeatureExtractor.Result tr =
+          FeatureExtractor.extract(
+              train, null, prep, List.of(enc), raw, progress, "probe features (train)");
       skipped.addAll(tr.skipped());
       Result r = fit(tr.first(), te.first(), config, classCount(train, test), onEpoch);
       return withSkipped(r, skipped);
@@ -122,8 +144,12 @@ public final class LinearProbe {
     int classes = classCount(train, test);
     int crop = prep.crop();
     int plane = crop * crop;
-    Trainer t = new Trainer(te.first(), config, featureDim(backbone, config.nLastBlocks(),
-        config.avgpoolPatchTokens()), classes);
+    Trainer t =
+        new Trainer(
+            te.first(),
+            config,
+            featureDim(backbone, config.nLastBlocks(), config.avgpoolPatchTokens()),
+            classes);
     try (t) {
       int seen = 0;
       for (int e = 0; e < config.epochs(); e++) {
@@ -134,17 +160,31 @@ public final class LinearProbe {
         double lossSum = 0;
         int images = 0;
         try (NDManager m = Torch.newManager();
-            PreparedBatches batches = new PreparedBatches(train, order, config.batchSize(),
-                prep.sampleLength(), (img, p, dst, off) -> {
-                  SplittableRandom rng = new SplittableRandom(EpochOrder.sampleSeed(config.seed(), epoch, p));
-                  int[] box = RandomResizedCrop.sampleBox(img.height(), img.width(), config.scaleMin(), 1.0,
-                      3.0 / 4.0, 4.0 / 3.0, rng);
-                  RandomResizedCrop.resizeBox(img, box, crop, dst, off);
-                  if (rng.nextDouble() < 0.5) {
-                    HorizontalFlip.apply(dst, off, crop, crop);
-                  }
-                  Normalize.apply(dst, off, plane, prep.mean(), prep.std());
-                }, workers)) {
+            PreparedBatches batches =
+                new PreparedBatches(
+                    train,
+                    order,
+                    config.batchSize(),
+                    prep.sampleLength(),
+                    (img, p, dst, off) -> {
+                      SplittableRandom rng =
+                          new SplittableRandom(EpochOrder.sampleSeed(config.seed(), epoch, p));
+                      int[] box =
+                          RandomResizedCrop.sampleBox(
+                              img.height(),
+                              img.width(),
+                              config.scaleMin(),
+                              1.0,
+                              3.0 / 4.0,
+                              4.0 / 3.0,
+                              rng);
+                      RandomResizedCrop.resizeBox(img, box, crop, dst, off);
+                      if (rng.nextDouble() < 0.5) {
+                        HorizontalFlip.apply(dst, off, crop, crop);
+                      }
+                      Normalize.apply(dst, off, plane, prep.mean(), prep.std());
+                    },
+                    workers)) {
           while (batches.hasNext()) {
             PreparedBatches.Batch b = batches.next();
             if (b.count() == 0) {
@@ -155,8 +195,9 @@ public final class LinearProbe {
               labels[i] = train.label(b.indices()[i]);
             }
             try (NDScope scope = new NDScope()) {
-              NDArray x = KnnClassifier.create(m, b.pixels(), 0, b.count(), prep.sampleLength())
-                  .reshape(b.count(), 3, crop, crop);
+              NDArray x =
+                  KnnClassifier.create(m, b.pixels(), 0, b.count(), prep.sampleLength())
+                      .reshape(b.count(), 3, crop, crop);
               lossSum += (double) t.classifier.step(enc.encode(x), labels, lr) * labels.length;
             }
             images += labels.length;
@@ -178,14 +219,19 @@ public final class LinearProbe {
    * Trains on precomputed features (the fast mode, and synthetic features in tests): each epoch
    * visits the rows in the order {@link EpochOrder#permutation}(n, seed, epoch).
    */
-  public static Result fit(Features train, Features test, LinearProbeConfig config, int classes,
+  public static Result fit(
+      Features train,
+      Features test,
+      LinearProbeConfig config,
+      int classes,
       Consumer<Epoch> onEpoch) {
     if (!train.hasLabels() || !test.hasLabels()) {
       throw new IllegalArgumentException("the linear probe needs labelled features");
     }
     int c = Math.max(classes, Math.max(train.impliedClasses(), test.impliedClasses()));
     int d = train.dim();
-    try (Trainer t = new Trainer(test, config, d, c); NDManager m = Torch.newManager()) {
+    try (Trainer t = new Trainer(test, config, d, c);
+        NDManager m = Torch.newManager()) {
       for (int e = 0; e < config.epochs(); e++) {
         long t0 = System.nanoTime();
         int[] order = EpochOrder.permutation(train.count(), config.seed(), e);
@@ -294,8 +340,19 @@ public final class LinearProbe {
   }
 
   private static Result withSkipped(Result r, List<FeatureExtractor.Skipped> skipped) {
-    return new Result(r.config(), r.dim(), r.classes(), r.epochs(), r.bestEpoch(), r.bestTop1(),
-        r.bestTop5(), r.weight(), r.bias(), r.trainImages(), r.testImages(), List.copyOf(skipped));
+    return new Result(
+        r.config(),
+        r.dim(),
+        r.classes(),
+        r.epochs(),
+        r.bestEpoch(),
+        r.bestTop1(),
+        r.bestTop5(),
+        r.weight(),
+        r.bias(),
+        r.trainImages(),
+        r.testImages(),
+        List.copyOf(skipped));
   }
 
   /** The classifier, the cached test features, and the running best. */
@@ -308,7 +365,8 @@ public final class LinearProbe {
 
     Trainer(Features test, LinearProbeConfig config, int dim, int classes) {
       if (test.dim() != dim) {
-        throw new IllegalArgumentException("test features have " + test.dim() + " dims, expected " + dim);
+        throw new IllegalArgumentException(
+            "test features have " + test.dim() + " dims, expected " + dim);
       }
       this.classifier = new LinearClassifier(dim, classes, config.seed() ^ INIT_SEED);
       this.test = test;
@@ -344,8 +402,19 @@ public final class LinearProbe {
 
     Result result(int trainImages) {
       Epoch b = epochs.get(best);
-      return new Result(config, classifier.inputDim(), classifier.classes(), List.copyOf(epochs), b.epoch(),
-          b.top1(), b.top5(), classifier.weights(), classifier.biases(), trainImages, test.count(), List.of());
+      return new Result(
+          config,
+          classifier.inputDim(),
+          classifier.classes(),
+          List.copyOf(epochs),
+          b.epoch(),
+          b.top1(),
+          b.top5(),
+          classifier.weights(),
+          classifier.biases(),
+          trainImages,
+          test.count(),
+          List.of());
     }
 
     @Override

@@ -75,9 +75,13 @@ public record LinearProbeConfig(
     o.put("weight_decay", 0.0);
     o.put("schedule", "cosine to 0 over epochs, stepped per epoch");
     o.put("augment", augment);
-    o.put("train_transform", augment
-        ? "RandomResizedCrop(crop, scale=(" + scaleMin + ", 1), ratio=(3/4, 4/3), bicubic) + horizontal flip p=0.5"
-        : "evaluation transform, features cached once (fast mode)");
+    o.put(
+        "train_transform",
+        augment
+            ? "RandomResizedCrop(crop, scale=("
+                + scaleMin
+                + ", 1), ratio=(3/4, 4/3), bicubic) + horizontal flip p=0.5"
+            : "evaluation transform, features cached once (fast mode)");
     o.put("seed", seed);
     return o;
   }

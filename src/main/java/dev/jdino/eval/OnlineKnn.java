@@ -16,8 +16,8 @@ import java.util.function.Consumer;
 /**
  * k-NN of the teacher while training ({@code jdino train --eval-data ... --eval-every N}): after
  * every N-th epoch, extracts teacher-backbone features of (fixed subsets of) labelled training and
- * test images and adds {@code knn_top1}, {@code knn_top5}, {@code knn_k}, {@code
- * knn_train_images}, {@code knn_test_images} and {@code knn_seconds} to the epoch's metrics record.
+ * test images and adds {@code knn_top1}, {@code knn_top5}, {@code knn_k}, {@code knn_train_images},
+ * {@code knn_test_images} and {@code knn_seconds} to the epoch's metrics record.
  *
  * <p>It reads the teacher's parameters and nothing else: no gradient, no drop path, no random
  * number (the subsets are a fixed function of the dataset sizes), so a run with the hook trains
@@ -43,8 +43,16 @@ public final class OnlineKnn implements EpochHook {
    *     run's last epoch
    * @param subset at most this many training and this many test images (0: all)
    */
-  public OnlineKnn(ImageDataset train, String trainSpec, ImageDataset test, String testSpec,
-      Preprocessing prep, int every, int subset, int k, FeatureExtractor.Options extraction) {
+  public OnlineKnn(
+      ImageDataset train,
+      String trainSpec,
+      ImageDataset test,
+      String testSpec,
+      Preprocessing prep,
+      int every,
+      int subset,
+      int k,
+      FeatureExtractor.Options extraction) {
     if (every < 1) {
       throw new BadInputException("--eval-every must be >= 1, got " + every);
     }
@@ -72,17 +80,28 @@ public final class OnlineKnn implements EpochHook {
    *
    * @param testSpec null to use the split implied by {@code trainSpec} (Fashion-MNIST names)
    */
-  public static OnlineKnn open(String trainSpec, String testSpec, int every, int subset,
-      DinoConfig config, int workers) {
+  public static OnlineKnn open(
+      String trainSpec, String testSpec, int every, int subset, DinoConfig config, int workers) {
     String t = testSpec != null ? testSpec : EvalData.impliedTestSpec(trainSpec);
     if (t == null) {
-      throw new BadInputException("--eval-data " + trainSpec + " needs --eval-test-data (only the"
-          + " Fashion-MNIST names imply their test split)");
+      throw new BadInputException(
+          "--eval-data "
+              + trainSpec
+              + " needs --eval-test-data (only the"
+              + " Fashion-MNIST names imply their test split)");
     }
     ImageDataset train = DataSources.open(trainSpec, DataSources.Split.TRAIN);
     ImageDataset test = DataSources.open(t, DataSources.Split.TEST);
-    return new OnlineKnn(train, trainSpec, test, t, Preprocessing.forTraining(config), every, subset,
-        KnnClassifier.HEADLINE_K, new FeatureExtractor.Options(256, Math.max(1, workers), true));
+    return new OnlineKnn(
+        train,
+        trainSpec,
+        test,
+        t,
+        Preprocessing.forTraining(config),
+        every,
+        subset,
+        KnnClassifier.HEADLINE_K,
+        new FeatureExtractor.Options(256, Math.max(1, workers), true));
   }
 
   /** Which teacher feature the k-NN uses (CLS by default). */
@@ -112,10 +131,32 @@ public final class OnlineKnn implements EpochHook {
     long t0 = System.nanoTime();
     List<FeatureExtractor.Encoder> enc =
         List.of(x -> network.backbone().feature(teacher, x, feature));
-    Features tr = FeatureExtractor.run(train, trainRows, prep.sampleLength(), prep.crop(), prep.crop(),
-        (img, p, dst, off) -> prep.apply(img, dst, off), enc, extraction, Progress.NONE, "knn").first();
-    Features te = FeatureExtractor.run(test, testRows, prep.sampleLength(), prep.crop(), prep.crop(),
-        (img, p, dst, off) -> prep.apply(img, dst, off), enc, extraction, Progress.NONE, "knn").first();
+    Features tr =
+        FeatureExtractor.run(
+                train,
+                trainRows,
+                prep.sampleLength(),
+                prep.crop(),
+                prep.crop(),
+                (img, p, dst, off) -> prep.apply(img, dst, off),
+                enc,
+                extraction,
+                Progress.NONE,
+                "knn")
+            .first();
+    Features te =
+        FeatureExtractor.run(
+                test,
+                testRows,
+                prep.sampleLength(),
+                prep.crop(),
+                prep.crop(),
+                (img, p, dst, off) -> prep.apply(img, dst, off),
+                enc,
+                extraction,
+                Progress.NONE,
+                "knn")
+            .first();
     KnnClassifier.Score s = KnnClassifier.evaluate(tr, te, knn).get(0);
     double secs = (System.nanoTime() - t0) / 1e9;
     metrics.put("knn_top1", s.top1());
@@ -124,10 +165,19 @@ public final class OnlineKnn implements EpochHook {
     metrics.put("knn_train_images", tr.count());
     metrics.put("knn_test_images", te.count());
     metrics.put("knn_seconds", secs);
-    messages.accept(String.format(Locale.ROOT,
-        "%s: online k-NN (k=%d, teacher %s) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
-            + " images of %s, %.1f s", epoch < 0 ? "before training" : "after epoch " + (epoch + 1), k,
-        feature, s.top1(), s.top5(), te.count(), tr.count(), testSpec,
-        secs));
+    messages.accept(
+        String.format(
+            Locale.ROOT,
+            "%s: online k-NN (k=%d, teacher %s) top-1 %.2f%%, top-5 %.2f%% on %,d test / %,d train"
+                + " images of %s, %.1f s",
+            epoch < 0 ? "before training" : "after epoch " + (epoch + 1),
+            k,
+            feature,
+            s.top1(),
+            s.top5(),
+            te.count(),
+            tr.count(),
+            testSpec,
+            secs));
   }
 }

@@ -5,6 +5,7 @@ import dev.jdino.data.ImageDataset;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -18,8 +19,8 @@ import java.util.concurrent.Future;
  *
  * <p>Batch {@code b} holds the images at positions {@code b*B .. b*B+B-1} of the given order, in
  * that order, minus those that fail to decode: evaluation must not replace a sample (its label
- * would change), so a bad image is dropped from its batch and reported in {@link #failures()}.
- * What comes out depends only on the order and the transform, never on the thread count.
+ * would change), so a bad image is dropped from its batch and reported in {@link #failures()}. What
+ * comes out depends only on the order and the transform, never on the thread count.
  */
 final class PreparedBatches implements AutoCloseable {
 
@@ -53,8 +54,13 @@ final class PreparedBatches implements AutoCloseable {
   private final int depth;
   private int submitted;
 
-  PreparedBatches(ImageDataset data, int[] order, int batchSize, int sampleLength,
-      SampleTransform transform, int workers) {
+  PreparedBatches(
+      ImageDataset data,
+      int[] order,
+      int batchSize,
+      int sampleLength,
+      SampleTransform transform,
+      int workers) {
     if (batchSize < 1 || workers < 1) {
       throw new IllegalArgumentException("batch size and workers must be >= 1");
     }
@@ -66,11 +72,14 @@ final class PreparedBatches implements AutoCloseable {
     this.batches = (order.length + batchSize - 1) / batchSize;
     // One batch ahead per worker plus the one being consumed bounds memory.
     this.depth = workers + 1;
-    this.pool = Executors.newFixedThreadPool(workers, r -> {
-      Thread t = new Thread(r, "jdino-eval-prep");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            workers,
+            r -> {
+              Thread t = new Thread(r, "jdino-eval-prep");
+              t.setDaemon(true);
+              return t;
+            });
     while (submitted < Math.min(depth, batches)) {
       submitNext();
     }
@@ -148,7 +157,7 @@ final class PreparedBatches implements AutoCloseable {
         failures.addAll(bad);
       }
     }
-    return new Batch(b, pixels, n, n == indices.length ? indices : java.util.Arrays.copyOf(indices, n));
+    return new Batch(b, pixels, n, n == indices.length ? indices : Arrays.copyOf(indices, n));
   }
 
   @Override

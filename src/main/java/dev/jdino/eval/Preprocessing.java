@@ -1,9 +1,9 @@
 package dev.jdino.eval;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jdino.augment.Normalization;
 import dev.jdino.augment.EvalTransform;
 import dev.jdino.augment.Image;
+import dev.jdino.augment.Normalization;
 import dev.jdino.augment.Normalize;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
@@ -12,8 +12,8 @@ import java.util.Arrays;
 
 /**
  * How evaluation images are prepared (the official eval_knn.py: no augmentation): torchvision's
- * {@code Resize(resize, bicubic)} and {@code CenterCrop(crop)} ({@link EvalTransform}), then
- * {@code Normalize(mean, std)} with the statistics the backbone was trained with.
+ * {@code Resize(resize, bicubic)} and {@code CenterCrop(crop)} ({@link EvalTransform}), then {@code
+ * Normalize(mean, std)} with the statistics the backbone was trained with.
  *
  * @param resize shorter side after resizing; {@link #defaultResize} keeps the official 256/224
  *     ratio (32 for 28 px crops)
@@ -33,7 +33,8 @@ public record Preprocessing(int resize, int crop, float[] mean, float[] std) {
     }
     for (float s : std) {
       if (!(s > 0)) {
-        throw new IllegalArgumentException("--std values must be positive, got " + Arrays.toString(std));
+        throw new IllegalArgumentException(
+            "--std values must be positive, got " + Arrays.toString(std));
       }
     }
     mean = mean.clone();
@@ -54,8 +55,11 @@ public record Preprocessing(int resize, int crop, float[] mean, float[] std) {
       Backbone backbone, Integer resize, Integer crop, float[] mean, float[] std) {
     int c = crop != null ? crop : backbone.config().imgSize();
     Normalization n = backbone.normalization();
-    return new Preprocessing(resize != null ? resize : defaultResize(c), c,
-        mean != null ? mean : n.mean(), std != null ? std : n.std());
+    return new Preprocessing(
+        resize != null ? resize : defaultResize(c),
+        c,
+        mean != null ? mean : n.mean(),
+        std != null ? std : n.std());
   }
 
   /** The preparation for a network being trained with {@code config} (online k-NN). */
@@ -99,8 +103,11 @@ public record Preprocessing(int resize, int crop, float[] mean, float[] std) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Preprocessing p && p.resize == resize && p.crop == crop
-        && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+    return o instanceof Preprocessing p
+        && p.resize == resize
+        && p.crop == crop
+        && Arrays.equals(p.mean, mean)
+        && Arrays.equals(p.std, std);
   }
 
   @Override
@@ -110,7 +117,13 @@ public record Preprocessing(int resize, int crop, float[] mean, float[] std) {
 
   @Override
   public String toString() {
-    return "resize " + resize + " (bicubic), centre crop " + crop + ", mean " + Arrays.toString(mean)
-        + ", std " + Arrays.toString(std);
+    return "resize "
+        + resize
+        + " (bicubic), centre crop "
+        + crop
+        + ", mean "
+        + Arrays.toString(mean)
+        + ", std "
+        + Arrays.toString(std);
   }
 }

@@ -1,9 +1,8 @@
 package dev.jdino.eval;
 
-
 /**
- * Progress of a long evaluation task (feature extraction, probe epochs), reported to whoever
- * shows it (the command line draws a bar, or plain lines in logs).
+ * Progress of a long evaluation task (feature extraction, probe epochs), reported to whoever shows
+ * it (the command line draws a bar, or plain lines in logs).
  */
 public interface Progress {
 

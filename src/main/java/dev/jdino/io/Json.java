@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** The project's one JSON mapper and a few conveniences around it. */
@@ -47,7 +48,7 @@ public final class Json {
   public static JsonNode read(Path file) {
     try {
       return MAPPER.readTree(Files.readString(file));
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       throw new BadInputException(file + ": file not found");
     } catch (IOException e) {
       throw new BadInputException(file + ": not valid JSON (" + firstLine(e.getMessage()) + ")");

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -62,7 +63,8 @@ public final class Safetensors {
       readFully(ch, lenBuf, 0);
       long headerLen = lenBuf.getLong(0);
       if (headerLen <= 1 || headerLen > MAX_HEADER || 8 + headerLen > size) {
-        throw corrupt(file, "header length " + headerLen + " does not fit a file of " + size + " bytes");
+        throw corrupt(
+            file, "header length " + headerLen + " does not fit a file of " + size + " bytes");
       }
       ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
       readFully(ch, hb, 8);
@@ -82,17 +84,23 @@ public final class Safetensors {
       for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         if (e.getKey().equals("__metadata__")) {
-          e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+          e.getValue()
+              .fields()
+              .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
           continue;
         }
         TensorInfo info = parseInfo(file, e.getKey(), e.getValue());
         if (info.end() > dataLen) {
-          throw corrupt(file, "tensor " + e.getKey() + " extends past the end of the file (truncated?)");
+          throw corrupt(
+              file, "tensor " + e.getKey() + " extends past the end of the file (truncated?)");
         }
         tensors.put(e.getKey(), info);
       }
       return new Safetensors(
-          file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata), dataStart);
+          file,
+          Collections.unmodifiableMap(tensors),
+          Collections.unmodifiableMap(metadata),
+          dataStart);
     } catch (NoSuchFileException e) {
       throw new BadInputException(file + ": file not found");
     } catch (IOException e) {
@@ -104,7 +112,11 @@ public final class Safetensors {
     JsonNode dtype = n.get("dtype");
     JsonNode shape = n.get("shape");
     JsonNode offsets = n.get("data_offsets");
-    if (dtype == null || shape == null || offsets == null || !shape.isArray() || offsets.size() != 2) {
+    if (dtype == null
+        || shape == null
+        || offsets == null
+        || !shape.isArray()
+        || offsets.size() != 2) {
       throw corrupt(file, "entry " + name + " lacks dtype/shape/data_offsets");
     }
     long[] dims = new long[shape.size()];
@@ -188,8 +200,9 @@ public final class Safetensors {
             case "I64" -> DataType.INT64;
             case "I32" -> DataType.INT32;
             case "U8" -> DataType.UINT8;
-            default -> throw new BadInputException(
-                file + ": tensor " + name + " has dtype " + info.dtype() + ", expected F32");
+            default ->
+                throw new BadInputException(
+                    file + ": tensor " + name + " has dtype " + info.dtype() + ", expected F32");
           };
       NDArray a = manager.create(buf, info.djlShape(), type);
       if (type == DataType.FLOAT64) {
@@ -199,7 +212,8 @@ public final class Safetensors {
       }
       return a;
     } catch (IOException e) {
-      throw new BadInputException(file + ": cannot read tensor " + name + " (" + e.getMessage() + ")");
+      throw new BadInputException(
+          file + ": cannot read tensor " + name + " (" + e.getMessage() + ")");
     }
   }
 
@@ -232,7 +246,8 @@ public final class Safetensors {
       buf.rewind();
       return buf;
     } catch (IOException e) {
-      throw new BadInputException(file + ": cannot read tensor " + name + " (" + e.getMessage() + ")");
+      throw new BadInputException(
+          file + ": cannot read tensor " + name + " (" + e.getMessage() + ")");
     }
   }
 
@@ -269,7 +284,7 @@ public final class Safetensors {
     // Pad the header with spaces so the data starts 8-byte aligned, as the format recommends.
     int padded = (json.length + 7) / 8 * 8;
     byte[] hdr = new byte[padded];
-    java.util.Arrays.fill(hdr, (byte) ' ');
+    Arrays.fill(hdr, (byte) ' ');
     System.arraycopy(json, 0, hdr, 0, json.length);
     AtomicFiles.write(
         file,

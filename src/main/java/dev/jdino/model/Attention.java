@@ -62,7 +62,9 @@ final class Attention {
     long[] s = x.getShape().getShape();
     // (B, N, 3D) -> (3, B, heads, N, head_dim)
     NDArray qkvOut =
-        qkv.forward(p, x, compute).reshape(s[0], s[1], 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
+        qkv.forward(p, x, compute)
+            .reshape(s[0], s[1], 3, numHeads, headDim)
+            .transpose(2, 0, 3, 1, 4);
     // split, not three selects: a select's backward zero-fills the whole qkv gradient each time.
     NDList parts = qkvOut.split(3, 0);
     return new NDList(parts.get(0).squeeze(0), parts.get(1).squeeze(0), parts.get(2).squeeze(0));

@@ -1,11 +1,12 @@
 package dev.jdino.model;
 
-import dev.jdino.engine.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.augment.Normalization;
+import dev.jdino.engine.Torch;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
@@ -16,11 +17,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A trained ViT backbone ready for use from Java: features (the normalised CLS token),
- * attention maps, patch tokens. Loads the teacher (or student) of a jdino run directory or
- * checkpoint, a training snapshot, a flat backbone file with the official names, or a PyTorch
- * {@code .pth} such as the released DINO weights (read safely, without Python; see {@link
- * PretrainedWeights}).
+ * A trained ViT backbone ready for use from Java: features (the normalised CLS token), attention
+ * maps, patch tokens. Loads the teacher (or student) of a jdino run directory or checkpoint, a
+ * training snapshot, a flat backbone file with the official names, or a PyTorch {@code .pth} such
+ * as the released DINO weights (read safely, without Python; see {@link PretrainedWeights}).
  *
  * <pre>{@code
  * try (Backbone b = Backbone.load(Path.of("runs/dino"));
@@ -30,8 +30,8 @@ import java.util.Locale;
  * }
  * }</pre>
  *
- * <p>Inputs of any size work: the position embedding is resized bicubically as in DINO. Results
- * are attached to the input's manager; wrap calls in an {@code NDScope} to free intermediates.
+ * <p>Inputs of any size work: the position embedding is resized bicubically as in DINO. Results are
+ * attached to the input's manager; wrap calls in an {@code NDScope} to free intermediates.
  */
 public final class Backbone implements AutoCloseable {
   private final NDManager manager;
@@ -45,7 +45,8 @@ public final class Backbone implements AutoCloseable {
     ParameterLayout.Builder b = ParameterLayout.builder();
     this.vit = new VisionTransformer(config.withoutDropPath(), "", b, manager);
     ParameterLayout layout = b.build();
-    this.params = new ParameterSet(layout, manager, values != null ? values : layout.initialValues(0), false);
+    this.params =
+        new ParameterSet(layout, manager, values != null ? values : layout.initialValues(0), false);
     this.source = source;
     this.description = description;
   }
@@ -82,7 +83,8 @@ public final class Backbone implements AutoCloseable {
     if (Files.isDirectory(path)) {
       file = path.resolve("checkpoint.safetensors");
       if (!Files.isRegularFile(file)) {
-        throw new BadInputException(path + ": no checkpoint.safetensors in this directory (is it a jdino run?)");
+        throw new BadInputException(
+            path + ": no checkpoint.safetensors in this directory (is it a jdino run?)");
       }
     }
     if (!Files.isRegularFile(file)) {
@@ -112,8 +114,14 @@ public final class Backbone implements AutoCloseable {
   private static Backbone loadRecorded(
       Path file, Safetensors st, JsonNode meta, VitConfig config, String key, Integer numHeads) {
     if (numHeads != null && numHeads != config.numHeads()) {
-      throw new BadInputException("--num-heads " + numHeads + " contradicts " + file
-          + ": its metadata gives " + config.numHeads() + " heads");
+      throw new BadInputException(
+          "--num-heads "
+              + numHeads
+              + " contradicts "
+              + file
+              + ": its metadata gives "
+              + config.numHeads()
+              + " heads");
     }
     String prefix;
     if (st.contains(key + ".backbone.cls_token")) {
@@ -123,11 +131,15 @@ public final class Backbone implements AutoCloseable {
     } else if (st.contains("backbone.cls_token")) {
       prefix = "backbone.";
     } else {
-      throw new BadInputException(file + ": holds no ViT backbone (no cls_token tensor under "
-          + key + ".backbone., backbone. or the top level)");
+      throw new BadInputException(
+          file
+              + ": holds no ViT backbone (no cls_token tensor under "
+              + key
+              + ".backbone., backbone. or the top level)");
     }
     ParameterLayout.Builder b = ParameterLayout.builder();
-    try (NDManager tmp = Torch.newManager(); VisionTransformer v = new VisionTransformer(config, "", b, tmp)) {
+    try (NDManager tmp = Torch.newManager();
+        VisionTransformer v = new VisionTransformer(config, "", b, tmp)) {
       ParameterLayout layout = b.build();
       float[] values = layout.valuesFrom(st, prefix);
       return new Backbone(config, values, file + (prefix.isEmpty() ? "" : " (" + key + ")"), meta);
@@ -142,7 +154,8 @@ public final class Backbone implements AutoCloseable {
   public static Backbone random(VitConfig config, long seed) {
     ParameterLayout.Builder b = ParameterLayout.builder();
     float[] values;
-    try (NDManager tmp = Torch.newManager(); VisionTransformer v = new VisionTransformer(config, "", b, tmp)) {
+    try (NDManager tmp = Torch.newManager();
+        VisionTransformer v = new VisionTransformer(config, "", b, tmp)) {
       values = b.build().initialValues(seed);
     }
     return new Backbone(config, values, "random init (seed " + seed + ")", Json.object());
@@ -167,7 +180,8 @@ public final class Backbone implements AutoCloseable {
       try {
         return Json.MAPPER.treeToValue(vit, VitConfig.class).withoutDropPath();
       } catch (IOException | IllegalArgumentException e) {
-        throw new BadInputException(st.file() + ": architecture metadata is invalid: " + e.getMessage());
+        throw new BadInputException(
+            st.file() + ": architecture metadata is invalid: " + e.getMessage());
       }
     }
     return null;
@@ -237,7 +251,7 @@ public final class Backbone implements AutoCloseable {
   /** Features of a float batch (B, 3, H, W), as Java arrays; intermediates are freed. */
   public float[][] features(float[] images, int batch, int height, int width) {
     try (NDScope scope = new NDScope()) {
-      NDArray x = manager.create(images, new ai.djl.ndarray.types.Shape(batch, 3, height, width));
+      NDArray x = manager.create(images, new Shape(batch, 3, height, width));
       float[] f = features(x).toFloatArray();
       int d = config().embedDim();
       float[][] out = new float[batch][d];
@@ -251,8 +265,14 @@ public final class Backbone implements AutoCloseable {
   @Override
   public String toString() {
     VitConfig c = config();
-    return String.format(Locale.ROOT, "ViT %d/%d/%d heads, patch %d, from %s", c.embedDim(), c.depth(),
-        c.numHeads(), c.patchSize(), source);
+    return String.format(
+        Locale.ROOT,
+        "ViT %d/%d/%d heads, patch %d, from %s",
+        c.embedDim(),
+        c.depth(),
+        c.numHeads(),
+        c.patchSize(),
+        source);
   }
 
   @Override

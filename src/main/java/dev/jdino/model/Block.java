@@ -22,7 +22,9 @@ final class Block {
     this.mlp = new Mlp(b, name + ".mlp", c.embedDim(), c.mlpHiddenDim(), compute);
   }
 
-  /** @param dropPath stochastic depth of this forward pass, or null (teacher, evaluation) */
+  /**
+   * @param dropPath stochastic depth of this forward pass, or null (teacher, evaluation)
+   */
   NDArray forward(ParameterSet p, NDArray x, DropPath dropPath) {
     NDArray y = attn.forward(p, norm1.forward(p, x));
     x = x.add(dropPath == null ? y : dropPath.apply(y, index));

@@ -2,13 +2,13 @@ package dev.jdino.model;
 
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.TorchBridge;
+import java.util.Locale;
 
 /**
  * How a network's arithmetic runs, as opposed to what it computes: the precision of its large
- * matrix products, and whether attention uses libtorch's fused {@code
- * scaled_dot_product_attention} (equal to the explicit softmax path within float rounding,
- * several times faster). Attention maps for people always take the explicit path, which yields
- * the softmax itself.
+ * matrix products, and whether attention uses libtorch's fused {@code scaled_dot_product_attention}
+ * (equal to the explicit softmax path within float rounding, several times faster). Attention maps
+ * for people always take the explicit path, which yields the softmax itself.
  *
  * @param precision of the linear layers (qkv, proj, MLP, head) and attention; LayerNorm, softmax
  *     and the loss stay fp32 either way, as under autocast
@@ -37,7 +37,7 @@ public record Compute(Precision precision, boolean fusedAttention) {
 
   @Override
   public String toString() {
-    return precision.name().toLowerCase(java.util.Locale.ROOT)
+    return precision.name().toLowerCase(Locale.ROOT)
         + (fusedAttention ? ", fused attention" : ", explicit attention");
   }
 }

@@ -1,15 +1,16 @@
 package dev.jdino.model;
 
-import dev.jdino.engine.Precision;
-import dev.jdino.engine.TorchBridge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import dev.jdino.engine.Precision;
+import dev.jdino.engine.TorchBridge;
 import dev.jdino.model.ParameterLayout.Init;
 
 /**
- * The DINO projection head (the official {@code DINOHead} in vision_transformer.py): an MLP without batch norm, an L2-normalised
- * bottleneck, and a weight-normalised last layer {@code W = g * v / ||v||} (per output row), no
- * bias. With {@code norm_last_layer} the gain g stays 1, so every logit is a cosine in [-1, 1].
+ * The DINO projection head (the official {@code DINOHead} in vision_transformer.py): an MLP without
+ * batch norm, an L2-normalised bottleneck, and a weight-normalised last layer {@code W = g * v /
+ * ||v||} (per output row), no bias. With {@code norm_last_layer} the gain g stays 1, so every logit
+ * is a cosine in [-1, 1].
  */
 public final class DinoHead {
   private final HeadConfig config;

@@ -8,9 +8,8 @@ import java.util.List;
 
 /**
  * Backbone + DINO head with the multi-crop forward (the official {@code MultiCropWrapper} in
- * utils.py): crops of one size go
- * through the backbone as one batch, the CLS features of all crops are concatenated in crop order
- * and the head runs once on all of them.
+ * utils.py): crops of one size go through the backbone as one batch, the CLS features of all crops
+ * are concatenated in crop order and the head runs once on all of them.
  *
  * <p>Architecture only: student and teacher are two {@link ParameterSet}s of {@link #layout()}.
  * Parameter names follow the official checkpoint's {@code backbone.*} and {@code head.*}.

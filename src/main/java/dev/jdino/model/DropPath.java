@@ -3,18 +3,19 @@ package dev.jdino.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Stochastic depth for one forward pass of the student: each residual branch of block i is
- * dropped per sample with probability {@code rate * i / (depth - 1)} and the kept ones are scaled
- * by 1/keep. Masks come from a Java generator seeded per training step, so a resumed run draws
- * exactly the masks an uninterrupted run would have drawn.
+ * Stochastic depth for one forward pass of the student: each residual branch of block i is dropped
+ * per sample with probability {@code rate * i / (depth - 1)} and the kept ones are scaled by
+ * 1/keep. Masks come from a Java generator seeded per training step, so a resumed run draws exactly
+ * the masks an uninterrupted run would have drawn.
  *
  * <p>In a data-parallel run ({@link #sharded}) each rank holds its interleaved share of the global
  * batch. Every rank then draws the masks of the whole global batch, in the order one process with
- * that batch draws them, and keeps the rows of its own samples: the masks of a global batch are
- * the same however it is split among ranks (the draws cost nanoseconds per row).
+ * that batch draws them, and keeps the rows of its own samples: the masks of a global batch are the
+ * same however it is split among ranks (the draws cost nanoseconds per row).
  */
 public final class DropPath {
   private final double[] blockRates;
@@ -89,7 +90,7 @@ public final class DropPath {
       }
     }
     long[] ms = new long[s.length];
-    java.util.Arrays.fill(ms, 1);
+    Arrays.fill(ms, 1);
     ms[0] = s[0];
     NDManager m = x.getManager();
     // The product's backward keeps the mask: it must own its memory (see Scopes.owned).

@@ -8,9 +8,9 @@ public enum FeatureKind {
   /** The final-norm CLS token: DINO's k-NN feature (the official eval_knn.py). */
   CLS("cls"),
   /**
-   * The CLS token and the mean of the final-norm patch tokens (the official eval_linear.py's
-   * {@code --avgpool_patchtokens}), each L2-normalised before they are concatenated so that both
-   * weigh alike in a cosine.
+   * The CLS token and the mean of the final-norm patch tokens (the official eval_linear.py's {@code
+   * --avgpool_patchtokens}), each L2-normalised before they are concatenated so that both weigh
+   * alike in a cosine.
    */
   CLS_AVGPOOL("cls+avgpool");
 

@@ -16,13 +16,15 @@ public record HeadConfig(
 
   public HeadConfig {
     if (outDim < 2) {
-      throw new ConfigException("outDim", "the number of prototypes (out dim) must be >= 2, got " + outDim);
+      throw new ConfigException(
+          "outDim", "the number of prototypes (out dim) must be >= 2, got " + outDim);
     }
     if (hiddenDim < 1 || bottleneckDim < 1) {
       throw new ConfigException("hiddenDim", "the head's hidden and bottleneck dims must be >= 1");
     }
     if (nlayers < 1) {
-      throw new ConfigException("nlayers", "the head needs at least one layer: nlayers must be >= 1, got " + nlayers);
+      throw new ConfigException(
+          "nlayers", "the head needs at least one layer: nlayers must be >= 1, got " + nlayers);
     }
   }
 

@@ -19,8 +19,7 @@ final class LayerNorm {
   }
 
   NDArray forward(ParameterSet p, NDArray x) {
-    return ai.djl.nn.norm.LayerNorm.layerNorm(
-            x, normalizedShape, p.get(weight), p.get(bias), EPS)
+    return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalizedShape, p.get(weight), p.get(bias), EPS)
         .singletonOrThrow();
   }
 }

@@ -13,9 +13,11 @@ final class Linear {
   /**
    * Declares {@code name.weight} and (if {@code withBias}) {@code name.bias}; biases start at 0.
    */
-  Linear(ParameterLayout.Builder b, String name, int in, int out, Init weightInit, boolean withBias) {
+  Linear(
+      ParameterLayout.Builder b, String name, int in, int out, Init weightInit, boolean withBias) {
     this.weight = b.add(name + ".weight", new long[] {out, in}, weightInit, true);
-    this.bias = withBias ? b.add(name + ".bias", new long[] {out}, new Init.Constant(0f), true) : -1;
+    this.bias =
+        withBias ? b.add(name + ".bias", new long[] {out}, new Init.Constant(0f), true) : -1;
   }
 
   /** DINO's ViT and head init: truncated normal std 0.02, bias 0. */
@@ -44,7 +46,8 @@ final class Linear {
     for (int i = 0; i < s.length - 1; i++) {
       rows *= s[i];
     }
-    NDArray y = ai.djl.nn.core.Linear.linear(x.reshape(rows, s[s.length - 1]), w, b).singletonOrThrow();
+    NDArray y =
+        ai.djl.nn.core.Linear.linear(x.reshape(rows, s[s.length - 1]), w, b).singletonOrThrow();
     long[] out = s.clone();
     out[out.length - 1] = y.getShape().get(1);
     return y.reshape(out);

@@ -1,5 +1,7 @@
 package dev.jdino.model;
 
+import dev.jdino.io.BadInputException;
+import dev.jdino.io.Safetensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -15,8 +17,8 @@ import java.util.SplittableRandom;
  *
  * <p>All parameters of a network share one buffer, ordered by optimiser group, so that the
  * optimiser, the teacher EMA and gradient zeroing each touch a handful of large tensors instead of
- * one small tensor per parameter (each engine call costs microseconds). Names and declaration
- * order follow the official PyTorch layout, so checkpoints map one to one.
+ * one small tensor per parameter (each engine call costs microseconds). Names and declaration order
+ * follow the official PyTorch layout, so checkpoints map one to one.
  */
 public final class ParameterLayout {
 
@@ -158,17 +160,17 @@ public final class ParameterLayout {
    * Reads every parameter of this layout from {@code file} under names {@code prefix + name},
    * checking shapes; a missing or misshapen tensor means the file holds another architecture.
    */
-  public float[] valuesFrom(dev.jdino.io.Safetensors file, String prefix) {
+  public float[] valuesFrom(Safetensors file, String prefix) {
     float[] values = new float[Math.toIntExact(numel)];
     for (Spec s : specs) {
       String name = prefix + s.name();
       var info = file.tensors().get(name);
       if (info == null) {
-        throw new dev.jdino.io.BadInputException(
+        throw new BadInputException(
             file.file() + ": no tensor " + name + " (a checkpoint of another architecture?)");
       }
       if (!Arrays.equals(info.shape(), s.shape())) {
-        throw new dev.jdino.io.BadInputException(
+        throw new BadInputException(
             file.file()
                 + ": tensor "
                 + name

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One network's parameter values: a flat float32 buffer laid out by a {@link ParameterLayout},
- * and a tensor per parameter that shares the buffer's memory. Student and teacher are two sets of
- * the same layout; the modules themselves hold no weights, only indices into a set.
+ * One network's parameter values: a flat float32 buffer laid out by a {@link ParameterLayout}, and
+ * a tensor per parameter that shares the buffer's memory. Student and teacher are two sets of the
+ * same layout; the modules themselves hold no weights, only indices into a set.
  *
  * <p>With {@code requiresGrad}, each trainable parameter is its own autograd leaf (a detached view
  * of the buffer), so backward costs what it costs in PyTorch. Views with autograd history would
@@ -34,7 +34,8 @@ public final class ParameterSet implements AutoCloseable {
   private final NDArray[] gradViews;
 
   /** Creates a set holding {@code values} (length {@code layout.numel()}). */
-  public ParameterSet(ParameterLayout layout, NDManager parent, float[] values, boolean requiresGrad) {
+  public ParameterSet(
+      ParameterLayout layout, NDManager parent, float[] values, boolean requiresGrad) {
     if (values.length != layout.numel()) {
       throw new IllegalArgumentException(
           "expected " + layout.numel() + " parameter values, got " + values.length);
@@ -102,8 +103,8 @@ public final class ParameterSet implements AutoCloseable {
   }
 
   /**
-   * The flat gradient after a backward pass: every trainable leaf's gradient copied into one
-   * buffer of this layout (owned by this set; do not close it). Call inside an {@code NDScope}.
+   * The flat gradient after a backward pass: every trainable leaf's gradient copied into one buffer
+   * of this layout (owned by this set; do not close it). Call inside an {@code NDScope}.
    */
   public NDArray gradient() {
     if (gradFlat == null) {

@@ -2,6 +2,7 @@ package dev.jdino.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -15,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * sqrt(N), so output index i reads source coordinate (i + 0.5) / s - 0.5.
  *
  * <p>The resize is linear in the grid, so it is one matrix product with {@code kron(M_h, M_w)}
- * built here in double precision: differentiable (the student's pos_embed learns through the
- * local crops) and cached per output grid.
+ * built here in double precision: differentiable (the student's pos_embed learns through the local
+ * crops) and cached per output grid.
  */
 public final class PositionEmbedding {
   private static final double A = -0.75;
@@ -31,9 +32,9 @@ public final class PositionEmbedding {
   }
 
   /**
-   * The position embedding for an input of {@code height x width} pixels with {@code
-   * outH x outW} patches: (1, 1 + outH*outW, D). Returns {@code pos} itself where the official code
-   * does (same number of patches and a square input).
+   * The position embedding for an input of {@code height x width} pixels with {@code outH x outW}
+   * patches: (1, 1 + outH*outW, D). Returns {@code pos} itself where the official code does (same
+   * number of patches and a square input).
    */
   NDArray forward(NDArray pos, int height, int width, int outH, int outW) {
     int n = gridSize * gridSize;
@@ -44,7 +45,7 @@ public final class PositionEmbedding {
     NDArray cls = pos.get(new NDIndex(":, 0:1, :"));
     NDArray patches = pos.get(new NDIndex(":, 1:, :")).reshape(n, dim);
     NDArray resized = matrix(outH, outW).matMul(patches).reshape(1, (long) outH * outW, dim);
-    return NDArrays.concat(new ai.djl.ndarray.NDList(cls, resized), 1);
+    return NDArrays.concat(new NDList(cls, resized), 1);
   }
 
   private NDArray matrix(int outH, int outW) {

@@ -12,6 +12,7 @@ import dev.jdino.weights.WeightFile;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -212,7 +213,8 @@ public final class PretrainedWeights {
                 + "; a file of another architecture?)");
       }
       long[] shape = file.tensors().get(stored).shape();
-      if (local.equals("pos_embed") && !Arrays.equals(shape, spec.shape())
+      if (local.equals("pos_embed")
+          && !Arrays.equals(shape, spec.shape())
           && resizable(shape, spec.shape())) {
         // Another training resolution: the grid is resized once, as the official code resizes
         // it for every input of another size.
@@ -221,8 +223,16 @@ public final class PretrainedWeights {
         float[] v = PositionEmbedding.resizeSquare(file.floats(stored), gIn, gOut, (int) shape[2]);
         System.arraycopy(v, 0, values, (int) spec.offset(), v.length);
         usedBackbone.add(local);
-        resized = " (position embedding resized from " + gIn + "x" + gIn + " to " + gOut + "x"
-            + gOut + " patches)";
+        resized =
+            " (position embedding resized from "
+                + gIn
+                + "x"
+                + gIn
+                + " to "
+                + gOut
+                + "x"
+                + gOut
+                + " patches)";
         continue;
       }
       if (!Arrays.equals(shape, spec.shape())) {
@@ -263,8 +273,13 @@ public final class PretrainedWeights {
 
   /** Both (1, 1 + g², D) with square grids and the same D. */
   private static boolean resizable(long[] a, long[] b) {
-    return a.length == 3 && b.length == 3 && a[0] == 1 && b[0] == 1 && a[2] == b[2]
-        && square(a[1] - 1) && square(b[1] - 1);
+    return a.length == 3
+        && b.length == 3
+        && a[0] == 1
+        && b[0] == 1
+        && a[2] == b[2]
+        && square(a[1] - 1)
+        && square(b[1] - 1);
   }
 
   private static boolean square(long n) {
@@ -296,8 +311,8 @@ public final class PretrainedWeights {
   /** A description for {@link Backbone#description()}: format, layout, what was left out. */
   public JsonNode description(Architecture a) {
     ObjectNode d = Json.object();
-    d.put("format", file.format().name().toLowerCase(java.util.Locale.ROOT));
-    d.put("layout", layout.kind().name().toLowerCase(java.util.Locale.ROOT));
+    d.put("format", file.format().name().toLowerCase(Locale.ROOT));
+    d.put("layout", layout.kind().name().toLowerCase(Locale.ROOT));
     if (layout.key() != null) {
       d.put("key", layout.key());
     }

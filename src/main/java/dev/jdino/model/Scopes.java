@@ -1,7 +1,9 @@
 package dev.jdino.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import java.util.function.Supplier;
 
 /**
@@ -22,8 +24,8 @@ public final class Scopes {
    * gradient of x * s is grad * s): a garbage collection in between makes the gradient read freed
    * memory. Every scalar in a differentiable expression comes from here.
    */
-  public static NDArray scalar(ai.djl.ndarray.NDManager manager, double value) {
-    return manager.full(new ai.djl.ndarray.types.Shape(), (float) value);
+  public static NDArray scalar(NDManager manager, double value) {
+    return manager.full(new Shape(), (float) value);
   }
 
   /**
@@ -31,7 +33,7 @@ public final class Scopes {
    * wraps a Java buffer instead (and {@code toType(..., true)} on it returns an alias), so a
    * borrowed array that autograd keeps for backward must be cloned like this.
    */
-  public static NDArray owned(ai.djl.ndarray.NDManager manager, float[] values, ai.djl.ndarray.types.Shape shape) {
+  public static NDArray owned(NDManager manager, float[] values, Shape shape) {
     try (NDArray borrowed = manager.create(values, shape)) {
       return borrowed.duplicate();
     }

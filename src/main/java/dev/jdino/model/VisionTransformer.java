@@ -11,13 +11,12 @@ import java.util.List;
 
 /**
  * The ViT backbone (Dosovitskiy et al. 2021; the official {@code VisionTransformer} in
- * vision_transformer.py): patch embedding, a learned [CLS] token and position
- * embedding, pre-norm blocks, a final LayerNorm. The output "feature" is the normalised CLS
- * token.
+ * vision_transformer.py): patch embedding, a learned [CLS] token and position embedding, pre-norm
+ * blocks, a final LayerNorm. The output "feature" is the normalised CLS token.
  *
- * <p>This object is the architecture only; weights come from a {@link ParameterSet} passed to
- * every call, so the student and the teacher share it. Results attach to the input's manager;
- * call it inside an {@code NDScope} (every jdino entry point does) so intermediates are freed.
+ * <p>This object is the architecture only; weights come from a {@link ParameterSet} passed to every
+ * call, so the student and the teacher share it. Results attach to the input's manager; call it
+ * inside an {@code NDScope} (every jdino entry point does) so intermediates are freed.
  */
 public final class VisionTransformer implements AutoCloseable {
   private final VitConfig config;
@@ -42,7 +41,10 @@ public final class VisionTransformer implements AutoCloseable {
 
   /** The same with {@code compute}'s arithmetic (precision, fused attention). */
   public VisionTransformer(
-      VitConfig config, String prefix, ParameterLayout.Builder b, NDManager manager,
+      VitConfig config,
+      String prefix,
+      ParameterLayout.Builder b,
+      NDManager manager,
       Compute compute) {
     this.compute = compute;
     this.config = config;
@@ -135,11 +137,17 @@ public final class VisionTransformer implements AutoCloseable {
           "n must lie in [1, " + blocks.length + "] (the depth), got " + n);
     }
     List<NDArray> out = new ArrayList<>();
-    encode(p, images, null, blocks.length, (i, x) -> {
-      if (i >= blocks.length - n) {
-        out.add(norm.forward(p, x));
-      }
-    }).close();
+    encode(
+            p,
+            images,
+            null,
+            blocks.length,
+            (i, x) -> {
+              if (i >= blocks.length - n) {
+                out.add(norm.forward(p, x));
+              }
+            })
+        .close();
     return out;
   }
 
@@ -159,8 +167,8 @@ public final class VisionTransformer implements AutoCloseable {
 
   /**
    * The one block loop: tokens of {@code images} through the first {@code count} blocks. Each
-   * block's intermediates are freed as soon as it returns (autograd keeps what backward needs),
-   * so a deep network holds one block's temporaries at a time.
+   * block's intermediates are freed as soon as it returns (autograd keeps what backward needs), so
+   * a deep network holds one block's temporaries at a time.
    */
   private NDArray encode(
       ParameterSet p, NDArray images, DropPath dropPath, int count, BlockTap tap) {

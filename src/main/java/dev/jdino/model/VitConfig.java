@@ -33,7 +33,10 @@ public record VitConfig(
     if (imgSize < patchSize || imgSize % patchSize != 0) {
       throw new ConfigException(
           "imgSize",
-          "the image size " + imgSize + " must be a positive multiple of the patch size " + patchSize);
+          "the image size "
+              + imgSize
+              + " must be a positive multiple of the patch size "
+              + patchSize);
     }
     if (embedDim < 1 || depth < 1 || numHeads < 1) {
       throw new ConfigException(
@@ -48,13 +51,14 @@ public record VitConfig(
       throw new ConfigException("mlpRatio", "the MLP ratio must be > 0, got " + mlpRatio);
     }
     if (!(dropPathRate >= 0 && dropPathRate < 1)) {
-      throw new ConfigException("dropPathRate", "the drop-path rate must lie in [0, 1), got " + dropPathRate);
+      throw new ConfigException(
+          "dropPathRate", "the drop-path rate must lie in [0, 1), got " + dropPathRate);
     }
   }
 
   /**
-   * The reference's named architectures: {@code vit_tiny} (192/12/3), {@code vit_small}
-   * (384/12/6), {@code vit_base} (768/12/12), MLP ratio 4, qkv bias.
+   * The reference's named architectures: {@code vit_tiny} (192/12/3), {@code vit_small} (384/12/6),
+   * {@code vit_base} (768/12/12), MLP ratio 4, qkv bias.
    */
   public static VitConfig preset(String arch, int patchSize, int imgSize, double dropPathRate) {
     int[] dims =
@@ -62,9 +66,10 @@ public record VitConfig(
           case "vit_tiny" -> new int[] {192, 12, 3};
           case "vit_small" -> new int[] {384, 12, 6};
           case "vit_base" -> new int[] {768, 12, 12};
-          default -> throw new ConfigException(
-              "arch",
-              "unknown arch '" + arch + "': expected vit_tiny, vit_small, vit_base or custom");
+          default ->
+              throw new ConfigException(
+                  "arch",
+                  "unknown arch '" + arch + "': expected vit_tiny, vit_small, vit_base or custom");
         };
     return new VitConfig(imgSize, patchSize, dims[0], dims[1], dims[2], 4.0, true, dropPathRate);
   }

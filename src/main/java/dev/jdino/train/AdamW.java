@@ -3,6 +3,7 @@ package dev.jdino.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import dev.jdino.model.ParameterLayout;
 import dev.jdino.model.ParameterLayout.Group;
 import dev.jdino.model.ParameterSet;
@@ -15,8 +16,8 @@ import java.util.Map;
  * kept per optimiser group over the flat buffer, so an update is a dozen engine calls per group.
  *
  * <p>Step counts are per group because PyTorch counts steps per parameter and skips parameters
- * without a gradient: while the last layer is frozen it takes no steps, so its bias correction
- * lags the rest exactly as in the official run.
+ * without a gradient: while the last layer is frozen it takes no steps, so its bias correction lags
+ * the rest exactly as in the official run.
  */
 public final class AdamW implements AutoCloseable {
   private static final Group[] TRAINED = {Group.DECAY, Group.NO_DECAY, Group.LAST_LAYER};
@@ -45,7 +46,7 @@ public final class AdamW implements AutoCloseable {
     this.beta2 = beta2;
     this.eps = eps;
     this.manager = parent.newSubManager();
-    var shape = new ai.djl.ndarray.types.Shape(layout.numel());
+    var shape = new Shape(layout.numel());
     this.expAvg = m == null ? manager.zeros(shape) : manager.create(m, shape);
     this.expAvgSq = v == null ? manager.zeros(shape) : manager.create(v, shape);
     NDScope.unregister(expAvg, expAvgSq);
@@ -56,13 +57,18 @@ public final class AdamW implements AutoCloseable {
 
   /** DINO's optimiser resumed from saved moments and per-group step counts. */
   public static AdamW restore(
-      NDManager parent, ParameterLayout layout, float[] expAvg, float[] expAvgSq, Map<Group, Long> steps) {
+      NDManager parent,
+      ParameterLayout layout,
+      float[] expAvg,
+      float[] expAvgSq,
+      Map<Group, Long> steps) {
     AdamW a = new AdamW(parent, layout, 0.9, 0.999, 1e-8, expAvg, expAvgSq);
-    steps.forEach((g, n) -> {
-      if (a.steps.containsKey(g)) {
-        a.steps.put(g, n);
-      }
-    });
+    steps.forEach(
+        (g, n) -> {
+          if (a.steps.containsKey(g)) {
+            a.steps.put(g, n);
+          }
+        });
     return a;
   }
 

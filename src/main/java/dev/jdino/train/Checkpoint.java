@@ -57,8 +57,16 @@ public final class Checkpoint {
         Map<Group, Long> optimizerSteps,
         double elapsedSeconds,
         float lastLoss) {
-      this(FORMAT, p.epoch(), p.batchInEpoch(), p.globalStep(), data, elapsedSeconds, lastLoss,
-          optimizerSteps, config.toJson());
+      this(
+          FORMAT,
+          p.epoch(),
+          p.batchInEpoch(),
+          p.globalStep(),
+          data,
+          elapsedSeconds,
+          lastLoss,
+          optimizerSteps,
+          config.toJson());
     }
 
     public Position position() {
@@ -83,12 +91,18 @@ public final class Checkpoint {
   }
 
   /**
-   * As above, with {@code extra} entries in the file's metadata beside the state (the world size
-   * of a data-parallel run, {@link DataParallel#WORLD_SIZE_KEY}); none: the file is as above.
+   * As above, with {@code extra} entries in the file's metadata beside the state (the world size of
+   * a data-parallel run, {@link DataParallel#WORLD_SIZE_KEY}); none: the file is as above.
    */
   public static void save(
-      Path file, State state, ParameterSet student, ParameterSet teacher, AdamW opt, DinoLoss loss,
-      Map<String, String> extra) throws IOException {
+      Path file,
+      State state,
+      ParameterSet student,
+      ParameterSet teacher,
+      AdamW opt,
+      DinoLoss loss,
+      Map<String, String> extra)
+      throws IOException {
     String meta = Json.compact(state);
     try (NDScope scope = new NDScope()) {
       Map<String, NDArray> t = new LinkedHashMap<>();

@@ -36,28 +36,44 @@ public final class CollapseMonitor {
       return out;
     }
     if (Math.abs(loss - lnK) < 0.01 * lnK) {
-      warn(out, Kind.UNIFORM_LOSS, String.format(
-          "loss %.4f is stuck at ln(out_dim) = %.4f: student and teacher outputs are uniform"
-              + " (collapse). Likely cause: the teacher is not sharpened enough (lower"
-              + " --teacher-temp, 0.04 to 0.07) or the learning rate is too high.", loss, lnK));
+      warn(
+          out,
+          Kind.UNIFORM_LOSS,
+          String.format(
+              "loss %.4f is stuck at ln(out_dim) = %.4f: student and teacher outputs are uniform"
+                  + " (collapse). Likely cause: the teacher is not sharpened enough (lower"
+                  + " --teacher-temp, 0.04 to 0.07) or the learning rate is too high.",
+              loss, lnK));
     }
     if (teacherEntropy < 0.05 * lnK) {
-      warn(out, Kind.ONE_DIMENSION, String.format(
-          "teacher entropy %.4f is near 0: one output dimension dominates (collapse)."
-              + " Likely cause: centring too weak against sharpening (--teacher-temp too low"
-              + " for this --out-dim, or a centre momentum too close to 1).", teacherEntropy));
+      warn(
+          out,
+          Kind.ONE_DIMENSION,
+          String.format(
+              "teacher entropy %.4f is near 0: one output dimension dominates (collapse)."
+                  + " Likely cause: centring too weak against sharpening (--teacher-temp too low"
+                  + " for this --out-dim, or a centre momentum too close to 1).",
+              teacherEntropy));
     }
     if (teacherEntropy > 0.98 * lnK) {
-      warn(out, Kind.UNIFORM_TEACHER, String.format(
-          "teacher entropy %.4f is near ln(out_dim) = %.4f: the teacher's output is uniform"
-              + " (collapse). Likely cause: --teacher-temp too high (above 0.07 is unstable)"
-              + " so centring wins over sharpening.", teacherEntropy, lnK));
+      warn(
+          out,
+          Kind.UNIFORM_TEACHER,
+          String.format(
+              "teacher entropy %.4f is near ln(out_dim) = %.4f: the teacher's output is uniform"
+                  + " (collapse). Likely cause: --teacher-temp too high (above 0.07 is unstable)"
+                  + " so centring wins over sharpening.",
+              teacherEntropy, lnK));
     }
     if (kl < 1e-3) {
-      warn(out, Kind.NO_DISAGREEMENT, String.format(
-          "KL(teacher || student) %.2e is near 0: the student matches the teacher on"
-              + " everything, so nothing is learned (collapse). Likely cause: a constant"
-              + " output; check --teacher-temp and --momentum-teacher.", kl));
+      warn(
+          out,
+          Kind.NO_DISAGREEMENT,
+          String.format(
+              "KL(teacher || student) %.2e is near 0: the student matches the teacher on"
+                  + " everything, so nothing is learned (collapse). Likely cause: a constant"
+                  + " output; check --teacher-temp and --momentum-teacher.",
+              kl));
     }
     return out;
   }

@@ -12,6 +12,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -23,18 +24,18 @@ import java.util.Map;
  * this class keeps the ranks one model:
  *
  * <ul>
- *   <li>the same start: every rank checks that all run the same configuration on the same data
- *       from the same step; a new run's student is broadcast from rank 0 and the teacher copied
- *       from it (DistributedDataParallel broadcasts the module at construction, then main_dino.py
- *       loads the teacher from the student); a resumed run is checked to be the same everywhere;
- *   <li>the same gradient: after backward, before clipping, the flat gradient is averaged over
- *       the ranks in DDP's 25 MiB buckets ({@link GradientBuckets}), which with equal shares is
- *       the gradient of the mean loss over the global batch;
- *   <li>the same statistics: the step's loss, entropy and KL are averaged over ranks (metrics,
- *       the collapse monitor and the non-finite check all see the global batch, so every rank
- *       stops on the same step), and skipped files are summed;
- *   <li>the same stop: a stop request (Ctrl-C, StopSignal) is agreed at step boundaries, so no
- *       rank leaves while the others wait in a collective.
+ *   <li>the same start: every rank checks that all run the same configuration on the same data from
+ *       the same step; a new run's student is broadcast from rank 0 and the teacher copied from it
+ *       (DistributedDataParallel broadcasts the module at construction, then main_dino.py loads the
+ *       teacher from the student); a resumed run is checked to be the same everywhere;
+ *   <li>the same gradient: after backward, before clipping, the flat gradient is averaged over the
+ *       ranks in DDP's 25 MiB buckets ({@link GradientBuckets}), which with equal shares is the
+ *       gradient of the mean loss over the global batch;
+ *   <li>the same statistics: the step's loss, entropy and KL are averaged over ranks (metrics, the
+ *       collapse monitor and the non-finite check all see the global batch, so every rank stops on
+ *       the same step), and skipped files are summed;
+ *   <li>the same stop: a stop request (Ctrl-C, StopSignal) is agreed at step boundaries, so no rank
+ *       leaves while the others wait in a collective.
  * </ul>
  *
  * <p>The teacher's EMA, AdamW and clipping then run on identical values on every rank and need no
@@ -102,14 +103,12 @@ public final class DataParallel {
   }
 
   /**
-   * What a checkpoint of this world records beside its state: the number of ranks, so that a
-   * resume with another number (another global batch, other schedules) is refused. Empty for one
-   * process, whose files stay as they were.
+   * What a checkpoint of this world records beside its state: the number of ranks, so that a resume
+   * with another number (another global batch, other schedules) is refused. Empty for one process,
+   * whose files stay as they were.
    */
   Map<String, String> checkpointMetadata() {
-    return distributed()
-        ? Map.of(WORLD_SIZE_KEY, Integer.toString(world.size()))
-        : Map.of();
+    return distributed() ? Map.of(WORLD_SIZE_KEY, Integer.toString(world.size())) : Map.of();
   }
 
   /**
@@ -128,19 +127,32 @@ public final class DataParallel {
       n = -1;
     }
     if (n < 1) {
-      throw new BadInputException(checkpoint.file() + ": metadata " + WORLD_SIZE_KEY + "=" + saved
-          + " is not a number of ranks");
+      throw new BadInputException(
+          checkpoint.file()
+              + ": metadata "
+              + WORLD_SIZE_KEY
+              + "="
+              + saved
+              + " is not a number of ranks");
     }
     if (n != worldSize) {
       int batch = checkpoint.state().config().train().batchSize();
-      String how = n == 1
-          ? "as one process (without mpirun or --nproc-per-node)"
-          : String.format(Locale.ROOT, "with %d ranks (mpirun -np %d, or --nproc-per-node %d)",
-              n, n, n);
-      throw new BadInputException(String.format(Locale.ROOT,
-          "%s was trained by %s with %d images each per step (global batch %d); this launch has"
-              + " %s: resume it %s, or start a new run in another --output-dir",
-          checkpoint.file(), ranks(n), batch, (long) batch * n, ranks(worldSize), how));
+      String how =
+          n == 1
+              ? "as one process (without mpirun or --nproc-per-node)"
+              : String.format(
+                  Locale.ROOT, "with %d ranks (mpirun -np %d, or --nproc-per-node %d)", n, n, n);
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "%s was trained by %s with %d images each per step (global batch %d); this launch has"
+                  + " %s: resume it %s, or start a new run in another --output-dir",
+              checkpoint.file(),
+              ranks(n),
+              batch,
+              (long) batch * n,
+              ranks(worldSize),
+              how));
     }
   }
 
@@ -149,9 +161,9 @@ public final class DataParallel {
   }
 
   /**
-   * Brings every rank to the same starting point (collective; nothing happens in a world of
-   * one): all ranks must open the same run, then a new run takes rank 0's initial weights, and
-   * finally all states are compared.
+   * Brings every rank to the same starting point (collective; nothing happens in a world of one):
+   * all ranks must open the same run, then a new run takes rank 0's initial weights, and finally
+   * all states are compared.
    *
    * @throws BadInputException if the ranks opened different runs, configurations or data (for
    *     instance an output directory that is not one shared directory)
@@ -172,17 +184,24 @@ public final class DataParallel {
     for (int other = 1; other < n; other++) {
       String what = null;
       if (slots[other] != slots[0]) {
-        what = "another configuration or other data (" + images + " images of " + dataSpec
-            + " here)";
+        what =
+            "another configuration or other data (" + images + " images of " + dataSpec + " here)";
       } else if (slots[n + other] != slots[n]) {
         what = "the run at step " + slots[n + other] + ", rank 0 at step " + slots[n];
       } else if (slots[2 * n + other] != slots[2 * n]) {
         what = "another network";
       }
       if (what != null) {
-        throw new BadInputException("rank " + other + " of " + n + " opened " + what + ": every"
-            + " rank must train the same run, from one output directory that all of them share"
-            + " (a shared file system), with the same flags and data");
+        throw new BadInputException(
+            "rank "
+                + other
+                + " of "
+                + n
+                + " opened "
+                + what
+                + ": every"
+                + " rank must train the same run, from one output directory that all of them share"
+                + " (a shared file system), with the same flags and data");
       }
     }
     if (state.position().globalStep() == 0 && !state.resumed()) {
@@ -238,8 +257,8 @@ public final class DataParallel {
   /**
    * Checks that every rank holds the same student, teacher, optimiser moments and centre, bit for
    * bit (collective; one 64-bit fingerprint per rank). They can only differ through a bug or a
-   * reduction that does not give every rank the same sum; a checkpoint of rank 0 would then not
-   * be what the others trained.
+   * reduction that does not give every rank the same sum; a checkpoint of rank 0 would then not be
+   * what the others trained.
    *
    * @throws IllegalStateException naming the first rank that differs
    */
@@ -249,15 +268,26 @@ public final class DataParallel {
     }
     int n = world.size();
     long[] slots = new long[n];
-    slots[world.rank()] = fingerprint(state.student().flat(), state.teacher().flat(),
-        state.optimizer().expAvg(), state.optimizer().expAvgSq(), state.loss().center());
+    slots[world.rank()] =
+        fingerprint(
+            state.student().flat(),
+            state.teacher().flat(),
+            state.optimizer().expAvg(),
+            state.optimizer().expAvgSq(),
+            state.loss().center());
     world.allReduceSum(slots);
     for (int other = 1; other < n; other++) {
       if (slots[other] != slots[0]) {
-        throw new IllegalStateException(String.format(Locale.ROOT,
-            "%s, rank %d of %d holds other weights, moments or centre than rank 0 (fingerprints"
-                + " %016x and %016x): the ranks have diverged",
-            when, other, n, slots[other], slots[0]));
+        throw new IllegalStateException(
+            String.format(
+                Locale.ROOT,
+                "%s, rank %d of %d holds other weights, moments or centre than rank 0 (fingerprints"
+                    + " %016x and %016x): the ranks have diverged",
+                when,
+                other,
+                n,
+                slots[other],
+                slots[0]));
       }
     }
   }
@@ -283,7 +313,7 @@ public final class DataParallel {
 
   private static long hash(String s) {
     long h = 0xcbf29ce484222325L;
-    for (byte c : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+    for (byte c : s.getBytes(StandardCharsets.UTF_8)) {
       h = (h ^ (c & 0xff)) * 0x100000001b3L;
     }
     return mix(h);

@@ -40,27 +40,36 @@ public record DinoConfig(
     if (augment.globalCropSize() % p != 0) {
       throw new ConfigException(
           "augment.globalCrops.size",
-          "the global crop size " + augment.globalCropSize()
-              + " is not a multiple of the patch size " + p);
+          "the global crop size "
+              + augment.globalCropSize()
+              + " is not a multiple of the patch size "
+              + p);
     }
     if (augment.localCropsNumber() > 0 && augment.localCropSize() % p != 0) {
       throw new ConfigException(
           "augment.localCrops.size",
-          "the local crop size " + augment.localCropSize()
-              + " is not a multiple of the patch size " + p);
+          "the local crop size "
+              + augment.localCropSize()
+              + " is not a multiple of the patch size "
+              + p);
     }
     if (vit.imgSize() != augment.globalCropSize()) {
       throw new ConfigException(
           "vit.imgSize",
-          "the backbone's training resolution " + vit.imgSize()
-              + " must equal the global crop size " + augment.globalCropSize());
+          "the backbone's training resolution "
+              + vit.imgSize()
+              + " must equal the global crop size "
+              + augment.globalCropSize());
     }
     if (loss.warmupTeacherTempEpochs() > Math.ceil(train.epochs())) {
       throw new ConfigException(
           "loss.warmupTeacherTempEpochs",
-          "the teacher-temperature warm-up of " + loss.warmupTeacherTempEpochs()
-              + " epochs is longer than the run of " + TrainConfig.fmt(train.epochs())
-              + " epochs", "train.epochs");
+          "the teacher-temperature warm-up of "
+              + loss.warmupTeacherTempEpochs()
+              + " epochs is longer than the run of "
+              + TrainConfig.fmt(train.epochs())
+              + " epochs",
+          "train.epochs");
     }
   }
 
@@ -76,8 +85,8 @@ public record DinoConfig(
 
   /**
    * A named preset: the settings in {@code presets/<name>.json} over {@link #defaults()}. {@code
-   * fmnist-small} is the benchmark configuration that jdino and the official code are compared
-   * on; {@code reference} is the defaults themselves.
+   * fmnist-small} is the benchmark configuration that jdino and the official code are compared on;
+   * {@code reference} is the defaults themselves.
    */
   public static DinoConfig preset(String name) {
     String file = "/presets/" + name.toLowerCase(Locale.ROOT) + ".json";
@@ -116,7 +125,9 @@ public record DinoConfig(
     } catch (JsonMappingException e) {
       ConfigException invalid = configCause(e);
       if (invalid != null) {
-        throw new ConfigException(path(e, invalid.setting()), invalid.getMessage(),
+        throw new ConfigException(
+            path(e, invalid.setting()),
+            invalid.getMessage(),
             invalid.related().stream().map(r -> path(e, r)).toArray(String[]::new));
       }
       throw new BadInputException(
@@ -190,8 +201,8 @@ public record DinoConfig(
   }
 
   /**
-   * jdino 0.1 wrote a flat augmentation (globalCropSize, blurPGlobal1, mean, ...) and kept the
-   * loss settings in {@code train}; version 2 nests them.
+   * jdino 0.1 wrote a flat augmentation (globalCropSize, blurPGlobal1, mean, ...) and kept the loss
+   * settings in {@code train}; version 2 nests them.
    */
   static ObjectNode migrateV1(JsonNode v1) {
     ObjectNode out = Json.object();
@@ -199,10 +210,16 @@ public record DinoConfig(
     out.set("head", v1.path("head").deepCopy());
     JsonNode a = v1.path("augment");
     ObjectNode aug = out.putObject("augment");
-    aug.set("globalCrops", crops(2, a.path("globalCropSize"), a.path("globalScaleMin"),
-        a.path("globalScaleMax")));
-    aug.set("localCrops", crops(a.path("localCropsNumber").asInt(), a.path("localCropSize"),
-        a.path("localScaleMin"), a.path("localScaleMax")));
+    aug.set(
+        "globalCrops",
+        crops(2, a.path("globalCropSize"), a.path("globalScaleMin"), a.path("globalScaleMax")));
+    aug.set(
+        "localCrops",
+        crops(
+            a.path("localCropsNumber").asInt(),
+            a.path("localCropSize"),
+            a.path("localScaleMin"),
+            a.path("localScaleMax")));
     aug.set("ratio", range(a.path("ratioMin"), a.path("ratioMax")));
     aug.set("hflipP", a.path("hflipP"));
     ObjectNode cj = aug.putObject("colorJitter");
@@ -222,16 +239,33 @@ public record DinoConfig(
     norm.set("std", a.path("std"));
     JsonNode t = v1.path("train");
     ObjectNode loss = out.putObject("loss");
-    for (String k : new String[] {"studentTemp", "teacherTemp", "warmupTeacherTemp",
-        "warmupTeacherTempEpochs", "centerMomentum"}) {
+    for (String k :
+        new String[] {
+          "studentTemp",
+          "teacherTemp",
+          "warmupTeacherTemp",
+          "warmupTeacherTempEpochs",
+          "centerMomentum"
+        }) {
       loss.set(k, t.path(k));
     }
     loss.put("centering", LossConfig.Centering.EMA.name());
     loss.put("koleoWeight", 0.0);
     ObjectNode train = out.putObject("train");
-    for (String k : new String[] {"epochs", "batchSize", "lr", "minLr", "warmupEpochs",
-        "weightDecay", "weightDecayEnd", "momentumTeacher", "clipGrad", "freezeLastLayer",
-        "seed"}) {
+    for (String k :
+        new String[] {
+          "epochs",
+          "batchSize",
+          "lr",
+          "minLr",
+          "warmupEpochs",
+          "weightDecay",
+          "weightDecayEnd",
+          "momentumTeacher",
+          "clipGrad",
+          "freezeLastLayer",
+          "seed"
+        }) {
       train.set(k, t.path(k));
     }
     return out;

@@ -53,14 +53,16 @@ public final class DinoLoss implements AutoCloseable {
 
   /** DINO's loss with EMA centring. */
   public DinoLoss(NDManager parent, int outDim, double studentTemp, double centerMomentum) {
-    this(parent, outDim,
+    this(
+        parent,
+        outDim,
         new LossConfig(studentTemp, 0.04, 0.04, 0, centerMomentum, Centering.EMA, 0));
   }
 
   /**
-   * Takes the centre's and Sinkhorn-Knopp's batch statistics over the ranks of {@code world}
-   * (every rank must then call {@link #forward} and {@link #updateCenter} in step). A world of one
-   * changes nothing.
+   * Takes the centre's and Sinkhorn-Knopp's batch statistics over the ranks of {@code world} (every
+   * rank must then call {@link #forward} and {@link #updateCenter} in step). A world of one changes
+   * nothing.
    */
   public void distributeOver(Collectives world) {
     this.world = world != null && world.size() > 1 ? world : null;
@@ -96,8 +98,13 @@ public final class DinoLoss implements AutoCloseable {
         || teacher.getShape().get(1) != outDim
         || views * b != student.getShape().get(0)) {
       throw new IllegalArgumentException(
-          "student " + student.getShape() + " and teacher " + teacher.getShape()
-              + " do not fit the loss (K = " + outDim + ")");
+          "student "
+              + student.getShape()
+              + " and teacher "
+              + teacher.getShape()
+              + " do not fit the loss (K = "
+              + outDim
+              + ")");
     }
     NDManager m = student.getManager();
     NDArray logP = student.div(Scopes.scalar(m, studentTemp)).reshape(views, b, k).logSoftmax(2);
@@ -151,8 +158,8 @@ public final class DinoLoss implements AutoCloseable {
    * {@link #sinkhornKnopp(NDArray, double)} over the samples of every rank of {@code world} (null:
    * this process alone): DINOv2's {@code sinkhorn_knopp_teacher} with its {@code dist.all_reduce}
    * of the total and of each prototype's column sum, and B the global number of rows. The
-   * subtracted constant is the largest logit of the global batch, so the result equals the one of
-   * a single process holding all of it, up to the order of the sums.
+   * subtracted constant is the largest logit of the global batch, so the result equals the one of a
+   * single process holding all of it, up to the order of the sums.
    */
   static NDArray sinkhornKnopp(NDArray teacher, double teacherTemp, Collectives world) {
     if (world == null || world.size() == 1) {

@@ -11,9 +11,9 @@ import dev.jdino.model.Scopes;
 import java.util.List;
 
 /**
- * One DINO iteration in the order of the official {@code train_one_epoch}: teacher forward on the
- * 2 global crops, student forward on all crops, loss, stop on a non-finite loss, backward,
- * per-tensor clipping, last layer frozen or not, AdamW step, teacher EMA, centre update.
+ * One DINO iteration in the order of the official {@code train_one_epoch}: teacher forward on the 2
+ * global crops, student forward on all crops, loss, stop on a non-finite loss, backward, per-tensor
+ * clipping, last layer frozen or not, AdamW step, teacher EMA, centre update.
  *
  * <p>The caller owns the {@code NDScope} around a call; state that outlives the step (parameters,
  * optimiser moments, centre) was created outside it.
@@ -72,10 +72,10 @@ public final class DinoStep {
   }
 
   /**
-   * Makes this step one rank's part of a data-parallel step: the loss and its signals are
-   * averaged over the ranks before the finite check (so all ranks stop together, and report the
-   * global batch), and the gradient after backward, before clipping, as DistributedDataParallel
-   * does in the official code. The loss's own batch statistics are set on the loss ({@link
+   * Makes this step one rank's part of a data-parallel step: the loss and its signals are averaged
+   * over the ranks before the finite check (so all ranks stop together, and report the global
+   * batch), and the gradient after backward, before clipping, as DistributedDataParallel does in
+   * the official code. The loss's own batch statistics are set on the loss ({@link
    * DinoLoss#distributeOver}).
    */
   public void distributeOver(DataParallel parallel) {
@@ -92,8 +92,7 @@ public final class DinoStep {
    * @param dropPath the student's stochastic depth for this step (null for none)
    * @throws NonFiniteLossException if the loss is NaN or infinite: nothing has been updated
    */
-  public Outcome run(
-      NDArray globals, NDArray locals, Hyper h, DropPath dropPath, Phases phases) {
+  public Outcome run(NDArray globals, NDArray locals, Hyper h, DropPath dropPath, Phases phases) {
     phases.begin(Phase.FORWARD);
     // The teacher's activations are freed before the student's forward begins.
     NDArray teacherOut = Scopes.keep(() -> network.logits(teacher, List.of(globals), null));

@@ -17,23 +17,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * DINO pretraining: the official {@code train_dino} and {@code train_one_epoch} loops over a
- * {@link TrainingState}, with a checkpoint after every epoch and on request.
+ * DINO pretraining: the official {@code train_dino} and {@code train_one_epoch} loops over a {@link
+ * TrainingState}, with a checkpoint after every epoch and on request.
  *
  * <p>All randomness derives from the configured seed and the position in the run (parameter init,
  * each epoch's order, each sample's crops, each step's drop-path masks), so a run stopped and
  * resumed from a checkpoint continues exactly as if it had not stopped.
  *
  * <p>Data-parallel ({@link DataParallel}): every rank runs this loop on its share of each global
- * batch, in step with the others; rank 0 alone writes args.json, metrics, checkpoints and
- * snapshots and runs the epoch hooks (online k-NN: the teacher is the same on every rank, so one
- * evaluation is the evaluation; the others wait at the checkpoint's collectives meanwhile). The
- * listener is told on every rank (the command line shows rank 0's).
+ * batch, in step with the others; rank 0 alone writes args.json, metrics, checkpoints and snapshots
+ * and runs the epoch hooks (online k-NN: the teacher is the same on every rank, so one evaluation
+ * is the evaluation; the others wait at the checkpoint's collectives meanwhile). The listener is
+ * told on every rank (the command line shows rank 0's).
  */
 public final class DinoTrainer implements AutoCloseable {
   private final DinoConfig config;
@@ -52,7 +53,7 @@ public final class DinoTrainer implements AutoCloseable {
   private boolean stopAgreed;
   private boolean ownsState;
   private long lastSnapshot = -1;
-  private final Map<String, Object> extraArgs = new java.util.LinkedHashMap<>();
+  private final Map<String, Object> extraArgs = new LinkedHashMap<>();
   private long invocationStart;
   private long t0;
 
@@ -88,8 +89,8 @@ public final class DinoTrainer implements AutoCloseable {
   }
 
   /**
-   * A run of {@code state} as one rank of {@code parallel}: every rank builds its trainer with
-   * the same state (fresh, or resumed from the same checkpoint) and calls {@link #train()}.
+   * A run of {@code state} as one rank of {@code parallel}: every rank builds its trainer with the
+   * same state (fresh, or resumed from the same checkpoint) and calls {@link #train()}.
    */
   public DinoTrainer(
       TrainingState state,
@@ -142,15 +143,21 @@ public final class DinoTrainer implements AutoCloseable {
     if (run.resuming()) {
       DataParallel.checkResumable(run.checkpoint(), parallel.size());
     }
-    if (run.resuming() && RunDirectory.firstDifference(
-        run.config().withEpochs(config.train().epochs()), config) != null) {
+    if (run.resuming()
+        && RunDirectory.firstDifference(run.config().withEpochs(config.train().epochs()), config)
+            != null) {
       throw new BadInputException(options.outputDir() + " holds a run of another configuration");
     }
     DinoConfig c = run.resuming() ? run.config().withEpochs(config.train().epochs()) : config;
     RunDirectory r = new RunDirectory(run.dir(), c, run.checkpoint(), dataSpec, "");
     DinoTrainer t =
-        new DinoTrainer(r.state(stepsPerEpoch(data, c, parallel.size()), null, options.compute()),
-            options, data, dataSpec, listener, parallel);
+        new DinoTrainer(
+            r.state(stepsPerEpoch(data, c, parallel.size()), null, options.compute()),
+            options,
+            data,
+            dataSpec,
+            listener,
+            parallel);
     t.ownsState = true;
     return t;
   }
@@ -172,7 +179,10 @@ public final class DinoTrainer implements AutoCloseable {
     int n = MultiCropLoader.batchesPerEpoch(data.size(), Math.multiplyExact(batch, worldSize));
     if (n < 1) {
       throw new BadInputException(
-          "the data has " + data.size() + " images, fewer than one batch of " + batch
+          "the data has "
+              + data.size()
+              + " images, fewer than one batch of "
+              + batch
               + (worldSize > 1 ? " on each of " + worldSize + " ranks" : "")
               + " (the last incomplete batch is dropped)");
     }
@@ -222,21 +232,27 @@ public final class DinoTrainer implements AutoCloseable {
     t0 = System.nanoTime();
     int skipped = 0;
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
-    try (MetricsLog metrics = parallel.isMain()
-        ? new MetricsLog(dir.resolve(MetricsLog.FILE))
-        : MetricsLog.discarding()) {
+    try (MetricsLog metrics =
+        parallel.isMain()
+            ? new MetricsLog(dir.resolve(MetricsLog.FILE))
+            : MetricsLog.discarding()) {
       Position p = state.position();
-      metrics.write(new Metrics.Start(state.resumed() ? "resume" : "start", p.epoch(),
-          p.globalStep(), dataSpec, data.size(),
-          parallel.distributed() ? parallel.fields(config.train().batchSize()) : null,
-          config.toJson()));
+      metrics.write(
+          new Metrics.Start(
+              state.resumed() ? "resume" : "start",
+              p.epoch(),
+              p.globalStep(),
+              dataSpec,
+              data.size(),
+              parallel.distributed() ? parallel.fields(config.train().batchSize()) : null,
+              config.toJson()));
       listener.started(describe(), p.globalStep(), plan.totalSteps());
       if (p.globalStep() == 0 && options.snapshotEvery() > 0 && parallel.isMain()) {
         // The untrained teacher: the first frame of a training animation.
         saveSnapshot();
       }
       if (p.globalStep() == 0 && !hooks.isEmpty() && parallel.isMain()) {
-        Map<String, Object> initial = new java.util.LinkedHashMap<>();
+        Map<String, Object> initial = new LinkedHashMap<>();
         runHooks(new EpochHook.EpochEnd(-1, false, state.network(), state.teacher()), initial);
         if (!initial.isEmpty()) {
           metrics.write(new Metrics.Eval("eval", -1, 0, initial));
@@ -247,14 +263,18 @@ public final class DinoTrainer implements AutoCloseable {
         skipped += s.skipped;
         if (s.steps < s.planned && stopped()) {
           saveCheckpoint();
-          listener.message("stopped " + position() + ": checkpoint saved; run the same command"
-              + " to resume");
+          listener.message(
+              "stopped " + position() + ": checkpoint saved; run the same command" + " to resume");
           break;
         }
         endEpoch(s, metrics);
         if (stopAgreed() && !finished()) {
-          listener.message("stopped after epoch " + s.epoch1() + "/" + plan.epochs()
-              + ": checkpoint saved; run the same command to resume");
+          listener.message(
+              "stopped after epoch "
+                  + s.epoch1()
+                  + "/"
+                  + plan.epochs()
+                  + ": checkpoint saved; run the same command to resume");
           break;
         }
       }
@@ -312,8 +332,7 @@ public final class DinoTrainer implements AutoCloseable {
   private void saveCheckpoint() throws IOException {
     parallel.requireSameState(state, "at step " + state.position().globalStep());
     if (parallel.isMain()) {
-      state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds(),
-          parallel.checkpointMetadata());
+      state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds(), parallel.checkpointMetadata());
     }
     parallel.barrier();
   }
@@ -367,10 +386,21 @@ public final class DinoTrainer implements AutoCloseable {
         if (done % options.logEvery() == 0) {
           metrics.write(Metrics.Step.of(s.epoch, done, o, h, ips));
         }
-        listener.step(new TrainingListener.Step(s.epoch, at.batchInEpoch() + s.steps,
-            plan.stepsPerEpoch(), plan.epochs(), done, plan.totalSteps(), o.loss(), h.lr(), ips));
-        if (options.snapshotInSteps() && options.snapshotEvery() > 0
-            && done % options.snapshotEvery() == 0 && parallel.isMain()) {
+        listener.step(
+            new TrainingListener.Step(
+                s.epoch,
+                at.batchInEpoch() + s.steps,
+                plan.stepsPerEpoch(),
+                plan.epochs(),
+                done,
+                plan.totalSteps(),
+                o.loss(),
+                h.lr(),
+                ips));
+        if (options.snapshotInSteps()
+            && options.snapshotEvery() > 0
+            && done % options.snapshotEvery() == 0
+            && parallel.isMain()) {
           saveSnapshotOrWarn();
         }
         if (options.maxSteps() > 0 && done - invocationStart >= options.maxSteps()) {
@@ -415,8 +445,13 @@ public final class DinoTrainer implements AutoCloseable {
           rate <= 0
               ? null
               : parallel.distributed()
-                  ? DropPath.sharded(rate, config.vit().depth(), seed, batch.batchSize(),
-                      parallel.rank(), parallel.size())
+                  ? DropPath.sharded(
+                      rate,
+                      config.vit().depth(),
+                      seed,
+                      batch.batchSize(),
+                      parallel.rank(),
+                      parallel.size())
                   : new DropPath(rate, config.vit().depth(), seed);
       return step.run(globals, locals, h, dp, listener);
     } catch (DinoStep.NonFiniteLossException e) {
@@ -432,11 +467,26 @@ public final class DinoTrainer implements AutoCloseable {
     int n = Math.max(1, s.steps);
     long last = state.position().globalStep() - 1;
     DinoStep.Hyper h = plan.at(last);
-    Metrics.Epoch record = new Metrics.Epoch("epoch", s.epoch, last + 1, s.loss / n, h.lr(),
-        h.weightDecay(), h.momentum(), h.teacherTemp(), s.entropy / n, s.kl / n,
-        s.imagesPerSecond(globalBatch()), s.seconds, s.steps, s.skipped, null);
+    Metrics.Epoch record =
+        new Metrics.Epoch(
+            "epoch",
+            s.epoch,
+            last + 1,
+            s.loss / n,
+            h.lr(),
+            h.weightDecay(),
+            h.momentum(),
+            h.teacherTemp(),
+            s.entropy / n,
+            s.kl / n,
+            s.imagesPerSecond(globalBatch()),
+            s.seconds,
+            s.steps,
+            s.skipped,
+            null);
     if (parallel.isMain()) {
-      runHooks(new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
+      runHooks(
+          new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
           record.extra());
     }
     for (String w : collapse.check(s.epoch, s.loss / n, s.entropy / n, s.kl / n)) {
@@ -447,19 +497,38 @@ public final class DinoTrainer implements AutoCloseable {
     saveCheckpoint();
     int epochsDone = s.epoch1();
     boolean wholeEpoch = state.position().batchInEpoch() == 0;
-    if (wholeEpoch && options.saveckpFreq() > 0 && epochsDone % options.saveckpFreq() == 0
+    if (wholeEpoch
+        && options.saveckpFreq() > 0
+        && epochsDone % options.saveckpFreq() == 0
         && parallel.isMain()) {
-      state.save(dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors",
-          epochsDone)), dataSpec, seconds(), parallel.checkpointMetadata());
+      state.save(
+          dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors", epochsDone)),
+          dataSpec,
+          seconds(),
+          parallel.checkpointMetadata());
     }
-    boolean due = options.snapshotInSteps() ? finished()
-        : epochsDone % Math.max(1, options.snapshotEvery()) == 0 || finished();
-    if (options.snapshotEvery() > 0 && due && lastSnapshot != state.position().globalStep()
+    boolean due =
+        options.snapshotInSteps()
+            ? finished()
+            : epochsDone % Math.max(1, options.snapshotEvery()) == 0 || finished();
+    if (options.snapshotEvery() > 0
+        && due
+        && lastSnapshot != state.position().globalStep()
         && parallel.isMain()) {
       saveSnapshot();
     }
-    listener.epoch(new TrainingListener.Epoch(s.epoch, plan.epochs(), s.loss / n, s.entropy / n,
-        s.kl / n, s.seconds, record.imagesPerS(), s.skipped, s.steps, plan.stepsPerEpoch()));
+    listener.epoch(
+        new TrainingListener.Epoch(
+            s.epoch,
+            plan.epochs(),
+            s.loss / n,
+            s.entropy / n,
+            s.kl / n,
+            s.seconds,
+            record.imagesPerS(),
+            s.skipped,
+            s.steps,
+            plan.stepsPerEpoch()));
   }
 
   private void runHooks(EpochHook.EpochEnd end, Map<String, Object> metrics) {
@@ -467,8 +536,10 @@ public final class DinoTrainer implements AutoCloseable {
       try (NDScope scope = new NDScope()) {
         hook.afterEpoch(end, metrics);
       } catch (Exception e) {
-        listener.message((end.epoch() < 0 ? "before training" : "epoch " + (end.epoch() + 1))
-            + ": evaluation failed: " + e.getMessage());
+        listener.message(
+            (end.epoch() < 0 ? "before training" : "epoch " + (end.epoch() + 1))
+                + ": evaluation failed: "
+                + e.getMessage());
       }
     }
   }
@@ -484,8 +555,15 @@ public final class DinoTrainer implements AutoCloseable {
   private void saveSnapshot() throws IOException {
     Position p = state.position();
     lastSnapshot = p.globalStep();
-    Snapshots.save(dir.resolve(Snapshots.DIR), config, state.teacher(), p.epoch(),
-        p.batchInEpoch(), plan.stepsPerEpoch(), p.globalStep(), state.lastLoss());
+    Snapshots.save(
+        dir.resolve(Snapshots.DIR),
+        config,
+        state.teacher(),
+        p.epoch(),
+        p.batchInEpoch(),
+        plan.stepsPerEpoch(),
+        p.globalStep(),
+        state.lastLoss());
   }
 
   private double seconds() {
@@ -493,7 +571,7 @@ public final class DinoTrainer implements AutoCloseable {
   }
 
   private void writeArgs() throws IOException {
-    Map<String, Object> args = new java.util.LinkedHashMap<>();
+    Map<String, Object> args = new LinkedHashMap<>();
     args.put("config", config.toJson());
     args.put("data", dataSpec);
     args.put("images", data.size());
@@ -516,18 +594,33 @@ public final class DinoTrainer implements AutoCloseable {
   private String describe() {
     var v = config.vit();
     var a = config.augment();
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "ViT %d/%d/%d heads, patch %d, %,d parameters; K=%d; crops 2x%d + %dx%d; batch %s;"
             + " %s epochs x %d steps = %,d steps on %s (%,d images)%s",
-        v.embedDim(), v.depth(), v.numHeads(), v.patchSize(),
-        state.network().layout().trainableNumel(), config.head().outDim(), a.globalCropSize(),
-        a.localCropsNumber(), a.localCropSize(),
+        v.embedDim(),
+        v.depth(),
+        v.numHeads(),
+        v.patchSize(),
+        state.network().layout().trainableNumel(),
+        config.head().outDim(),
+        a.globalCropSize(),
+        a.localCropsNumber(),
+        a.localCropSize(),
         parallel.distributed()
-            ? String.format(Locale.ROOT, "%d per rank x %d ranks = %d", config.train().batchSize(),
-                parallel.size(), globalBatch())
+            ? String.format(
+                Locale.ROOT,
+                "%d per rank x %d ranks = %d",
+                config.train().batchSize(),
+                parallel.size(),
+                globalBatch())
             : Integer.toString(config.train().batchSize()),
-        TrainConfig.fmt(config.train().epochs()), plan.stepsPerEpoch(), plan.totalSteps(),
-        dataSpec, data.size(), state.resumed() ? "; resuming " + position() : "");
+        TrainConfig.fmt(config.train().epochs()),
+        plan.stepsPerEpoch(),
+        plan.totalSteps(),
+        dataSpec,
+        data.size(),
+        state.resumed() ? "; resuming " + position() : "");
   }
 
   /** Closes the state if this trainer made it ({@link #open}). */
@@ -550,10 +643,14 @@ public final class DinoTrainer implements AutoCloseable {
      * @param batch the step within it that failed, from 1
      */
     public NonFiniteLossStop(int epoch, int batch, String what) {
-      super(String.format(Locale.ROOT,
-          "%s at epoch %d, step %d: training stopped, the last checkpoint is intact. Lower --lr,"
-              + " raise --warmup-epochs or check --clip-grad and the input data.",
-          what, epoch, batch));
+      super(
+          String.format(
+              Locale.ROOT,
+              "%s at epoch %d, step %d: training stopped, the last checkpoint is intact. Lower"
+                  + " --lr, raise --warmup-epochs or check --clip-grad and the input data.",
+              what,
+              epoch,
+              batch));
     }
   }
 }

@@ -8,10 +8,10 @@ import dev.jdino.model.Scopes;
 
 /**
  * DINOv2's KoLeo regulariser (Oquab et al. 2023, section 4; Sablayrolles et al. 2019): {@code
- * -mean_i log(||x_i - x_nn(i)|| + eps)} over the L2-normalised rows of a batch, where nn(i) is
- * the row's nearest other row. It spreads the features over the sphere, which k-NN retrieval
- * rewards. As in DINOv2's {@code KoLeoLoss}: normalisation with eps 1e-8, the neighbour chosen by
- * the largest inner product (no gradient through the choice), and torch's {@code
+ * -mean_i log(||x_i - x_nn(i)|| + eps)} over the L2-normalised rows of a batch, where nn(i) is the
+ * row's nearest other row. It spreads the features over the sphere, which k-NN retrieval rewards.
+ * As in DINOv2's {@code KoLeoLoss}: normalisation with eps 1e-8, the neighbour chosen by the
+ * largest inner product (no gradient through the choice), and torch's {@code
  * PairwiseDistance(eps=1e-8)}, which adds eps to the difference before its norm.
  */
 public final class KoLeoLoss {

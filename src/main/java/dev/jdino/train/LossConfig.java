@@ -13,8 +13,8 @@ import dev.jdino.io.ConfigException;
  * @param centerMomentum momentum of the centre's EMA (0.9)
  * @param centering how the teacher's logits are centred: DINO's EMA centre, or DINOv2's
  *     Sinkhorn-Knopp normalisation of the batch
- * @param koleoWeight weight of DINOv2's KoLeo regulariser on the student's global-crop CLS
- *     features (0: off; DINOv2 uses 0.1)
+ * @param koleoWeight weight of DINOv2's KoLeo regulariser on the student's global-crop CLS features
+ *     (0: off; DINOv2 uses 0.1)
  */
 public record LossConfig(
     double studentTemp,

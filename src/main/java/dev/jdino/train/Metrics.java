@@ -1,6 +1,7 @@
 package dev.jdino.train;
 
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -47,9 +48,19 @@ public final class Metrics {
       double imagesPerS) {
 
     static Step of(int epoch, long step, DinoStep.Outcome o, DinoStep.Hyper h, double ips) {
-      return new Step("step", epoch, step, o.loss(), h.lr(), h.weightDecay(), h.momentum(),
-          h.teacherTemp(), o.teacherEntropy(), o.klTeacherStudent(),
-          Float.isNaN(o.koleo()) ? null : o.koleo(), ips);
+      return new Step(
+          "step",
+          epoch,
+          step,
+          o.loss(),
+          h.lr(),
+          h.weightDecay(),
+          h.momentum(),
+          h.teacherTemp(),
+          o.teacherEntropy(),
+          o.klTeacherStudent(),
+          Float.isNaN(o.koleo()) ? null : o.koleo(),
+          ips);
     }
   }
 
@@ -74,7 +85,7 @@ public final class Metrics {
       double epochTimeS,
       int steps,
       int skippedImages,
-      @com.fasterxml.jackson.annotation.JsonIgnore Map<String, Object> extra) {
+      @JsonIgnore Map<String, Object> extra) {
 
     public Epoch {
       extra = extra == null ? new LinkedHashMap<>() : extra;
@@ -87,16 +98,12 @@ public final class Metrics {
   }
 
   /**
-   * The epoch hooks' measurements of the untrained teacher, before the first step (step 0), so
-   * that curves start from the initialisation.
+   * The epoch hooks' measurements of the untrained teacher, before the first step (step 0), so that
+   * curves start from the initialisation.
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonPropertyOrder({"type", "epoch", "step"})
-  public record Eval(
-      String type,
-      int epoch,
-      long step,
-      @com.fasterxml.jackson.annotation.JsonIgnore Map<String, Object> extra) {
+  public record Eval(String type, int epoch, long step, @JsonIgnore Map<String, Object> extra) {
 
     @JsonAnyGetter
     public Map<String, Object> extraFields() {

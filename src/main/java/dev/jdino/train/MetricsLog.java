@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * {@code metrics.jsonl}: one JSON object per line, appended and flushed as training goes, so it
- * can be tailed or plotted while the run is alive. A resumed run appends a {@code resume} event;
+ * {@code metrics.jsonl}: one JSON object per line, appended and flushed as training goes, so it can
+ * be tailed or plotted while the run is alive. A resumed run appends a {@code resume} event;
  * readers take the last record for a given step.
  */
 public final class MetricsLog implements AutoCloseable {

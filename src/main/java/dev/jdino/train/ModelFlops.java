@@ -5,8 +5,8 @@ import dev.jdino.model.HeadConfig;
 import dev.jdino.model.VitConfig;
 
 /**
- * Arithmetic of one DINO step, counted from the configuration: multiply-adds of the matrix
- * products (2 FLOP each); norms, softmax and GELU are left out (a few percent).
+ * Arithmetic of one DINO step, counted from the configuration: multiply-adds of the matrix products
+ * (2 FLOP each); norms, softmax and GELU are left out (a few percent).
  *
  * <pre>
  * ViT forward, one image of side S:  T = 1 + (S/p)^2 tokens
@@ -42,8 +42,11 @@ public final class ModelFlops {
       return 2 * (in * h.bottleneckDim() + (double) h.bottleneckDim() * h.outDim());
     }
     double hid = h.hiddenDim();
-    return 2 * (in * hid + (h.nlayers() - 2) * hid * hid + hid * h.bottleneckDim()
-        + (double) h.bottleneckDim() * h.outDim());
+    return 2
+        * (in * hid
+            + (h.nlayers() - 2) * hid * hid
+            + hid * h.bottleneckDim()
+            + (double) h.bottleneckDim() * h.outDim());
   }
 
   /** Training FLOPs per source image (all its crops, student and teacher). */

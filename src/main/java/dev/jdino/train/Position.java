@@ -30,7 +30,12 @@ public record Position(int epoch, int batchInEpoch, long globalStep) {
   public String describe(int epochs, int stepsPerEpoch) {
     return batchInEpoch == 0
         ? String.format(Locale.ROOT, "at the start of epoch %d/%d", epoch + 1, epochs)
-        : String.format(Locale.ROOT, "in epoch %d/%d after step %d/%d", epoch + 1, epochs,
-            batchInEpoch, stepsPerEpoch);
+        : String.format(
+            Locale.ROOT,
+            "in epoch %d/%d after step %d/%d",
+            epoch + 1,
+            epochs,
+            batchInEpoch,
+            stepsPerEpoch);
   }
 }

@@ -15,8 +15,8 @@ import java.util.Set;
  * The fast small-data recipes and how a run's settings are fitted to its data and length.
  *
  * <p>The official defaults are tuned for hundreds of epochs of ImageNet: on a few thousand images
- * and a few hundred steps their warm-up, last-layer freeze and teacher momentum would cover most
- * of the run. Two rules fix that:
+ * and a few hundred steps their warm-up, last-layer freeze and teacher momentum would cover most of
+ * the run. Two rules fix that:
  *
  * <ul>
  *   <li><b>caps</b>, always: a warm-up, freeze or teacher-temperature warm-up that the user did not
@@ -95,8 +95,8 @@ public final class Recipes {
       set.put("train.freezeLastLayer", freezeCap);
     }
     int tempWarmup = c.loss().warmupTeacherTempEpochs();
-    int tempCap = (size || tempWarmup > Math.ceil(epochs))
-        ? (int) Math.floor(0.3 * epochs) : tempWarmup;
+    int tempCap =
+        (size || tempWarmup > Math.ceil(epochs)) ? (int) Math.floor(0.3 * epochs) : tempWarmup;
     if (!explicit.contains("loss.warmupTeacherTempEpochs") && tempWarmup > tempCap) {
       set.put("loss.warmupTeacherTempEpochs", tempCap);
     }
@@ -112,9 +112,9 @@ public final class Recipes {
 
   /**
    * The caps, applied before a configuration is built: a warm-up, freeze or teacher-temperature
-   * warm-up of {@code base} that the user did not set (no entry in {@code overrides}) and that
-   * does not fit in the run's length (the user's, else the base's) is cut to a fraction of it, so
-   * that the configuration can be built at all. Explicit values are left for the records to check.
+   * warm-up of {@code base} that the user did not set (no entry in {@code overrides}) and that does
+   * not fit in the run's length (the user's, else the base's) is cut to a fraction of it, so that
+   * the configuration can be built at all. Explicit values are left for the records to check.
    *
    * @return settings to add to {@code overrides}, and one note for each
    */
@@ -126,21 +126,33 @@ public final class Recipes {
     double w = base.train().warmupEpochs();
     if (!overrides.containsKey("train.warmupEpochs") && w > epochs) {
       set.put("train.warmupEpochs", 0.1 * epochs);
-      notes.add(String.format(Locale.ROOT, "capped to fit the run: lr warm-up %s epochs (was %s)",
-          fmt(0.1 * epochs), TrainConfig.fmt(w)));
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "capped to fit the run: lr warm-up %s epochs (was %s)",
+              fmt(0.1 * epochs),
+              TrainConfig.fmt(w)));
     }
     double f = base.train().freezeLastLayer();
     if (!overrides.containsKey("train.freezeLastLayer") && f >= epochs && f > 0) {
       set.put("train.freezeLastLayer", 0.1 * epochs);
-      notes.add(String.format(Locale.ROOT, "capped to fit the run: last layer frozen for %s epochs"
-          + " (was %s)", fmt(0.1 * epochs), TrainConfig.fmt(f)));
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "capped to fit the run: last layer frozen for %s epochs" + " (was %s)",
+              fmt(0.1 * epochs),
+              TrainConfig.fmt(f)));
     }
     int t = base.loss().warmupTeacherTempEpochs();
     if (!overrides.containsKey("loss.warmupTeacherTempEpochs") && t > Math.ceil(epochs)) {
       int cap = (int) Math.floor(0.3 * epochs);
       set.put("loss.warmupTeacherTempEpochs", cap);
-      notes.add(String.format(Locale.ROOT, "capped to fit the run: teacher-temperature warm-up %d"
-          + " epochs (was %d)", cap, t));
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "capped to fit the run: teacher-temperature warm-up %d" + " epochs (was %d)",
+              cap,
+              t));
     }
     return new Fitted(base, List.copyOf(notes), set);
   }
@@ -150,8 +162,9 @@ public final class Recipes {
    * 4096 up to 100k, 16384 up to 500k, then the official 65536.
    */
   static int prototypes(int images) {
-    return images <= 20_000 ? 1024 : images <= 50_000 ? 2048 : images <= 100_000 ? 4096
-        : images <= 500_000 ? 16_384 : 65_536;
+    return images <= 20_000
+        ? 1024
+        : images <= 50_000 ? 2048 : images <= 100_000 ? 4096 : images <= 500_000 ? 16_384 : 65_536;
   }
 
   /**
@@ -167,19 +180,32 @@ public final class Recipes {
 
   private static String describe(
       String path, Object v, DinoConfig c, int images, long steps, boolean size) {
-    String what = switch (path) {
-      case "head.outDim" -> String.format(Locale.ROOT, "K = %s prototypes for %,d images", v,
-          images);
-      case "train.momentumTeacher" -> String.format(Locale.ROOT, "teacher momentum %s for %,d"
-          + " images", v, images);
-      case "train.warmupEpochs" -> String.format(Locale.ROOT, "lr warm-up %s epochs (was %s)",
-          fmt((Double) v), TrainConfig.fmt(c.train().warmupEpochs()));
-      case "train.freezeLastLayer" -> String.format(Locale.ROOT, "last layer frozen for %s epochs"
-          + " (was %s)", fmt((Double) v), TrainConfig.fmt(c.train().freezeLastLayer()));
-      case "loss.warmupTeacherTempEpochs" -> String.format(Locale.ROOT, "teacher-temperature"
-          + " warm-up %s epochs (was %d)", v, c.loss().warmupTeacherTempEpochs());
-      default -> path + " = " + v;
-    };
+    String what =
+        switch (path) {
+          case "head.outDim" ->
+              String.format(Locale.ROOT, "K = %s prototypes for %,d images", v, images);
+          case "train.momentumTeacher" ->
+              String.format(Locale.ROOT, "teacher momentum %s for %,d" + " images", v, images);
+          case "train.warmupEpochs" ->
+              String.format(
+                  Locale.ROOT,
+                  "lr warm-up %s epochs (was %s)",
+                  fmt((Double) v),
+                  TrainConfig.fmt(c.train().warmupEpochs()));
+          case "train.freezeLastLayer" ->
+              String.format(
+                  Locale.ROOT,
+                  "last layer frozen for %s epochs" + " (was %s)",
+                  fmt((Double) v),
+                  TrainConfig.fmt(c.train().freezeLastLayer()));
+          case "loss.warmupTeacherTempEpochs" ->
+              String.format(
+                  Locale.ROOT,
+                  "teacher-temperature" + " warm-up %s epochs (was %d)",
+                  v,
+                  c.loss().warmupTeacherTempEpochs());
+          default -> path + " = " + v;
+        };
     return (size ? "sized: " : "capped to fit the run: ") + what;
   }
 

@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A run directory as a command opens it: a new run, or the run saved there, resumed. Resuming
- * keeps the saved configuration; settings given again must agree with it, except the number of
- * epochs, which may change (the schedules are then recomputed, as in the official code).
+ * A run directory as a command opens it: a new run, or the run saved there, resumed. Resuming keeps
+ * the saved configuration; settings given again must agree with it, except the number of epochs,
+ * which may change (the schedules are then recomputed, as in the official code).
  *
  * @param dir the run directory
  * @param config what the run computes from here on
@@ -54,24 +54,39 @@ public record RunDirectory(
     if (base != null) {
       String differs = firstDifference(base.with(overrides).withEpochs(epochs), config);
       if (differs != null) {
-        throw new BaseConflict(differs, "the configuration asked for differs from the run in "
-            + dir + " at " + differs + "; resume without it, or start a new run elsewhere");
+        throw new BaseConflict(
+            differs,
+            "the configuration asked for differs from the run in "
+                + dir
+                + " at "
+                + differs
+                + "; resume without it, or start a new run elsewhere");
       }
     }
     String differs = firstDifference(saved.withEpochs(epochs), config);
     if (differs != null) {
-      throw new ConfigException(differs, "differs from the run in " + dir + " ("
-          + at(saved.toJson(), differs) + "); resume with the same settings or start a new run"
-          + " elsewhere");
+      throw new ConfigException(
+          differs,
+          "differs from the run in "
+              + dir
+              + " ("
+              + at(saved.toJson(), differs)
+              + "); resume with the same settings or start a new run"
+              + " elsewhere");
     }
     String note = "";
     if (epochs != saved.train().epochs()) {
-      note = String.format(Locale.ROOT, "the run's length changed from %s to %s epochs: the"
-          + " schedules are recomputed for %s epochs", TrainConfig.fmt(saved.train().epochs()),
-          TrainConfig.fmt(epochs), TrainConfig.fmt(epochs));
+      note =
+          String.format(
+              Locale.ROOT,
+              "the run's length changed from %s to %s epochs: the"
+                  + " schedules are recomputed for %s epochs",
+              TrainConfig.fmt(saved.train().epochs()),
+              TrainConfig.fmt(epochs),
+              TrainConfig.fmt(epochs));
     }
-    return new RunDirectory(dir, config, loaded,
-        dataSpec != null ? dataSpec : loaded.state().data(), note);
+    return new RunDirectory(
+        dir, config, loaded, dataSpec != null ? dataSpec : loaded.state().data(), note);
   }
 
   /** True if {@code dir} holds a checkpoint to resume. */

@@ -3,15 +3,20 @@ package dev.jdino.train;
 /**
  * DINO's schedules as precomputed arrays indexed by the global iteration (or by the epoch, for the
  * teacher temperature), exactly as the official {@code cosine_scheduler}: a linear warm-up from
- * {@code startWarmup} to {@code base} over the warm-up iterations (endpoints included), then
- * {@code final + 0.5 (base - final) (1 + cos(pi i / n))} over the remaining n iterations.
+ * {@code startWarmup} to {@code base} over the warm-up iterations (endpoints included), then {@code
+ * final + 0.5 (base - final) (1 + cos(pi i / n))} over the remaining n iterations.
  */
 public final class Schedules {
   private Schedules() {}
 
   /** The official {@code cosine_scheduler(base, end, epochs, itersPerEpoch, warmupEpochs, ...)}. */
   public static double[] cosine(
-      double base, double end, int epochs, int itersPerEpoch, int warmupEpochs, double startWarmup) {
+      double base,
+      double end,
+      int epochs,
+      int itersPerEpoch,
+      int warmupEpochs,
+      double startWarmup) {
     if (epochs < 1 || itersPerEpoch < 1) {
       throw new IllegalArgumentException("a schedule needs at least one epoch and one iteration");
     }
@@ -19,14 +24,14 @@ public final class Schedules {
       throw new IllegalArgumentException(
           "warm-up of " + warmupEpochs + " epochs does not fit in " + epochs + " epochs");
     }
-    return cosine(base, end, (long) epochs * itersPerEpoch, (long) warmupEpochs * itersPerEpoch,
-        startWarmup);
+    return cosine(
+        base, end, (long) epochs * itersPerEpoch, (long) warmupEpochs * itersPerEpoch, startWarmup);
   }
 
   /**
    * The same schedule counted in steps: {@code warmup} steps of linear warm-up from {@code
-   * startWarmup}, then the cosine from {@code base} to {@code end} over the remaining steps.
-   * With whole epochs it is {@link #cosine(double, double, int, int, int, double)} exactly.
+   * startWarmup}, then the cosine from {@code base} to {@code end} over the remaining steps. With
+   * whole epochs it is {@link #cosine(double, double, int, int, int, double)} exactly.
    */
   public static double[] cosine(
       double base, double end, long total, long warmup, double startWarmup) {

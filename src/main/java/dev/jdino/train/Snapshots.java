@@ -36,11 +36,14 @@ public final class Snapshots {
       float loss)
       throws IOException {
     Map<String, NDArray> t = new LinkedHashMap<>();
-    teacher.named().forEach((n, a) -> {
-      if (n.startsWith(DinoNetwork.BACKBONE)) {
-        t.put(n.substring(DinoNetwork.BACKBONE.length()), a);
-      }
-    });
+    teacher
+        .named()
+        .forEach(
+            (n, a) -> {
+              if (n.startsWith(DinoNetwork.BACKBONE)) {
+                t.put(n.substring(DinoNetwork.BACKBONE.length()), a);
+              }
+            });
     ObjectNode meta = Json.object();
     meta.put("format", FORMAT);
     meta.put("epoch", epoch + batchInEpoch / (double) itersPerEpoch);

@@ -9,13 +9,14 @@ import dev.jdino.data.CropSampler;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.data.MultiCropBatch;
 import dev.jdino.data.MultiCropLoader;
+import dev.jdino.model.Compute;
 import dev.jdino.model.DropPath;
 
 /**
- * How long one training step of a configuration takes on this machine, measured on a throwaway
- * copy of the run (fresh weights, the first batches of epoch 0), so that a run can be sized to a
- * time budget before its schedules are fixed. Nothing of the measurement reaches the run: its
- * state is discarded, and the run starts from its own initialisation.
+ * How long one training step of a configuration takes on this machine, measured on a throwaway copy
+ * of the run (fresh weights, the first batches of epoch 0), so that a run can be sized to a time
+ * budget before its schedules are fixed. Nothing of the measurement reaches the run: its state is
+ * discarded, and the run starts from its own initialisation.
  */
 public final class StepTimer {
   private StepTimer() {}
@@ -25,13 +26,18 @@ public final class StepTimer {
    * @param measured steps timed
    * @return seconds per step, data loading included
    */
-  public static double secondsPerStep(DinoConfig config, ImageDataset data, int workers,
-      dev.jdino.model.Compute compute, int warmup, int measured) {
+  public static double secondsPerStep(
+      DinoConfig config,
+      ImageDataset data,
+      int workers,
+      Compute compute,
+      int warmup,
+      int measured) {
     int stepsPerEpoch = DinoTrainer.stepsPerEpoch(data, config);
     int total = Math.min(stepsPerEpoch, warmup + measured);
     int timed = Math.max(1, total - warmup);
-    RunPlan plan = RunPlan.of(config.withEpochs(Math.max(1, config.train().epochs())),
-        stepsPerEpoch);
+    RunPlan plan =
+        RunPlan.of(config.withEpochs(Math.max(1, config.train().epochs())), stepsPerEpoch);
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
     try (TrainingState state = TrainingState.fresh(config, null, compute);
         MultiCropLoader loader =

@@ -7,8 +7,8 @@ import dev.jdino.io.ConfigException;
  * its schedules, the teacher's EMA, clipping and last-layer freezing. Defaults: {@link
  * #defaults()}.
  *
- * @param epochs length of the run in epochs; a fraction ends the run inside its last epoch (the
- *     run is {@code round(epochs * steps per epoch)} steps, and every schedule spans them)
+ * @param epochs length of the run in epochs; a fraction ends the run inside its last epoch (the run
+ *     is {@code round(epochs * steps per epoch)} steps, and every schedule spans them)
  * @param batchSize source images per step (each with all its crops)
  * @param lr base learning rate; the peak is {@code lr * batchSize / 256}
  * @param minLr final learning rate of the cosine
@@ -53,8 +53,12 @@ public record TrainConfig(
     if (warmupEpochs > epochs) {
       throw new ConfigException(
           "warmupEpochs",
-          "the warm-up of " + fmt(warmupEpochs) + " epochs is longer than the run of "
-              + fmt(epochs) + (epochs == 1 ? " epoch" : " epochs"), "epochs");
+          "the warm-up of "
+              + fmt(warmupEpochs)
+              + " epochs is longer than the run of "
+              + fmt(epochs)
+              + (epochs == 1 ? " epoch" : " epochs"),
+          "epochs");
     }
     if (!(weightDecay >= 0 && weightDecayEnd >= 0)) {
       throw new ConfigException("weightDecay", "weight decay must be >= 0");
@@ -85,8 +89,8 @@ public record TrainConfig(
   /**
    * Peak learning rate of a data-parallel run of {@code worldSize} ranks, each with {@code
    * batchSize} images per step: the linear scaling rule on the global batch, as the official
-   * main_dino.py computes it ({@code args.lr * (args.batch_size_per_gpu *
-   * utils.get_world_size()) / 256.}). A world of one gives {@link #peakLr()} exactly.
+   * main_dino.py computes it ({@code args.lr * (args.batch_size_per_gpu * utils.get_world_size()) /
+   * 256.}). A world of one gives {@link #peakLr()} exactly.
    */
   public double peakLr(int worldSize) {
     if (worldSize < 1) {
@@ -97,8 +101,18 @@ public record TrainConfig(
 
   /** The same optimisation for {@code n} epochs. */
   public TrainConfig withEpochs(double n) {
-    return new TrainConfig(n, batchSize, lr, minLr, warmupEpochs, weightDecay,
-        weightDecayEnd, momentumTeacher, clipGrad, freezeLastLayer, seed);
+    return new TrainConfig(
+        n,
+        batchSize,
+        lr,
+        minLr,
+        warmupEpochs,
+        weightDecay,
+        weightDecayEnd,
+        momentumTeacher,
+        clipGrad,
+        freezeLastLayer,
+        seed);
   }
 
   /** Number of steps of the run: {@code round(epochs * stepsPerEpoch)}, at least 1. */

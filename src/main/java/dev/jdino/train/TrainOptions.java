@@ -30,10 +30,25 @@ public record TrainOptions(
     Compute compute) {
 
   /** With the official arithmetic ({@link Compute#REFERENCE}). */
-  public TrainOptions(Path outputDir, int numWorkers, int saveckpFreq, int logEvery,
-      int snapshotEvery, boolean snapshotInSteps, int threads, long maxSteps) {
-    this(outputDir, numWorkers, saveckpFreq, logEvery, snapshotEvery, snapshotInSteps, threads,
-        maxSteps, Compute.REFERENCE);
+  public TrainOptions(
+      Path outputDir,
+      int numWorkers,
+      int saveckpFreq,
+      int logEvery,
+      int snapshotEvery,
+      boolean snapshotInSteps,
+      int threads,
+      long maxSteps) {
+    this(
+        outputDir,
+        numWorkers,
+        saveckpFreq,
+        logEvery,
+        snapshotEvery,
+        snapshotInSteps,
+        threads,
+        maxSteps,
+        Compute.REFERENCE);
   }
 
   public TrainOptions {
@@ -54,17 +69,33 @@ public record TrainOptions(
   }
 
   public TrainOptions withMaxSteps(long n) {
-    return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, snapshotEvery,
-        snapshotInSteps, threads, n, compute);
+    return new TrainOptions(
+        outputDir,
+        numWorkers,
+        saveckpFreq,
+        logEvery,
+        snapshotEvery,
+        snapshotInSteps,
+        threads,
+        n,
+        compute);
   }
 
   public TrainOptions withSnapshots(int every, boolean inSteps) {
-    return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, every, inSteps, threads,
-        maxSteps, compute);
+    return new TrainOptions(
+        outputDir, numWorkers, saveckpFreq, logEvery, every, inSteps, threads, maxSteps, compute);
   }
 
   public TrainOptions withCompute(Compute c) {
-    return new TrainOptions(outputDir, numWorkers, saveckpFreq, logEvery, snapshotEvery,
-        snapshotInSteps, threads, maxSteps, c);
+    return new TrainOptions(
+        outputDir,
+        numWorkers,
+        saveckpFreq,
+        logEvery,
+        snapshotEvery,
+        snapshotInSteps,
+        threads,
+        maxSteps,
+        c);
   }
 }

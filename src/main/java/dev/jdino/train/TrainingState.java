@@ -1,5 +1,6 @@
 package dev.jdino.train;
 
+import ai.djl.ndarray.NDManager;
 import dev.jdino.engine.Torch;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Compute;
@@ -8,6 +9,7 @@ import dev.jdino.model.ParameterLayout;
 import dev.jdino.model.ParameterSet;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Everything a run carries from step to step (the official code's {@code to_restore} plus the
@@ -16,7 +18,7 @@ import java.nio.file.Path;
  */
 public final class TrainingState implements AutoCloseable {
   private final DinoConfig config;
-  private final ai.djl.ndarray.NDManager manager;
+  private final NDManager manager;
   private final DinoNetwork network;
   private final ParameterSet student;
   private final ParameterSet teacher;
@@ -30,7 +32,7 @@ public final class TrainingState implements AutoCloseable {
   private TrainingState(
       DinoConfig config,
       DinoNetwork network,
-      ai.djl.ndarray.NDManager manager,
+      NDManager manager,
       float[] studentValues,
       float[] teacherValues,
       Checkpoint.Loaded from) {
@@ -100,9 +102,16 @@ public final class TrainingState implements AutoCloseable {
     Position p = checkpoint.state().position();
     if (!p.consistent(stepsPerEpoch)) {
       throw new BadInputException(
-          checkpoint.file() + ": saved at step " + p.globalStep() + " of epochs of "
-              + stepsPerEpoch + " steps does not match epoch " + p.epoch() + " batch "
-              + p.batchInEpoch() + " (the data or the batch size changed since it was written)");
+          checkpoint.file()
+              + ": saved at step "
+              + p.globalStep()
+              + " of epochs of "
+              + stepsPerEpoch
+              + " steps does not match epoch "
+              + p.epoch()
+              + " batch "
+              + p.batchInEpoch()
+              + " (the data or the batch size changed since it was written)");
     }
     var manager = Torch.newManager();
     DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager, compute);
@@ -118,16 +127,22 @@ public final class TrainingState implements AutoCloseable {
 
   /** Writes the state as a checkpoint (atomically). */
   public void save(Path file, String dataSpec, double elapsedThisInvocation) throws IOException {
-    save(file, dataSpec, elapsedThisInvocation, java.util.Map.of());
+    save(file, dataSpec, elapsedThisInvocation, Map.of());
   }
 
   /** As above, with {@code extra} metadata entries ({@link Checkpoint#save}). */
-  public void save(Path file, String dataSpec, double elapsedThisInvocation,
-      java.util.Map<String, String> extra) throws IOException {
+  public void save(
+      Path file, String dataSpec, double elapsedThisInvocation, Map<String, String> extra)
+      throws IOException {
     Checkpoint.save(
         file,
-        new Checkpoint.State(position, config, dataSpec, optimizer.stepCounts(),
-            elapsedBefore + elapsedThisInvocation, lastLoss),
+        new Checkpoint.State(
+            position,
+            config,
+            dataSpec,
+            optimizer.stepCounts(),
+            elapsedBefore + elapsedThisInvocation,
+            lastLoss),
         student,
         teacher,
         optimizer,
@@ -187,7 +202,7 @@ public final class TrainingState implements AutoCloseable {
   }
 
   /** The native arrays of this run (for tests that check memory stays flat). */
-  public ai.djl.ndarray.NDManager manager() {
+  public NDManager manager() {
     return manager;
   }
 

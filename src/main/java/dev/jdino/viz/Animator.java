@@ -1,8 +1,7 @@
 package dev.jdino.viz;
 
-import dev.jdino.augment.Normalization;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.augment.Normalization;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
@@ -16,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -24,10 +24,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * {@code jdino animate}: the attention of a fixed set of images through training, one GIF frame
- * per saved teacher (snapshot, or checkpoint when the run has no snapshots) in step order. Every
- * frame shows the same images, the same heads and the head mean, with the keep-mass mask outlined
- * in white, and says epoch, step, loss and (when the run logged it for that step) k-NN top-1.
+ * {@code jdino animate}: the attention of a fixed set of images through training, one GIF frame per
+ * saved teacher (snapshot, or checkpoint when the run has no snapshots) in step order. Every frame
+ * shows the same images, the same heads and the head mean, with the keep-mass mask outlined in
+ * white, and says epoch, step, loss and (when the run logged it for that step) k-NN top-1.
  */
 public final class Animator {
   private static final int BAR = 6;
@@ -43,8 +43,14 @@ public final class Animator {
    * @param threshold the mask's share of the attention mass
    * @param scale integer enlargement of each image (0: automatic, at least 84 px)
    */
-  public record Options(ImageSet images, int count, double fps, double holdSeconds,
-      List<Integer> heads, double threshold, int scale) {
+  public record Options(
+      ImageSet images,
+      int count,
+      double fps,
+      double holdSeconds,
+      List<Integer> heads,
+      double threshold,
+      int scale) {
     public Options {
       if (!(fps > 0 && fps <= 50)) {
         throw new BadInputException("--fps " + fps + ": expected a rate in (0, 50]");
@@ -75,8 +81,8 @@ public final class Animator {
   private Animator() {}
 
   /**
-   * The frames of a run: its snapshots, or, without any, its checkpoints ({@code
-   * checkpoint-NNNN} and the latest), in step order, one per step.
+   * The frames of a run: its snapshots, or, without any, its checkpoints ({@code checkpoint-NNNN}
+   * and the latest), in step order, one per step.
    *
    * @throws BadInputException if the run has neither
    */
@@ -84,27 +90,38 @@ public final class Animator {
     if (!Files.isDirectory(runDir)) {
       throw new BadInputException(runDir + ": not a directory (expected a jdino run directory)");
     }
-    Map<Long, Double> knn = Files.isRegularFile(runDir.resolve(RunMetrics.FILE))
-        ? RunMetrics.read(runDir).knnTop1ByStep() : Map.of();
+    Map<Long, Double> knn =
+        Files.isRegularFile(runDir.resolve(RunMetrics.FILE))
+            ? RunMetrics.read(runDir).knnTop1ByStep()
+            : Map.of();
     List<Path> files = list(runDir.resolve(Snapshots.DIR), "teacher-step");
     boolean snapshots = !files.isEmpty();
     if (!snapshots) {
       files = list(runDir, "checkpoint");
     }
     if (files.isEmpty()) {
-      throw new BadInputException(runDir + ": no snapshots (snapshots/teacher-step*.safetensors)"
-          + " and no checkpoints to animate; train with --snapshot-every N");
+      throw new BadInputException(
+          runDir
+              + ": no snapshots (snapshots/teacher-step*.safetensors)"
+              + " and no checkpoints to animate; train with --snapshot-every N");
     }
-    int iters = Files.isRegularFile(runDir.resolve("args.json"))
-        ? Json.read(runDir.resolve("args.json")).path("iterations_per_epoch").asInt(0) : 0;
+    int iters =
+        Files.isRegularFile(runDir.resolve("args.json"))
+            ? Json.read(runDir.resolve("args.json")).path("iterations_per_epoch").asInt(0)
+            : 0;
     TreeMap<Long, Frame> bySteps = new TreeMap<>();
     for (Path f : files) {
       JsonNode m = metadata(f);
       long step = snapshots ? m.path("step").asLong() : m.path("global_step").asLong();
-      double epoch = snapshots ? m.path("epoch").asDouble() : m.path("epoch").asDouble()
-          + (iters > 0 ? m.path("batch_in_epoch").asDouble() / iters : 0);
-      double loss = snapshots ? m.path("loss").asDouble(Double.NaN)
-          : m.path("last_loss").asDouble(Double.NaN);
+      double epoch =
+          snapshots
+              ? m.path("epoch").asDouble()
+              : m.path("epoch").asDouble()
+                  + (iters > 0 ? m.path("batch_in_epoch").asDouble() / iters : 0);
+      double loss =
+          snapshots
+              ? m.path("loss").asDouble(Double.NaN)
+              : m.path("last_loss").asDouble(Double.NaN);
       bySteps.put(step, new Frame(f, step, epoch, loss, knn.getOrDefault(step, Double.NaN)));
     }
     return new ArrayList<>(bySteps.values());
@@ -115,10 +132,13 @@ public final class Animator {
       return List.of();
     }
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> {
-        String n = p.getFileName().toString();
-        return n.startsWith(prefix) && n.endsWith(".safetensors") && Files.isRegularFile(p);
-      }).sorted(Comparator.comparing(Path::toString)).toList();
+      return s.filter(
+              p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && n.endsWith(".safetensors") && Files.isRegularFile(p);
+              })
+          .sorted(Comparator.comparing(Path::toString))
+          .toList();
     } catch (IOException e) {
       throw new BadInputException(dir + ": cannot list (" + e.getMessage() + ")");
     }
@@ -151,8 +171,9 @@ public final class Animator {
       ImageSizing sizing = ImageSizing.shorterSide(first.config().imgSize());
       for (int i = 0; i < images.size() && inputs.size() < o.count(); i++) {
         try {
-          inputs.add(ModelInput.prepare(images.load(i), sizing, first.config().patchSize(),
-              norm.mean(), norm.std()));
+          inputs.add(
+              ModelInput.prepare(
+                  images.load(i), sizing, first.config().patchSize(), norm.mean(), norm.std()));
           names.add(images.describe(i));
         } catch (IOException | BadInputException e) {
           log.println("skipped " + images.describe(i) + ": " + e.getMessage());
@@ -162,8 +183,14 @@ public final class Animator {
     if (inputs.isEmpty()) {
       throw new BadInputException(images.name() + ": no image could be used for the animation");
     }
-    FrameRenderer renderer = new FrameRenderer(runDir.toAbsolutePath().normalize()
-        .getFileName().toString(), inputs, heads, o.threshold(), o.scale(), frames);
+    FrameRenderer renderer =
+        new FrameRenderer(
+            runDir.toAbsolutePath().normalize().getFileName().toString(),
+            inputs,
+            heads,
+            o.threshold(),
+            o.scale(),
+            frames);
     List<BufferedImage> pictures = new ArrayList<>();
     for (Frame f : frames) {
       try (Backbone b = Backbone.load(f.file())) {
@@ -178,7 +205,7 @@ public final class Animator {
     }
     int[] delays = new int[pictures.size()];
     int delay = (int) Math.max(1, Math.round(100 / o.fps()));
-    java.util.Arrays.fill(delays, delay);
+    Arrays.fill(delays, delay);
     if (o.holdSeconds() > 0) {
       delays[delays.length - 1] = (int) Math.max(1, Math.round(o.holdSeconds() * 100));
     }
@@ -196,7 +223,8 @@ public final class Animator {
     }
     for (int h : wanted) {
       if (h < 0 || h >= numHeads) {
-        throw new BadInputException("--heads " + h + ": the model has heads 0 to " + (numHeads - 1));
+        throw new BadInputException(
+            "--heads " + h + ": the model has heads 0 to " + (numHeads - 1));
       }
     }
     return List.copyOf(wanted);
@@ -212,8 +240,13 @@ public final class Animator {
     private final long lastStep;
     private final int minWidth;
 
-    FrameRenderer(String run, List<ModelInput> inputs, List<Integer> heads, double threshold,
-        int scale, List<Frame> frames) {
+    FrameRenderer(
+        String run,
+        List<ModelInput> inputs,
+        List<Integer> heads,
+        double threshold,
+        int scale,
+        List<Frame> frames) {
       this.run = run;
       this.inputs = inputs;
       this.heads = heads;
@@ -231,12 +264,17 @@ public final class Animator {
 
     String caption(Frame f) {
       // Step 0 is the teacher before any training: it has no loss yet.
-      String s = f.step() == 0
-          ? "step 0   untrained teacher (random initialisation)"
-          : Double.isNaN(f.loss())
-              ? String.format(Locale.ROOT, "epoch %.2f   step %d", f.epoch(), f.step())
-              : String.format(Locale.ROOT, "epoch %.2f   step %d   loss %.3f", f.epoch(),
-                  f.step(), f.loss());
+      String s =
+          f.step() == 0
+              ? "step 0   untrained teacher (random initialisation)"
+              : Double.isNaN(f.loss())
+                  ? String.format(Locale.ROOT, "epoch %.2f   step %d", f.epoch(), f.step())
+                  : String.format(
+                      Locale.ROOT,
+                      "epoch %.2f   step %d   loss %.3f",
+                      f.epoch(),
+                      f.step(),
+                      f.loss());
       if (!Double.isNaN(f.knnTop1())) {
         s += String.format(Locale.ROOT, "   k-NN top-1 %.1f%%", f.knnTop1());
       }
@@ -244,10 +282,15 @@ public final class Animator {
     }
 
     BufferedImage render(Frame f, List<AttentionMap> maps) {
-      TileGrid grid = new TileGrid(TileGrid.DARK).minWidth(minWidth)
-          .title(caption(f))
-          .title(run + ": last-block [CLS] attention; white outline keeps "
-              + Math.round(threshold * 100) + "% of the mass");
+      TileGrid grid =
+          new TileGrid(TileGrid.DARK)
+              .minWidth(minWidth)
+              .title(caption(f))
+              .title(
+                  run
+                      + ": last-block [CLS] attention; white outline keeps "
+                      + Math.round(threshold * 100)
+                      + "% of the mass");
       for (int i = 0; i < inputs.size(); i++) {
         ModelInput in = inputs.get(i);
         AttentionMap map = maps.get(i);
@@ -257,16 +300,15 @@ public final class Animator {
         for (int k = 0; k <= heads.size(); k++) {
           float[] v = k < heads.size() ? map.head(heads.get(k)) : map.mean();
           BufferedImage heat = Pictures.heatmap(v, map.gridHeight(), map.gridWidth(), pp);
-          Pictures.outline(heat, AttentionMap.mask(v, threshold), map.gridWidth(), pp,
-              Color.WHITE);
+          Pictures.outline(heat, AttentionMap.mask(v, threshold), map.gridWidth(), pp, Color.WHITE);
           String label = k < heads.size() ? "head " + heads.get(k) : "mean";
           tiles.add(new TileGrid.Tile(i == 0 ? label : null, heat));
         }
         grid.row(null, tiles);
       }
       BufferedImage body = grid.render();
-      BufferedImage out = new BufferedImage(body.getWidth(), body.getHeight() + BAR,
-          BufferedImage.TYPE_INT_RGB);
+      BufferedImage out =
+          new BufferedImage(body.getWidth(), body.getHeight() + BAR, BufferedImage.TYPE_INT_RGB);
       Graphics2D g = out.createGraphics();
       g.drawImage(body, 0, 0, null);
       g.setColor(TileGrid.DARK.background());

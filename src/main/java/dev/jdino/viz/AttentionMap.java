@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The last block's attention of the [CLS] query over the patch keys, per head, for one image
- * (the paper's section 4.2.1 and the official visualize_attention.py): what DINO's attention pictures show.
+ * The last block's attention of the [CLS] query over the patch keys, per head, for one image (the
+ * paper's section 4.2.1 and the official visualize_attention.py): what DINO's attention pictures
+ * show.
  *
  * @param gridHeight rows of patches
  * @param gridWidth columns of patches
@@ -104,8 +105,15 @@ public record AttentionMap(int gridHeight, int gridWidth, int patchSize, float[]
     for (int b = 0; b < inputs.size(); b++) {
       ModelInput in = inputs.get(b);
       if (in.height() != h || in.width() != w) {
-        throw new IllegalArgumentException("one batch needs one image size: " + h + "x" + w
-            + " and " + in.height() + "x" + in.width());
+        throw new IllegalArgumentException(
+            "one batch needs one image size: "
+                + h
+                + "x"
+                + w
+                + " and "
+                + in.height()
+                + "x"
+                + in.width());
       }
       System.arraycopy(in.normalized(), 0, batch, b * plane, plane);
     }

@@ -4,11 +4,11 @@ import java.util.Arrays;
 
 /**
  * The official "keep a share of the attention mass" mask (the paper's section 4.2.1; the official
- * {@code visualize_attention.py}): sort one head's attention over the patches, normalise it to
- * sum 1, and keep the smallest set of top patches whose attention sums to at least {@code
- * threshold}. The official code drops the ascending prefix whose cumulative share is at most
- * {@code 1 - threshold}; this does exactly that, with ties broken by patch index (lower index
- * counts as smaller) so the result is deterministic.
+ * {@code visualize_attention.py}): sort one head's attention over the patches, normalise it to sum
+ * 1, and keep the smallest set of top patches whose attention sums to at least {@code threshold}.
+ * The official code drops the ascending prefix whose cumulative share is at most {@code 1 -
+ * threshold}; this does exactly that, with ties broken by patch index (lower index counts as
+ * smaller) so the result is deterministic.
  */
 public final class AttentionMasks {
   private AttentionMasks() {}
@@ -37,8 +37,12 @@ public final class AttentionMasks {
       Arrays.fill(keep, true);
       return keep;
     }
-    Arrays.sort(order, (a, b) -> attention[a] != attention[b]
-        ? Float.compare(attention[a], attention[b]) : Integer.compare(a, b));
+    Arrays.sort(
+        order,
+        (a, b) ->
+            attention[a] != attention[b]
+                ? Float.compare(attention[a], attention[b])
+                : Integer.compare(a, b));
     double cumulative = 0;
     for (int r = 0; r < n; r++) {
       int i = order[r];

@@ -1,10 +1,9 @@
 package dev.jdino.viz;
 
-import dev.jdino.augment.Normalization;
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.augment.Image;
+import dev.jdino.augment.Normalization;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
@@ -20,13 +19,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What {@code jdino attention} draws for each image (the paper's section 4.2.1 and the official visualize_attention.py), in {@code
- * <output>/<NNNN-name>/}: {@code input.png} (the image as the model saw it, de-normalised),
- * {@code attention-head<h>.png} and {@code attention-mean.png} (viridis heatmaps of the [CLS]
- * attention over the patches, nearest-upsampled), {@code mask-head<h>.png} and {@code
- * mask-mean.png} (the patches keeping the threshold share of the mass, tinted and outlined over
- * the image), and {@code grid.png} with all of them labelled. {@code <output>/attention.json}
- * lists what was drawn and skipped.
+ * What {@code jdino attention} draws for each image (the paper's section 4.2.1 and the official
+ * visualize_attention.py), in {@code <output>/<NNNN-name>/}: {@code input.png} (the image as the
+ * model saw it, de-normalised), {@code attention-head<h>.png} and {@code attention-mean.png}
+ * (viridis heatmaps of the [CLS] attention over the patches, nearest-upsampled), {@code
+ * mask-head<h>.png} and {@code mask-mean.png} (the patches keeping the threshold share of the mass,
+ * tinted and outlined over the image), and {@code grid.png} with all of them labelled. {@code
+ * <output>/attention.json} lists what was drawn and skipped.
  */
 public final class AttentionRenderer {
   /** Pictures of small images are enlarged until their shorter side has at least this. */
@@ -41,8 +40,8 @@ public final class AttentionRenderer {
    * @param scale integer enlargement of every picture; 0 chooses one per image ({@link
    *     #MIN_DISPLAY_SIDE})
    */
-  public record Options(ImageSizing sizing, double threshold, Normalization normalization,
-      int scale) {
+  public record Options(
+      ImageSizing sizing, double threshold, Normalization normalization, int scale) {
     public Options {
       if (!(threshold > 0 && threshold <= 1)) {
         throw new BadInputException("--threshold " + threshold + ": expected a share in (0, 1]");
@@ -57,8 +56,8 @@ public final class AttentionRenderer {
      * normalisation, automatic scale.
      */
     public static Options defaults(Backbone backbone) {
-      return new Options(ImageSizing.shorterSide(backbone.config().imgSize()), 0.6,
-          backbone.normalization(), 0);
+      return new Options(
+          ImageSizing.shorterSide(backbone.config().imgSize()), 0.6, backbone.normalization(), 0);
     }
   }
 
@@ -67,8 +66,16 @@ public final class AttentionRenderer {
    *
    * @param keptShare per head, then the head mean: the share of patches its mask keeps
    */
-  public record Rendered(int index, String source, Path dir, Path grid, int height, int width,
-      int gridHeight, int gridWidth, double[] keptShare) {}
+  public record Rendered(
+      int index,
+      String source,
+      Path dir,
+      Path grid,
+      int height,
+      int width,
+      int gridHeight,
+      int gridWidth,
+      double[] keptShare) {}
 
   /** Everything drawn, and one message per image that could not be. */
   public record Result(Path outputDir, List<Rendered> images, List<String> skipped) {}
@@ -79,8 +86,9 @@ public final class AttentionRenderer {
    * Draws every image of {@code images} into {@code outDir}. An image that cannot be decoded or is
    * smaller than one patch is skipped with a message on {@code log}; the rest are drawn.
    */
-  public static Result render(Backbone backbone, ImageSet images, Path outDir, Options o,
-      PrintWriter log) throws IOException {
+  public static Result render(
+      Backbone backbone, ImageSet images, Path outDir, Options o, PrintWriter log)
+      throws IOException {
     Files.createDirectories(outDir);
     List<Rendered> done = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
@@ -89,11 +97,14 @@ public final class AttentionRenderer {
       ModelInput in;
       try {
         Image img = images.load(i);
-        in = ModelInput.prepare(img, o.sizing(), p, o.normalization().mean(),
-            o.normalization().std());
+        in =
+            ModelInput.prepare(
+                img, o.sizing(), p, o.normalization().mean(), o.normalization().std());
       } catch (IOException | BadInputException e) {
-        String why = e.getMessage().startsWith(images.describe(i))
-            ? e.getMessage() : images.describe(i) + ": " + e.getMessage();
+        String why =
+            e.getMessage().startsWith(images.describe(i))
+                ? e.getMessage()
+                : images.describe(i) + ": " + e.getMessage();
         skipped.add(why);
         log.println("skipped " + why);
         log.flush();
@@ -107,11 +118,12 @@ public final class AttentionRenderer {
     return new Result(outDir, done, skipped);
   }
 
-  private static Rendered write(Path dir, int index, String source, ModelInput in,
-      AttentionMap map, Options o) throws IOException {
+  private static Rendered write(
+      Path dir, int index, String source, ModelInput in, AttentionMap map, Options o)
+      throws IOException {
     Files.createDirectories(dir);
-    int scale = o.scale() > 0 ? o.scale()
-        : Pictures.autoScale(in.height(), in.width(), MIN_DISPLAY_SIDE);
+    int scale =
+        o.scale() > 0 ? o.scale() : Pictures.autoScale(in.height(), in.width(), MIN_DISPLAY_SIDE);
     int heads = map.numHeads();
     double[] kept = new double[heads + 1];
     Pictures.writePng(Pictures.image(in.display(), scale), dir.resolve("input.png"));
@@ -120,23 +132,31 @@ public final class AttentionRenderer {
       String name = h < heads ? "head" + h : "mean";
       boolean[] mask = AttentionMap.mask(values, o.threshold());
       kept[h] = share(mask);
-      Pictures.writePng(Pictures.heatmap(values, map.gridHeight(), map.gridWidth(),
-          map.patchSize() * scale), dir.resolve("attention-" + name + ".png"));
-      Pictures.writePng(Pictures.maskOverlay(in.display(), mask, map.gridWidth(), map.patchSize(),
-          scale, Pictures.headColor(h < heads ? h : -1)), dir.resolve("mask-" + name + ".png"));
+      Pictures.writePng(
+          Pictures.heatmap(values, map.gridHeight(), map.gridWidth(), map.patchSize() * scale),
+          dir.resolve("attention-" + name + ".png"));
+      Pictures.writePng(
+          Pictures.maskOverlay(
+              in.display(),
+              mask,
+              map.gridWidth(),
+              map.patchSize(),
+              scale,
+              Pictures.headColor(h < heads ? h : -1)),
+          dir.resolve("mask-" + name + ".png"));
     }
     Path grid = dir.resolve("grid.png");
     Pictures.writePng(grid(source, in, map, o.threshold(), scale), grid);
-    return new Rendered(index, source, dir, grid, in.height(), in.width(), map.gridHeight(),
-        map.gridWidth(), kept);
+    return new Rendered(
+        index, source, dir, grid, in.height(), in.width(), map.gridHeight(), map.gridWidth(), kept);
   }
 
   /**
-   * The labelled grid of one image: the input, one heatmap per head and the head mean on the
-   * first row; the masks under them, each labelled with the share of patches it keeps.
+   * The labelled grid of one image: the input, one heatmap per head and the head mean on the first
+   * row; the masks under them, each labelled with the share of patches it keeps.
    */
-  public static BufferedImage grid(String source, ModelInput in, AttentionMap map,
-      double threshold, int scale) {
+  public static BufferedImage grid(
+      String source, ModelInput in, AttentionMap map, double threshold, int scale) {
     int heads = map.numHeads();
     int pp = map.patchSize() * scale;
     List<TileGrid.Tile> maps = new ArrayList<>();
@@ -148,20 +168,35 @@ public final class AttentionRenderer {
       float[] values = h < heads ? map.head(h) : map.mean();
       String label = h < heads ? "head " + h : "mean";
       boolean[] mask = AttentionMap.mask(values, threshold);
-      maps.add(new TileGrid.Tile(label, Pictures.heatmap(values, map.gridHeight(),
-          map.gridWidth(), pp)));
-      masks.add(new TileGrid.Tile(String.format(Locale.ROOT, "%s: %.0f%%", label,
-          100 * share(mask)), Pictures.maskOverlay(in.display(), mask, map.gridWidth(),
-          map.patchSize(), scale, Pictures.headColor(h < heads ? h : -1))));
+      maps.add(
+          new TileGrid.Tile(
+              label, Pictures.heatmap(values, map.gridHeight(), map.gridWidth(), pp)));
+      masks.add(
+          new TileGrid.Tile(
+              String.format(Locale.ROOT, "%s: %.0f%%", label, 100 * share(mask)),
+              Pictures.maskOverlay(
+                  in.display(),
+                  mask,
+                  map.gridWidth(),
+                  map.patchSize(),
+                  scale,
+                  Pictures.headColor(h < heads ? h : -1))));
     }
     // The file name is enough on the picture; attention.json keeps the full source.
     String name = source.substring(Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\')) + 1);
     return new TileGrid(TileGrid.LIGHT)
         .title(name)
-        .title(String.format(Locale.ROOT, "%dx%d px, patch %d, %dx%d patches; last-block [CLS]"
-            + " attention; masks keep %.0f%% of the mass (%% = share of patches kept)",
-            in.width(), in.height(), map.patchSize(), map.gridWidth(), map.gridHeight(),
-            100 * threshold))
+        .title(
+            String.format(
+                Locale.ROOT,
+                "%dx%d px, patch %d, %dx%d patches; last-block [CLS]"
+                    + " attention; masks keep %.0f%% of the mass (%% = share of patches kept)",
+                in.width(),
+                in.height(),
+                map.patchSize(),
+                map.gridWidth(),
+                map.gridHeight(),
+                100 * threshold))
         .row("attention", maps)
         .row(String.format(Locale.ROOT, "mask %.0f%%", 100 * threshold), masks)
         .render();
@@ -184,8 +219,9 @@ public final class AttentionRenderer {
     return n / (double) mask.length;
   }
 
-  private static void writeSummary(Path outDir, Backbone backbone, Options o,
-      List<Rendered> done, List<String> skipped) throws IOException {
+  private static void writeSummary(
+      Path outDir, Backbone backbone, Options o, List<Rendered> done, List<String> skipped)
+      throws IOException {
     ObjectNode j = Json.object();
     j.put("checkpoint", backbone.source());
     j.put("image_size", o.sizing().toString());

@@ -30,29 +30,34 @@ import org.jfree.data.xy.XYSeriesCollection;
  * Training curves from {@code metrics.jsonl} as PNG charts (JFreeChart, headless): loss (with the
  * collapse level ln K, K = the head's out_dim, dashed: a uniform teacher gives exactly that loss),
  * learning rate, weight decay, teacher momentum, teacher entropy (also with ln K, its uniform
- * collapse value), KL(teacher || student), and k-NN top-1 when the run logged it. The x axis is
- * the step, or the epoch (fractional: step / iterations per epoch).
+ * collapse value), KL(teacher || student), and k-NN top-1 when the run logged it. The x axis is the
+ * step, or the epoch (fractional: step / iterations per epoch).
  */
 public final class Curves {
   /** Chart size in pixels. */
   public static final int WIDTH = 640;
+
   public static final int HEIGHT = 360;
 
   /** What the x axis counts. */
-  public enum XAxis { STEPS, EPOCHS }
+  public enum XAxis {
+    STEPS,
+    EPOCHS
+  }
 
   /** One written chart. */
   public record Chart(String name, String title, Path file) {}
 
   private record Spec(String key, String name, String title, String yLabel, boolean collapseLine) {}
 
-  private static final List<Spec> SPECS = List.of(
-      new Spec("loss", "loss", "DINO loss", "cross-entropy (nats)", true),
-      new Spec("lr", "lr", "Learning rate", "lr", false),
-      new Spec("wd", "wd", "Weight decay", "weight decay", false),
-      new Spec("momentum", "momentum", "Teacher EMA momentum", "momentum", false),
-      new Spec("teacher_entropy", "teacher_entropy", "Teacher entropy", "nats", true),
-      new Spec("kl_teacher_student", "kl", "KL(teacher || student)", "nats", false));
+  private static final List<Spec> SPECS =
+      List.of(
+          new Spec("loss", "loss", "DINO loss", "cross-entropy (nats)", true),
+          new Spec("lr", "lr", "Learning rate", "lr", false),
+          new Spec("wd", "wd", "Weight decay", "weight decay", false),
+          new Spec("momentum", "momentum", "Teacher EMA momentum", "momentum", false),
+          new Spec("teacher_entropy", "teacher_entropy", "Teacher entropy", "nats", true),
+          new Spec("kl_teacher_student", "kl", "KL(teacher || student)", "nats", false));
 
   private Curves() {}
 
@@ -80,20 +85,29 @@ public final class Curves {
         continue;
       }
       double line = s.collapseLine() ? collapse : Double.NaN;
-      String lineLabel = String.format(Locale.ROOT, "collapse: ln K = ln %d = %.3f", outDim,
-          collapse);
+      String lineLabel =
+          String.format(Locale.ROOT, "collapse: ln K = ln %d = %.3f", outDim, collapse);
       charts.add(save(outDir, s.name(), s.title(), s.yLabel(), x, steps, epochs, line, lineLabel));
     }
     XYSeries knn = series("k-NN top-1", m.epochs(), "knn_top1", x, iters, true);
     if (!knn.isEmpty()) {
-      charts.add(save(outDir, "knn", "k-NN top-1 (teacher, during training)", "top-1 (%)", x,
-          new XYSeries("per step"), knn, Double.NaN, null));
+      charts.add(
+          save(
+              outDir,
+              "knn",
+              "k-NN top-1 (teacher, during training)",
+              "top-1 (%)",
+              x,
+              new XYSeries("per step"),
+              knn,
+              Double.NaN,
+              null));
     }
     return charts;
   }
 
-  private static XYSeries series(String key, List<JsonNode> records, String field, XAxis x,
-      int iters, boolean epochRecords) {
+  private static XYSeries series(
+      String key, List<JsonNode> records, String field, XAxis x, int iters, boolean epochRecords) {
     XYSeries s = new XYSeries(key, false, true);
     for (JsonNode r : records) {
       JsonNode v = r.get(field);
@@ -117,8 +131,17 @@ public final class Curves {
     return r.path("epoch").asDouble() + (epochRecord ? 1 : 0);
   }
 
-  private static Chart save(Path outDir, String name, String title, String yLabel, XAxis x,
-      XYSeries steps, XYSeries epochs, double line, String lineLabel) throws IOException {
+  private static Chart save(
+      Path outDir,
+      String name,
+      String title,
+      String yLabel,
+      XAxis x,
+      XYSeries steps,
+      XYSeries epochs,
+      double line,
+      String lineLabel)
+      throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
     boolean both = !steps.isEmpty() && !epochs.isEmpty();
     if (!steps.isEmpty()) {
@@ -127,8 +150,16 @@ public final class Curves {
     if (!epochs.isEmpty()) {
       data.addSeries(epochs);
     }
-    JFreeChart chart = ChartFactory.createXYLineChart(title, x == XAxis.STEPS ? "step" : "epoch",
-        yLabel, data, PlotOrientation.VERTICAL, both || !Double.isNaN(line), false, false);
+    JFreeChart chart =
+        ChartFactory.createXYLineChart(
+            title,
+            x == XAxis.STEPS ? "step" : "epoch",
+            yLabel,
+            data,
+            PlotOrientation.VERTICAL,
+            both || !Double.isNaN(line),
+            false,
+            false);
     chart.setBackgroundPaint(Color.WHITE);
     chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
     XYPlot plot = chart.getXYPlot();
@@ -150,8 +181,17 @@ public final class Curves {
     // Zero is meaningless for most of these (loss near ln K, momentum near 1): zoom on the data.
     ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
     if (!Double.isNaN(line)) {
-      ValueMarker marker = new ValueMarker(line, new Color(0xc0, 0x20, 0x20), new BasicStroke(
-          1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+      ValueMarker marker =
+          new ValueMarker(
+              line,
+              new Color(0xc0, 0x20, 0x20),
+              new BasicStroke(
+                  1.5f,
+                  BasicStroke.CAP_BUTT,
+                  BasicStroke.JOIN_MITER,
+                  10f,
+                  new float[] {6f, 4f},
+                  0f));
       marker.setLabel(lineLabel);
       marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
       marker.setLabelPaint(new Color(0xc0, 0x20, 0x20));

@@ -22,9 +22,9 @@ import javax.imageio.stream.ImageOutputStream;
  *
  * <p>All frames share one fixed 256-colour palette: 128 viridis entries (every other one of the
  * heatmap colours), 64 grays (inputs, text) and a 4x4x4 colour cube (colour inputs, mask colours).
- * A per-frame palette (median cut per frame) would make the same colour shift between frames,
- * which flickers; a fixed palette keeps a pixel that does not change identical. Each pixel takes
- * the nearest palette colour (no dithering, which would make static areas shimmer).
+ * A per-frame palette (median cut per frame) would make the same colour shift between frames, which
+ * flickers; a fixed palette keeps a pixel that does not change identical. Each pixel takes the
+ * nearest palette colour (no dithering, which would make static areas shimmer).
  */
 public final class GifWriter {
   private static final IndexColorModel PALETTE = palette();
@@ -50,24 +50,27 @@ public final class GifWriter {
       }
     }
     ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
-    AtomicFiles.write(file, out -> {
-      try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
-        writer.setOutput(ios);
-        writer.prepareWriteSequence(streamMetadata(writer, w, h));
-        Map<Integer, Byte> cache = new HashMap<>();
-        for (int i = 0; i < frames.size(); i++) {
-          BufferedImage indexed = quantize(frames.get(i), cache);
-          ImageWriteParam param = writer.getDefaultWriteParam();
-          IIOMetadata meta = writer.getDefaultImageMetadata(
-              ImageTypeSpecifier.createFromRenderedImage(indexed), param);
-          configure(meta, Math.max(1, Math.min(65535, delaysCs[i])), loop && i == 0);
-          writer.writeToSequence(new IIOImage(indexed, null, meta), param);
-        }
-        writer.endWriteSequence();
-      } finally {
-        writer.dispose();
-      }
-    });
+    AtomicFiles.write(
+        file,
+        out -> {
+          try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.prepareWriteSequence(streamMetadata(writer, w, h));
+            Map<Integer, Byte> cache = new HashMap<>();
+            for (int i = 0; i < frames.size(); i++) {
+              BufferedImage indexed = quantize(frames.get(i), cache);
+              ImageWriteParam param = writer.getDefaultWriteParam();
+              IIOMetadata meta =
+                  writer.getDefaultImageMetadata(
+                      ImageTypeSpecifier.createFromRenderedImage(indexed), param);
+              configure(meta, Math.max(1, Math.min(65535, delaysCs[i])), loop && i == 0);
+              writer.writeToSequence(new IIOImage(indexed, null, meta), param);
+            }
+            writer.endWriteSequence();
+          } finally {
+            writer.dispose();
+          }
+        });
   }
 
   /**

@@ -72,8 +72,8 @@ public final class ImageSet {
   public static String runTestSpec(Path runDir) {
     Path args = runDir.resolve("args.json");
     if (!Files.isRegularFile(args)) {
-      throw new BadInputException(runDir + ": no args.json (is it a jdino run directory?);"
-          + " give --images");
+      throw new BadInputException(
+          runDir + ": no args.json (is it a jdino run directory?);" + " give --images");
     }
     JsonNode data = Json.read(args).path("data");
     if (!data.isTextual() || data.asText().isBlank()) {
@@ -82,7 +82,8 @@ public final class ImageSet {
     String spec = data.asText().strip();
     String keyword = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
     keyword = keyword.toLowerCase(Locale.ROOT);
-    if (keyword.equals(DataSources.SAMPLE) || keyword.equals("fmnist")
+    if (keyword.equals(DataSources.SAMPLE)
+        || keyword.equals("fmnist")
         || keyword.equals("fashion-mnist")) {
       return keyword + ":test";
     }

@@ -74,8 +74,8 @@ public record ImageSizing(Mode mode, int size, int width, int height) {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new BadInputException("--image-size " + spec
-        + ": expected a positive number (the shorter side), WxH, or native");
+    throw new BadInputException(
+        "--image-size " + spec + ": expected a positive number (the shorter side), WxH, or native");
   }
 
   /** The size {@code {height, width}} an image of {@code h x w} is resized to (before the crop). */

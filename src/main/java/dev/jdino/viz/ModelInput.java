@@ -9,9 +9,9 @@ import dev.jdino.io.BadInputException;
  * One image as a visualisation feeds it to the model: resized ({@link ImageSizing}, bicubic,
  * clamped to [0, 1]), then cropped to whole patches, then normalised.
  *
- * <p>The crop keeps the top-left corner and drops the last {@code H mod p} rows and {@code W mod
- * p} columns, as the official {@code visualize_attention.py} does ({@code img[:, :w, :h]}), so
- * patch (i, j) covers pixels {@code [i p, (i+1) p) x [j p, (j+1) p)} of the resized image.
+ * <p>The crop keeps the top-left corner and drops the last {@code H mod p} rows and {@code W mod p}
+ * columns, as the official {@code visualize_attention.py} does ({@code img[:, :w, :h]}), so patch
+ * (i, j) covers pixels {@code [i p, (i+1) p) x [j p, (j+1) p)} of the resized image.
  *
  * @param display the cropped image in [0, 1]: what the model saw, before normalisation
  * @param normalized the cropped image normalised with the model's mean and std, CHW
@@ -87,9 +87,11 @@ public record ModelInput(Image display, float[] normalized, int patchSize) {
   }
 
   private static BadInputException tooSmall(int h, int w, int[] resized, int p) {
-    String size = resized[0] == h && resized[1] == w
-        ? h + "x" + w : h + "x" + w + " (resized to " + resized[0] + "x" + resized[1] + ")";
-    return new BadInputException("image of " + size + " pixels is smaller than one " + p + "x" + p
-        + " patch");
+    String size =
+        resized[0] == h && resized[1] == w
+            ? h + "x" + w
+            : h + "x" + w + " (resized to " + resized[0] + "x" + resized[1] + ")";
+    return new BadInputException(
+        "image of " + size + " pixels is smaller than one " + p + "x" + p + " patch");
   }
 }

@@ -1,12 +1,11 @@
 package dev.jdino.viz;
 
-import dev.jdino.augment.Normalization;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.augment.Normalization;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
@@ -17,22 +16,23 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * {@code jdino pca}: the last block's patch tokens (after the final norm) of a set of images,
- * projected on their first three principal components, computed over every patch of the whole
- * set, and shown as RGB.
+ * projected on their first three principal components, computed over every patch of the whole set,
+ * and shown as RGB.
  *
  * <p>Conventions. An eigenvector's sign is arbitrary, so it is fixed: the first component is
- * oriented so that the mean projection of the <b>border</b> patches (first and last row and
- * column of every image) is negative, because the background usually touches the border; the
- * second and third are oriented so that their largest coefficient is positive. A patch is
- * <b>foreground</b> when its centred projection on the first component exceeds the threshold
- * (default 0, i.e. above the set's mean along that component); background patches are drawn
- * black. Each component maps to one of R, G, B by min-max over the foreground patches of the set
- * (so colours are comparable between the set's images).
+ * oriented so that the mean projection of the <b>border</b> patches (first and last row and column
+ * of every image) is negative, because the background usually touches the border; the second and
+ * third are oriented so that their largest coefficient is positive. A patch is <b>foreground</b>
+ * when its centred projection on the first component exceeds the threshold (default 0, i.e. above
+ * the set's mean along that component); background patches are drawn black. Each component maps to
+ * one of R, G, B by min-max over the foreground patches of the set (so colours are comparable
+ * between the set's images).
  */
 public final class PatchPca {
   private static final int PER_ROW = 8;
@@ -41,23 +41,30 @@ public final class PatchPca {
    * @param threshold foreground when the first component's centred projection exceeds this
    * @param scale integer enlargement (0: automatic)
    */
-  public record Options(ImageSizing sizing, Normalization normalization, double threshold,
-      int scale) {
+  public record Options(
+      ImageSizing sizing, Normalization normalization, double threshold, int scale) {
     public static Options defaults(Backbone backbone) {
-      return new Options(ImageSizing.shorterSide(backbone.config().imgSize()),
-          backbone.normalization(), 0, 0);
+      return new Options(
+          ImageSizing.shorterSide(backbone.config().imgSize()), backbone.normalization(), 0, 0);
     }
   }
 
   /** What was written. */
-  public record Result(Path outputDir, Path grid, List<Path> pictures, double[] explained,
-      double foregroundShare, int patches, List<String> skipped) {}
+  public record Result(
+      Path outputDir,
+      Path grid,
+      List<Path> pictures,
+      double[] explained,
+      double foregroundShare,
+      int patches,
+      List<String> skipped) {}
 
   private PatchPca() {}
 
   /** Computes and draws the PCA of {@code images} into {@code outDir}. */
-  public static Result run(Backbone backbone, ImageSet images, Path outDir, Options o,
-      PrintWriter log) throws IOException {
+  public static Result run(
+      Backbone backbone, ImageSet images, Path outDir, Options o, PrintWriter log)
+      throws IOException {
     int p = backbone.config().patchSize();
     int d = backbone.config().embedDim();
     List<ModelInput> inputs = new ArrayList<>();
@@ -68,8 +75,9 @@ public final class PatchPca {
     for (int i = 0; i < images.size(); i++) {
       ModelInput in;
       try {
-        in = ModelInput.prepare(images.load(i), o.sizing(), p, o.normalization().mean(),
-            o.normalization().std());
+        in =
+            ModelInput.prepare(
+                images.load(i), o.sizing(), p, o.normalization().mean(), o.normalization().std());
       } catch (IOException | BadInputException e) {
         skipped.add(images.describe(i) + ": " + e.getMessage());
         log.println("skipped " + images.describe(i) + ": " + e.getMessage());
@@ -107,16 +115,27 @@ public final class PatchPca {
     List<Path> pictures = new ArrayList<>();
     List<TileGrid.Tile> inRow = new ArrayList<>();
     List<TileGrid.Tile> pcaRow = new ArrayList<>();
-    TileGrid grid = new TileGrid(TileGrid.LIGHT).title("PCA of last-block patch tokens: R, G, B"
-        + " = components 1, 2, 3 over " + inputs.size() + " images").title(String.format(
-        Locale.ROOT, "explained variance %s; background: component 1 <= %.3g", percents(
-        pca.explained()), o.threshold()));
+    TileGrid grid =
+        new TileGrid(TileGrid.LIGHT)
+            .title(
+                "PCA of last-block patch tokens: R, G, B"
+                    + " = components 1, 2, 3 over "
+                    + inputs.size()
+                    + " images")
+            .title(
+                String.format(
+                    Locale.ROOT,
+                    "explained variance %s; background: component 1 <= %.3g",
+                    percents(pca.explained()),
+                    o.threshold()));
     int start = 0;
     for (int k = 0; k < inputs.size(); k++) {
       ModelInput in = inputs.get(k);
       int n = in.gridHeight() * in.gridWidth();
-      int scale = o.scale() > 0 ? o.scale()
-          : Pictures.autoScale(in.height(), in.width(), AttentionRenderer.MIN_DISPLAY_SIDE);
+      int scale =
+          o.scale() > 0
+              ? o.scale()
+              : Pictures.autoScale(in.height(), in.width(), AttentionRenderer.MIN_DISPLAY_SIDE);
       int[] px = new int[n];
       System.arraycopy(rgb, start, px, 0, n);
       start += n;
@@ -143,8 +162,8 @@ public final class PatchPca {
   @SuppressWarnings("try") // the scope frees the arrays made inside it
   static float[] patchTokens(Backbone backbone, ModelInput in) {
     try (NDScope scope = new NDScope()) {
-      NDArray x = backbone.manager().create(in.normalized(),
-          new Shape(1, 3, in.height(), in.width()));
+      NDArray x =
+          backbone.manager().create(in.normalized(), new Shape(1, 3, in.height(), in.width()));
       return backbone.tokens(x).get(":, 1:, :").toFloatArray();
     }
   }
@@ -198,8 +217,8 @@ public final class PatchPca {
     int k = proj[0].length;
     double[] min = new double[k];
     double[] max = new double[k];
-    java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
-    java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+    Arrays.fill(min, Double.POSITIVE_INFINITY);
+    Arrays.fill(max, Double.NEGATIVE_INFINITY);
     for (int i = 0; i < proj.length; i++) {
       if (fg[i] || !anyForeground) {
         for (int c = 0; c < k; c++) {
@@ -231,16 +250,26 @@ public final class PatchPca {
     return s.toString();
   }
 
-  private static void writeSummary(Path outDir, Backbone backbone, Pca.Result pca, Options o,
-      double share, int patches, List<String> names, List<String> skipped) throws IOException {
+  private static void writeSummary(
+      Path outDir,
+      Backbone backbone,
+      Pca.Result pca,
+      Options o,
+      double share,
+      int patches,
+      List<String> names,
+      List<String> skipped)
+      throws IOException {
     ObjectNode j = Json.object();
     j.put("checkpoint", backbone.source());
     j.put("image_size", o.sizing().toString());
     j.put("patches", patches);
     j.put("foreground_threshold", o.threshold());
     j.put("foreground_share", share);
-    j.put("sign_convention", "component 1: border patches have a negative mean projection;"
-        + " components 2, 3: largest coefficient positive");
+    j.put(
+        "sign_convention",
+        "component 1: border patches have a negative mean projection;"
+            + " components 2, 3: largest coefficient positive");
     ArrayNode ev = j.putArray("explained_variance");
     for (double v : pca.explained()) {
       ev.add(v);

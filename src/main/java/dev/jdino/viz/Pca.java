@@ -1,5 +1,7 @@
 package dev.jdino.viz;
 
+import java.util.Arrays;
+
 /**
  * Principal component analysis in Java doubles: the covariance of the rows, then its
  * eigen-decomposition by the cyclic Jacobi method (exact to rounding for a symmetric matrix, and
@@ -12,13 +14,13 @@ public final class Pca {
    * A fitted PCA.
    *
    * @param mean the mean row (D)
-   * @param components the first k eigenvectors of the covariance as rows (k x D, unit length),
-   *     by decreasing eigenvalue
+   * @param components the first k eigenvectors of the covariance as rows (k x D, unit length), by
+   *     decreasing eigenvalue
    * @param eigenvalues their variances (k)
    * @param totalVariance the trace of the covariance (the sum of all D eigenvalues)
    */
-  public record Result(double[] mean, double[][] components, double[] eigenvalues,
-      double totalVariance) {
+  public record Result(
+      double[] mean, double[][] components, double[] eigenvalues, double totalVariance) {
 
     /** Coordinates of {@code row} on the components. */
     public double[] project(float[] row, int offset) {
@@ -50,9 +52,9 @@ public final class Pca {
   private Pca() {}
 
   /**
-   * Fits the first {@code k} components of {@code n} rows of {@code d} values, stored row-major
-   * in {@code data}. The covariance divides by n (the population covariance; the scale does not
-   * change the components).
+   * Fits the first {@code k} components of {@code n} rows of {@code d} values, stored row-major in
+   * {@code data}. The covariance divides by n (the population covariance; the scale does not change
+   * the components).
    */
   public static Result fit(float[] data, int n, int d, int k) {
     if (n < 1 || d < 1 || k < 1 || k > d || data.length < (long) n * d) {
@@ -100,8 +102,8 @@ public final class Pca {
   }
 
   /**
-   * Eigen-decomposition of a symmetric matrix (not modified) by cyclic Jacobi rotations, until
-   * the off-diagonal mass is negligible against the diagonal.
+   * Eigen-decomposition of a symmetric matrix (not modified) by cyclic Jacobi rotations, until the
+   * off-diagonal mass is negligible against the diagonal.
    */
   public static Eigen eigen(double[][] symmetric) {
     int n = symmetric.length;
@@ -135,7 +137,7 @@ public final class Pca {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(order, (x, y) -> Double.compare(a[y][y], a[x][x]));
+    Arrays.sort(order, (x, y) -> Double.compare(a[y][y], a[x][x]));
     double[] values = new double[n];
     double[][] vectors = new double[n][n];
     for (int k = 0; k < n; k++) {

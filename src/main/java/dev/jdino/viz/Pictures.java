@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Turns pixels, value maps and masks into pictures. Every picture is drawn at an integer
- * {@code scale} with nearest-neighbour blocks, so a 28 px Fashion-MNIST image stays crisp and a
- * patch is exactly {@code p * scale} pixels wide.
+ * Turns pixels, value maps and masks into pictures. Every picture is drawn at an integer {@code
+ * scale} with nearest-neighbour blocks, so a 28 px Fashion-MNIST image stays crisp and a patch is
+ * exactly {@code p * scale} pixels wide.
  */
 public final class Pictures {
   /** Distinct mask colours, one per head (cycled), chosen to stand out on gray images. */
@@ -21,6 +21,7 @@ public final class Pictures {
     0xe6194b, 0x3cb44b, 0x4363d8, 0xf58231, 0x911eb4, 0x42d4f4,
     0xf032e6, 0xbfef45, 0xfabed4, 0x469990, 0xdcbeff, 0x9a6324
   };
+
   private static final float FILL_ALPHA = 0.45f;
 
   private Pictures() {}
@@ -47,8 +48,8 @@ public final class Pictures {
    * A patch map as a viridis heatmap (min-max normalised), each patch a block of {@code
    * pixelsPerPatch} pixels.
    */
-  public static BufferedImage heatmap(float[] values, int gridHeight, int gridWidth,
-      int pixelsPerPatch) {
+  public static BufferedImage heatmap(
+      float[] values, int gridHeight, int gridWidth, int pixelsPerPatch) {
     return blocks(Colormap.colorize(values), gridHeight, gridWidth, pixelsPerPatch);
   }
 
@@ -57,8 +58,8 @@ public final class Pictures {
    * mask's outline (kept pixels with a 4-neighbour outside the mask or on the border) in that
    * colour, at display resolution.
    */
-  public static BufferedImage maskOverlay(Image img, boolean[] mask, int gridWidth, int patchSize,
-      int scale, Color color) {
+  public static BufferedImage maskOverlay(
+      Image img, boolean[] mask, int gridWidth, int patchSize, int scale, Color color) {
     BufferedImage base = image(img, scale);
     int w = base.getWidth();
     int h = base.getHeight();
@@ -77,8 +78,15 @@ public final class Pictures {
         if (!in[i]) {
           continue;
         }
-        boolean edge = x == 0 || y == 0 || x == w - 1 || y == h - 1
-            || !in[i - 1] || !in[i + 1] || !in[i - w] || !in[i + w];
+        boolean edge =
+            x == 0
+                || y == 0
+                || x == w - 1
+                || y == h - 1
+                || !in[i - 1]
+                || !in[i + 1]
+                || !in[i - w]
+                || !in[i + w];
         px[i] = edge ? c : blend(px[i], c, FILL_ALPHA);
       }
     }
@@ -87,8 +95,8 @@ public final class Pictures {
   }
 
   /** Draws the outline of a patch mask onto {@code picture} (same geometry as the overlay). */
-  public static void outline(BufferedImage picture, boolean[] mask, int gridWidth,
-      int pixelsPerPatch, Color color) {
+  public static void outline(
+      BufferedImage picture, boolean[] mask, int gridWidth, int pixelsPerPatch, Color color) {
     int w = picture.getWidth();
     int h = picture.getHeight();
     int c = color.getRGB();
@@ -137,11 +145,13 @@ public final class Pictures {
 
   /** Writes {@code img} as a PNG, atomically. */
   public static void writePng(BufferedImage img, Path file) throws IOException {
-    AtomicFiles.write(file, out -> {
-      if (!ImageIO.write(img, "png", out)) {
-        throw new IOException("no PNG writer available");
-      }
-    });
+    AtomicFiles.write(
+        file,
+        out -> {
+          if (!ImageIO.write(img, "png", out)) {
+            throw new IOException("no PNG writer available");
+          }
+        });
   }
 
   /** PNG bytes of {@code img} (for inlining). */

@@ -8,6 +8,7 @@ import dev.jdino.model.Backbone;
 import dev.jdino.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -19,15 +20,15 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * {@code jdino report}: one self-contained HTML page per run: configuration, training curves,
- * the k-NN table with its floors, the attention segmentation score, attention grids, the patch
- * PCA and the training animation. Every picture is inlined as a base64 data URI and the page
- * loads nothing else, so it can be mailed or opened offline.
+ * {@code jdino report}: one self-contained HTML page per run: configuration, training curves, the
+ * k-NN table with its floors, the attention segmentation score, attention grids, the patch PCA and
+ * the training animation. Every picture is inlined as a base64 data URI and the page loads nothing
+ * else, so it can be mailed or opened offline.
  *
  * <p>Parts that the run directory does not have yet are made on the way (unless told not to):
  * curves into {@code curves/}, attention grids of a few test images into {@code attention/}, the
- * PCA into {@code pca/}, the animation into {@code animation.gif} (only when the run has
- * snapshots or checkpoints).
+ * PCA into {@code pca/}, the animation into {@code animation.gif} (only when the run has snapshots
+ * or checkpoints).
  */
 public final class Report {
   /** Default file name inside the run directory. */
@@ -43,8 +44,13 @@ public final class Report {
    * @param images how many test images for attention grids and PCA made here
    * @param x the curves' x axis
    */
-  public record Options(Path output, Path attentionDir, Path animation, boolean makeMissing,
-      int images, Curves.XAxis x) {
+  public record Options(
+      Path output,
+      Path attentionDir,
+      Path animation,
+      boolean makeMissing,
+      int images,
+      Curves.XAxis x) {
     public static Options defaults() {
       return new Options(null, null, null, true, 4, Curves.XAxis.STEPS);
     }
@@ -57,7 +63,7 @@ public final class Report {
 
   /** {@link #write(Path, Options, PrintWriter)} with the defaults, messages discarded. */
   public static Result write(Path runDir) throws IOException {
-    return write(runDir, Options.defaults(), new PrintWriter(java.io.Writer.nullWriter()));
+    return write(runDir, Options.defaults(), new PrintWriter(Writer.nullWriter()));
   }
 
   /** Writes the report of {@code runDir}. */
@@ -70,10 +76,17 @@ public final class Report {
     List<String> notes = new ArrayList<>();
     String run = runDir.toAbsolutePath().normalize().getFileName().toString();
     h.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>jdino report: ")
-        .text(run).raw("</title><style>").raw(ReportSections.CSS).raw("</style></head><body>");
-    h.raw("<h1>DINO run <code>").text(run).raw("</code></h1><p class=\"dim\">")
-        .text(runDir.toAbsolutePath().normalize().toString() + " · report written "
-            + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
+        .text(run)
+        .raw("</title><style>")
+        .raw(ReportSections.CSS)
+        .raw("</style></head><body>");
+    h.raw("<h1>DINO run <code>")
+        .text(run)
+        .raw("</code></h1><p class=\"dim\">")
+        .text(
+            runDir.toAbsolutePath().normalize().toString()
+                + " · report written "
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
         .raw("</p>");
     ReportSections.summary(h, runDir, args);
     ReportSections.configuration(h, args);
@@ -97,18 +110,25 @@ public final class Report {
     Path attention = o.attentionDir() != null ? o.attentionDir() : runDir.resolve("attention");
     Path pca = runDir.resolve("pca");
     boolean haveBackbone = Files.isRegularFile(runDir.resolve(Checkpoint.FILE));
-    if (o.makeMissing() && haveBackbone && (grids(attention).isEmpty()
-        || !Files.isRegularFile(pca.resolve("grid.png")))) {
+    if (o.makeMissing()
+        && haveBackbone
+        && (grids(attention).isEmpty() || !Files.isRegularFile(pca.resolve("grid.png")))) {
       try (Backbone b = Backbone.load(runDir)) {
         ImageSet images = ImageSet.ofRun(runDir, o.images());
         if (grids(attention).isEmpty()) {
-          log.println("report: drawing attention of " + images.size() + " images into " + attention);
-          AttentionRenderer.render(b, images, attention, AttentionRenderer.Options.defaults(b), log);
+          log.println(
+              "report: drawing attention of " + images.size() + " images into " + attention);
+          AttentionRenderer.render(
+              b, images, attention, AttentionRenderer.Options.defaults(b), log);
         }
         if (!Files.isRegularFile(pca.resolve("grid.png"))) {
           log.println("report: patch PCA into " + pca);
-          PatchPca.run(b, ImageSet.ofRun(runDir, Math.max(o.images(), 8)), pca,
-              PatchPca.Options.defaults(b), log);
+          PatchPca.run(
+              b,
+              ImageSet.ofRun(runDir, Math.max(o.images(), 8)),
+              pca,
+              PatchPca.Options.defaults(b),
+              log);
         }
       } catch (BadInputException e) {
         notes.add(e.getMessage());
@@ -116,9 +136,10 @@ public final class Report {
       }
     }
     h.section("Attention maps");
-    h.raw("<p>Last-block [CLS] attention over the patches, one heatmap per head and their mean"
-        + " (viridis, min-max per map); the second row keeps the smallest set of patches holding"
-        + " the threshold share of each head's attention mass.</p>");
+    h.raw(
+        "<p>Last-block [CLS] attention over the patches, one heatmap per head and their mean"
+            + " (viridis, min-max per map); the second row keeps the smallest set of patches"
+            + " holding the threshold share of each head's attention mass.</p>");
     List<Path> gridFiles = grids(attention);
     if (gridFiles.isEmpty()) {
       h.note("No attention grids (run jdino attention, or give the run a checkpoint).");
@@ -129,9 +150,10 @@ public final class Report {
 
     h.section("Patch features (PCA)");
     if (Files.isRegularFile(pca.resolve("grid.png"))) {
-      h.raw("<p>First three principal components of the last block's patch tokens, computed over"
-          + " all patches of the set, as RGB; background (first component below its threshold)"
-          + " black.</p>");
+      h.raw(
+          "<p>First three principal components of the last block's patch tokens, computed over"
+              + " all patches of the set, as RGB; background (first component below its threshold)"
+              + " black.</p>");
       h.image(pca.resolve("grid.png"), "patch PCA");
     } else {
       h.note("No PCA (run jdino pca --output-dir " + pca + ").");
@@ -149,14 +171,16 @@ public final class Report {
       }
     }
     if (Files.isRegularFile(gif)) {
-      h.raw("<p>One frame per saved teacher; the white outline keeps 60% of the attention"
-          + " mass.</p>");
+      h.raw(
+          "<p>One frame per saved teacher; the white outline keeps 60% of the attention"
+              + " mass.</p>");
       h.image(gif, "training animation");
     } else {
       h.note("No animation (train with --snapshot-every, then run jdino animate).");
     }
-    h.raw("<footer>Made by jdino. Self-contained: every picture is embedded in this file.</footer>"
-        + "</body></html>\n");
+    h.raw(
+        "<footer>Made by jdino. Self-contained: every picture is embedded in this file.</footer>"
+            + "</body></html>\n");
     Path out = o.output() != null ? o.output() : runDir.resolve(FILE);
     AtomicFiles.writeString(out, h.toString());
     return new Result(out, Files.size(out), h.sections(), notes);
@@ -211,8 +235,11 @@ public final class Report {
       String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
       String mime = name.endsWith(".gif") ? "image/gif" : "image/png";
       String data = Base64.getEncoder().encodeToString(Files.readAllBytes(file));
-      raw("<figure><img class=\"" + cssClass + "\" alt=\"").text(caption)
-          .raw("\" src=\"data:" + mime + ";base64,").raw(data).raw("\">");
+      raw("<figure><img class=\"" + cssClass + "\" alt=\"")
+          .text(caption)
+          .raw("\" src=\"data:" + mime + ";base64,")
+          .raw(data)
+          .raw("\">");
       if (captioned) {
         raw("<figcaption>").text(caption).raw("</figcaption>");
       }
@@ -224,7 +251,9 @@ public final class Report {
     }
 
     static String escape(String s) {
-      return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+      return s.replace("&", "&amp;")
+          .replace("<", "&lt;")
+          .replace(">", "&gt;")
           .replace("\"", "&quot;");
     }
 

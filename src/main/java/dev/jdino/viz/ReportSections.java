@@ -13,20 +13,23 @@ import java.util.TreeMap;
 
 /** The text sections of {@link Report}: summary, configuration, k-NN table, segmentation score. */
 final class ReportSections {
-  static final String CSS = String.join("\n",
-      "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1200px;",
-      "margin:24px auto;padding:0 16px;color:#202020;line-height:1.45}",
-      "h1{font-size:26px;margin-bottom:4px}h2{font-size:20px;margin-top:36px;",
-      "border-bottom:1px solid #ddd;padding-bottom:4px}",
-      ".dim{color:#707070}.note{color:#8a5a00;background:#fff7e6;padding:6px 10px}",
-      "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 10px;",
-      "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}",
-      "tr.headline td{font-weight:bold;background:#f0f7ff}",
-      "figure{display:inline-block;margin:6px 10px 6px 0;vertical-align:top}",
-      "figure img{max-width:100%;border:1px solid #eee}img.px{image-rendering:pixelated}",
-      "figcaption{font-size:12px;color:#707070}.charts figure{width:48%}",
-      "pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px}",
-      "footer{margin-top:40px;color:#909090;font-size:12px}");
+  static final String CSS =
+      String.join(
+          "\n",
+          "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1200px;",
+          "margin:24px auto;padding:0 16px;color:#202020;line-height:1.45}",
+          "h1{font-size:26px;margin-bottom:4px}h2{font-size:20px;margin-top:36px;",
+          "border-bottom:1px solid #ddd;padding-bottom:4px}",
+          ".dim{color:#707070}.note{color:#8a5a00;background:#fff7e6;padding:6px 10px}",
+          "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px"
+              + " 10px;",
+          "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}",
+          "tr.headline td{font-weight:bold;background:#f0f7ff}",
+          "figure{display:inline-block;margin:6px 10px 6px 0;vertical-align:top}",
+          "figure img{max-width:100%;border:1px solid #eee}img.px{image-rendering:pixelated}",
+          "figcaption{font-size:12px;color:#707070}.charts figure{width:48%}",
+          "pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px}",
+          "footer{margin-top:40px;color:#909090;font-size:12px}");
 
   private ReportSections() {}
 
@@ -34,29 +37,54 @@ final class ReportSections {
     JsonNode c = args.path("config");
     JsonNode v = c.path("vit");
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"backbone", String.format(Locale.ROOT,
-        "ViT, dim %d, depth %d, %d heads, patch %d, %d px", v.path("embedDim").asInt(),
-        v.path("depth").asInt(), v.path("numHeads").asInt(), v.path("patchSize").asInt(),
-        v.path("imgSize").asInt())});
+    rows.add(
+        new String[] {
+          "backbone",
+          String.format(
+              Locale.ROOT,
+              "ViT, dim %d, depth %d, %d heads, patch %d, %d px",
+              v.path("embedDim").asInt(),
+              v.path("depth").asInt(),
+              v.path("numHeads").asInt(),
+              v.path("patchSize").asInt(),
+              v.path("imgSize").asInt())
+        });
     rows.add(new String[] {"head", "K = " + c.path("head").path("outDim").asInt()});
-    rows.add(new String[] {"data", args.path("data").asText() + " (" + args.path("images").asInt()
-        + " images)"});
-    rows.add(new String[] {"schedule", c.path("train").path("epochs").asInt() + " epochs of "
-        + args.path("iterations_per_epoch").asInt() + " steps, batch "
-        + c.path("train").path("batchSize").asInt()});
+    rows.add(
+        new String[] {
+          "data", args.path("data").asText() + " (" + args.path("images").asInt() + " images)"
+        });
+    rows.add(
+        new String[] {
+          "schedule",
+          c.path("train").path("epochs").asInt()
+              + " epochs of "
+              + args.path("iterations_per_epoch").asInt()
+              + " steps, batch "
+              + c.path("train").path("batchSize").asInt()
+        });
     if (Files.isRegularFile(runDir.resolve(RunMetrics.FILE))) {
       RunMetrics m = RunMetrics.read(runDir);
       if (!m.epochs().isEmpty()) {
         JsonNode last = m.epochs().get(m.epochs().size() - 1);
-        rows.add(new String[] {"progress", String.format(Locale.ROOT,
-            "%d epochs done, step %d, last epoch's mean loss %.4f",
-            last.path("epoch").asInt() + 1, last.path("step").asLong(),
-            last.path("loss").asDouble())});
+        rows.add(
+            new String[] {
+              "progress",
+              String.format(
+                  Locale.ROOT,
+                  "%d epochs done, step %d, last epoch's mean loss %.4f",
+                  last.path("epoch").asInt() + 1,
+                  last.path("step").asLong(),
+                  last.path("loss").asDouble())
+            });
       }
     }
     h.raw("<table>");
     for (String[] r : rows) {
-      h.raw("<tr><th>").text(r[0]).raw("</th><td style=\"text-align:left\">").text(r[1])
+      h.raw("<tr><th>")
+          .text(r[0])
+          .raw("</th><td style=\"text-align:left\">")
+          .text(r[1])
           .raw("</td></tr>");
     }
     h.raw("</table>");
@@ -65,7 +93,8 @@ final class ReportSections {
   static void configuration(Report.Html h, JsonNode args) {
     h.section("Configuration");
     h.raw("<details><summary>args.json (the full configuration)</summary><pre>")
-        .text(Json.pretty(args)).raw("</pre></details>");
+        .text(Json.pretty(args))
+        .raw("</pre></details>");
   }
 
   static void knn(Report.Html h, Path runDir) {
@@ -91,23 +120,34 @@ final class ReportSections {
     }
     models.sort((a, b) -> Integer.compare(rank(a), rank(b)));
     h.raw("<p>Weighted k-NN on the teacher's [CLS] features (T = ")
-        .text(j.path("temperature").asText("0.07")).raw("), ")
-        .text(j.path("train_images").asText("?") + " train / " + j.path("test_images").asText("?")
-            + " test images of " + j.path("test_data").asText("the test data"))
-        .raw(". The floors: <b>random</b> is the same architecture untrained, <b>pixels</b> the"
-            + " raw normalised pixels; pretraining is worth the gap above them.</p>");
+        .text(j.path("temperature").asText("0.07"))
+        .raw("), ")
+        .text(
+            j.path("train_images").asText("?")
+                + " train / "
+                + j.path("test_images").asText("?")
+                + " test images of "
+                + j.path("test_data").asText("the test data"))
+        .raw(
+            ". The floors: <b>random</b> is the same architecture untrained, <b>pixels</b> the"
+                + " raw normalised pixels; pretraining is worth the gap above them.</p>");
     h.raw("<table><tr><th>k</th>");
     for (String m : models) {
       h.raw("<th>").text(m + " top-1").raw("</th><th>").text(m + " top-5").raw("</th>");
     }
     h.raw("</tr>");
     for (Map.Entry<Integer, Map<String, JsonNode>> e : byK.entrySet()) {
-      h.raw(e.getKey() == 20 ? "<tr class=\"headline\">" : "<tr>").raw("<td>")
-          .text(Integer.toString(e.getKey())).raw("</td>");
+      h.raw(e.getKey() == 20 ? "<tr class=\"headline\">" : "<tr>")
+          .raw("<td>")
+          .text(Integer.toString(e.getKey()))
+          .raw("</td>");
       for (String m : models) {
         JsonNode r = e.getValue().get(m);
-        h.raw("<td>").text(r == null ? "" : pct(r.path("top1"))).raw("</td><td>")
-            .text(r == null ? "" : pct(r.path("top5"))).raw("</td>");
+        h.raw("<td>")
+            .text(r == null ? "" : pct(r.path("top1")))
+            .raw("</td><td>")
+            .text(r == null ? "" : pct(r.path("top5")))
+            .raw("</td>");
       }
       h.raw("</tr>");
     }
@@ -126,8 +166,14 @@ final class ReportSections {
 
   private static String cell(JsonNode r, String key, boolean range) {
     String v = String.format(Locale.ROOT, "%.3f", r.path(key).asDouble());
-    return range ? v + String.format(Locale.ROOT, " [%.2f-%.2f]", r.path(key + "_min").asDouble(),
-        r.path(key + "_max").asDouble()) : v;
+    return range
+        ? v
+            + String.format(
+                Locale.ROOT,
+                " [%.2f-%.2f]",
+                r.path(key + "_min").asDouble(),
+                r.path(key + "_max").asDouble())
+        : v;
   }
 
   private static int rank(String model) {
@@ -158,7 +204,8 @@ final class ReportSections {
         .text(String.format(Locale.ROOT, "%.0f%%", 100 * j.path("threshold").asDouble()))
         .raw(" of the mass) and its foreground (pixels brighter than ")
         .text(j.path("foreground_threshold").asText())
-        .raw("), over ").text(j.path("images").asText() + " images of " + j.path("data").asText())
+        .raw("), over ")
+        .text(j.path("images").asText() + " images of " + j.path("data").asText())
         .raw(".</p><table><tr><th>model</th><th>best head</th><th>head mean</th></tr>");
     for (String key : List.of("checkpoint", "random")) {
       JsonNode r = j.path(key);
@@ -167,14 +214,21 @@ final class ReportSections {
       }
       boolean floor = key.equals("random");
       int seeds = r.path("seeds").asInt(1);
-      h.raw("<tr><td>").text(floor ? "random init (floor), mean of " + seeds + " seed"
-          + (seeds == 1 ? "" : "s") : "this run").raw("</td><td>")
-          .text(cell(r, "best_head", floor && seeds > 1)).raw("</td><td>")
-          .text(cell(r, "head_mean", floor && seeds > 1)).raw("</td></tr>");
+      h.raw("<tr><td>")
+          .text(
+              floor
+                  ? "random init (floor), mean of " + seeds + " seed" + (seeds == 1 ? "" : "s")
+                  : "this run")
+          .raw("</td><td>")
+          .text(cell(r, "best_head", floor && seeds > 1))
+          .raw("</td><td>")
+          .text(cell(r, "head_mean", floor && seeds > 1))
+          .raw("</td></tr>");
     }
-    h.raw("</table><p class=\"dim\">Best head: for each image the head whose mask matches best,"
-        + " as the paper scores PASCAL VOC. On Fashion-MNIST every background patch is identical,"
-        + " so a random head's mask holds either mostly the object or mostly the background;"
-        + " hence the floor is averaged over seeds (range in brackets).</p>");
+    h.raw(
+        "</table><p class=\"dim\">Best head: for each image the head whose mask matches best, as"
+            + " the paper scores PASCAL VOC. On Fashion-MNIST every background patch is identical,"
+            + " so a random head's mask holds either mostly the object or mostly the background;"
+            + " hence the floor is averaged over seeds (range in brackets).</p>");
   }
 }

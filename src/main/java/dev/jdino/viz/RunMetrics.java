@@ -15,8 +15,8 @@ import java.util.TreeMap;
 
 /**
  * A run's {@code metrics.jsonl}, read for plotting: the step and epoch records in step order, one
- * per step (a resumed run may log a step twice; the later record wins, as the log's contract
- * says). Lines that are not JSON (a run killed mid-write leaves a partial last line) are skipped.
+ * per step (a resumed run may log a step twice; the later record wins, as the log's contract says).
+ * Lines that are not JSON (a run killed mid-write leaves a partial last line) are skipped.
  */
 public final class RunMetrics {
   /** File name inside a run directory. */
@@ -72,11 +72,14 @@ public final class RunMetrics {
         case "step" -> steps.put(n.get("step").asLong(), n);
         case "epoch" -> epochs.put(n.get("step").asLong(), n);
         case "eval" -> evals.put(n.get("step").asLong(), n);
-        default -> { }
+        default -> {}
       }
     }
-    return new RunMetrics(new ArrayList<>(steps.values()), new ArrayList<>(epochs.values()),
-        new ArrayList<>(evals.values()), bad);
+    return new RunMetrics(
+        new ArrayList<>(steps.values()),
+        new ArrayList<>(epochs.values()),
+        new ArrayList<>(evals.values()),
+        bad);
   }
 
   /** Step records, by step. */
@@ -95,8 +98,8 @@ public final class RunMetrics {
   }
 
   /**
-   * {@code knn_top1} by step, from the epoch records and the record of the untrained teacher
-   * (step 0), if any (empty if none has it).
+   * {@code knn_top1} by step, from the epoch records and the record of the untrained teacher (step
+   * 0), if any (empty if none has it).
    */
   public Map<Long, Double> knnTop1ByStep() {
     Map<Long, Double> m = new TreeMap<>();

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Finds the run directory a weights path belongs to, so commands given only a checkpoint can
- * still default to the run's own test images and write next to it.
+ * Finds the run directory a weights path belongs to, so commands given only a checkpoint can still
+ * default to the run's own test images and write next to it.
  */
 public final class RunPaths {
   private RunPaths() {}
@@ -37,12 +37,13 @@ public final class RunPaths {
   }
 
   /**
-   * The images to use when none are given for weights at {@code path}: the run's test images if
-   * it belongs to a run, else Fashion-MNIST's test split (full if installed, else the sample).
+   * The images to use when none are given for weights at {@code path}: the run's test images if it
+   * belongs to a run, else Fashion-MNIST's test split (full if installed, else the sample).
    */
   public static String defaultImages(Path path) {
-    return runDirOf(path).map(ImageSet::runTestSpec).orElse(
-        (DataSources.fashionMnistInstalled() ? "fmnist" : DataSources.SAMPLE) + ":test");
+    return runDirOf(path)
+        .map(ImageSet::runTestSpec)
+        .orElse((DataSources.fashionMnistInstalled() ? "fmnist" : DataSources.SAMPLE) + ":test");
   }
 
   private static boolean isRun(Path dir) {

@@ -1,9 +1,9 @@
 package dev.jdino.viz;
 
-import dev.jdino.augment.Normalization;
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.augment.Normalization;
+import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
 import java.io.PrintWriter;
@@ -28,10 +28,18 @@ import java.util.Locale;
  * @param randomSeeds each random backbone's score, by seed
  * @param seconds wall time of all of them
  */
-public record ScoreReport(String checkpoint, String data, String imageSize, double threshold,
-    double foregroundThreshold, long firstSeed, SegmentationScore.Result trained,
-    SegmentationScore.Result random, List<SegmentationScore.Result> randomSeeds,
-    List<String> classNames, double seconds) {
+public record ScoreReport(
+    String checkpoint,
+    String data,
+    String imageSize,
+    double threshold,
+    double foregroundThreshold,
+    long firstSeed,
+    SegmentationScore.Result trained,
+    SegmentationScore.Result random,
+    List<SegmentationScore.Result> randomSeeds,
+    List<String> classNames,
+    double seconds) {
 
   /** Where a run directory keeps its score, for the report. */
   public static final String RUN_FILE = "attention-score.json";
@@ -40,26 +48,52 @@ public record ScoreReport(String checkpoint, String data, String imageSize, doub
    * Scores {@code trained} and {@code seeds} random backbones of its architecture ({@code
    * Backbone.random(config, firstSeed + i)}).
    */
-  public static ScoreReport run(Backbone trained, ImageSet images, ImageSizing sizing,
-      Normalization norm, double threshold, double foregroundThreshold, long firstSeed,
-      int seeds, PrintWriter log) {
+  public static ScoreReport run(
+      Backbone trained,
+      ImageSet images,
+      ImageSizing sizing,
+      Normalization norm,
+      double threshold,
+      double foregroundThreshold,
+      long firstSeed,
+      int seeds,
+      PrintWriter log) {
     if (seeds < 1) {
-      throw new dev.jdino.io.BadInputException("--random-seeds " + seeds + ": expected >= 1");
+      throw new BadInputException("--random-seeds " + seeds + ": expected >= 1");
     }
     long t0 = System.nanoTime();
-    SegmentationScore.Result a = SegmentationScore.score("checkpoint", trained, images, sizing,
-        norm, threshold, foregroundThreshold, log);
+    SegmentationScore.Result a =
+        SegmentationScore.score(
+            "checkpoint", trained, images, sizing, norm, threshold, foregroundThreshold, log);
     List<SegmentationScore.Result> randoms = new ArrayList<>();
     for (int i = 0; i < seeds; i++) {
       try (Backbone random = Backbone.random(trained.config(), firstSeed + i)) {
-        randoms.add(SegmentationScore.score("random seed " + (firstSeed + i), random, images,
-            sizing, norm, threshold, foregroundThreshold, log));
+        randoms.add(
+            SegmentationScore.score(
+                "random seed " + (firstSeed + i),
+                random,
+                images,
+                sizing,
+                norm,
+                threshold,
+                foregroundThreshold,
+                log));
       }
     }
-    SegmentationScore.Result floor = SegmentationScore.mean(
-        "random init, mean of " + seeds + " seed" + (seeds == 1 ? "" : "s"), randoms);
-    return new ScoreReport(trained.source(), images.name(), sizing.toString(), threshold,
-        foregroundThreshold, firstSeed, a, floor, randoms, images.classNames(),
+    SegmentationScore.Result floor =
+        SegmentationScore.mean(
+            "random init, mean of " + seeds + " seed" + (seeds == 1 ? "" : "s"), randoms);
+    return new ScoreReport(
+        trained.source(),
+        images.name(),
+        sizing.toString(),
+        threshold,
+        foregroundThreshold,
+        firstSeed,
+        a,
+        floor,
+        randoms,
+        images.classNames(),
         (System.nanoTime() - t0) / 1e9);
   }
 
@@ -71,8 +105,10 @@ public record ScoreReport(String checkpoint, String data, String imageSize, doub
     j.put("image_size", imageSize);
     j.put("threshold", threshold);
     j.put("foreground_threshold", foregroundThreshold);
-    j.put("foreground_rule", "pixel foreground when its largest channel value in [0, 1] is"
-        + " greater than foreground_threshold; a kept patch counts as all its p x p pixels");
+    j.put(
+        "foreground_rule",
+        "pixel foreground when its largest channel value in [0, 1] is"
+            + " greater than foreground_threshold; a kept patch counts as all its p x p pixels");
     j.set("checkpoint", trained.toJson(classNames));
     ObjectNode r = random.toJson(classNames);
     r.put("seeds", randomSeeds.size());
@@ -95,26 +131,38 @@ public record ScoreReport(String checkpoint, String data, String imageSize, doub
 
   /** The lines a person reads. */
   public void print(PrintWriter out) {
-    out.printf(Locale.ROOT, "attention vs foreground, mean Jaccard over %d images of %s"
-        + " (masks keep %.0f%% of the mass; foreground: pixel > %s)%n", trained.images(), data,
-        100 * threshold, foregroundThreshold);
+    out.printf(
+        Locale.ROOT,
+        "attention vs foreground, mean Jaccard over %d images of %s"
+            + " (masks keep %.0f%% of the mass; foreground: pixel > %s)%n",
+        trained.images(),
+        data,
+        100 * threshold,
+        foregroundThreshold);
     out.printf(Locale.ROOT, "  %-22s %9s %9s   per head%n", "", "best head", "head mean");
     line(out, "checkpoint", trained);
     line(out, "random init (mean)", random);
     if (randomSeeds.size() > 1) {
-      out.printf(Locale.ROOT, "  %-22s %9s %9s%n", "  range over " + randomSeeds.size()
-          + " seeds", String.format(Locale.ROOT, "%.2f-%.2f", min(true), max(true)),
+      out.printf(
+          Locale.ROOT,
+          "  %-22s %9s %9s%n",
+          "  range over " + randomSeeds.size() + " seeds",
+          String.format(Locale.ROOT, "%.2f-%.2f", min(true), max(true)),
           String.format(Locale.ROOT, "%.2f-%.2f", min(false), max(false)));
     }
   }
 
   private double min(boolean best) {
-    return randomSeeds.stream().mapToDouble(r -> best ? r.bestHead() : r.headMean()).min()
+    return randomSeeds.stream()
+        .mapToDouble(r -> best ? r.bestHead() : r.headMean())
+        .min()
         .orElse(0);
   }
 
   private double max(boolean best) {
-    return randomSeeds.stream().mapToDouble(r -> best ? r.bestHead() : r.headMean()).max()
+    return randomSeeds.stream()
+        .mapToDouble(r -> best ? r.bestHead() : r.headMean())
+        .max()
         .orElse(0);
   }
 

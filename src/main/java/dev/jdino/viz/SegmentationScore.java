@@ -1,9 +1,8 @@
 package dev.jdino.viz;
 
-import dev.jdino.augment.Normalization;
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.augment.Image;
+import dev.jdino.augment.Normalization;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
@@ -40,11 +39,16 @@ public final class SegmentationScore {
    * The score of one model.
    *
    * @param perHead mean Jaccard of each fixed head
-   * @param perClassBestHead best-head mean per class label (empty without labels); NaN for a
-   *     class with no image
+   * @param perClassBestHead best-head mean per class label (empty without labels); NaN for a class
+   *     with no image
    */
-  public record Result(String model, int images, double bestHead, double headMean,
-      double[] perHead, double[] perClassBestHead) {
+  public record Result(
+      String model,
+      int images,
+      double bestHead,
+      double headMean,
+      double[] perHead,
+      double[] perClassBestHead) {
 
     public ObjectNode toJson(List<String> classNames) {
       ObjectNode n = Json.object();
@@ -127,20 +131,28 @@ public final class SegmentationScore {
     double[] j = new double[heads + 1];
     for (int h = 0; h <= heads; h++) {
       boolean[] mask = AttentionMap.mask(h < heads ? map.head(h) : map.mean(), threshold);
-      j[h] = jaccard(AttentionMap.upsample(mask, map.gridHeight(), map.gridWidth(),
-          map.patchSize()), fg);
+      j[h] =
+          jaccard(
+              AttentionMap.upsample(mask, map.gridHeight(), map.gridWidth(), map.patchSize()), fg);
     }
     return j;
   }
 
   /**
-   * Scores {@code backbone} on every image of {@code images} (undecodable images are skipped with
-   * a message on {@code log}).
+   * Scores {@code backbone} on every image of {@code images} (undecodable images are skipped with a
+   * message on {@code log}).
    *
    * @throws BadInputException if no image could be scored
    */
-  public static Result score(String model, Backbone backbone, ImageSet images, ImageSizing sizing,
-      Normalization norm, double threshold, double foregroundThreshold, PrintWriter log) {
+  public static Result score(
+      String model,
+      Backbone backbone,
+      ImageSet images,
+      ImageSizing sizing,
+      Normalization norm,
+      double threshold,
+      double foregroundThreshold,
+      PrintWriter log) {
     int heads = backbone.config().numHeads();
     int classes = images.hasLabels() ? maxLabel(images) + 1 : 0;
     double[] perHead = new double[heads];
@@ -155,15 +167,20 @@ public final class SegmentationScore {
       ModelInput in = null;
       if (i < images.size()) {
         try {
-          in = ModelInput.prepare(images.load(i), sizing, backbone.config().patchSize(),
-              norm.mean(), norm.std());
+          in =
+              ModelInput.prepare(
+                  images.load(i), sizing, backbone.config().patchSize(), norm.mean(), norm.std());
         } catch (IOException | BadInputException e) {
           log.println("skipped " + images.describe(i) + ": " + e.getMessage());
           continue;
         }
       }
-      boolean flush = !batch.isEmpty() && (in == null || batch.size() == BATCH
-          || in.height() != batch.get(0).height() || in.width() != batch.get(0).width());
+      boolean flush =
+          !batch.isEmpty()
+              && (in == null
+                  || batch.size() == BATCH
+                  || in.height() != batch.get(0).height()
+                  || in.width() != batch.get(0).width());
       if (flush) {
         List<AttentionMap> maps = AttentionMap.of(backbone, batch);
         for (int b = 0; b < batch.size(); b++) {

@@ -20,10 +20,11 @@ public final class TileGrid {
   /** Dark text on white (pictures for the report); {@link #DARK} suits animations. */
   public record Theme(Color background, Color text, Color dim) {}
 
-  public static final Theme LIGHT = new Theme(Color.WHITE, new Color(0x20, 0x20, 0x20),
-      new Color(0x70, 0x70, 0x70));
-  public static final Theme DARK = new Theme(new Color(0x12, 0x12, 0x12),
-      new Color(0xf0, 0xf0, 0xf0), new Color(0xa0, 0xa0, 0xa0));
+  public static final Theme LIGHT =
+      new Theme(Color.WHITE, new Color(0x20, 0x20, 0x20), new Color(0x70, 0x70, 0x70));
+  public static final Theme DARK =
+      new Theme(
+          new Color(0x12, 0x12, 0x12), new Color(0xf0, 0xf0, 0xf0), new Color(0xa0, 0xa0, 0xa0));
 
   private static final int PAD = 8;
   static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 14);
@@ -70,8 +71,10 @@ public final class TileGrid {
       List<Tile> row = rows.get(r);
       for (int c = 0; c < row.size(); c++) {
         Tile t = row.get(c);
-        colWidth[c] = Math.max(colWidth[c], Math.max(t.image().getWidth(),
-            t.label() == null ? 0 : lm.stringWidth(t.label())));
+        colWidth[c] =
+            Math.max(
+                colWidth[c],
+                Math.max(t.image().getWidth(), t.label() == null ? 0 : lm.stringWidth(t.label())));
         rowHeight[r] = Math.max(rowHeight[r], t.image().getHeight());
       }
       if (rowLabels.get(r) != null) {
@@ -95,8 +98,8 @@ public final class TileGrid {
     BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
     try {
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-          RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setColor(theme.background());
       g.fillRect(0, 0, width, height);
       int y = PAD;

@@ -74,32 +74,42 @@ public final class CheckpointLayout {
   /** Features of other ViTs, under the backbone's prefix; the first match names the file. */
   private static final List<Foreign> NOT_DINO_VIT =
       List.of(
-          new Foreign("fc_norm\\..*",
+          new Foreign(
+              "fc_norm\\..*",
               "a timm ViT that pools with fc_norm (global average pooling); DINO's feature is the"
                   + " [CLS] token after norm"),
-          new Foreign("reg_token|register_tokens",
+          new Foreign(
+              "reg_token|register_tokens",
               "register tokens (a DINOv2-style ViT), which DINO's ViT does not have"),
-          new Foreign("mask_token",
-              "a mask token (an iBOT or DINOv2 ViT), which DINO's ViT does not have"),
-          new Foreign("dist_token",
+          new Foreign(
+              "mask_token", "a mask token (an iBOT or DINOv2 ViT), which DINO's ViT does not have"),
+          new Foreign(
+              "dist_token",
               "a distillation token (a DeiT-distilled ViT), which DINO's ViT does not have"),
-          new Foreign("blocks\\.\\d+\\.ls[12]\\..*|.*gamma.*",
+          new Foreign(
+              "blocks\\.\\d+\\.ls[12]\\..*|.*gamma.*",
               "LayerScale (a DeiT III or DINOv2 ViT), which DINO's ViT does not have"),
-          new Foreign("norm_pre\\..*",
+          new Foreign(
+              "norm_pre\\..*",
               "a norm before the blocks (a CLIP-style ViT), which DINO's ViT does not have"),
-          new Foreign("blocks\\.\\d+\\.attn\\.(q_norm|k_norm|norm)\\..*",
+          new Foreign(
+              "blocks\\.\\d+\\.attn\\.(q_norm|k_norm|norm)\\..*",
               "normalisation inside attention (qk_norm), which DINO's ViT does not have"),
-          new Foreign("head\\..*",
+          new Foreign(
+              "head\\..*",
               "a head that is neither DINO's nor a plain classifier (head.weight, head.bias)"));
 
   /** Features of other heads, under the head's prefix. */
   private static final List<Foreign> NOT_DINO_HEAD =
       List.of(
-          new Foreign("mlp\\.\\d+\\.(running_mean|running_var|num_batches_tracked)",
+          new Foreign(
+              "mlp\\.\\d+\\.(running_mean|running_var|num_batches_tracked)",
               "batch norm in the DINO head (use_bn_in_head), which jdino's head does not have"),
-          new Foreign("last_layer\\.weight",
+          new Foreign(
+              "last_layer\\.weight",
               "a last layer without weight normalisation (weight_g, weight_v)"),
-          new Foreign("last_layer\\.parametrizations\\..*",
+          new Foreign(
+              "last_layer\\.parametrizations\\..*",
               "weight normalisation as a parametrization (torch.nn.utils.parametrizations"
                   + ".weight_norm); jdino reads the weight_g/weight_v layout of"
                   + " nn.utils.weight_norm, which the official code uses"));
@@ -233,12 +243,22 @@ public final class CheckpointLayout {
   }
 
   private static void checkVitName(WeightFile f, String name, String local) {
-    checkName(f, name, local, VIT_NAME, NOT_DINO_VIT,
+    checkName(
+        f,
+        name,
+        local,
+        VIT_NAME,
+        NOT_DINO_VIT,
         "not a parameter of DINO's ViT (vision_transformer.py)");
   }
 
   private static void checkHeadName(WeightFile f, String name, String local) {
-    checkName(f, name, local, HEAD_NAME, NOT_DINO_HEAD,
+    checkName(
+        f,
+        name,
+        local,
+        HEAD_NAME,
+        NOT_DINO_HEAD,
         "not a parameter of DINO's head (vision_transformer.py, DINOHead)");
   }
 
@@ -246,8 +266,13 @@ public final class CheckpointLayout {
    * Refuses a tensor whose name (under the backbone's or head's prefix) is not {@code allowed},
    * saying what it is when {@code known} recognises it, else {@code otherwise}.
    */
-  private static void checkName(WeightFile f, String name, String local, Pattern allowed,
-      List<Foreign> known, String otherwise) {
+  private static void checkName(
+      WeightFile f,
+      String name,
+      String local,
+      Pattern allowed,
+      List<Foreign> known,
+      String otherwise) {
     if (allowed.matcher(local).matches()) {
       return;
     }

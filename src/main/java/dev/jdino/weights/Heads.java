@@ -62,8 +62,13 @@ public record Heads(int numHeads, String source, boolean recorded) {
     Optional<Heads> declared =
         declared(file, vit.path("numHeads"), "jdino metadata", jdino)
             .or(() -> declared(file, configVit.path("numHeads"), "jdino metadata", jdino))
-            .or(() -> declared(file, args.path("num_heads"), "args.num_heads",
-                "the checkpoint's args.num_heads"));
+            .or(
+                () ->
+                    declared(
+                        file,
+                        args.path("num_heads"),
+                        "args.num_heads",
+                        "the checkpoint's args.num_heads"));
     if (declared.isPresent()) {
       return declared;
     }

@@ -26,13 +26,36 @@ class BicubicResamplerTest {
       Arrays.fill(dst, -7f);
       if (c.has("crop")) {
         JsonNode crop = c.get("crop");
-        BicubicResampler.resampleCrop(src, 0, 1, h, w, crop.get(0).asInt(), crop.get(1).asInt(),
-            crop.get(2).asInt(), crop.get(3).asInt(), dst, 1, outH, outW);
+        BicubicResampler.resampleCrop(
+            src,
+            0,
+            1,
+            h,
+            w,
+            crop.get(0).asInt(),
+            crop.get(1).asInt(),
+            crop.get(2).asInt(),
+            crop.get(3).asInt(),
+            dst,
+            1,
+            outH,
+            outW);
       } else {
         JsonNode box = c.get("box");
-        BicubicResampler.resampleBox(src, 0, 1, h, w, (float) box.get(0).asDouble(),
-            (float) box.get(1).asDouble(), (float) box.get(2).asDouble(),
-            (float) box.get(3).asDouble(), dst, 1, outH, outW);
+        BicubicResampler.resampleBox(
+            src,
+            0,
+            1,
+            h,
+            w,
+            (float) box.get(0).asDouble(),
+            (float) box.get(1).asDouble(),
+            (float) box.get(2).asDouble(),
+            (float) box.get(3).asDouble(),
+            dst,
+            1,
+            outH,
+            outW);
       }
       String name = c.get("name").asText();
       Fixtures.assertClose(Fixtures.floats(c.get("expected")), dst, 1, name);
@@ -117,13 +140,17 @@ class BicubicResamplerTest {
   void rejectsBoxesOutsideTheImageAndEmptyOutputs() {
     float[] src = new float[20];
     float[] dst = new float[20];
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> BicubicResampler.resampleBox(src, 0, 1, 4, 5, 0f, 0f, 5.5f, 4f, dst, 0, 2, 2));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> BicubicResampler.resampleBox(src, 0, 1, 4, 5, 2f, 0f, 2f, 4f, dst, 0, 2, 2));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> BicubicResampler.resampleCrop(src, 0, 1, 4, 5, 1, 1, 4, 2, dst, 0, 2, 2));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> BicubicResampler.resampleCrop(src, 0, 1, 4, 5, 0, 0, 4, 5, dst, 0, 0, 2));
   }
 }

@@ -47,17 +47,25 @@ class ColorJitterTest {
     for (int i = 0; i < 4; i++) {
       order[i] = c.get("order").get(i).asInt();
     }
-    ColorJitter.Params p = new ColorJitter.Params(order, c.get("brightness").asDouble(),
-        c.get("contrast").asDouble(), c.get("saturation").asDouble(), c.get("hue").asDouble());
+    ColorJitter.Params p =
+        new ColorJitter.Params(
+            order,
+            c.get("brightness").asDouble(),
+            c.get("contrast").asDouble(),
+            c.get("saturation").asDouble(),
+            c.get("hue").asDouble());
     float[] px = Fixtures.floats(j.get("input"));
     ColorJitter.apply(px, 0, j.get("h").asInt() * j.get("w").asInt(), p);
     Fixtures.assertClose(Fixtures.floats(c.get("expected")), px, "composed jitter");
 
     // The order matters: the same factors in the default order give a different image.
     float[] other = Fixtures.floats(j.get("input"));
-    ColorJitter.apply(other, 0, j.get("h").asInt() * j.get("w").asInt(),
-        new ColorJitter.Params(new int[] {0, 1, 2, 3}, p.brightness(), p.contrast(),
-            p.saturation(), p.hue()));
+    ColorJitter.apply(
+        other,
+        0,
+        j.get("h").asInt() * j.get("w").asInt(),
+        new ColorJitter.Params(
+            new int[] {0, 1, 2, 3}, p.brightness(), p.contrast(), p.saturation(), p.hue()));
     assertTrue(maxAbsDiff(px, other) > 1e-3);
   }
 
@@ -83,8 +91,8 @@ class ColorJitterTest {
     float[] px = {1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f, 1f};
     ColorJitter.adjustHue(px, 0, 3, 1.0 / 3.0);
     assertArrayEquals(new float[] {0f, 0f, 1f, 1f, 0f, 0f, 0f, 1f, 0f}, px, 1e-5f);
-    assertThrows(IllegalArgumentException.class,
-        () -> ColorJitter.adjustHue(new float[3], 0, 1, 0.6));
+    assertThrows(
+        IllegalArgumentException.class, () -> ColorJitter.adjustHue(new float[3], 0, 1, 0.6));
   }
 
   @Test
@@ -118,8 +126,8 @@ class ColorJitterTest {
   @Test
   void zeroStrengthDisablesAnAdjustmentWithoutDrawing() {
     ColorJitter.Params p = ColorJitter.sample(0, 0.4, 0, 0, new SplittableRandom(11));
-    assertTrue(Double.isNaN(p.brightness()) && Double.isNaN(p.saturation())
-        && Double.isNaN(p.hue()));
+    assertTrue(
+        Double.isNaN(p.brightness()) && Double.isNaN(p.saturation()) && Double.isNaN(p.hue()));
     // Only the permutation and the contrast factor were drawn.
     SplittableRandom replay = new SplittableRandom(11);
     ColorJitter.sample(0, 0, 0, 0, replay);

@@ -63,7 +63,7 @@ class EvalTransformTest {
 
   @Test
   void rejectsCropsLargerThanTheResize() {
-    assertThrows(IllegalArgumentException.class,
-        () -> EvalTransform.apply(Image.zeros(28, 28), 28, 32));
+    assertThrows(
+        IllegalArgumentException.class, () -> EvalTransform.apply(Image.zeros(28, 28), 28, 32));
   }
 }

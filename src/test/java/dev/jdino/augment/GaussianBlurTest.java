@@ -25,8 +25,16 @@ class GaussianBlurTest {
     double e1 = Math.exp(-0.5);
     double e2 = Math.exp(-2.0);
     double sum = 1 + 2 * e1 + 2 * e2;
-    assertArrayEquals(new float[] {(float) (e2 / sum), (float) (e1 / sum), (float) (1 / sum),
-        (float) (e1 / sum), (float) (e2 / sum)}, k, 1e-7f);
+    assertArrayEquals(
+        new float[] {
+          (float) (e2 / sum),
+          (float) (e1 / sum),
+          (float) (1 / sum),
+          (float) (e1 / sum),
+          (float) (e2 / sum)
+        },
+        k,
+        1e-7f);
     assertThrows(IllegalArgumentException.class, () -> GaussianBlur.kernel(0, 1));
   }
 
@@ -56,9 +64,10 @@ class GaussianBlurTest {
       for (int x = 0; x < n; x++) {
         int dy = y - 7;
         int dx = x - 7;
-        double expected = Math.abs(dx) > r || Math.abs(dy) > r
-            ? 0
-            : Math.exp(-0.5 * (dx * dx + dy * dy) / (sigma * sigma)) / (sum * sum);
+        double expected =
+            Math.abs(dx) > r || Math.abs(dy) > r
+                ? 0
+                : Math.exp(-0.5 * (dx * dx + dy * dy) / (sigma * sigma)) / (sum * sum);
         assertEquals(expected, img.get(1, y, x), 1e-7, "(" + y + ", " + x + ")");
         assertEquals(0f, img.get(0, y, x), "channel 0 must stay dark");
         assertEquals(0f, img.get(2, y, x), "channel 2 must stay dark");
@@ -91,8 +100,8 @@ class GaussianBlurTest {
       double sigma = c.get("sigma").asDouble();
       float[] px = Fixtures.floats(c.get("input"));
       GaussianBlur.apply(px, 0, h, w, sigma);
-      Fixtures.assertClose(Fixtures.floats(c.get("expected")), px,
-          "blur " + h + "x" + w + " sigma " + sigma);
+      Fixtures.assertClose(
+          Fixtures.floats(c.get("expected")), px, "blur " + h + "x" + w + " sigma " + sigma);
     }
   }
 

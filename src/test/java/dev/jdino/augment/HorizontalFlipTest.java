@@ -18,10 +18,13 @@ class HorizontalFlipTest {
       }
     }
     HorizontalFlip.apply(new Image(2, 3, px));
-    assertArrayEquals(new float[] {
-        2, 1, 0, 12, 11, 10,
-        102, 101, 100, 112, 111, 110,
-        202, 201, 200, 212, 211, 210}, px);
+    assertArrayEquals(
+        new float[] {
+          2, 1, 0, 12, 11, 10,
+          102, 101, 100, 112, 111, 110,
+          202, 201, 200, 212, 211, 210
+        },
+        px);
   }
 
   @Test

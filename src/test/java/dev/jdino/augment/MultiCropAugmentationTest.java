@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jdino.train.DinoConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,9 +16,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class MultiCropAugmentationTest {
-  private static final AugmentConfig FMNIST_SMALL =
-      dev.jdino.train.DinoConfig.preset("fmnist-small").augment();
-
+  private static final AugmentConfig FMNIST_SMALL = DinoConfig.preset("fmnist-small").augment();
 
   @Test
   void imagenetPresetGivesTwo224AndEight96Crops() {
@@ -163,12 +162,12 @@ class MultiCropAugmentationTest {
       int len = aug.cropLength(c);
       assertArrayEquals(expected[c], Arrays.copyOfRange(buffers[c], len, 2 * len), "crop " + c);
       for (int i = 0; i < len; i++) {
-        assertTrue(Float.isNaN(buffers[c][i]) && Float.isNaN(buffers[c][2 * len + i]),
+        assertTrue(
+            Float.isNaN(buffers[c][i]) && Float.isNaN(buffers[c][2 * len + i]),
             "crop " + c + " wrote outside its slot");
       }
     }
-    assertThrows(IllegalArgumentException.class,
-        () -> aug.applyIntoBatch(src, 77, buffers, 3));
+    assertThrows(IllegalArgumentException.class, () -> aug.applyIntoBatch(src, 77, buffers, 3));
   }
 
   @Test
@@ -191,8 +190,8 @@ class MultiCropAugmentationTest {
     aug.applyInto(src, 5, out, offsets);
     for (int c = 0; c < 6; c++) {
       int len = aug.cropLength(c);
-      assertArrayEquals(expected[c], Arrays.copyOfRange(out[c], offsets[c], offsets[c] + len),
-          "crop " + c);
+      assertArrayEquals(
+          expected[c], Arrays.copyOfRange(out[c], offsets[c], offsets[c] + len), "crop " + c);
     }
   }
 
@@ -210,8 +209,16 @@ class MultiCropAugmentationTest {
   }
 
   /** A 12 px, 2-local-crop config with full-image crops and normalisation (0.5, 0.25). */
-  private static AugmentConfig config(double flip, double jitter, double gray, double blur1,
-      double blur2, double blurLocal, double solarize, double scaleMin, double ratio) {
+  private static AugmentConfig config(
+      double flip,
+      double jitter,
+      double gray,
+      double blur1,
+      double blur2,
+      double blurLocal,
+      double solarize,
+      double scaleMin,
+      double ratio) {
     return new AugmentConfig(
         new Crops(2, 12, Range.of(scaleMin, 1.0)),
         new Crops(2, 12, Range.of(scaleMin, 1.0)),

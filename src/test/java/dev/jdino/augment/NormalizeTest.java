@@ -11,8 +11,8 @@ class NormalizeTest {
   void subtractsMeanAndDividesByStdPerChannel() {
     // 1x2 image: channel c holds {0.5, 1}.
     float[] px = {0.5f, 1f, 0.5f, 1f, 0.5f, 1f};
-    Normalize.apply(new Image(1, 2, px), new float[] {0.5f, 0.25f, 0f},
-        new float[] {0.5f, 0.25f, 2f});
+    Normalize.apply(
+        new Image(1, 2, px), new float[] {0.5f, 0.25f, 0f}, new float[] {0.5f, 0.25f, 2f});
     assertArrayEquals(new float[] {0f, 1f, 1f, 3f, 0.25f, 0.5f}, px);
   }
 
@@ -25,7 +25,8 @@ class NormalizeTest {
 
   @Test
   void rejectsWrongChannelCounts() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> Normalize.apply(new float[3], 0, 1, new float[2], new float[3]));
   }
 }

@@ -1,5 +1,6 @@
 package dev.jdino.augment;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** Deterministic test images. */
@@ -28,7 +29,7 @@ final class RandomImages {
 
   static Image constant(int h, int w, float value) {
     float[] d = new float[3 * h * w];
-    java.util.Arrays.fill(d, value);
+    Arrays.fill(d, value);
     return new Image(h, w, d);
   }
 }

@@ -19,7 +19,8 @@ class RandomResizedCropTest {
       int w = 1 + rng.nextInt(60);
       int[] b = RandomResizedCrop.sampleBox(h, w, 0.05, 0.4, R_MIN, R_MAX, rng);
       assertTrue(b[2] >= 1 && b[3] >= 1, () -> "empty box on " + h + "x" + w);
-      assertTrue(b[0] >= 0 && b[1] >= 0 && b[0] + b[2] <= h && b[1] + b[3] <= w,
+      assertTrue(
+          b[0] >= 0 && b[1] >= 0 && b[0] + b[2] <= h && b[1] + b[3] <= w,
           () -> "box outside " + h + "x" + w);
     }
   }
@@ -78,41 +79,46 @@ class RandomResizedCropTest {
   void fallsBackToACentralCropClampedToTheRatioRange() {
     SplittableRandom rng = new SplittableRandom(5);
     // Too wide for any attempt: full height, width = round(h * 4/3), centred.
-    assertArrayEquals(new int[] {0, 43, 10, 13},
+    assertArrayEquals(
+        new int[] {0, 43, 10, 13},
         RandomResizedCrop.sampleBox(10, 100, 0.99, 1.0, R_MIN, R_MAX, rng));
     // Too tall: full width, height = round(w / (3/4)).
-    assertArrayEquals(new int[] {43, 0, 13, 10},
+    assertArrayEquals(
+        new int[] {43, 0, 13, 10},
         RandomResizedCrop.sampleBox(100, 10, 0.99, 1.0, R_MIN, R_MAX, rng));
     // One-pixel strips.
-    assertArrayEquals(new int[] {0, 49, 1, 1},
-        RandomResizedCrop.sampleBox(1, 100, 0.4, 1.0, R_MIN, R_MAX, rng));
-    assertArrayEquals(new int[] {49, 0, 1, 1},
-        RandomResizedCrop.sampleBox(100, 1, 0.4, 1.0, R_MIN, R_MAX, rng));
+    assertArrayEquals(
+        new int[] {0, 49, 1, 1}, RandomResizedCrop.sampleBox(1, 100, 0.4, 1.0, R_MIN, R_MAX, rng));
+    assertArrayEquals(
+        new int[] {49, 0, 1, 1}, RandomResizedCrop.sampleBox(100, 1, 0.4, 1.0, R_MIN, R_MAX, rng));
   }
 
   @Test
   void fallbackRoundsHalvesToEvenLikePython() {
     // 3 * 1.5 = 4.5 exactly: Python's round gives 4 (Math.round would give 5).
-    assertArrayEquals(new int[] {0, 48, 3, 4},
+    assertArrayEquals(
+        new int[] {0, 48, 3, 4},
         RandomResizedCrop.sampleBox(3, 100, 0.9, 1.0, 0.5, 1.5, new SplittableRandom(6)));
   }
 
   @Test
   void onePixelImageGivesTheOnePixelBox() {
     for (long seed = 0; seed < 50; seed++) {
-      assertArrayEquals(new int[] {0, 0, 1, 1},
+      assertArrayEquals(
+          new int[] {0, 0, 1, 1},
           RandomResizedCrop.sampleBox(1, 1, 0.05, 0.4, R_MIN, R_MAX, new SplittableRandom(seed)));
-      assertArrayEquals(new int[] {0, 0, 1, 1},
+      assertArrayEquals(
+          new int[] {0, 0, 1, 1},
           RandomResizedCrop.sampleBox(1, 1, 0.4, 1.0, R_MIN, R_MAX, new SplittableRandom(seed)));
     }
   }
 
   @Test
   void sameSeedSameBox() {
-    int[] a = RandomResizedCrop.sampleBox(300, 200, 0.05, 0.4, R_MIN, R_MAX,
-        new SplittableRandom(42));
-    int[] b = RandomResizedCrop.sampleBox(300, 200, 0.05, 0.4, R_MIN, R_MAX,
-        new SplittableRandom(42));
+    int[] a =
+        RandomResizedCrop.sampleBox(300, 200, 0.05, 0.4, R_MIN, R_MAX, new SplittableRandom(42));
+    int[] b =
+        RandomResizedCrop.sampleBox(300, 200, 0.05, 0.4, R_MIN, R_MAX, new SplittableRandom(42));
     assertArrayEquals(a, b);
   }
 

@@ -9,7 +9,8 @@ import javax.imageio.ImageIO;
 public final class BddFixtures {
   private BddFixtures() {}
 
-  public static final String A_LABELS = """
+  public static final String A_LABELS =
+      """
       [{"category": "car", "id": 0, "attributes": {"occluded": false},
         "box2d": {"x1": 10.5, "y1": 5, "x2": 30, "y2": 20}},
        {"category": "person", "box2d": {"x1": 50, "y1": 10, "x2": 70, "y2": 60}},
@@ -18,17 +19,24 @@ public final class BddFixtures {
        {"category": "bike", "box2d": {"x1": 70, "y1": 5, "x2": 90, "y2": 9}},
        {"category": "other vehicle", "box2d": {"x1": 1, "y1": 1, "x2": 5, "y2": 5}},
        {"category": " Traffic Sign ", "box2d": {"x1": 30, "y1": 40, "x2": 20, "y2": 30}},
-       {"category": "truck", "box2d": {"x1": 1, "y1": null, "x2": 5, "y2": 5}}]""";
+       {"category": "truck", "box2d": {"x1": 1, "y1": null, "x2": 5, "y2": 5}}]\
+      """;
 
-  public static final String B_LABELS = """
-      [{"category": "motor", "box2d": {"x1": 0, "y1": 0, "x2": 40, "y2": 30}}]""";
+  public static final String B_LABELS =
+      """
+      [{"category": "motor", "box2d": {"x1": 0, "y1": 0, "x2": 40, "y2": 30}}]\
+      """;
 
   /** Images a.jpg (64x48), b.jpg (40x30) in {@code images}; c.jpg is missing. */
   public static void images(Path images) throws Exception {
     Files.createDirectories(images);
-    ImageIO.write(new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR), "jpg",
+    ImageIO.write(
+        new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR),
+        "jpg",
         images.resolve("a.jpg").toFile());
-    ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_3BYTE_BGR), "jpg",
+    ImageIO.write(
+        new BufferedImage(40, 30, BufferedImage.TYPE_3BYTE_BGR),
+        "jpg",
         images.resolve("b.jpg").toFile());
   }
 
@@ -43,7 +51,10 @@ public final class BddFixtures {
   }
 
   static String frame(String name, String objects) {
-    return "{\"name\": \"" + name + "\", \"frames\": [{\"timestamp\": 10000, \"objects\": "
-        + objects + "}], \"attributes\": {\"weather\": \"clear\"}}";
+    return "{\"name\": \""
+        + name
+        + "\", \"frames\": [{\"timestamp\": 10000, \"objects\": "
+        + objects
+        + "}], \"attributes\": {\"weather\": \"clear\"}}";
   }
 }

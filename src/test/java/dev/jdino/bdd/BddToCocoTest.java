@@ -33,10 +33,21 @@ class BddToCocoTest {
     assertEquals(4, s.frames());
     assertEquals(2, s.images());
     assertEquals(4, s.boxes());
-    assertEquals(Map.of(BddToCoco.IMAGE_MISSING, 1, BddToCoco.LABELS_UNREADABLE, 1),
-        s.skippedImages());
-    assertEquals(Map.of(BddToCoco.NO_BOX, 2, BddToCoco.OTHER_CATEGORY, 1, BddToCoco.ZERO_AREA, 1,
-        BddToCoco.INVALID_BOX, 1, BddToCoco.IMAGE_SKIPPED, 1), s.skippedLabels());
+    assertEquals(
+        Map.of(BddToCoco.IMAGE_MISSING, 1, BddToCoco.LABELS_UNREADABLE, 1), s.skippedImages());
+    assertEquals(
+        Map.of(
+            BddToCoco.NO_BOX,
+            2,
+            BddToCoco.OTHER_CATEGORY,
+            1,
+            BddToCoco.ZERO_AREA,
+            1,
+            BddToCoco.INVALID_BOX,
+            1,
+            BddToCoco.IMAGE_SKIPPED,
+            1),
+        s.skippedLabels());
     assertEquals(Map.of("other vehicle", 1), s.otherCategories());
     assertEquals(1, s.boxesPerCategory().get("car"));
     assertEquals(0, s.boxesPerCategory().get("bus"));
@@ -87,9 +98,13 @@ class BddToCocoTest {
     BddFixtures.images(images);
     Path list = dir.resolve("labels/bdd100k_labels_images_val.json");
     Files.createDirectories(list.getParent());
-    Files.writeString(list, "[{\"name\": \"a.jpg\", \"attributes\": {}, \"labels\": "
-        + BddFixtures.A_LABELS + "}, {\"name\": \"b.jpg\", \"labels\": " + BddFixtures.B_LABELS
-        + "}, {\"name\": \"c.jpg\", \"labels\": null}]");
+    Files.writeString(
+        list,
+        "[{\"name\": \"a.jpg\", \"attributes\": {}, \"labels\": "
+            + BddFixtures.A_LABELS
+            + "}, {\"name\": \"b.jpg\", \"labels\": "
+            + BddFixtures.B_LABELS
+            + "}, {\"name\": \"c.jpg\", \"labels\": null}]");
     Path out = dir.resolve("coco/val.json");
     BddToCoco.Summary s = BddToCoco.convert("val", list, images, out);
     JsonNode coco = Json.read(out);
@@ -105,14 +120,19 @@ class BddToCocoTest {
   void labelNamesCannotReachOutsideTheImageFolder() throws Exception {
     Path images = dir.resolve("imgs");
     BddFixtures.images(images);
-    Path list = Files.writeString(dir.resolve("evil.json"),
-        "[{\"name\": \"../../etc/passwd\", \"labels\": []}]");
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> BddToCoco.convert("x", list, images, dir.resolve("out.json")));
+    Path list =
+        Files.writeString(
+            dir.resolve("evil.json"), "[{\"name\": \"../../etc/passwd\", \"labels\": []}]");
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () -> BddToCoco.convert("x", list, images, dir.resolve("out.json")));
     assertTrue(e.getMessage().contains("points outside the image root"), e.getMessage());
     Files.writeString(list, "{\"not\": \"a list\"}");
-    e = assertThrows(BadInputException.class,
-        () -> BddToCoco.convert("x", list, images, dir.resolve("out.json")));
+    e =
+        assertThrows(
+            BadInputException.class,
+            () -> BddToCoco.convert("x", list, images, dir.resolve("out.json")));
     assertTrue(e.getMessage().contains("expected a JSON list"), e.getMessage());
   }
 

@@ -9,7 +9,10 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Checks a COCO detection file against the layout (the BDD100K label formats and COCO's detection format). */
+/**
+ * Checks a COCO detection file against the layout (the BDD100K label formats and COCO's detection
+ * format).
+ */
 final class CocoLayout {
   private CocoLayout() {}
 
@@ -29,8 +32,11 @@ final class CocoLayout {
       assertTrue(i.path("file_name").isTextual(), "file_name: " + i);
       assertTrue(i.path("width").isInt() && i.path("width").asInt() > 0, "width: " + i);
       assertTrue(i.path("height").isInt() && i.path("height").asInt() > 0, "height: " + i);
-      assertTrue(sizes.put(i.get("id").asInt(), new int[] {i.get("width").asInt(),
-          i.get("height").asInt()}) == null, "image ids unique: " + i);
+      assertTrue(
+          sizes.put(
+                  i.get("id").asInt(), new int[] {i.get("width").asInt(), i.get("height").asInt()})
+              == null,
+          "image ids unique: " + i);
     }
     Set<Integer> ids = new HashSet<>();
     for (JsonNode a : coco.get("annotations")) {

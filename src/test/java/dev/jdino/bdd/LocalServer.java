@@ -18,8 +18,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class LocalServer implements AutoCloseable {
   private final HttpServer server;
   private final byte[] content;
+
   /** The Range header of every request (null when absent), in order. */
   public final List<String> ranges = new CopyOnWriteArrayList<>();
+
   public volatile int cutFirst;
   public volatile boolean ignoreRange;
   public volatile int status = 200;
@@ -28,18 +30,25 @@ public final class LocalServer implements AutoCloseable {
     this.content = content;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/files/" + name, this::handle);
-    server.createContext("/moved/" + name, ex -> {
-      ex.getResponseHeaders().add("Location", "/files/" + name);
-      ex.sendResponseHeaders(302, -1);
-      ex.close();
-    });
+    server.createContext(
+        "/moved/" + name,
+        ex -> {
+          ex.getResponseHeaders().add("Location", "/files/" + name);
+          ex.sendResponseHeaders(302, -1);
+          ex.close();
+        });
     server.start();
   }
 
   /** The file's URL (or, with {@code moved}, a URL that redirects to it). */
   public URI uri(String name, boolean moved) {
-    return URI.create("http://" + server.getAddress().getHostString() + ":"
-        + server.getAddress().getPort() + (moved ? "/moved/" : "/files/") + name);
+    return URI.create(
+        "http://"
+            + server.getAddress().getHostString()
+            + ":"
+            + server.getAddress().getPort()
+            + (moved ? "/moved/" : "/files/")
+            + name);
   }
 
   private void handle(HttpExchange ex) throws IOException {
@@ -59,8 +68,9 @@ public final class LocalServer implements AutoCloseable {
         ex.close();
         return;
       }
-      ex.getResponseHeaders().add("Content-Range",
-          "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+      ex.getResponseHeaders()
+          .add(
+              "Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
       ex.sendResponseHeaders(206, content.length - from);
     } else {
       ex.sendResponseHeaders(200, content.length);

@@ -68,8 +68,11 @@ class SafeUnzipTest {
       e.put("fine.txt", Zips.text("harmless, but listed first"));
       e.put(c[0], Zips.text("gotcha"));
       Path out = dir.resolve("out-" + Math.abs(c[0].hashCode()));
-      BadInputException ex = assertThrows(BadInputException.class,
-          () -> SafeUnzip.extract(zip("evil.zip", e), out, null), c[0]);
+      BadInputException ex =
+          assertThrows(
+              BadInputException.class,
+              () -> SafeUnzip.extract(zip("evil.zip", e), out, null),
+              c[0]);
       assertTrue(ex.getMessage().contains("entry \"" + c[0] + "\" " + c[1]), ex.getMessage());
       assertEquals(0, filesUnder(out), "nothing extracted for " + c[0]);
     }
@@ -84,8 +87,8 @@ class SafeUnzipTest {
     e.put("data/link/passwd", Zips.text("gotcha"));
     Path z = Files.write(dir.resolve("link.zip"), Zips.markSymlink(Zips.of(e), "data/link"));
     Path out = dir.resolve("out");
-    BadInputException ex = assertThrows(BadInputException.class,
-        () -> SafeUnzip.extract(z, out, null));
+    BadInputException ex =
+        assertThrows(BadInputException.class, () -> SafeUnzip.extract(z, out, null));
     assertTrue(ex.getMessage().contains("entry \"data/link\" is a symbolic link"), ex.getMessage());
     assertEquals(0, filesUnder(out));
   }
@@ -97,8 +100,9 @@ class SafeUnzipTest {
     Files.createSymbolicLink(out.resolve("sneaky"), outside);
     Map<String, byte[]> e = new LinkedHashMap<>();
     e.put("sneaky/x.txt", Zips.text("gotcha"));
-    BadInputException ex = assertThrows(BadInputException.class,
-        () -> SafeUnzip.extract(zip("through.zip", e), out, null));
+    BadInputException ex =
+        assertThrows(
+            BadInputException.class, () -> SafeUnzip.extract(zip("through.zip", e), out, null));
     assertTrue(ex.getMessage().contains("link that leaves the target folder"), ex.getMessage());
     assertEquals(0, filesUnder(outside));
   }
@@ -106,8 +110,8 @@ class SafeUnzipTest {
   @Test
   void notAZipIsBadInput() throws Exception {
     Path z = Files.writeString(dir.resolve("text.zip"), "no zip here");
-    BadInputException ex = assertThrows(BadInputException.class,
-        () -> SafeUnzip.extract(z, dir.resolve("out"), null));
+    BadInputException ex =
+        assertThrows(BadInputException.class, () -> SafeUnzip.extract(z, dir.resolve("out"), null));
     assertTrue(ex.getMessage().contains("cannot read the archive"), ex.getMessage());
   }
 }

@@ -34,8 +34,8 @@ public final class Zips {
   }
 
   /**
-   * Marks entry {@code name} of {@code zip} as a Unix symbolic link in its central directory
-   * header ("made by" Unix, mode 0120777), as Info-ZIP's {@code zip -y} records links.
+   * Marks entry {@code name} of {@code zip} as a Unix symbolic link in its central directory header
+   * ("made by" Unix, mode 0120777), as Info-ZIP's {@code zip -y} records links.
    */
   public static byte[] markSymlink(byte[] zip, String name) {
     byte[] out = zip.clone();
@@ -46,8 +46,8 @@ public final class Zips {
         continue;
       }
       int nameLen = b.getShort(p + 28) & 0xFFFF;
-      if (nameLen == want.length && new String(out, p + 46, nameLen, StandardCharsets.UTF_8)
-          .equals(name)) {
+      if (nameLen == want.length
+          && new String(out, p + 46, nameLen, StandardCharsets.UTF_8).equals(name)) {
         b.putShort(p + 4, (short) (3 << 8 | 20));
         b.putInt(p + 38, 0120777 << 16);
         return out;

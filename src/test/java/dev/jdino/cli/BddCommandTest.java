@@ -37,8 +37,18 @@ class BddCommandTest {
     try (LocalServer s = new LocalServer("bdd100k_labels.zip", zip)) {
       s.cutFirst = 1; // the first transfer is cut: the command resumes it
       String url = s.uri("bdd100k_labels.zip", false).toString();
-      TrainCommandTest.Result r = jdino("bdd", "download", "--save-dir", save.toString(),
-          "--components", "labels", "--labels-url", url, "--retry-delay", "0");
+      TrainCommandTest.Result r =
+          jdino(
+              "bdd",
+              "download",
+              "--save-dir",
+              save.toString(),
+              "--components",
+              "labels",
+              "--labels-url",
+              url,
+              "--retry-delay",
+              "0");
       assertEquals(0, r.code(), r.err() + r.out());
       assertTrue(r.out().contains("(resumed)"), r.out());
       assertTrue(r.out().contains("extracted 2 files"), r.out());
@@ -46,8 +56,16 @@ class BddCommandTest {
       assertFalse(Files.exists(save.resolve("bdd100k_labels.zip")), "archive removed");
       assertTrue(r.out().contains("next: jdino bdd2coco --root " + save.resolve("100k")));
       int requests = s.ranges.size();
-      r = jdino("bdd", "download", "--save-dir", save.toString(), "--components", "labels",
-          "--labels-url", url);
+      r =
+          jdino(
+              "bdd",
+              "download",
+              "--save-dir",
+              save.toString(),
+              "--components",
+              "labels",
+              "--labels-url",
+              url);
       assertEquals(0, r.code(), r.err());
       assertTrue(r.out().contains("already downloaded and extracted"), r.out());
       assertEquals(requests, s.ranges.size());
@@ -60,14 +78,32 @@ class BddCommandTest {
     Path save = dir.resolve("bdd");
     try (LocalServer s = new LocalServer("evil.zip", evil)) {
       String url = s.uri("evil.zip", false).toString();
-      TrainCommandTest.Result r = jdino("bdd", "download", "--save-dir", save.toString(),
-          "--components", "images", "--images-url", url);
+      TrainCommandTest.Result r =
+          jdino(
+              "bdd",
+              "download",
+              "--save-dir",
+              save.toString(),
+              "--components",
+              "images",
+              "--images-url",
+              url);
       assertEquals(2, r.code(), r.out());
       assertTrue(r.err().contains("entry \"../../escaped.txt\" climbs out"), r.err());
       assertFalse(Files.exists(dir.resolve("escaped.txt")));
       Files.delete(save.resolve("evil.zip"));
-      r = jdino("bdd", "download", "--save-dir", save.toString(), "--components", "images",
-          "--images-url", url, "--images-sha256", "00ff");
+      r =
+          jdino(
+              "bdd",
+              "download",
+              "--save-dir",
+              save.toString(),
+              "--components",
+              "images",
+              "--images-url",
+              url,
+              "--images-sha256",
+              "00ff");
       assertEquals(2, r.code(), r.out());
       assertTrue(r.err().contains("SHA-256 mismatch"), r.err());
     }
@@ -89,7 +125,8 @@ class BddCommandTest {
     for (String split : new String[] {"train", "valid"}) {
       JsonNode coco = Json.read(root.resolve(split).resolve(Bdd2CocoCommand.OUTPUT_NAME));
       assertEquals(4, coco.get("annotations").size());
-      assertTrue(Files.isRegularFile(root.resolve(split).resolve("_annotations.coco.summary.json")));
+      assertTrue(
+          Files.isRegularFile(root.resolve(split).resolve("_annotations.coco.summary.json")));
     }
     // Converting again ignores its own outputs in the label folder.
     r = jdino("bdd2coco", "--root", root.toString());
@@ -98,8 +135,15 @@ class BddCommandTest {
     Path list = dir.resolve("train.json");
     Files.writeString(list, "[{\"name\": \"a.jpg\", \"labels\": " + BddFixtures.B_LABELS + "}]");
     Path out = dir.resolve("coco/train.json");
-    r = jdino("bdd2coco", "--labels", list.toString(), "--images", root.resolve("train").toString(),
-        "--output", out.toString());
+    r =
+        jdino(
+            "bdd2coco",
+            "--labels",
+            list.toString(),
+            "--images",
+            root.resolve("train").toString(),
+            "--output",
+            out.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("train (current labels): 1 images, 1 boxes"), r.out());
     r = jdino("bdd2coco", "--labels", list.toString());

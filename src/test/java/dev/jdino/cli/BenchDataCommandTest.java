@@ -16,9 +16,25 @@ class BenchDataCommandTest {
   @Test
   void makesFramesAndMeasuresThePipeline() throws Exception {
     Path frames = dir.resolve("frames");
-    TrainCommandTest.Result r = TrainCommandTest.jdino("bench", "data", "--make-jpegs", "6",
-        "--dir", frames.toString(), "--jpeg-size", "320x180", "--batch-size", "3", "--batches",
-        "2", "--warmup", "1", "--num-workers", "2", "--compare-full-decode");
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino(
+            "bench",
+            "data",
+            "--make-jpegs",
+            "6",
+            "--dir",
+            frames.toString(),
+            "--jpeg-size",
+            "320x180",
+            "--batch-size",
+            "3",
+            "--batches",
+            "2",
+            "--warmup",
+            "1",
+            "--num-workers",
+            "2",
+            "--compare-full-decode");
     assertEquals(0, r.code(), r.err() + r.out());
     try (Stream<Path> s = Files.list(frames)) {
       assertEquals(6, s.filter(p -> p.toString().endsWith(".jpg")).count());

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 class BenchTrainCommandTest {
   @Test
   void reportsThroughputArithmeticMemoryAndSettings() throws Exception {
-    TrainCommandTest.Result r = TrainCommandTest.jdino("bench", "train", "--data", "fmnist-sample",
-        "--steps", "2", "--warmup", "1");
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino(
+            "bench", "train", "--data", "fmnist-sample", "--steps", "2", "--warmup", "1");
     assertEquals(0, r.code(), r.err() + r.out());
     String out = r.out();
     assertTrue(out.contains("2 measured steps after 1 warm-up"), out);

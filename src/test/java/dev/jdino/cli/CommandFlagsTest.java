@@ -22,11 +22,11 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * Every flag of the commands below keeps its names, arity, type, required/hidden state and
- * default (the annotation's and the field's initial value) when options move into shared mixins:
- * the table in {@code fixtures/cli/flags.txt} was written from the commands as they were before
- * the mixins (run with {@code -Djdino.writeFlagTable=FILE} to write the current table). Options
- * are listed by name, so their order in the help may change; their descriptions may too.
+ * Every flag of the commands below keeps its names, arity, type, required/hidden state and default
+ * (the annotation's and the field's initial value) when options move into shared mixins: the table
+ * in {@code fixtures/cli/flags.txt} was written from the commands as they were before the mixins
+ * (run with {@code -Djdino.writeFlagTable=FILE} to write the current table). Options are listed by
+ * name, so their order in the help may change; their descriptions may too.
  *
  * <p>{@code train}, {@code bench train} and {@code demo} are not in the table: their flags belong
  * to {@code ConfigFlags}, {@code RunOptions} and {@code TrainFlagsTest}.
@@ -34,9 +34,23 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 class CommandFlagsTest {
   static final List<String> COMMANDS =
       List.of(
-          "knn", "linear", "features", "attention", "animate", "pca", "curves", "report",
-          "discover", "bdd", "bdd download", "bdd2coco", "bench", "bench knn", "bench data",
-          "convert", "info");
+          "knn",
+          "linear",
+          "features",
+          "attention",
+          "animate",
+          "pca",
+          "curves",
+          "report",
+          "discover",
+          "bdd",
+          "bdd download",
+          "bdd2coco",
+          "bench",
+          "bench knn",
+          "bench data",
+          "convert",
+          "info");
 
   /** One line per flag or positional parameter, sorted, per command. */
   static String table() {
@@ -58,8 +72,12 @@ class CommandFlagsTest {
   private static List<String> lines(CommandSpec spec) {
     Map<String, String> byName = new TreeMap<>();
     for (OptionSpec o : spec.options()) {
-      byName.put(o.longestName(), String.join("|", o.names()) + " " + describe(o)
-          + (o.usageHelp() || o.versionHelp() ? " help" : ""));
+      byName.put(
+          o.longestName(),
+          String.join("|", o.names())
+              + " "
+              + describe(o)
+              + (o.usageHelp() || o.versionHelp() ? " help" : ""));
     }
     for (PositionalParamSpec p : spec.positionalParameters()) {
       byName.put("#" + p.index(), "#" + p.index() + " " + p.paramLabel() + " " + describe(p));
@@ -69,11 +87,24 @@ class CommandFlagsTest {
 
   private static String describe(ArgSpec a) {
     Object initial = a.initialValue();
-    String init = initial == null ? "null"
-        : initial.getClass().isArray() ? arrayString(initial) : initial.toString();
-    return "type=" + a.type().getSimpleName() + " arity=" + a.arity() + " split=" + a.splitRegex()
-        + " required=" + a.required() + " hidden=" + a.hidden() + " default=" + a.defaultValue()
-        + " initial=" + init;
+    String init =
+        initial == null
+            ? "null"
+            : initial.getClass().isArray() ? arrayString(initial) : initial.toString();
+    return "type="
+        + a.type().getSimpleName()
+        + " arity="
+        + a.arity()
+        + " split="
+        + a.splitRegex()
+        + " required="
+        + a.required()
+        + " hidden="
+        + a.hidden()
+        + " default="
+        + a.defaultValue()
+        + " initial="
+        + init;
   }
 
   private static String arrayString(Object array) {
@@ -116,10 +147,16 @@ class CommandFlagsTest {
   void theTableSeesMixedInOptionsAndDefaults() {
     // The table itself can tell a change: a mixed-in option with its field's initial value.
     String t = table();
-    assertTrue(t.contains("--checkpoint-key type=String arity=1 split= required=false"
-        + " hidden=false default=null initial=teacher"), t);
-    assertTrue(t.contains("--batch-size type=int arity=1 split= required=false hidden=false"
-        + " default=null initial=256"), t);
+    assertTrue(
+        t.contains(
+            "--checkpoint-key type=String arity=1 split= required=false"
+                + " hidden=false default=null initial=teacher"),
+        t);
+    assertTrue(
+        t.contains(
+            "--batch-size type=int arity=1 split= required=false hidden=false"
+                + " default=null initial=256"),
+        t);
     assertFalse(t.contains("[train]"), t);
   }
 }

@@ -16,10 +16,18 @@ class DemoCommandTest {
   @Test
   void oneEpochDemoWritesTheWholeRun(@TempDir Path tmp) throws Exception {
     Path run = tmp.resolve("demo");
-    TrainCommandTest.Result r = TrainCommandTest.jdino("demo", "--epochs", "0.5", "--output-dir", run.toString());
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino("demo", "--epochs", "0.5", "--output-dir", run.toString());
     assertEquals(0, r.code(), r.err());
-    for (String f : new String[] {"checkpoint.safetensors", "metrics.jsonl", "knn.json",
-        "attention-score.json", "animation.gif", "report.html"}) {
+    for (String f :
+        new String[] {
+          "checkpoint.safetensors",
+          "metrics.jsonl",
+          "knn.json",
+          "attention-score.json",
+          "animation.gif",
+          "report.html"
+        }) {
       assertTrue(Files.isRegularFile(run.resolve(f)), f + " missing; output:\n" + r.out());
     }
     assertTrue(Files.isRegularFile(run.resolve("attention/0000/grid.png")));
@@ -38,7 +46,8 @@ class DemoCommandTest {
     assertTrue(belowRandom.startsWith("note: these minutes of DINO did not lift"), belowRandom);
     assertTrue(belowRandom.contains("while the attention already finds the garment"), belowRandom);
     String belowPixels = DemoCommand.note(70, 62, 84, false);
-    assertTrue(belowPixels.startsWith("note: k-NN is above a random backbone but below raw pixels"),
+    assertTrue(
+        belowPixels.startsWith("note: k-NN is above a random backbone but below raw pixels"),
         belowPixels);
     assertFalse(belowPixels.contains("attention"), belowPixels);
     assertTrue(belowPixels.endsWith("./jdino train --data fmnist --time-budget 1h"), belowPixels);

@@ -37,22 +37,37 @@ class DiscoverCommandTest {
     Path ckpt = tinyBackbone(dir.resolve("tiny.safetensors"));
     Path images = Files.createDirectories(dir.resolve("set"));
     for (String n : new String[] {"a.jpg", "b.jpg", "c.jpg"}) {
-      ImageIO.write(new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR), "jpg",
+      ImageIO.write(
+          new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR),
+          "jpg",
           images.resolve(n).toFile());
     }
     // Whole-image boxes: whatever the mask's component, its box overlaps a full-frame box with
     // IoU = its own area share; c.jpg has no box and is left out.
-    Files.writeString(images.resolve("ann.json"), """
+    Files.writeString(
+        images.resolve("ann.json"),
+        """
         {"images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48},
                     {"id": 2, "file_name": "b.jpg", "width": 64, "height": 48},
                     {"id": 3, "file_name": "c.jpg", "width": 64, "height": 48}],
          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 64, 48]},
                          {"id": 2, "image_id": 2, "category_id": 1, "bbox": [0, 0, 64, 48]}],
-         "categories": [{"id": 1, "name": "thing"}]}""");
+         "categories": [{"id": 1, "name": "thing"}]}\
+        """);
     Path out = dir.resolve("discover.json");
-    TrainCommandTest.Result r = TrainCommandTest.jdino("discover", "--checkpoint", ckpt.toString(),
-        "--data", "coco:" + images.resolve("ann.json"), "--image-size", "24", "--output",
-        out.toString(), "--threads", "1");
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino(
+            "discover",
+            "--checkpoint",
+            ckpt.toString(),
+            "--data",
+            "coco:" + images.resolve("ann.json"),
+            "--image-size",
+            "24",
+            "--output",
+            out.toString(),
+            "--threads",
+            "1");
     assertEquals(0, r.code(), r.err() + r.out());
     assertTrue(r.out().contains("checkpoint CorLoc"), r.out());
     assertTrue(r.out().contains("random     CorLoc"), r.out());
@@ -66,8 +81,9 @@ class DiscoverCommandTest {
       assertTrue(s.get("corloc_best_head").asDouble() >= c, "best head is an upper bound");
     }
 
-    r = TrainCommandTest.jdino("discover", "--checkpoint", ckpt.toString(), "--data",
-        images.toString());
+    r =
+        TrainCommandTest.jdino(
+            "discover", "--checkpoint", ckpt.toString(), "--data", images.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("discover needs boxes"), r.err());
   }

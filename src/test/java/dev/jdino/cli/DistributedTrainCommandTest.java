@@ -30,10 +30,30 @@ class DistributedTrainCommandTest {
   /** A tiny model on the bundled sample, 8 images per rank, two steps. */
   private static List<String> tiny(String command, Path dir) {
     List<String> a = new ArrayList<>(List.of(command.split(" ")));
-    a.addAll(List.of("--preset", "fmnist-small", "--data", "fmnist-sample", "--embed-dim", "32",
-        "--depth", "2", "--num-heads", "2", "--out-dim", "256", "--hidden-dim", "64",
-        "--bottleneck-dim", "32", "--local-crops-number", "2", "--batch-size", "8",
-        "--num-workers", "1"));
+    a.addAll(
+        List.of(
+            "--preset",
+            "fmnist-small",
+            "--data",
+            "fmnist-sample",
+            "--embed-dim",
+            "32",
+            "--depth",
+            "2",
+            "--num-heads",
+            "2",
+            "--out-dim",
+            "256",
+            "--hidden-dim",
+            "64",
+            "--bottleneck-dim",
+            "32",
+            "--local-crops-number",
+            "2",
+            "--batch-size",
+            "8",
+            "--num-workers",
+            "1"));
     if (dir != null) {
       a.addAll(List.of("--epochs", "1", "--max-steps", "2", "--output-dir", dir.toString()));
     }
@@ -46,14 +66,17 @@ class DistributedTrainCommandTest {
 
   @Test
   void ranksStartedByMpirunTrainOneRunAndOnlyRankZeroTalks(@TempDir Path dir) throws Exception {
-    MpiRun.Result r = MpiRun.run(2, LIMIT, Map.of(), Main.class.getName(),
-        tiny("train", dir).toArray(String[]::new));
+    MpiRun.Result r =
+        MpiRun.run(
+            2, LIMIT, Map.of(), Main.class.getName(), tiny("train", dir).toArray(String[]::new));
     assertEquals(0, r.exitCode(), r.output());
     String out = r.output();
-    assertEquals(1, count(out, "jdino: data-parallel over 2 ranks, started by mpirun (Open MPI)"),
+    assertEquals(
+        1, count(out, "jdino: data-parallel over 2 ranks, started by mpirun (Open MPI)"), out);
+    assertTrue(
+        out.contains("; rank 0 of 2 (local 0 of 2 on ")
+            && out.contains("), 1 compute thread per rank, on CPUs"),
         out);
-    assertTrue(out.contains("; rank 0 of 2 (local 0 of 2 on ") && out.contains(
-        "), 1 compute thread per rank, on CPUs"), out);
     assertEquals(1, count(out, "jdino train: ViT 32/2/2 heads"), out);
     assertTrue(out.contains("batch 8 per rank x 2 ranks = 16;"), out);
     assertEquals(1, count(out, "stopped: "), out);
@@ -85,20 +108,33 @@ class DistributedTrainCommandTest {
     JsonNode args = Json.parse(Files.readString(dir.resolve("args.json")));
     assertEquals(2, args.get("world_size").asInt());
     assertEquals(2, args.get("distributed").get("LOCAL_WORLD_SIZE").asInt());
-    assertEquals("2", Checkpoint.open(dir.resolve(Checkpoint.FILE)).tensors().metadata()
-        .get(DataParallel.WORLD_SIZE_KEY));
+    assertEquals(
+        "2",
+        Checkpoint.open(dir.resolve(Checkpoint.FILE))
+            .tensors()
+            .metadata()
+            .get(DataParallel.WORLD_SIZE_KEY));
   }
 
   @Test
   void badInputOnTheRanksIsOneLineEachAndEndsThemAll(@TempDir Path dir) throws Exception {
-    MpiRun.Result r = MpiRun.run(2, LIMIT, Map.of(), Main.class.getName(), "train", "--data",
-        dir.resolve("nope").toString(), "--output-dir", dir.resolve("run").toString());
+    MpiRun.Result r =
+        MpiRun.run(
+            2,
+            LIMIT,
+            Map.of(),
+            Main.class.getName(),
+            "train",
+            "--data",
+            dir.resolve("nope").toString(),
+            "--output-dir",
+            dir.resolve("run").toString());
     assertEquals(Main.BAD_INPUT, r.exitCode(), r.output());
     List<String> errors = r.output().lines().filter(l -> l.startsWith("jdino: error: ")).toList();
     assertTrue(errors.size() >= 1 && errors.size() <= 2, r.output());
     for (String e : errors) {
-      assertTrue(e.matches("jdino: error: rank [01] of 2 \\(local [01] of 2 on .*\\): .*nope.*"),
-          e);
+      assertTrue(
+          e.matches("jdino: error: rank [01] of 2 \\(local [01] of 2 on .*\\): .*nope.*"), e);
     }
     assertTrue(Files.notExists(dir.resolve("run")));
   }
@@ -107,8 +143,8 @@ class DistributedTrainCommandTest {
   void benchTrainReportsCommunicationPerStep() throws Exception {
     List<String> a = tiny("bench train", null);
     a.addAll(List.of("--steps", "3", "--warmup", "1"));
-    MpiRun.Result r = MpiRun.run(2, LIMIT, Map.of(), Main.class.getName(),
-        a.toArray(String[]::new));
+    MpiRun.Result r =
+        MpiRun.run(2, LIMIT, Map.of(), Main.class.getName(), a.toArray(String[]::new));
     assertEquals(0, r.exitCode(), r.output());
     String out = r.output();
     assertEquals(1, count(out, "jdino bench train: preset fmnist-small"), out);
@@ -116,15 +152,28 @@ class DistributedTrainCommandTest {
     List<String> comm = out.lines().filter(l -> l.startsWith("communication (rank 0): ")).toList();
     assertEquals(1, comm.size(), out);
     // Per step: the gradient (one bucket), the centre, the loss signals and the stop agreement.
-    assertTrue(comm.get(0).matches("communication \\(rank 0\\): [0-9.]+ ms per step \\([0-9.]+%"
-        + " of the step\\), [0-9.]+ MiB allreduced per step in 4\\.0 calls; broadcasts 0,"
-        + " barriers 0 in all"), comm.get(0));
+    assertTrue(
+        comm.get(0)
+            .matches(
+                "communication \\(rank 0\\): [0-9.]+ ms per step \\([0-9.]+% of the step\\),"
+                    + " [0-9.]+ MiB allreduced per step in 4\\.0 calls; broadcasts 0, barriers 0 in"
+                    + " all"),
+        comm.get(0));
   }
 
   @Test
   void theNprocFlagIsTakenOutOfTheRanksCommandLine() {
-    assertEquals(List.of("train", "--epochs", "2", "--data", "x"), DistributedRuns
-        .withoutNprocPerNode(List.of("train", "--nproc-per-node", "2", "--epochs", "2",
-            "--nproc-per-node=4", "--data", "x")));
+    assertEquals(
+        List.of("train", "--epochs", "2", "--data", "x"),
+        DistributedRuns.withoutNprocPerNode(
+            List.of(
+                "train",
+                "--nproc-per-node",
+                "2",
+                "--epochs",
+                "2",
+                "--nproc-per-node=4",
+                "--data",
+                "x")));
   }
 }

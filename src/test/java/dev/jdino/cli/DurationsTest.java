@@ -20,9 +20,10 @@ class DurationsTest {
   @Test
   void nonsenseIsOneLineNamingTheFlag() {
     for (String bad : new String[] {"", "m", "3x", "-5m", "0", "1..2s"}) {
-      BadInputException e = assertThrows(BadInputException.class,
-          () -> Durations.seconds(bad, "--time-budget"));
-      assertEquals("--time-budget " + bad + ": expected a duration such as 90s, 3m or 1h30m",
+      BadInputException e =
+          assertThrows(BadInputException.class, () -> Durations.seconds(bad, "--time-budget"));
+      assertEquals(
+          "--time-budget " + bad + ": expected a duration such as 90s, 3m or 1h30m",
           e.getMessage());
     }
   }

@@ -27,8 +27,18 @@ class FeaturesCommandTest {
     Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
     Path images = EvalFixtures.sampleIdx(tmp, "data", 200, 37, 37);
     Path out = tmp.resolve("feats.safetensors");
-    KnnCommandTest.Result r = KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
-        "--data", images.toString(), "--output", out.toString(), "--batch-size", "16", "--raw");
+    KnnCommandTest.Result r =
+        KnnCommandTest.jdino(
+            "features",
+            "--checkpoint",
+            model.toString(),
+            "--data",
+            images.toString(),
+            "--output",
+            out.toString(),
+            "--batch-size",
+            "16",
+            "--raw");
     assertEquals(0, r.code(), r.err());
     Safetensors st = Safetensors.open(out);
     assertArrayEquals(new long[] {37, 32}, st.tensors().get("features").shape());
@@ -49,7 +59,8 @@ class FeaturesCommandTest {
         float[][] expected = b.features(px, n, 28, 28);
         for (int i = 0; i < n; i++) {
           int row = from + i;
-          assertArrayEquals(expected[i], Arrays.copyOfRange(got, row * 32, row * 32 + 32), "row " + row);
+          assertArrayEquals(
+              expected[i], Arrays.copyOfRange(got, row * 32, row * 32 + 32), "row " + row);
           assertEquals(data.label(row), labels[row]);
           assertEquals(row, indices[row]);
         }
@@ -70,8 +81,15 @@ class FeaturesCommandTest {
     Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
     Path images = EvalFixtures.sampleIdx(tmp, "bare", 0, 9, -1);
     Path out = tmp.resolve("f.safetensors");
-    KnnCommandTest.Result r = KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
-        "--data", images.toString(), "--output", out.toString());
+    KnnCommandTest.Result r =
+        KnnCommandTest.jdino(
+            "features",
+            "--checkpoint",
+            model.toString(),
+            "--data",
+            images.toString(),
+            "--output",
+            out.toString());
     assertEquals(0, r.code(), r.err());
     Safetensors st = Safetensors.open(out);
     assertFalse(st.contains("labels"));
@@ -89,10 +107,26 @@ class FeaturesCommandTest {
   @Test
   void badInput(@TempDir Path tmp) throws Exception {
     Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
-    KnnCommandTest.assertBadInput(KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
-        "--data", tmp.resolve("none").toString(), "--output", tmp.resolve("x.safetensors").toString()),
-        "none", "does not exist");
-    KnnCommandTest.assertBadInput(KnnCommandTest.jdino("features", "--checkpoint", model.toString(),
-        "--data", "fmnist-sample", "--output", tmp.toString()), "is a directory");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(
+            "features",
+            "--checkpoint",
+            model.toString(),
+            "--data",
+            tmp.resolve("none").toString(),
+            "--output",
+            tmp.resolve("x.safetensors").toString()),
+        "none",
+        "does not exist");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(
+            "features",
+            "--checkpoint",
+            model.toString(),
+            "--data",
+            "fmnist-sample",
+            "--output",
+            tmp.toString()),
+        "is a directory");
   }
 }

@@ -65,16 +65,39 @@ class KnnCommandTest {
   @Test
   void writesTheTableAndTheJsonWithFloors() throws Exception {
     Path json = tmp.resolve("knn.json");
-    Result r = jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
-        "--test-data", test.toString(), "--k", "1,5,20", "--floors", "--batch-size", "32",
-        "--output", json.toString());
+    Result r =
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--k",
+            "1,5,20",
+            "--floors",
+            "--batch-size",
+            "32",
+            "--output",
+            json.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("random init"), r.out());
     JsonNode j = Json.read(json);
     List<String> keys = new ArrayList<>();
     j.fieldNames().forEachRemaining(keys::add);
-    assertEquals(List.of("checkpoint", "checkpoint_key", "train_data", "test_data", "temperature",
-        "train_images", "test_images", "results", "seconds"), keys);
+    assertEquals(
+        List.of(
+            "checkpoint",
+            "checkpoint_key",
+            "train_data",
+            "test_data",
+            "temperature",
+            "train_images",
+            "test_images",
+            "results",
+            "seconds"),
+        keys);
     assertEquals(backbone.toString(), j.get("checkpoint").asText());
     assertEquals("teacher", j.get("checkpoint_key").asText());
     assertEquals(0.07, j.get("temperature").asDouble());
@@ -98,9 +121,16 @@ class KnnCommandTest {
       ImageDataset te = DataSources.open(test.toString());
       Preprocessing prep = Preprocessing.forBackbone(b, null, null, null, null);
       FeatureExtractor.Options o = new FeatureExtractor.Options(32, 1, true);
-      Features a = FeatureExtractor.extract(tr, null, prep, List.of(FeatureExtractor.cls(b)), o, Progress.NONE, "x").first();
-      Features c = FeatureExtractor.extract(te, null, prep, List.of(FeatureExtractor.cls(b)), o, Progress.NONE, "x").first();
-      KnnClassifier.Score s = KnnClassifier.evaluate(a, c, KnnClassifier.Options.DEFAULT.withKs(20)).get(0);
+      Features a =
+          FeatureExtractor.extract(
+                  tr, null, prep, List.of(FeatureExtractor.cls(b)), o, Progress.NONE, "x")
+              .first();
+      Features c =
+          FeatureExtractor.extract(
+                  te, null, prep, List.of(FeatureExtractor.cls(b)), o, Progress.NONE, "x")
+              .first();
+      KnnClassifier.Score s =
+          KnnClassifier.evaluate(a, c, KnnClassifier.Options.DEFAULT.withKs(20)).get(0);
       JsonNode k20 = j.get("results").get(2);
       assertEquals(s.top1(), k20.get("top1").asDouble());
       assertEquals(s.top5(), k20.get("top5").asDouble());
@@ -112,8 +142,17 @@ class KnnCommandTest {
     Path run = Files.createDirectories(tmp.resolve("run"));
     Files.copy(backbone, run.resolve("checkpoint.safetensors"));
     assertBadInput(jdino("knn", "--checkpoint", run.toString()), "--train-data is required");
-    Result r = jdino("knn", "--checkpoint", run.toString(), "--train-data", train.toString(),
-        "--test-data", test.toString(), "--k", "20");
+    Result r =
+        jdino(
+            "knn",
+            "--checkpoint",
+            run.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--k",
+            "20");
     assertEquals(0, r.code(), r.err());
     assertEquals(1, Json.read(run.resolve("knn.json")).get("results").size());
   }
@@ -121,17 +160,44 @@ class KnnCommandTest {
   @Test
   void unlabelledData() throws Exception {
     Path bare = EvalFixtures.sampleIdx(tmp, "bare", 0, 10, -1);
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", bare.toString(),
-        "--test-data", test.toString()), "--train-data", "has no labels");
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
-        "--test-data", bare.toString()), "--test-data", "has no labels");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            bare.toString(),
+            "--test-data",
+            test.toString()),
+        "--train-data",
+        "has no labels");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            bare.toString()),
+        "--test-data",
+        "has no labels");
   }
 
   @Test
   void mismatchedLabelCount() throws Exception {
     Path odd = EvalFixtures.sampleIdx(tmp, "odd", 0, 10, 11);
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", odd.toString(),
-        "--test-data", test.toString()), "10 images", "11 labels");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            odd.toString(),
+            "--test-data",
+            test.toString()),
+        "10 images",
+        "11 labels");
   }
 
   @Test
@@ -141,32 +207,91 @@ class KnnCommandTest {
     Safetensors st = Safetensors.open(backbone);
     VitConfig deeper = new VitConfig(28, 7, 32, 3, 2, 2.0, true, 0);
     try (Backbone b = Backbone.load(backbone, "teacher")) {
-      Safetensors.write(wrong, b.parameters().named(), Map.of("jdino",
-          Json.compact(Json.object().set("vit", Json.MAPPER.valueToTree(deeper)))));
+      Safetensors.write(
+          wrong,
+          b.parameters().named(),
+          Map.of("jdino", Json.compact(Json.object().set("vit", Json.MAPPER.valueToTree(deeper)))));
     }
     assertTrue(st.contains("blocks.1.norm1.weight"));
-    assertBadInput(jdino("knn", "--checkpoint", wrong.toString(), "--train-data", train.toString(),
-        "--test-data", test.toString()), "blocks.2", "another architecture");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            wrong.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString()),
+        "blocks.2",
+        "another architecture");
   }
 
   @Test
   void badKAndTemperature() {
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
-        "--test-data", test.toString(), "--k", "10,0"), "--k", ">= 1");
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
-        "--test-data", test.toString(), "--temperature", "-1"), "--temperature");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--k",
+            "10,0"),
+        "--k",
+        ">= 1");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--temperature",
+            "-1"),
+        "--temperature");
   }
 
   @Test
   void emptyTestSetAndMissingPaths() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString(),
-        "--test-data", empty.toString()), "contains no images");
-    assertBadInput(jdino("knn", "--checkpoint", tmp.resolve("nope").toString(), "--train-data",
-        train.toString(), "--test-data", test.toString()), "nope", "does not exist");
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data",
-        tmp.resolve("nodata").toString(), "--test-data", test.toString()), "nodata", "does not exist");
-    assertBadInput(jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString()),
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            empty.toString()),
+        "contains no images");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            tmp.resolve("nope").toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString()),
+        "nope",
+        "does not exist");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            tmp.resolve("nodata").toString(),
+            "--test-data",
+            test.toString()),
+        "nodata",
+        "does not exist");
+    assertBadInput(
+        jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString()),
         "--test-data is required");
   }
 }

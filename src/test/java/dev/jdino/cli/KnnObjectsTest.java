@@ -28,13 +28,16 @@ class KnnObjectsTest {
     g.fillRect(48, 0, 48, 48);
     g.dispose();
     ImageIO.write(img, "png", images.resolve("a.png").toFile());
-    Files.writeString(images.resolve("ann.json"), """
+    Files.writeString(
+        images.resolve("ann.json"),
+        """
         {"images": [{"id": 1, "file_name": "a.png", "width": 96, "height": 48}],
          "annotations": [
            {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 48, 48], "area": 2304, "iscrowd": 0},
            {"id": 2, "image_id": 1, "category_id": 2, "bbox": [48, 0, 48, 48], "area": 2304, "iscrowd": 0},
            {"id": 3, "image_id": 1, "category_id": 2, "bbox": [60, 10, 5, 5], "area": 25, "iscrowd": 0}],
-         "categories": [{"id": 1, "name": "red"}, {"id": 2, "name": "blue"}]}""");
+         "categories": [{"id": 1, "name": "red"}, {"id": 2, "name": "blue"}]}\
+        """);
     return images.resolve("ann.json");
   }
 
@@ -44,9 +47,24 @@ class KnnObjectsTest {
     Path train = cocoSet("train");
     Path test = cocoSet("test");
     Path out = dir.resolve("knn.json");
-    TrainCommandTest.Result r = TrainCommandTest.jdino("knn", "--checkpoint", ckpt.toString(),
-        "--train-data", "coco:" + train, "--test-data", "coco:" + test, "--objects",
-        "--min-object-size", "16", "--k", "1", "--output", out.toString(), "--threads", "1");
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino(
+            "knn",
+            "--checkpoint",
+            ckpt.toString(),
+            "--train-data",
+            "coco:" + train,
+            "--test-data",
+            "coco:" + test,
+            "--objects",
+            "--min-object-size",
+            "16",
+            "--k",
+            "1",
+            "--output",
+            out.toString(),
+            "--threads",
+            "1");
     assertEquals(0, r.code(), r.err() + r.out());
     JsonNode j = Json.read(out);
     // the 5 px box is below --min-object-size: two crops on each side
@@ -58,8 +76,16 @@ class KnnObjectsTest {
 
   @Test
   void objectsNeedCocoData() {
-    TrainCommandTest.Result r = TrainCommandTest.jdino("knn", "--checkpoint", dir.toString(),
-        "--train-data", "fmnist-sample", "--test-data", "fmnist-sample:test", "--objects");
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino(
+            "knn",
+            "--checkpoint",
+            dir.toString(),
+            "--train-data",
+            "fmnist-sample",
+            "--test-data",
+            "fmnist-sample:test",
+            "--objects");
     assertEquals(2, r.code(), r.err());
   }
 }

@@ -22,9 +22,24 @@ class LinearCommandTest {
     Path train = EvalFixtures.sampleIdx(tmp, "train", 0, 100, 100);
     Path test = EvalFixtures.sampleIdx(tmp, "test", 3000, 40, 40);
     Path fast = tmp.resolve("fast");
-    KnnCommandTest.Result r = KnnCommandTest.jdino("linear", "--checkpoint", model.toString(),
-        "--train-data", train.toString(), "--test-data", test.toString(), "--n-last-blocks", "2",
-        "--epochs", "3", "--no-augment", "--batch-size", "32", "--output-dir", fast.toString());
+    KnnCommandTest.Result r =
+        KnnCommandTest.jdino(
+            "linear",
+            "--checkpoint",
+            model.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--n-last-blocks",
+            "2",
+            "--epochs",
+            "3",
+            "--no-augment",
+            "--batch-size",
+            "32",
+            "--output-dir",
+            fast.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("epoch 3/3"), r.out());
     Safetensors st = Safetensors.open(fast.resolve(LinearProbe.WEIGHTS_FILE));
@@ -43,7 +58,8 @@ class LinearCommandTest {
     for (JsonNode e : d.get("epochs")) {
       assertTrue(e.get("test_top1").asDouble() <= best);
     }
-    assertEquals(best, d.get("epochs").get(d.get("best_epoch").asInt()).get("test_top1").asDouble());
+    assertEquals(
+        best, d.get("epochs").get(d.get("best_epoch").asInt()).get("test_top1").asDouble());
     double perEpoch = 0;
     for (JsonNode e : d.get("epochs")) {
       perEpoch += e.get("seconds").asDouble();
@@ -52,9 +68,24 @@ class LinearCommandTest {
     assertTrue(d.get("seconds").asDouble() >= perEpoch, d.toString());
 
     Path official = tmp.resolve("official");
-    r = KnnCommandTest.jdino("linear", "--checkpoint", model.toString(), "--train-data", train.toString(),
-        "--test-data", test.toString(), "--n-last-blocks", "1", "--avgpool-patchtokens", "--epochs", "1",
-        "--batch-size", "32", "--output-dir", official.toString());
+    r =
+        KnnCommandTest.jdino(
+            "linear",
+            "--checkpoint",
+            model.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--n-last-blocks",
+            "1",
+            "--avgpool-patchtokens",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "32",
+            "--output-dir",
+            official.toString());
     assertEquals(0, r.code(), r.err());
     JsonNode o = Json.read(official.resolve(LinearProbe.DESCRIPTION_FILE));
     assertEquals(true, o.get("probe").get("augment").asBoolean());
@@ -65,11 +96,34 @@ class LinearCommandTest {
   void badInput(@TempDir Path tmp) throws Exception {
     Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
     Path train = EvalFixtures.sampleIdx(tmp, "train", 0, 20, 20);
-    KnnCommandTest.assertBadInput(KnnCommandTest.jdino("linear", "--checkpoint", model.toString(),
-        "--train-data", train.toString(), "--test-data", train.toString(), "--n-last-blocks", "3",
-        "--output-dir", tmp.resolve("o").toString()), "--n-last-blocks 3", "depth 2");
-    KnnCommandTest.assertBadInput(KnnCommandTest.jdino("linear", "--checkpoint", model.toString(),
-        "--train-data", train.toString(), "--test-data", train.toString(), "--epochs", "0",
-        "--output-dir", tmp.resolve("o").toString()), "--epochs");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(
+            "linear",
+            "--checkpoint",
+            model.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            train.toString(),
+            "--n-last-blocks",
+            "3",
+            "--output-dir",
+            tmp.resolve("o").toString()),
+        "--n-last-blocks 3",
+        "depth 2");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(
+            "linear",
+            "--checkpoint",
+            model.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            train.toString(),
+            "--epochs",
+            "0",
+            "--output-dir",
+            tmp.resolve("o").toString()),
+        "--epochs");
   }
 }

@@ -16,12 +16,35 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jdino train --eval-data ...}: the online k-NN is wired into the run. */
 class OnlineKnnFlagsTest {
-  private static final String[] TINY = {"--preset", "fmnist-small", "--embed-dim", "32", "--depth", "2",
-      "--num-heads", "2", "--out-dim", "256", "--hidden-dim", "64", "--bottleneck-dim", "32",
-      "--batch-size", "32", "--local-crops-number", "2", "--warmup-epochs", "1", "--num-workers", "1"};
+  private static final String[] TINY = {
+    "--preset",
+    "fmnist-small",
+    "--embed-dim",
+    "32",
+    "--depth",
+    "2",
+    "--num-heads",
+    "2",
+    "--out-dim",
+    "256",
+    "--hidden-dim",
+    "64",
+    "--bottleneck-dim",
+    "32",
+    "--batch-size",
+    "32",
+    "--local-crops-number",
+    "2",
+    "--warmup-epochs",
+    "1",
+    "--num-workers",
+    "1"
+  };
 
   private static String[] args(Path run, Path data, String... extra) {
-    List<String> a = new ArrayList<>(List.of("train", "--data", data.toString(), "--output-dir", run.toString()));
+    List<String> a =
+        new ArrayList<>(
+            List.of("train", "--data", data.toString(), "--output-dir", run.toString()));
     a.addAll(List.of(TINY));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);
@@ -32,8 +55,21 @@ class OnlineKnnFlagsTest {
     Path data = EvalFixtures.sampleIdx(tmp, "train", 0, 64, 64);
     Path ev = EvalFixtures.sampleIdx(tmp, "ev", 1000, 60, 60);
     Path run = tmp.resolve("run");
-    KnnCommandTest.Result r = KnnCommandTest.jdino(args(run, data, "--epochs", "2", "--eval-data",
-        ev.toString(), "--eval-test-data", ev.toString(), "--eval-every", "1", "--eval-subset", "50"));
+    KnnCommandTest.Result r =
+        KnnCommandTest.jdino(
+            args(
+                run,
+                data,
+                "--epochs",
+                "2",
+                "--eval-data",
+                ev.toString(),
+                "--eval-test-data",
+                ev.toString(),
+                "--eval-every",
+                "1",
+                "--eval-subset",
+                "50"));
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("online k-NN (k=20, teacher cls)"), r.out());
     int epochs = 0;
@@ -53,11 +89,15 @@ class OnlineKnnFlagsTest {
   void evalFlagsNeedEvalDataAndLabels(@TempDir Path tmp) throws Exception {
     Path data = EvalFixtures.sampleIdx(tmp, "train", 0, 64, -1);
     Path run = tmp.resolve("run");
-    KnnCommandTest.assertBadInput(KnnCommandTest.jdino(args(run, data, "--eval-every", "2")), "need --eval-data");
-    KnnCommandTest.assertBadInput(KnnCommandTest.jdino(args(run, data, "--eval-data", data.toString())),
-        "--eval-test-data");
-    KnnCommandTest.assertBadInput(KnnCommandTest.jdino(args(run, data, "--eval-data", data.toString(),
-        "--eval-test-data", data.toString())), "--eval-data", "no labels");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(args(run, data, "--eval-every", "2")), "need --eval-data");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(args(run, data, "--eval-data", data.toString())), "--eval-test-data");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(
+            args(run, data, "--eval-data", data.toString(), "--eval-test-data", data.toString())),
+        "--eval-data",
+        "no labels");
     assertFalse(Files.exists(run.resolve("metrics.jsonl")));
   }
 }

@@ -25,35 +25,57 @@ class OptionMixinsTest {
   /** Shared flag: its mixin and the commands that have it. */
   private static final Map<String, Map.Entry<Class<?>, List<String>>> SHARED =
       Map.ofEntries(
-          Map.entry("--checkpoint", Map.entry(CheckpointOptions.class,
-              List.of("knn", "linear", "features", "attention", "pca", "discover"))),
-          Map.entry("--checkpoint-key", Map.entry(BackboneKeyOptions.class,
-              List.of("knn", "linear", "features", "attention", "pca", "discover", "info"))),
-          Map.entry("--num-heads", Map.entry(BackboneKeyOptions.class,
-              List.of("knn", "linear", "features", "attention", "pca", "discover", "info"))),
-          Map.entry("--mean", Map.entry(NormalizationOptions.class,
-              List.of("knn", "linear", "features", "attention", "pca"))),
-          Map.entry("--batch-size", Map.entry(ExtractionOptions.class,
-              List.of("knn", "linear", "features", "bench knn"))),
-          Map.entry("--num-workers", Map.entry(ExtractionOptions.class,
-              List.of("knn", "linear", "features", "bench knn"))),
-          Map.entry("--threads", Map.entry(EngineOptions.class,
-              List.of("knn", "linear", "features", "bench knn", "discover"))),
+          Map.entry(
+              "--checkpoint",
+              Map.entry(
+                  CheckpointOptions.class,
+                  List.of("knn", "linear", "features", "attention", "pca", "discover"))),
+          Map.entry(
+              "--checkpoint-key",
+              Map.entry(
+                  BackboneKeyOptions.class,
+                  List.of("knn", "linear", "features", "attention", "pca", "discover", "info"))),
+          Map.entry(
+              "--num-heads",
+              Map.entry(
+                  BackboneKeyOptions.class,
+                  List.of("knn", "linear", "features", "attention", "pca", "discover", "info"))),
+          Map.entry(
+              "--mean",
+              Map.entry(
+                  NormalizationOptions.class,
+                  List.of("knn", "linear", "features", "attention", "pca"))),
+          Map.entry(
+              "--batch-size",
+              Map.entry(
+                  ExtractionOptions.class, List.of("knn", "linear", "features", "bench knn"))),
+          Map.entry(
+              "--num-workers",
+              Map.entry(
+                  ExtractionOptions.class, List.of("knn", "linear", "features", "bench knn"))),
+          Map.entry(
+              "--threads",
+              Map.entry(
+                  EngineOptions.class,
+                  List.of("knn", "linear", "features", "bench knn", "discover"))),
           Map.entry("--train-data", Map.entry(LabelledDataOptions.class, List.of("knn", "linear"))),
           Map.entry("--test-data", Map.entry(LabelledDataOptions.class, List.of("knn", "linear"))),
           Map.entry("--k", Map.entry(NeighbourOptions.class, List.of("knn", "bench knn"))),
-          Map.entry("--images", Map.entry(ImagesOptions.class,
-              List.of("attention", "pca", "animate"))),
+          Map.entry(
+              "--images", Map.entry(ImagesOptions.class, List.of("attention", "pca", "animate"))),
           Map.entry("--image-size", Map.entry(ImageSizeOptions.class, List.of("attention", "pca"))),
-          Map.entry("--no-keep-aspect", Map.entry(ImageSizeOptions.class,
-              List.of("attention", "pca"))),
-          Map.entry("--threshold", Map.entry(MaskOptions.class,
-              List.of("attention", "animate", "discover"))),
-          Map.entry("--scale", Map.entry(PictureOptions.class,
-              List.of("attention", "animate", "pca"))),
-          Map.entry("--run", Map.entry(RunDirOptions.class, List.of("animate", "curves", "report"))),
-          Map.entry("--output-dir", Map.entry(OutputDirOptions.class,
-              List.of("attention", "pca", "curves"))),
+          Map.entry(
+              "--no-keep-aspect", Map.entry(ImageSizeOptions.class, List.of("attention", "pca"))),
+          Map.entry(
+              "--threshold",
+              Map.entry(MaskOptions.class, List.of("attention", "animate", "discover"))),
+          Map.entry(
+              "--scale", Map.entry(PictureOptions.class, List.of("attention", "animate", "pca"))),
+          Map.entry(
+              "--run", Map.entry(RunDirOptions.class, List.of("animate", "curves", "report"))),
+          Map.entry(
+              "--output-dir",
+              Map.entry(OutputDirOptions.class, List.of("attention", "pca", "curves"))),
           Map.entry("--by-epoch", Map.entry(CurveOptions.class, List.of("curves", "report"))));
 
   private static CommandLine command(CommandLine root, String path) {
@@ -100,13 +122,17 @@ class OptionMixinsTest {
 
   @Test
   void theMaskShareIsCheckedTheSameEverywhere() {
-    assertEquals(0.6, parsed(DiscoverCommand.class, "discover", "--checkpoint", "c", "--data",
-        "coco:x").mask.share());
-    assertEquals(1.0, parsed(AnimateCommand.class, "animate", "--run", "r", "--threshold", "1")
-        .mask.share());
+    assertEquals(
+        0.6,
+        parsed(DiscoverCommand.class, "discover", "--checkpoint", "c", "--data", "coco:x")
+            .mask
+            .share());
+    assertEquals(
+        1.0,
+        parsed(AnimateCommand.class, "animate", "--run", "r", "--threshold", "1").mask.share());
     for (String bad : new String[] {"0", "1.5", "-0.2", "NaN"}) {
-      AttentionCommand a = parsed(AttentionCommand.class, "attention", "--checkpoint", "c",
-          "--threshold", bad);
+      AttentionCommand a =
+          parsed(AttentionCommand.class, "attention", "--checkpoint", "c", "--threshold", bad);
       BadInputException e = assertThrows(BadInputException.class, () -> a.mask.share());
       assertTrue(e.getMessage().startsWith("--threshold "), e.getMessage());
       assertTrue(e.getMessage().endsWith(": expected a share in (0, 1]"), e.getMessage());
@@ -124,12 +150,14 @@ class OptionMixinsTest {
     LinearCommand lin = parsed(LinearCommand.class, "linear", "--checkpoint", "c");
     assertEquals("fmnist:test", lin.data.testSpec("fmnist"));
     assertEquals("fmnist-sample:test", lin.data.testSpec("fmnist-sample:train"));
-    KnnCommand knn = parsed(KnnCommand.class, "knn", "--checkpoint", "c", "--test-data", "t",
-        "--k", "5,7");
+    KnnCommand knn =
+        parsed(KnnCommand.class, "knn", "--checkpoint", "c", "--test-data", "t", "--k", "5,7");
     assertEquals("t", knn.data.testSpec("fmnist"));
     assertArrayEquals(new int[] {5, 7}, knn.neighbours.options().ks());
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> parsed(LinearCommand.class, "linear", "--checkpoint", "c").data.testSpec("/d"));
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () -> parsed(LinearCommand.class, "linear", "--checkpoint", "c").data.testSpec("/d"));
     assertTrue(e.getMessage().startsWith("--test-data is required"), e.getMessage());
   }
 
@@ -138,13 +166,24 @@ class OptionMixinsTest {
     BenchKnnCommand b = parsed(BenchKnnCommand.class, "bench", "knn", "--batch-size", "0");
     BadInputException e = assertThrows(BadInputException.class, () -> b.extraction.options(true));
     assertEquals("--batch-size must be >= 1, got 0", e.getMessage());
-    FeaturesCommand f = parsed(FeaturesCommand.class, "features", "--checkpoint", "c", "--data",
-        "d", "--output", "o", "--num-workers", "3");
+    FeaturesCommand f =
+        parsed(
+            FeaturesCommand.class,
+            "features",
+            "--checkpoint",
+            "c",
+            "--data",
+            "d",
+            "--output",
+            "o",
+            "--num-workers",
+            "3");
     assertEquals(256, f.model.extraction(false).batchSize());
     assertEquals(3, f.model.extraction(false).workers());
     assertEquals(false, f.model.extraction(false).l2Normalize());
     KnnCommand k = parsed(KnnCommand.class, "knn", "--checkpoint", "c", "--k", "3,0");
-    assertEquals("--k values must be >= 1, got 0",
+    assertEquals(
+        "--k values must be >= 1, got 0",
         assertThrows(BadInputException.class, () -> k.neighbours.options()).getMessage());
   }
 }

@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +27,16 @@ class TrainCommandTest {
   }
 
   private static Result train(Path runDir, String... extra) {
-    List<String> a = new ArrayList<>(List.of("train", "--preset", "fmnist-small", "--data", "fmnist-sample",
-        "--output-dir", runDir.toString()));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--preset",
+                "fmnist-small",
+                "--data",
+                "fmnist-sample",
+                "--output-dir",
+                runDir.toString()));
     a.addAll(List.of(extra));
     return jdino(a.toArray(String[]::new));
   }
@@ -45,7 +54,8 @@ class TrainCommandTest {
   @Test
   void missingDataPath(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
-    Result r = jdino("train", "--data", tmp.resolve("nope").toString(), "--output-dir", run.toString());
+    Result r =
+        jdino("train", "--data", tmp.resolve("nope").toString(), "--output-dir", run.toString());
     assertBadInput(r, "nope", "does not exist");
     assertFalse(Files.exists(run));
   }
@@ -70,7 +80,8 @@ class TrainCommandTest {
   @Test
   void localCropLargerThanGlobal(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
-    assertBadInput(train(run, "--local-crop-size", "32"), "local crop size 32", "global crop size 28");
+    assertBadInput(
+        train(run, "--local-crop-size", "32"), "local crop size 32", "global crop size 28");
     assertFalse(Files.exists(run));
   }
 
@@ -78,8 +89,10 @@ class TrainCommandTest {
   void zeroEpochsAndWarmupLongerThanTheRun(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     assertBadInput(train(run, "--epochs", "0"), "--epochs", "got 0");
-    assertBadInput(train(run, "--epochs", "3", "--warmup-epochs", "5"), "--warmup-epochs 5", "--epochs 3");
-    assertBadInput(train(run, "--epochs", "3", "--warmup-teacher-temp-epochs", "4"),
+    assertBadInput(
+        train(run, "--epochs", "3", "--warmup-epochs", "5"), "--warmup-epochs 5", "--epochs 3");
+    assertBadInput(
+        train(run, "--epochs", "3", "--warmup-teacher-temp-epochs", "4"),
         "--warmup-teacher-temp-epochs 4");
     assertFalse(Files.exists(run));
   }
@@ -100,13 +113,31 @@ class TrainCommandTest {
   @Test
   void truncatedCheckpointOnResume(@TempDir Path tmp) throws Exception {
     Path run = tmp.resolve("run");
-    Result ok = train(run, "--epochs", "1", "--max-steps", "1", "--embed-dim", "16", "--depth", "1",
-        "--num-heads", "2", "--out-dim", "64", "--hidden-dim", "32", "--bottleneck-dim", "16",
-        "--batch-size", "8");
+    Result ok =
+        train(
+            run,
+            "--epochs",
+            "1",
+            "--max-steps",
+            "1",
+            "--embed-dim",
+            "16",
+            "--depth",
+            "1",
+            "--num-heads",
+            "2",
+            "--out-dim",
+            "64",
+            "--hidden-dim",
+            "32",
+            "--bottleneck-dim",
+            "16",
+            "--batch-size",
+            "8");
     assertEquals(0, ok.code(), ok.err());
     Path ckpt = run.resolve("checkpoint.safetensors");
     byte[] full = Files.readAllBytes(ckpt);
-    byte[] half = java.util.Arrays.copyOf(full, full.length / 2);
+    byte[] half = Arrays.copyOf(full, full.length / 2);
     Files.write(ckpt, half);
     Result r = train(run);
     assertBadInput(r, "checkpoint.safetensors", "truncated");
@@ -116,13 +147,31 @@ class TrainCommandTest {
   @Test
   void resumeWithADifferentArchitectureIsRefused(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
-    String[] small = {"--epochs", "1", "--max-steps", "1", "--embed-dim", "16", "--depth", "1",
-        "--num-heads", "2", "--out-dim", "64", "--hidden-dim", "32", "--bottleneck-dim", "16",
-        "--batch-size", "8"};
+    String[] small = {
+      "--epochs",
+      "1",
+      "--max-steps",
+      "1",
+      "--embed-dim",
+      "16",
+      "--depth",
+      "1",
+      "--num-heads",
+      "2",
+      "--out-dim",
+      "64",
+      "--hidden-dim",
+      "32",
+      "--bottleneck-dim",
+      "16",
+      "--batch-size",
+      "8"
+    };
     Result first = train(run, small);
     assertEquals(0, first.code(), first.err());
     // Console epochs and steps count from 1: 5,000 sample images at batch 8 are 625 steps.
-    assertTrue(first.out().contains("stopped in epoch 1/1 after step 1/625: checkpoint saved"),
+    assertTrue(
+        first.out().contains("stopped in epoch 1/1 after step 1/625: checkpoint saved"),
         first.out());
     Result r = jdino("train", "--output-dir", run.toString(), "--out-dim", "128");
     assertBadInput(r, "--out-dim 128", "64");
@@ -130,7 +179,9 @@ class TrainCommandTest {
     Result again = jdino("train", "--output-dir", run.toString(), "--max-steps", "2");
     assertEquals(0, again.code(), again.err());
     assertTrue(again.out().contains("resuming in epoch 1/1 after step 1/"), again.out());
-    assertTrue(again.out().contains("this time (") && again.out().contains(" in all, with the runs"
-        + " before the resume)"), again.out());
+    assertTrue(
+        again.out().contains("this time (")
+            && again.out().contains(" in all, with the runs" + " before the resume)"),
+        again.out());
   }
 }

@@ -14,13 +14,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The flag table, recipes and caps of {@code jdino train}, seen from args.json after a one-step
- * run (--max-steps 1) of a tiny network.
+ * The flag table, recipes and caps of {@code jdino train}, seen from args.json after a one-step run
+ * (--max-steps 1) of a tiny network.
  */
 class TrainFlagsTest {
-  private static final String[] TINY = {"--embed-dim", "32", "--depth", "1", "--num-heads", "2",
-      "--hidden-dim", "64", "--bottleneck-dim", "32", "--batch-size", "16", "--num-workers", "1",
-      "--max-steps", "1"};
+  private static final String[] TINY = {
+    "--embed-dim",
+    "32",
+    "--depth",
+    "1",
+    "--num-heads",
+    "2",
+    "--hidden-dim",
+    "64",
+    "--bottleneck-dim",
+    "32",
+    "--batch-size",
+    "16",
+    "--num-workers",
+    "1",
+    "--max-steps",
+    "1"
+  };
 
   private static TrainCommandTest.Result train(Path run, String... args) {
     String[] all = new String[args.length + TINY.length + 5];
@@ -41,10 +56,34 @@ class TrainFlagsTest {
   @Test
   void everyKindOfFlagReachesItsSetting(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
-    TrainCommandTest.Result r = train(run, "--preset", "fmnist-small", "--blur-p", "0", "0.5", "0",
-        "--mean", "0.5", "--std", "0.2,0.3,0.4", "--local-crops-scale", "0.2", "0.5",
-        "--solarization-p", "0", "--koleo-weight", "0.1", "--centering", "sinkhorn-knopp",
-        "--epochs", "0.5", "--warmup-epochs", "0.25", "--freeze-last-layer", "0");
+    TrainCommandTest.Result r =
+        train(
+            run,
+            "--preset",
+            "fmnist-small",
+            "--blur-p",
+            "0",
+            "0.5",
+            "0",
+            "--mean",
+            "0.5",
+            "--std",
+            "0.2,0.3,0.4",
+            "--local-crops-scale",
+            "0.2",
+            "0.5",
+            "--solarization-p",
+            "0",
+            "--koleo-weight",
+            "0.1",
+            "--centering",
+            "sinkhorn-knopp",
+            "--epochs",
+            "0.5",
+            "--warmup-epochs",
+            "0.25",
+            "--freeze-last-layer",
+            "0");
     assertEquals(0, r.code(), r.err());
     DinoConfig c = config(run);
     assertEquals(0.5, c.augment().blur().pGlobal2());
@@ -66,8 +105,8 @@ class TrainFlagsTest {
   @Test
   void deprecatedNormalisationNamesStillWorkWithAWarning(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
-    TrainCommandTest.Result r = train(run, "--preset", "fmnist-small", "--normalize-mean", "0.4",
-        "0.4", "0.4");
+    TrainCommandTest.Result r =
+        train(run, "--preset", "fmnist-small", "--normalize-mean", "0.4", "0.4", "0.4");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("--normalize-mean is deprecated"), r.err());
     assertArrayEquals(new float[] {0.4f, 0.4f, 0.4f}, config(run).augment().normalize().mean());
@@ -80,8 +119,12 @@ class TrainFlagsTest {
     assertEquals(2, r.code());
     String line = r.err().strip();
     assertFalse(line.contains("\n"), line);
-    assertTrue(line.startsWith("jdino: error: ") && line.contains("--lr")
-        && line.contains("abc") && line.contains("jdino train --help"), line);
+    assertTrue(
+        line.startsWith("jdino: error: ")
+            && line.contains("--lr")
+            && line.contains("abc")
+            && line.contains("jdino train --help"),
+        line);
     assertFalse(Files.exists(run));
   }
 
@@ -89,22 +132,38 @@ class TrainFlagsTest {
   void defaultsThatDoNotFitAShortRunAreCappedWithALine(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     // The reference's 10 warm-up epochs in a 1-epoch run.
-    TrainCommandTest.Result r = train(run, "--preset", "reference", "--global-crop-size", "28",
-        "--local-crop-size", "12", "--patch-size", "4", "--out-dim", "256", "--epochs", "1",
-        "--mean", "0.286", "--std", "0.353");
+    TrainCommandTest.Result r =
+        train(
+            run,
+            "--preset",
+            "reference",
+            "--global-crop-size",
+            "28",
+            "--local-crop-size",
+            "12",
+            "--patch-size",
+            "4",
+            "--out-dim",
+            "256",
+            "--epochs",
+            "1",
+            "--mean",
+            "0.286",
+            "--std",
+            "0.353");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("capped to fit the run: lr warm-up 0.100 epochs (was 10)"), r.out());
+    assertTrue(
+        r.out().contains("capped to fit the run: lr warm-up 0.100 epochs (was 10)"), r.out());
     assertEquals(0.1, config(run).train().warmupEpochs(), 1e-12);
   }
 
   @Test
   void anExplicitValueThatCannotFitIsRefusedNamingBothFlags(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
-    TrainCommandTest.Result r = train(run, "--preset", "reference", "--epochs", "1",
-        "--warmup-epochs", "10");
+    TrainCommandTest.Result r =
+        train(run, "--preset", "reference", "--epochs", "1", "--warmup-epochs", "10");
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("--warmup-epochs 10") && r.err().contains("(--epochs 1)"),
-        r.err());
+    assertTrue(r.err().contains("--warmup-epochs 10") && r.err().contains("(--epochs 1)"), r.err());
   }
 
   @Test

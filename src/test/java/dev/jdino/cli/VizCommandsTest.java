@@ -53,8 +53,15 @@ class VizCommandsTest {
 
   @Test
   void attentionDrawsTheRunsTestImages(@TempDir Path tmp) {
-    Result r = jdino("attention", "--checkpoint", run.toString(), "--limit", "2",
-        "--output-dir", tmp.toString());
+    Result r =
+        jdino(
+            "attention",
+            "--checkpoint",
+            run.toString(),
+            "--limit",
+            "2",
+            "--output-dir",
+            tmp.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("drew 2 images"), r.out());
     assertTrue(Files.isRegularFile(tmp.resolve("0000/grid.png")));
@@ -66,8 +73,17 @@ class VizCommandsTest {
     Path images = Files.createDirectory(tmp.resolve("images"));
     png(images.resolve("good.png"), 45, 30);
     Files.writeString(images.resolve("broken.png"), "not a png");
-    Result r = jdino("attention", "--checkpoint", run.toString(), "--images", images.toString(),
-        "--image-size", "native", "--output-dir", tmp.resolve("out").toString());
+    Result r =
+        jdino(
+            "attention",
+            "--checkpoint",
+            run.toString(),
+            "--images",
+            images.toString(),
+            "--image-size",
+            "native",
+            "--output-dir",
+            tmp.resolve("out").toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("skipped") && r.err().contains("broken.png"), r.err());
     assertTrue(r.out().contains("drew 1 image "), r.out());
@@ -82,13 +98,30 @@ class VizCommandsTest {
   void nothingDrawableIsExitCodeTwo(@TempDir Path tmp) throws Exception {
     Path broken = tmp.resolve("broken.jpg");
     Files.writeString(broken, "not a jpeg");
-    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--images",
-        broken.toString(), "--output-dir", tmp.resolve("o").toString()), "no image could be drawn",
+    assertBadInput(
+        jdino(
+            "attention",
+            "--checkpoint",
+            run.toString(),
+            "--images",
+            broken.toString(),
+            "--output-dir",
+            tmp.resolve("o").toString()),
+        "no image could be drawn",
         "broken.jpg");
     Path tiny = tmp.resolve("tiny.png");
     png(tiny, 3, 2);
-    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--images", tiny.toString(),
-        "--image-size", "native", "--output-dir", tmp.resolve("o").toString()),
+    assertBadInput(
+        jdino(
+            "attention",
+            "--checkpoint",
+            run.toString(),
+            "--images",
+            tiny.toString(),
+            "--image-size",
+            "native",
+            "--output-dir",
+            tmp.resolve("o").toString()),
         "smaller than one 4x4 patch");
   }
 
@@ -98,18 +131,31 @@ class VizCommandsTest {
     Files.writeString(notCkpt, "hello");
     assertBadInput(jdino("attention", "--checkpoint", notCkpt.toString()), "not a checkpoint");
     assertBadInput(jdino("attention", "--checkpoint", tmp.resolve("nope").toString()), "nope");
-    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--image-size", "big"),
+    assertBadInput(
+        jdino("attention", "--checkpoint", run.toString(), "--image-size", "big"),
         "--image-size big");
-    assertBadInput(jdino("attention", "--checkpoint", run.toString(), "--threshold", "0"),
-        "--threshold");
+    assertBadInput(
+        jdino("attention", "--checkpoint", run.toString(), "--threshold", "0"), "--threshold");
     assertBadInput(jdino("pca", "--checkpoint", notCkpt.toString()), "not a checkpoint");
   }
 
   @Test
   void scoreWritesBothModelsAsJson(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("score.json");
-    Result r = jdino("attention", "--checkpoint", run.toString(), "--score", "--images",
-        "fmnist-sample:test", "--limit", "16", "--random-seeds", "2", "--json", json.toString());
+    Result r =
+        jdino(
+            "attention",
+            "--checkpoint",
+            run.toString(),
+            "--score",
+            "--images",
+            "fmnist-sample:test",
+            "--limit",
+            "16",
+            "--random-seeds",
+            "2",
+            "--json",
+            json.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("checkpoint") && r.out().contains("random init"), r.out());
     JsonNode j = Json.read(json);
@@ -131,8 +177,21 @@ class VizCommandsTest {
   @Test
   void animateWritesAGifAndRefusesARunWithoutFrames(@TempDir Path tmp) throws Exception {
     Path gif = tmp.resolve("a.gif");
-    Result r = jdino("animate", "--run", run.toString(), "--out", gif.toString(), "--num-images",
-        "2", "--fps", "5", "--hold", "1", "--heads", "0");
+    Result r =
+        jdino(
+            "animate",
+            "--run",
+            run.toString(),
+            "--out",
+            gif.toString(),
+            "--num-images",
+            "2",
+            "--fps",
+            "5",
+            "--hold",
+            "1",
+            "--heads",
+            "0");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains((TinyRun.EPOCHS + 1) + " frames"), r.out());
     assertTrue(Files.size(gif) > 1000);
@@ -141,24 +200,44 @@ class VizCommandsTest {
     assertBadInput(jdino("animate", "--run", empty.toString()), "no snapshots");
     assertFalse(Files.exists(empty.resolve("animation.gif")));
     assertBadInput(jdino("animate", "--run", tmp.resolve("nope").toString()), "not a directory");
-    assertBadInput(jdino("animate", "--run", run.toString(), "--out",
-        tmp.resolve("a.mp4").toString()), "only .gif");
+    assertBadInput(
+        jdino("animate", "--run", run.toString(), "--out", tmp.resolve("a.mp4").toString()),
+        "only .gif");
     assertBadInput(jdino("animate", "--run", run.toString(), "--heads", "5"), "--heads 5");
     assertBadInput(jdino("animate", "--run", run.toString(), "--fps", "0"), "--fps");
   }
 
   @Test
   void pcaCurvesAndReport(@TempDir Path tmp) throws Exception {
-    Result p = jdino("pca", "--checkpoint", run.toString(), "--limit", "4", "--output-dir",
-        tmp.resolve("pca").toString());
+    Result p =
+        jdino(
+            "pca",
+            "--checkpoint",
+            run.toString(),
+            "--limit",
+            "4",
+            "--output-dir",
+            tmp.resolve("pca").toString());
     assertEquals(0, p.code(), p.err());
     assertTrue(p.out().contains("explained variance"), p.out());
-    Result c = jdino("curves", "--run", run.toString(), "--by-epoch", "--output-dir",
-        tmp.resolve("curves").toString());
+    Result c =
+        jdino(
+            "curves",
+            "--run",
+            run.toString(),
+            "--by-epoch",
+            "--output-dir",
+            tmp.resolve("curves").toString());
     assertEquals(0, c.code(), c.err());
     assertTrue(Files.isRegularFile(tmp.resolve("curves/loss.png")));
-    Result rep = jdino("report", "--run", run.toString(), "--no-make", "--out",
-        tmp.resolve("r.html").toString());
+    Result rep =
+        jdino(
+            "report",
+            "--run",
+            run.toString(),
+            "--no-make",
+            "--out",
+            tmp.resolve("r.html").toString());
     assertEquals(0, rep.code(), rep.err());
     assertTrue(Files.readString(tmp.resolve("r.html")).contains("<h2>Training curves</h2>"));
     assertBadInput(jdino("curves", "--run", tmp.toString()), "metrics.jsonl");

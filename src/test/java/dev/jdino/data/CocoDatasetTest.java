@@ -25,7 +25,9 @@ class CocoDatasetTest {
     byte[] jpg = TestImages.jpeg(TestImages.quadrants(64, 32), 0.95f);
     Files.write(imgDir.resolve("a.jpg"), jpg);
     Files.write(imgDir.resolve("b.jpg"), jpg);
-    Files.writeString(annFile, """
+    Files.writeString(
+        annFile,
+        """
         {"info": {}, "images": [
           {"id": 7, "file_name": "%sa.jpg", "width": 64, "height": 32},
           {"id": 9, "file_name": "%sb.jpg", "width": 64, "height": 32}],
@@ -37,7 +39,8 @@ class CocoDatasetTest {
           {"id": 4, "image_id": 9, "category_id": 3, "bbox": [40, 20, 30, 30], "iscrowd": 1}],
          "categories": [{"id": 3, "name": "car"}, {"id": 1, "name": "pedestrian"},
                         {"id": 5, "name": "bus"}]}
-        """.formatted(prefix, prefix));
+        """
+            .formatted(prefix, prefix));
     return annFile;
   }
 
@@ -51,7 +54,8 @@ class CocoDatasetTest {
     assertEquals(32, ds.load(1).height());
     assertTrue(ds.describe(0).endsWith("a.jpg"), ds.describe(0));
     CocoAnnotations a = ((CocoDataset) ds).annotations();
-    assertEquals(List.of("pedestrian", "car", "bus"),
+    assertEquals(
+        List.of("pedestrian", "car", "bus"),
         a.categories().stream().map(CocoAnnotations.Category::name).toList());
     assertEquals(2, a.boxesOf(0).size());
     assertEquals(1, a.boxesOf(0).get(0).category()); // car: id 3, second by id
@@ -72,8 +76,11 @@ class CocoDatasetTest {
     // file_name with a folder prefix resolved against the file's own folder.
     Path ann3 = cocoSet(dir.resolve("y/ann3.json"), dir.resolve("y/pics"), "pics/");
     assertEquals(2, DataSources.open("coco:" + ann3).size());
-    String m = assertThrows(BadInputException.class,
-        () -> DataSources.open("coco:" + ann + ":" + dir.resolve("nope"))).getMessage();
+    String m =
+        assertThrows(
+                BadInputException.class,
+                () -> DataSources.open("coco:" + ann + ":" + dir.resolve("nope")))
+            .getMessage();
     assertTrue(m.contains("is not a directory"), m);
   }
 
@@ -82,14 +89,21 @@ class CocoDatasetTest {
     Path ann = cocoSet(dir.resolve("set/ann.json"), dir.resolve("set"), "");
     String good = Files.readString(ann);
     Files.writeString(dir.resolve("secret.jpg"), "not for you");
-    for (String evil : new String[] {"../secret.jpg", "sub/../../secret.jpg", "/etc/passwd",
-        dir.resolve("secret.jpg").toString()}) {
+    for (String evil :
+        new String[] {
+          "../secret.jpg",
+          "sub/../../secret.jpg",
+          "/etc/passwd",
+          dir.resolve("secret.jpg").toString()
+        }) {
       Files.writeString(ann, good.replace("\"a.jpg\"", "\"" + evil + "\""));
-      BadInputException e = assertThrows(BadInputException.class,
-          () -> DataSources.open("coco:" + ann), evil);
+      BadInputException e =
+          assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann), evil);
       assertTrue(e.getMessage().contains("file_name \"" + evil + "\""), e.getMessage());
-      assertTrue(e.getMessage().contains("absolute path")
-          || e.getMessage().contains("points outside the image root"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("absolute path")
+              || e.getMessage().contains("points outside the image root"),
+          e.getMessage());
     }
     // A ".." that stays inside the root is fine.
     Files.writeString(ann, good.replace("\"a.jpg\"", "\"sub/../a.jpg\""));
@@ -100,10 +114,12 @@ class CocoDatasetTest {
   void inconsistentFilesAreRefusedWithTheElementNamed() throws Exception {
     Path ann = cocoSet(dir.resolve("set/ann.json"), dir.resolve("set"), "");
     String good = Files.readString(ann);
-    Files.writeString(ann, good.replace("\"image_id\": 9, \"category_id\": 1",
-        "\"image_id\": 99, \"category_id\": 1"));
-    String m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann))
-        .getMessage();
+    Files.writeString(
+        ann,
+        good.replace(
+            "\"image_id\": 9, \"category_id\": 1", "\"image_id\": 99, \"category_id\": 1"));
+    String m =
+        assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
     assertTrue(m.contains("annotation 3 refers to image 99"), m);
     Files.writeString(ann, good.replace("[2, 18, 4, 12]", "[2, 18, -4, 12]"));
     m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
@@ -133,11 +149,13 @@ class CocoDatasetTest {
     assertTrue(ReducedDecodeTest.near(ReducedDecodeTest.rgb(person, 6, 14), TestImages.RED));
     assertTrue(objects.describe(0).contains("[object 1, car]"), objects.describe(0));
     assertEquals(3, DataSources.openObjects("coco:" + ann, 4).size());
-    String m = assertThrows(BadInputException.class,
-        () -> DataSources.openObjects("coco:" + ann, 100)).getMessage();
+    String m =
+        assertThrows(BadInputException.class, () -> DataSources.openObjects("coco:" + ann, 100))
+            .getMessage();
     assertTrue(m.contains("no object is at least 100 pixels"), m);
-    m = assertThrows(BadInputException.class,
-        () -> DataSources.openObjects(dir.toString(), 10)).getMessage();
+    m =
+        assertThrows(BadInputException.class, () -> DataSources.openObjects(dir.toString(), 10))
+            .getMessage();
     assertTrue(m.contains("--objects needs COCO data"), m);
     // The same through a --data value, as evaluation commands with --objects build it.
     String spec = DataSources.objectsSpec("coco:" + ann, 10);
@@ -145,11 +163,11 @@ class CocoDatasetTest {
     ImageDataset viaSpec = DataSources.open(spec, DataSources.Split.TEST);
     assertEquals(2, viaSpec.size());
     assertEquals(objects.classNames(), viaSpec.classNames());
-    m = assertThrows(BadInputException.class, () -> DataSources.objectsSpec(null, 10))
-        .getMessage();
+    m = assertThrows(BadInputException.class, () -> DataSources.objectsSpec(null, 10)).getMessage();
     assertTrue(m.contains("--objects needs COCO data"), m);
-    m = assertThrows(BadInputException.class, () -> DataSources.open("coco-objects:x:" + ann))
-        .getMessage();
+    m =
+        assertThrows(BadInputException.class, () -> DataSources.open("coco-objects:x:" + ann))
+            .getMessage();
     assertTrue(m.contains("expected coco-objects:<min-size>"), m);
   }
 }

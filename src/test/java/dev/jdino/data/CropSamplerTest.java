@@ -100,8 +100,8 @@ class CropSamplerTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> CropSampler.of(0, 2, 4, (i, s) -> null));
     assertTrue(e.getMessage().contains("got 0, 2 x 4"), e.getMessage());
-    assertThrows(IllegalArgumentException.class,
-        () -> CropSampler.writing(4, -1, 4, (i, s, o, f) -> {}));
+    assertThrows(
+        IllegalArgumentException.class, () -> CropSampler.writing(4, -1, 4, (i, s, o, f) -> {}));
     assertThrows(IllegalArgumentException.class, () -> FakeData.sampler().withMinSourceSide(-1));
   }
 }

@@ -129,8 +129,9 @@ class DataSourcesTest {
     Path text = Files.writeString(dir.resolve("notes.txt"), "hello");
     assertTrue(message(text.toString()).contains("neither an IDX image file nor a folder"));
     assertTrue(message("fmnist:val").contains("unknown split 'val'"));
-    assertTrue(message("coco:/x/instances.json")
-        .contains("annotation file /x/instances.json does not exist"));
+    assertTrue(
+        message("coco:/x/instances.json")
+            .contains("annotation file /x/instances.json does not exist"));
     assertTrue(message(" ").contains("--data is empty"));
     assertTrue(message(dir.resolve("empty-dir").toString()).contains("does not exist"));
     Files.createDirectories(dir.resolve("empty-dir"));

@@ -2,6 +2,7 @@ package dev.jdino.data;
 
 import dev.jdino.augment.Image;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -96,7 +97,7 @@ final class FakeData {
     for (int c = 0; c < out.length; c++) {
       int size = c < 2 ? GLOBAL : LOCAL;
       int len = 3 * size * size;
-      java.util.Arrays.fill(out[c], offsets[c], offsets[c] + len, img.data()[0] + CROP_STEP * c);
+      Arrays.fill(out[c], offsets[c], offsets[c] + len, img.data()[0] + CROP_STEP * c);
       out[c][offsets[c] + 1] = (float) (seed >>> 40);
     }
   }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -75,7 +76,7 @@ class ImageFolderDatasetTest {
     ImageDecoderTest.grayPng(root.resolve("good.png"));
     Files.writeString(root.resolve("text.jpg"), "hello");
     byte[] png = Files.readAllBytes(root.resolve("good.png"));
-    Files.write(root.resolve("corrupt.png"), java.util.Arrays.copyOf(png, 40));
+    Files.write(root.resolve("corrupt.png"), Arrays.copyOf(png, 40));
     ImageFolderDataset ds = ImageFolderDataset.open(root);
     assertEquals(List.of("corrupt.png", "good.png", "text.jpg"), relativePaths(ds));
     IOException e = assertThrows(IOException.class, () -> ds.load(0));

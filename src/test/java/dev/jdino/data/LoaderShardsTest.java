@@ -19,12 +19,20 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LoaderShardsTest {
-  private static List<MultiCropBatch> epoch(FakeData.Dataset ds, int batch, int rank, int world,
-      int startBatch) {
+  private static List<MultiCropBatch> epoch(
+      FakeData.Dataset ds, int batch, int rank, int world, int startBatch) {
     List<MultiCropBatch> out = new ArrayList<>();
-    try (MultiCropLoader l = MultiCropLoader.builder().setDataset(ds)
-        .setSampler(FakeData.sampler()).setBatchSize(batch).optSeed(42).optEpoch(2)
-        .optStartBatch(startBatch).optShard(rank, world).optWorkers(2).build()) {
+    try (MultiCropLoader l =
+        MultiCropLoader.builder()
+            .setDataset(ds)
+            .setSampler(FakeData.sampler())
+            .setBatchSize(batch)
+            .optSeed(42)
+            .optEpoch(2)
+            .optStartBatch(startBatch)
+            .optShard(rank, world)
+            .optWorkers(2)
+            .build()) {
       while (l.hasNext()) {
         out.add(l.next().copy());
       }
@@ -49,8 +57,8 @@ class LoaderShardsTest {
             int g = s * world + r;
             String where = "world " + world + " rank " + r + " batch " + k + " sample " + s;
             assertEquals(whole.get(k).sourceIndices()[g], mine.get(k).sourceIndices()[s], where);
-            assertArrayEquals(crops(whole.get(k), g, global), crops(mine.get(k), s, perRank),
-                where);
+            assertArrayEquals(
+                crops(whole.get(k), g, global), crops(mine.get(k), s, perRank), where);
           }
         }
       }
@@ -76,8 +84,14 @@ class LoaderShardsTest {
     FakeData.Dataset ds = new FakeData.Dataset(50);
     List<MultiCropBatch> a = epoch(ds, 8, 0, 1, 0);
     List<MultiCropBatch> b = new ArrayList<>();
-    try (MultiCropLoader l = MultiCropLoader.builder().setDataset(ds)
-        .setSampler(FakeData.sampler()).setBatchSize(8).optSeed(42).optEpoch(2).build()) {
+    try (MultiCropLoader l =
+        MultiCropLoader.builder()
+            .setDataset(ds)
+            .setSampler(FakeData.sampler())
+            .setBatchSize(8)
+            .optSeed(42)
+            .optEpoch(2)
+            .build()) {
       while (l.hasNext()) {
         b.add(l.next().copy());
       }
@@ -93,13 +107,23 @@ class LoaderShardsTest {
   @Test
   void tooLittleDataOrABadRankIsRefused() {
     FakeData.Dataset ds = new FakeData.Dataset(15);
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> MultiCropLoader.builder().setDataset(ds).setSampler(FakeData.sampler())
-            .setBatchSize(8).optShard(0, 2).build());
-    assertTrue(e.getMessage().endsWith("has 15 images, fewer than one batch of 8 on each of 2"
-        + " ranks; use a smaller --batch-size"), e.getMessage());
-    assertThrows(IllegalArgumentException.class,
-        () -> MultiCropLoader.builder().optShard(2, 2));
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () ->
+                MultiCropLoader.builder()
+                    .setDataset(ds)
+                    .setSampler(FakeData.sampler())
+                    .setBatchSize(8)
+                    .optShard(0, 2)
+                    .build());
+    assertTrue(
+        e.getMessage()
+            .endsWith(
+                "has 15 images, fewer than one batch of 8 on each of 2"
+                    + " ranks; use a smaller --batch-size"),
+        e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> MultiCropLoader.builder().optShard(2, 2));
   }
 
   /** Every crop of sample s (2 global, then the local ones) as one array. */
@@ -108,12 +132,16 @@ class LoaderShardsTest {
     int l = 3 * FakeData.LOCAL * FakeData.LOCAL;
     float[] out = new float[2 * g + FakeData.LOCALS * l];
     for (int c = 0; c < 2; c++) {
-      System.arraycopy(b.globalCrops(), MultiCropBatch.cropOffset(c, s, batch, FakeData.GLOBAL),
-          out, c * g, g);
+      System.arraycopy(
+          b.globalCrops(), MultiCropBatch.cropOffset(c, s, batch, FakeData.GLOBAL), out, c * g, g);
     }
     for (int c = 0; c < FakeData.LOCALS; c++) {
-      System.arraycopy(b.localCrops(), MultiCropBatch.cropOffset(c, s, batch, FakeData.LOCAL),
-          out, 2 * g + c * l, l);
+      System.arraycopy(
+          b.localCrops(),
+          MultiCropBatch.cropOffset(c, s, batch, FakeData.LOCAL),
+          out,
+          2 * g + c * l,
+          l);
     }
     return out;
   }

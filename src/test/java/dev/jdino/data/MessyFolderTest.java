@@ -107,15 +107,20 @@ class MessyFolderTest {
     Image upright = ds.load(exif);
     assertEquals(96, upright.height());
     assertEquals(64, upright.width());
-    ReducedDecodeTest.assertCorners(upright, TestImages.BLUE, TestImages.RED, TestImages.WHITE,
-        TestImages.GREEN);
+    ReducedDecodeTest.assertCorners(
+        upright, TestImages.BLUE, TestImages.RED, TestImages.WHITE, TestImages.GREEN);
 
     DinoConfig cfg = tiny();
     MultiCropAugmentation aug = new MultiCropAugmentation(cfg.augment());
     Set<String> used = new HashSet<>();
     Set<String> failed = new HashSet<>();
-    try (MultiCropLoader loader = MultiCropLoader.builder().setDataset(ds)
-        .setSampler(CropSampler.augmenting(aug)).setBatchSize(5).optWorkers(3).build()) {
+    try (MultiCropLoader loader =
+        MultiCropLoader.builder()
+            .setDataset(ds)
+            .setSampler(CropSampler.augmenting(aug))
+            .setBatchSize(5)
+            .optWorkers(3)
+            .build()) {
       while (loader.hasNext()) {
         for (int index : loader.next().sourceIndices()) {
           used.add(ds.describe(index));
@@ -129,12 +134,13 @@ class MessyFolderTest {
 
     // A short training run over the folder: it finishes and reports the bad files once.
     List<String> messages = new ArrayList<>();
-    TrainingListener l = new TrainingListener() {
-      @Override
-      public void message(String line) {
-        messages.add(line);
-      }
-    };
+    TrainingListener l =
+        new TrainingListener() {
+          @Override
+          public void message(String line) {
+            messages.add(line);
+          }
+        };
     TrainOptions o = new TrainOptions(runDir, 2, 0, 1, 0, false, 1, 0);
     DinoTrainer.Summary s;
     try (DinoTrainer t = DinoTrainer.open(cfg, o, ds, dir.toString(), l)) {
@@ -154,9 +160,28 @@ class MessyFolderTest {
 
   /** The trainer test's tiny ViT on fmnist-small crops (28 / 12 px). */
   static DinoConfig tiny() {
-    return DinoConfig.preset("fmnist-small").with(Map.of(
-        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
-        "head.bottleneckDim", 32, "train.epochs", 1, "train.batchSize", 5, "train.warmupEpochs", 1,
-        "augment.localCrops.number", 2));
+    return DinoConfig.preset("fmnist-small")
+        .with(
+            Map.of(
+                "vit.embedDim",
+                32,
+                "vit.depth",
+                2,
+                "vit.numHeads",
+                2,
+                "head.outDim",
+                256,
+                "head.hiddenDim",
+                64,
+                "head.bottleneckDim",
+                32,
+                "train.epochs",
+                1,
+                "train.batchSize",
+                5,
+                "train.warmupEpochs",
+                1,
+                "augment.localCrops.number",
+                2));
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdino.augment.AugmentConfig;
 import dev.jdino.augment.Image;
+import dev.jdino.train.DinoConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +45,14 @@ class ReducedDecodeTest {
     int[] got = {rgb(img, 2, 2), rgb(img, 2, w), rgb(img, h, 2), rgb(img, h, w)};
     int[] want = {tl, tr, bl, br};
     for (int i = 0; i < 4; i++) {
-      assertTrue(near(got[i], want[i]), "corner " + i + ": got " + Integer.toHexString(got[i])
-          + ", want " + Integer.toHexString(want[i]));
+      assertTrue(
+          near(got[i], want[i]),
+          "corner "
+              + i
+              + ": got "
+              + Integer.toHexString(got[i])
+              + ", want "
+              + Integer.toHexString(want[i]));
     }
   }
 
@@ -54,7 +61,7 @@ class ReducedDecodeTest {
     // 224 / sqrt(0.4) = 354.2, 96 / sqrt(0.05) = 429.3
     assertEquals(430, DecodeSize.minSourceSide(AugmentConfig.imagenet()));
     // 28 / sqrt(0.4) = 44.3, 12 / sqrt(0.1) = 37.9
-    assertEquals(45, DecodeSize.minSourceSide(dev.jdino.train.DinoConfig.preset("fmnist-small").augment()));
+    assertEquals(45, DecodeSize.minSourceSide(DinoConfig.preset("fmnist-small").augment()));
     assertEquals(16, DecodeSize.subsampling(1280, 720, 45)); // ceil(720 / 16) = 45
     assertEquals(1, DecodeSize.subsampling(1280, 720, 430));
     assertEquals(1, DecodeSize.subsampling(1280, 720, 0));
@@ -105,8 +112,8 @@ class ReducedDecodeTest {
 
   @Test
   void reducedDecodeKeepsTheShorterSideTheCropsNeed() throws Exception {
-    Path f = Files.write(dir.resolve("big.jpg"),
-        TestImages.jpeg(TestImages.quadrants(1280, 720), 0.8f));
+    Path f =
+        Files.write(dir.resolve("big.jpg"), TestImages.jpeg(TestImages.quadrants(1280, 720), 0.8f));
     Image small = ImageDecoder.decode(f, 45);
     assertEquals(45, small.height());
     assertEquals(80, small.width());
@@ -151,8 +158,10 @@ class ReducedDecodeTest {
   @Test
   void emptyAndUnreadableFilesSayWhy() throws Exception {
     Path empty = Files.createFile(dir.resolve("empty.jpg"));
-    assertTrue(assertThrows(IOException.class, () -> ImageDecoder.decode(empty)).getMessage()
-        .endsWith("empty file"));
+    assertTrue(
+        assertThrows(IOException.class, () -> ImageDecoder.decode(empty))
+            .getMessage()
+            .endsWith("empty file"));
     Path loop = dir.resolve("loop.jpg");
     Files.createSymbolicLink(loop, dir.resolve("loop2.jpg"));
     Files.createSymbolicLink(dir.resolve("loop2.jpg"), loop);

@@ -5,14 +5,18 @@ import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
@@ -49,7 +53,7 @@ public final class TestImages {
 
   /** Random pixels: a JPEG of it has entropy-coded data all the way down. */
   public static BufferedImage noisy(int w, int h, long seed) {
-    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    SplittableRandom rng = new SplittableRandom(seed);
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
@@ -72,7 +76,7 @@ public final class TestImages {
   /** {@code jpeg} with an EXIF APP1 segment holding only the orientation tag, after SOI. */
   public static byte[] withExifOrientation(byte[] jpeg, int orientation, boolean littleEndian) {
     ByteBuffer tiff = ByteBuffer.allocate(8 + 2 + 12 + 4);
-    tiff.order(littleEndian ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+    tiff.order(littleEndian ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
     tiff.put(littleEndian ? (byte) 'I' : (byte) 'M').put(littleEndian ? (byte) 'I' : (byte) 'M');
     tiff.putShort((short) 42).putInt(8);
     tiff.putShort((short) 1); // one IFD entry
@@ -93,8 +97,8 @@ public final class TestImages {
 
   /**
    * A CMYK JPEG (4 components, Adobe APP14 marker with transform 0, inverted values as Photoshop
-   * writes them): left half pure cyan, right half magenta + yellow (red). Written by the JDK's
-   * JPEG writer from a 4-band raster; the APP14 segment tells readers the bands are CMYK.
+   * writes them): left half pure cyan, right half magenta + yellow (red). Written by the JDK's JPEG
+   * writer from a 4-band raster; the APP14 segment tells readers the bands are CMYK.
    */
   public static byte[] cmykJpeg(int w, int h) throws IOException {
     WritableRaster r = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, w, h, 4, null);
@@ -108,16 +112,19 @@ public final class TestImages {
       }
     }
     byte[] plain = write(new IIOImage(r, null, null), 0.95f);
-    byte[] adobe = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
+    byte[] adobe = {
+      (byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0
+    };
     return insertAfterSoi(plain, adobe);
   }
 
   /** A 16-bit RGB PNG: every pixel (r, g, b) = (65535, 1000, 0). */
   public static void png16(Path file, int w, int h) throws IOException {
-    java.awt.color.ColorSpace cs = java.awt.color.ColorSpace.getInstance(
-        java.awt.color.ColorSpace.CS_sRGB);
-    java.awt.image.ComponentColorModel cm = new java.awt.image.ComponentColorModel(cs, false,
-        false, java.awt.Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
+    java.awt.color.ColorSpace cs =
+        java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB);
+    java.awt.image.ComponentColorModel cm =
+        new java.awt.image.ComponentColorModel(
+            cs, false, false, java.awt.Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
     WritableRaster r = cm.createCompatibleWritableRaster(w, h);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
@@ -148,7 +155,7 @@ public final class TestImages {
    * exists in memory): 20000 x 20000 takes about half a second and 2 MB.
    */
   public static void hugeGrayPng(Path file, int side, int value) throws IOException {
-    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(file));
+    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file));
         DataOutputStream out = new DataOutputStream(os)) {
       out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
       ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
@@ -176,7 +183,7 @@ public final class TestImages {
 
   private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
     CRC32 crc = new CRC32();
-    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] t = type.getBytes(StandardCharsets.US_ASCII);
     out.writeInt(data.length);
     out.write(t);
     out.write(data);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.jdino.viz.AttentionMap;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,18 +25,10 @@ class MaskBoxesTest {
 
   @Test
   void largestFourConnectedComponentIsBoxed() {
-    boolean[] m = mask(
-        "##...",
-        "#..##",
-        "...##",
-        "#...#");
+    boolean[] m = mask("##...", "#..##", "...##", "#...#");
     // Components: 3 cells top-left, 5 cells right, 1 cell bottom-left.
     boolean[] biggest = MaskBoxes.largestComponent(m, 4, 5);
-    assertArrayEquals(mask(
-        ".....",
-        "...##",
-        "...##",
-        "....#"), biggest);
+    assertArrayEquals(mask(".....", "...##", "...##", "....#"), biggest);
     assertEquals(new Box(3, 1, 5, 4), MaskBoxes.largestComponentBox(m, 4, 5));
     assertEquals(new Box(0, 0, 5, 4), MaskBoxes.bounds(m, 4, 5));
   }
@@ -43,11 +36,11 @@ class MaskBoxesTest {
   @Test
   void diagonalCellsAreSeparateAndTiesGoToTheFirst() {
     assertEquals(new Box(0, 0, 1, 1), MaskBoxes.largestComponentBox(mask("#.", ".#"), 2, 2));
-    assertEquals(new Box(2, 0, 3, 2),
-        MaskBoxes.largestComponentBox(mask("#.#", "..#", "#.."), 3, 3));
+    assertEquals(
+        new Box(2, 0, 3, 2), MaskBoxes.largestComponentBox(mask("#.#", "..#", "#.."), 3, 3));
     assertNull(MaskBoxes.largestComponentBox(mask("..", ".."), 2, 2));
-    assertEquals(new Box(0, 0, 3, 3), MaskBoxes.largestComponentBox(mask("###", "#.#", "###"),
-        3, 3));
+    assertEquals(
+        new Box(0, 0, 3, 3), MaskBoxes.largestComponentBox(mask("###", "#.#", "###"), 3, 3));
   }
 
   @Test
@@ -72,18 +65,21 @@ class MaskBoxesTest {
     // Keeping 60% of the mass drops the ascending prefix up to 40%: the 15 small cells (2.9%)
     // and the first big cell by index, (1, 3); the kept four still span rows 1-3, cols 3-4.
     float[] att = new float[20];
-    java.util.Arrays.fill(att, 0.1f);
+    Arrays.fill(att, 0.1f);
     for (int i : new int[] {8, 9, 13, 14, 19}) {
       att[i] = 10f;
     }
     AttentionMap map = new AttentionMap(4, 5, 16, new float[][] {att});
     Box truth = new Box(48, 16, 80, 64);
-    assertEquals(1.0, CorLoc.bestIou(att, map, 16, new double[] {1, 1}, List.of(truth), 0.6),
-        1e-12);
+    assertEquals(
+        1.0, CorLoc.bestIou(att, map, 16, new double[] {1, 1}, List.of(truth), 0.6), 1e-12);
     // Scaled by 0.5 the box is (24, 8)-(40, 32): a quarter of a truth box twice its size.
-    assertEquals(0.25, CorLoc.bestIou(att, map, 16, new double[] {0.5, 0.5},
-        List.of(new Box(24, 8, 56, 56)), 0.6), 1e-12);
-    assertEquals(0.0, CorLoc.bestIou(att, map, 16, new double[] {1, 1},
-        List.of(new Box(0, 0, 16, 16)), 0.6));
+    assertEquals(
+        0.25,
+        CorLoc.bestIou(att, map, 16, new double[] {0.5, 0.5}, List.of(new Box(24, 8, 56, 56)), 0.6),
+        1e-12);
+    assertEquals(
+        0.0,
+        CorLoc.bestIou(att, map, 16, new double[] {1, 1}, List.of(new Box(0, 0, 16, 16)), 0.6));
   }
 }

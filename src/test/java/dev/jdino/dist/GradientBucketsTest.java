@@ -8,15 +8,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.jdino.engine.Torch;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bucket boundaries and the mean, in process: a stand-in world of n ranks whose "other ranks"
- * make call k of a step turn each element x into n x + k. After the average every element is
- * (n x + k) / n, which shows which bucket reduced it and that it was reduced exactly once.
+ * Bucket boundaries and the mean, in process: a stand-in world of n ranks whose "other ranks" make
+ * call k of a step turn each element x into n x + k. After the average every element is (n x + k) /
+ * n, which shows which bucket reduced it and that it was reduced exactly once.
  */
 class GradientBucketsTest {
   /** Collectives of a pretend world of {@code n}: only the ByteBuffer sum is used here. */
@@ -36,7 +37,7 @@ class GradientBucketsTest {
     @Override
     public void allReduceSum(ByteBuffer direct, ElementType type) {
       assertEquals(ElementType.FLOAT32, type);
-      FloatBuffer f = direct.slice().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+      FloatBuffer f = direct.slice().order(ByteOrder.nativeOrder()).asFloatBuffer();
       int k = bucketLengths.size();
       for (int i = 0; i < f.capacity(); i++) {
         f.put(i, n * f.get(i) + k);
@@ -92,13 +93,16 @@ class GradientBucketsTest {
     assertThrows(IllegalArgumentException.class, () -> new GradientBuckets(new PretendWorld(2), 3));
     try (NDManager m = Torch.newManager()) {
       GradientBuckets b = new GradientBuckets(new PretendWorld(2), 64);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> b.average(m.create(new double[] {1, 2})));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> b.average(m.create(new double[] {1, 2})));
       assertEquals("the flat gradient must be float32, got float64", e.getMessage());
       NDArray strided = m.create(new float[12]).reshape(3, 4).transpose();
       e = assertThrows(IllegalArgumentException.class, () -> b.average(strided));
-      assertEquals("the tensor (4, 3) is not contiguous in memory (a transposed or strided view?):"
-          + " reduce a contiguous tensor, or copy it into one and back", e.getMessage());
+      assertEquals(
+          "the tensor (4, 3) is not contiguous in memory (a transposed or strided view?):"
+              + " reduce a contiguous tensor, or copy it into one and back",
+          e.getMessage());
     }
   }
 

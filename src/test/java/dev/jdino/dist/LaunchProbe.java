@@ -17,10 +17,22 @@ public final class LaunchProbe {
     int rank;
     try (Collectives c = Distributed.fromEnvironment()) {
       rank = c.rank();
-      Files.writeString(out.resolve("rank" + rank + ".txt"),
-          c.getClass().getSimpleName() + " " + c.rank() + " " + c.size() + " " + c.localSize()
-              + " " + System.getenv("OMP_NUM_THREADS") + " " + System.getenv("MKL_NUM_THREADS")
-              + " " + System.getProperty("ai.djl.pytorch.num_threads") + " "
+      Files.writeString(
+          out.resolve("rank" + rank + ".txt"),
+          c.getClass().getSimpleName()
+              + " "
+              + c.rank()
+              + " "
+              + c.size()
+              + " "
+              + c.localSize()
+              + " "
+              + System.getenv("OMP_NUM_THREADS")
+              + " "
+              + System.getenv("MKL_NUM_THREADS")
+              + " "
+              + System.getProperty("ai.djl.pytorch.num_threads")
+              + " "
               + String.join(",", args));
       c.barrier();
     }

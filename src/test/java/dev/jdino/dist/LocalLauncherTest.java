@@ -27,37 +27,72 @@ class LocalLauncherTest {
   @Test
   void openMpiLineForRootAndOthers() {
     Plan root = LocalLauncher.plan("/usr/bin/mpirun", Flavor.OPEN_MPI, true, 4, 3, RANK);
-    assertEquals(List.of("/usr/bin/mpirun", "-np", "4", "--oversubscribe", "--bind-to", "none",
-        "--allow-run-as-root", "-x", "OMP_NUM_THREADS", "-x", "MKL_NUM_THREADS", "/usr/bin/env",
-        "java", "-cp", "x.jar", "Main", "train"), root.command());
+    assertEquals(
+        List.of(
+            "/usr/bin/mpirun",
+            "-np",
+            "4",
+            "--oversubscribe",
+            "--bind-to",
+            "none",
+            "--allow-run-as-root",
+            "-x",
+            "OMP_NUM_THREADS",
+            "-x",
+            "MKL_NUM_THREADS",
+            "/usr/bin/env",
+            "java",
+            "-cp",
+            "x.jar",
+            "Main",
+            "train"),
+        root.command());
     assertEquals(Map.of("OMP_NUM_THREADS", "3", "MKL_NUM_THREADS", "3"), root.environment());
     assertEquals(3, root.threadsPerRank());
     assertEquals(RANK, root.command().subList(root.rankStart(), root.command().size()));
     assertEquals("mpirun", Path.of(root.launcher().get(0)).getFileName().toString());
     Plan user = LocalLauncher.plan("mpirun", Flavor.OPEN_MPI, false, 2, 1, RANK);
-    assertEquals(List.of("mpirun", "-np", "2", "--oversubscribe", "--bind-to", "none", "-x",
-        "OMP_NUM_THREADS", "-x", "MKL_NUM_THREADS", "/usr/bin/env", "java", "-cp", "x.jar", "Main",
-        "train"), user.command());
+    assertEquals(
+        List.of(
+            "mpirun",
+            "-np",
+            "2",
+            "--oversubscribe",
+            "--bind-to",
+            "none",
+            "-x",
+            "OMP_NUM_THREADS",
+            "-x",
+            "MKL_NUM_THREADS",
+            "/usr/bin/env",
+            "java",
+            "-cp",
+            "x.jar",
+            "Main",
+            "train"),
+        user.command());
   }
 
   @Test
   void otherLaunchersGetTheirOwnFlags() {
-    assertEquals(List.of("mpirun", "-np", "2", "-bind-to", "none", "java", "-cp", "x.jar", "Main",
-        "train"), LocalLauncher.plan("mpirun", Flavor.HYDRA, true, 2, 1, RANK).command());
-    assertEquals(List.of("mpirun", "-np", "2", "java", "-cp", "x.jar", "Main", "train"),
+    assertEquals(
+        List.of("mpirun", "-np", "2", "-bind-to", "none", "java", "-cp", "x.jar", "Main", "train"),
+        LocalLauncher.plan("mpirun", Flavor.HYDRA, true, 2, 1, RANK).command());
+    assertEquals(
+        List.of("mpirun", "-np", "2", "java", "-cp", "x.jar", "Main", "train"),
         LocalLauncher.plan("mpirun", Flavor.OTHER, true, 2, 1, RANK).command());
     assertEquals(Flavor.OPEN_MPI, LocalLauncher.flavor("mpirun (Open MPI) 4.1.4\n\nReport bugs"));
     assertEquals(Flavor.HYDRA, LocalLauncher.flavor("HYDRA build details:\n    Version: 4.0.2"));
-    assertEquals(Flavor.HYDRA,
-        LocalLauncher.flavor("Intel(R) MPI Library for Linux* OS, Version 2021.6"));
+    assertEquals(
+        Flavor.HYDRA, LocalLauncher.flavor("Intel(R) MPI Library for Linux* OS, Version 2021.6"));
     assertEquals(Flavor.OTHER, LocalLauncher.flavor(""));
   }
 
   @Test
   void ranksRunThisJvmsCommandWithTheirThreadCount() {
     List<String> cmd = LocalLauncher.javaCommand("dev.jdino.cli.Main", List.of("train", "-x"), 3);
-    assertEquals(List.of("dev.jdino.cli.Main", "train", "-x"), cmd.subList(cmd.size() - 3,
-        cmd.size()));
+    assertEquals(
+        List.of("dev.jdino.cli.Main", "train", "-x"), cmd.subList(cmd.size() - 3, cmd.size()));
     assertEquals(1, Collections.frequency(cmd, "-Dai.djl.pytorch.num_threads=3"));
     assertEquals(System.getProperty("java.class.path"), cmd.get(cmd.indexOf("-cp") + 1));
     assertTrue(Files.isExecutable(Path.of(cmd.get(0))), cmd.get(0));
@@ -65,8 +100,8 @@ class LocalLauncherTest {
 
   @Test
   void refusesNonsense() {
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> LocalLauncher.plan(0, "Main", List.of()));
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> LocalLauncher.plan(0, "Main", List.of()));
     assertEquals("--nproc-per-node 0: expected at least 1", e.getMessage());
   }
 
@@ -77,14 +112,21 @@ class LocalLauncherTest {
     // path or library path with "cp" in it). The ranks must still start, with these options.
     MpiRun.requireMpi();
     Path mpirun = LocalLauncher.onPath("mpirun");
-    List<String> rank = new ArrayList<>(LocalLauncher.javaCommand(
-        LaunchProbe.class.getName(), List.of(out.toString(), "0"), 1));
+    List<String> rank =
+        new ArrayList<>(
+            LocalLauncher.javaCommand(
+                LaunchProbe.class.getName(), List.of(out.toString(), "0"), 1));
     rank.add(1, "-Dorg.bytedeco.javacpp.pathsFirst=true");
     rank.add(2, "-Djava.library.path=/opt/nowhere/lib");
     rank.add(3, "-D" + MpiCollectives.LIBRARY_PROPERTY + "=" + MpiRun.requireMpi());
-    Plan plan = LocalLauncher.plan(mpirun.toString(),
-        LocalLauncher.flavor(LocalLauncher.versionText(mpirun)), LocalLauncher.isRoot(), 2, 1,
-        rank);
+    Plan plan =
+        LocalLauncher.plan(
+            mpirun.toString(),
+            LocalLauncher.flavor(LocalLauncher.versionText(mpirun)),
+            LocalLauncher.isRoot(),
+            2,
+            1,
+            rank);
     ProcessBuilder pb = new ProcessBuilder(plan.command()).redirectErrorStream(true);
     pb.environment().putAll(plan.environment());
     Process p = pb.start();
@@ -92,8 +134,10 @@ class LocalLauncherTest {
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), text);
     assertEquals(0, p.exitValue(), text);
     for (int r = 0; r < 2; r++) {
-      assertTrue(Files.readString(out.resolve("rank" + r + ".txt")).startsWith("MpiCollectives "
-          + r + " 2 2 "), text);
+      assertTrue(
+          Files.readString(out.resolve("rank" + r + ".txt"))
+              .startsWith("MpiCollectives " + r + " 2 2 "),
+          text);
     }
   }
 
@@ -102,15 +146,30 @@ class LocalLauncherTest {
     MpiRun.requireMpi();
     int cores = Runtime.getRuntime().availableProcessors();
     String threads = Integer.toString(Distributed.threadsPerRank(cores, 2));
-    int status = assertTimeoutPreemptively(Duration.ofSeconds(120),
-        () -> LocalLauncher.run(2, LaunchProbe.class.getName(), List.of(out.toString(), "0")));
+    int status =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(120),
+            () -> LocalLauncher.run(2, LaunchProbe.class.getName(), List.of(out.toString(), "0")));
     assertEquals(0, status);
     for (int r = 0; r < 2; r++) {
-      assertEquals("MpiCollectives " + r + " 2 2 " + threads + " " + threads + " " + threads + " "
-          + out + ",0", Files.readString(out.resolve("rank" + r + ".txt")));
+      assertEquals(
+          "MpiCollectives "
+              + r
+              + " 2 2 "
+              + threads
+              + " "
+              + threads
+              + " "
+              + threads
+              + " "
+              + out
+              + ",0",
+          Files.readString(out.resolve("rank" + r + ".txt")));
     }
-    status = assertTimeoutPreemptively(Duration.ofSeconds(120),
-        () -> LocalLauncher.run(2, LaunchProbe.class.getName(), List.of(out.toString(), "7")));
+    status =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(120),
+            () -> LocalLauncher.run(2, LaunchProbe.class.getName(), List.of(out.toString(), "7")));
     assertEquals(7, status, "rank 1's exit status comes back");
   }
 }

@@ -14,23 +14,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The MPI collectives between two real processes ({@code mpirun -np 2} on this machine, one
- * thread each): every value below is worked out by hand from the inputs in {@link MpiProbe}.
+ * The MPI collectives between two real processes ({@code mpirun -np 2} on this machine, one thread
+ * each): every value below is worked out by hand from the inputs in {@link MpiProbe}.
  */
 class MpiCollectivesTest {
   private static final Duration LIMIT = Duration.ofSeconds(120);
 
   @Test
   void sumsAndBroadcastsAreExactOnBothRanks(@TempDir Path out) throws Exception {
-    MpiRun.Result run = MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "collectives",
-        out.toString());
+    MpiRun.Result run =
+        MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "collectives", out.toString());
     assertEquals(0, run.exitCode(), run.output());
     for (int r = 0; r < 2; r++) {
       Map<String, String> got = lines(out.resolve("rank" + r + ".txt"));
       String where = "rank " + r + ": ";
       assertEquals(r + " 2 " + r + " 2", got.get("world"), where + "rank, size, local rank/size");
-      assertTrue(got.get("fields").startsWith("{RANK=" + r + ", WORLD_SIZE=2, LOCAL_RANK=" + r
-          + ", LOCAL_WORLD_SIZE=2, HOST="), where + got.get("fields"));
+      assertTrue(
+          got.get("fields")
+              .startsWith(
+                  "{RANK=" + r + ", WORLD_SIZE=2, LOCAL_RANK=" + r + ", LOCAL_WORLD_SIZE=2, HOST="),
+          where + got.get("fields"));
 
       // 100 float32 in chunks of 7: 15 MPI calls; rank 0 held i, rank 1 held 2i + 1.
       assertEquals("15", got.get("f32calls"), where + "chunks");
@@ -68,10 +71,13 @@ class MpiCollectivesTest {
       }
       assertEquals(bcast.toString(), got.get("bcast"), where + "tensor broadcast from rank 0");
       assertEquals("[3.141592653589793, -1.0E-300] float64", got.get("bcast64"), where);
-      assertTrue(got.get("transposed").startsWith("refused ")
-          && got.get("transposed").contains("not contiguous"), where + got.get("transposed"));
+      assertTrue(
+          got.get("transposed").startsWith("refused ")
+              && got.get("transposed").contains("not contiguous"),
+          where + got.get("transposed"));
 
-      assertTrue(got.get("badroot").startsWith("MPI_Bcast failed: MPI_ERR_ROOT"),
+      assertTrue(
+          got.get("badroot").startsWith("MPI_Bcast failed: MPI_ERR_ROOT"),
           where + "MPI's error string, not an abort: " + got.get("badroot"));
 
       // allreduce: 15 + 6 single calls, 400 + 24 + 40 + 12 + 48 + 16 + 24 bytes;
@@ -80,10 +86,13 @@ class MpiCollectivesTest {
       assertEquals("true", got.get("time"), where + "time recorded");
       if (!got.get("nccl").equals("started")) {
         // Without NCCL (as on CPU-only machines) the GPU path says so, naming rank and library.
-        assertTrue(got.get("nccl").startsWith("BadInputException rank " + r + " of 2 (")
-            && got.get("nccl").contains("libnccl.so.2")
-            && got.get("nccl").endsWith("distributed GPU training needs NCCL (it comes with CUDA"
-                + " installs and the nvidia-nccl packages): put libnccl.so.2 on LD_LIBRARY_PATH"),
+        assertTrue(
+            got.get("nccl").startsWith("BadInputException rank " + r + " of 2 (")
+                && got.get("nccl").contains("libnccl.so.2")
+                && got.get("nccl")
+                    .endsWith(
+                        "distributed GPU training needs NCCL (it comes with CUDA installs and the"
+                            + " nvidia-nccl packages): put libnccl.so.2 on LD_LIBRARY_PATH"),
             where + got.get("nccl"));
       }
     }
@@ -92,8 +101,8 @@ class MpiCollectivesTest {
 
   @Test
   void bucketedAveragingIsTheMean(@TempDir Path out) throws Exception {
-    MpiRun.Result run = MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "buckets",
-        out.toString());
+    MpiRun.Result run =
+        MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "buckets", out.toString());
     assertEquals(0, run.exitCode(), run.output());
     StringJoiner mean = new StringJoiner(" ");
     for (int i = 0; i < 1003; i++) {
@@ -114,16 +123,16 @@ class MpiCollectivesTest {
     // Unbound, both ranks may use every core: they share them. Bound to a core each (Open MPI's
     // core binding, as Slurm's --cpus-per-task gives each task its own), nothing is shared.
     int cores = Runtime.getRuntime().availableProcessors();
-    MpiRun.Result run = MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "threads",
-        out.toString());
+    MpiRun.Result run =
+        MpiRun.run(2, LIMIT, Map.of(), MpiProbe.class.getName(), "threads", out.toString());
     assertEquals(0, run.exitCode(), run.output());
     for (int r = 0; r < 2; r++) {
       String[] got = lines(out.resolve("rank" + r + ".txt")).get("threads").split(" ");
       assertEquals("2", got[0], "unbound rank " + r + " shares its cores with the other");
       assertEquals(Integer.toString(Math.max(1, cores / 2)), got[1], "threads of rank " + r);
     }
-    run = MpiRun.run(2, "core", LIMIT, Map.of(), MpiProbe.class.getName(), "threads",
-        out.toString());
+    run =
+        MpiRun.run(2, "core", LIMIT, Map.of(), MpiProbe.class.getName(), "threads", out.toString());
     assertEquals(0, run.exitCode(), run.output());
     for (int r = 0; r < 2; r++) {
       String[] got = lines(out.resolve("rank" + r + ".txt")).get("threads").split(" ");

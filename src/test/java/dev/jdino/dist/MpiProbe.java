@@ -3,8 +3,8 @@ package dev.jdino.dist;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.engine.Torch;
+import dev.jdino.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -18,8 +18,8 @@ import java.util.StringJoiner;
 /**
  * One rank of the MPI tests (started by {@link MpiRun} under {@code mpirun -np 2}). Each scenario
  * computes with known inputs and writes what it got to {@code <out>/rank<r>.txt}, one {@code key
- * values...} line per check; the JUnit test compares with the values worked out by hand. Nothing
- * is checked here, so a wrong result shows as a failed assertion, never as a silent pass.
+ * values...} line per check; the JUnit test compares with the values worked out by hand. Nothing is
+ * checked here, so a wrong result shows as a failed assertion, never as a silent pass.
  */
 public final class MpiProbe {
   private MpiProbe() {}
@@ -47,9 +47,15 @@ public final class MpiProbe {
           break;
         case "threads":
           try (PrintWriter w = report(c, out)) {
-            w.println("threads " + Distributed.ranksSharingCores(c) + " "
-                + Distributed.threadsPerRank(c) + " " + Runtime.getRuntime().availableProcessors()
-                + " " + Distributed.affinity());
+            w.println(
+                "threads "
+                    + Distributed.ranksSharingCores(c)
+                    + " "
+                    + Distributed.threadsPerRank(c)
+                    + " "
+                    + Runtime.getRuntime().availableProcessors()
+                    + " "
+                    + Distributed.affinity());
           }
           break;
         case "abort":
@@ -149,8 +155,8 @@ public final class MpiProbe {
       w.println("bcast " + Arrays.toString(weights.toFloatArray()));
       NDArray doubles = m.create(new double[] {r == 0 ? Math.PI : 0, r == 0 ? -1e-300 : 5});
       c.broadcast(doubles, 0);
-      w.println("bcast64 " + Arrays.toString(doubles.toDoubleArray()) + " "
-          + doubles.getDataType());
+      w.println(
+          "bcast64 " + Arrays.toString(doubles.toDoubleArray()) + " " + doubles.getDataType());
 
       // A non-contiguous tensor is refused on every rank (before any communication).
       NDArray transposed = m.create(t).reshape(3, 4).transpose();
@@ -172,8 +178,17 @@ public final class MpiProbe {
 
       c.barrier();
       CommStats s = c.stats();
-      w.println("stats " + s.allReduce().calls() + " " + s.allReduce().bytes() + " "
-          + s.broadcast().calls() + " " + s.broadcast().bytes() + " " + s.barrier().calls());
+      w.println(
+          "stats "
+              + s.allReduce().calls()
+              + " "
+              + s.allReduce().bytes()
+              + " "
+              + s.broadcast().calls()
+              + " "
+              + s.broadcast().bytes()
+              + " "
+              + s.barrier().calls());
       w.println("time " + (s.total().nanos() > 0));
 
       // NCCL on a machine without it: one clear message naming the rank, MPI still usable.
@@ -198,8 +213,13 @@ public final class MpiProbe {
       NDArray small = m.create(g);
       long before = c.stats().allReduce().calls();
       long buckets = new GradientBuckets(c, 1024).average(small);
-      w.println("small " + buckets + " " + (c.stats().allReduce().calls() - before) + " "
-          + (c.stats().allReduce().bytes()));
+      w.println(
+          "small "
+              + buckets
+              + " "
+              + (c.stats().allReduce().calls() - before)
+              + " "
+              + (c.stats().allReduce().bytes()));
       w.println("smallvalues " + joined(small.toFloatArray()));
       NDArray large = m.create(g);
       before = c.stats().allReduce().calls();
@@ -218,12 +238,13 @@ public final class MpiProbe {
   }
 
   /**
-   * Rank 0 writes a file atomically, then both reduce 8 MiB over and over; rank 1 has itself
-   * killed with SIGKILL in the middle of it. Rank 0 must not finish.
+   * Rank 0 writes a file atomically, then both reduce 8 MiB over and over; rank 1 has itself killed
+   * with SIGKILL in the middle of it. Rank 0 must not finish.
    */
   private static void kill(Collectives c, Path out) throws Exception {
     if (c.rank() == 0) {
-      AtomicFiles.write(out.resolve("keep.txt"),
+      AtomicFiles.write(
+          out.resolve("keep.txt"),
           o -> o.write("written before the failure\n".getBytes(StandardCharsets.UTF_8)));
     }
     c.barrier();
@@ -238,8 +259,8 @@ public final class MpiProbe {
   }
 
   /**
-   * Rank 1 leaves abruptly (no MPI_Finalize) between two reductions; run with a launcher that
-   * does not end the job when one process exits, rank 0 must end by itself.
+   * Rank 1 leaves abruptly (no MPI_Finalize) between two reductions; run with a launcher that does
+   * not end the job when one process exits, rank 0 must end by itself.
    */
   private static void exit(Collectives c) {
     ByteBuffer b = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.nativeOrder());

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts a test main class as ranks under {@code mpirun} on this machine, with the command line
  * {@link LocalLauncher} builds (so the tests exercise it), one thread per rank, and a hard time
- * limit: a run that outlives it is killed with all its processes and the test fails. Public for
- * the tests of other packages that run ranks (the trainer's, in {@code dev.jdino.train}).
+ * limit: a run that outlives it is killed with all its processes and the test fails. Public for the
+ * tests of other packages that run ranks (the trainer's, in {@code dev.jdino.train}).
  */
 public final class MpiRun {
   /** How the ranks ended: mpirun's exit status, everything they printed, the wall time. */
@@ -29,39 +29,55 @@ public final class MpiRun {
 
   /**
    * Skips the calling test when MPI is not installed (no mpirun, or no mpicc to build the JNI
-   * library); fails it when both are there but the build did not produce the library (the build
-   * is then broken, not the machine).
+   * library); fails it when both are there but the build did not produce the library (the build is
+   * then broken, not the machine).
    */
   public static Path requireMpi() {
     Path mpirun = LocalLauncher.onPath("mpirun");
-    assumeTrue(mpirun != null,
+    assumeTrue(
+        mpirun != null,
         "mpirun not found: MPI tests skipped (apt-get install openmpi-bin libopenmpi-dev)");
     Path lib = Path.of("target", "native", MpiCollectives.LIBRARY_NAME).toAbsolutePath();
     if (!Files.isRegularFile(lib)) {
-      assumeTrue(LocalLauncher.onPath("mpicc") != null,
+      assumeTrue(
+          LocalLauncher.onPath("mpicc") != null,
           "mpicc not found, so the MPI library was not built: MPI tests skipped (apt-get install"
               + " libopenmpi-dev)");
-      fail("mpicc is installed but the build did not make " + lib
-          + " (see the build_mpi.sh output of the build)");
+      fail(
+          "mpicc is installed but the build did not make "
+              + lib
+              + " (see the build_mpi.sh output of the build)");
     }
     return lib;
   }
 
-  public static Result run(int n, Duration limit, Map<String, String> env, String mainClass,
-      String... args) throws IOException, InterruptedException {
+  public static Result run(
+      int n, Duration limit, Map<String, String> env, String mainClass, String... args)
+      throws IOException, InterruptedException {
     return run(n, "none", limit, env, mainClass, args);
   }
 
   /** As above, with Open MPI's {@code --bind-to} policy {@code binding} instead of none. */
-  static Result run(int n, String binding, Duration limit, Map<String, String> env,
-      String mainClass, String... args) throws IOException, InterruptedException {
+  static Result run(
+      int n,
+      String binding,
+      Duration limit,
+      Map<String, String> env,
+      String mainClass,
+      String... args)
+      throws IOException, InterruptedException {
     Path lib = requireMpi();
     Path mpirun = LocalLauncher.onPath("mpirun");
     List<String> rank = new ArrayList<>(LocalLauncher.javaCommand(mainClass, List.of(args), 1));
     rank.add(1, "-D" + MpiCollectives.LIBRARY_PROPERTY + "=" + lib);
-    LocalLauncher.Plan plan = LocalLauncher.plan(mpirun.toString(),
-        LocalLauncher.flavor(LocalLauncher.versionText(mpirun)), LocalLauncher.isRoot(), n, 1,
-        rank);
+    LocalLauncher.Plan plan =
+        LocalLauncher.plan(
+            mpirun.toString(),
+            LocalLauncher.flavor(LocalLauncher.versionText(mpirun)),
+            LocalLauncher.isRoot(),
+            n,
+            1,
+            rank);
     List<String> command = new ArrayList<>(plan.command());
     int bind = command.indexOf("--bind-to");
     if (bind >= 0 && bind < plan.rankStart()) {

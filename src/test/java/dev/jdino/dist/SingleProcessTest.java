@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class SingleProcessTest {
   @Test
   void sumsAndBroadcastsKeepTheValues() {
-    try (SingleProcess one = new SingleProcess(); NDManager m = Torch.newManager()) {
+    try (SingleProcess one = new SingleProcess();
+        NDManager m = Torch.newManager()) {
       assertEquals(0, one.rank());
       assertEquals(1, one.size());
       assertTrue(one.isMain());
@@ -37,19 +38,24 @@ class SingleProcessTest {
 
   @Test
   void refusesWhatMpiWouldRefuse() {
-    try (SingleProcess one = new SingleProcess(); NDManager m = Torch.newManager()) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> one.allReduceSum(m.create(new int[] {1})));
-      assertEquals("can only sum float32, float64 or int64 tensors across ranks, got int32",
-          e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> one.broadcast(new byte[3], 1));
+    try (SingleProcess one = new SingleProcess();
+        NDManager m = Torch.newManager()) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> one.allReduceSum(m.create(new int[] {1})));
+      assertEquals(
+          "can only sum float32, float64 or int64 tensors across ranks, got int32", e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> one.broadcast(new byte[3], 1));
       assertEquals("broadcast root must be a rank from 0 to 0, got 1", e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> one.allReduceSum(ByteBuffer.allocate(8), ElementType.FLOAT32));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> one.allReduceSum(ByteBuffer.allocate(8), ElementType.FLOAT32));
       assertEquals("collectives need a direct ByteBuffer, got a heap one", e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> one.allReduceSum(ByteBuffer.allocateDirect(6), ElementType.FLOAT32));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> one.allReduceSum(ByteBuffer.allocateDirect(6), ElementType.FLOAT32));
       assertEquals("6 bytes are not a whole number of float32 elements", e.getMessage());
     }
   }
@@ -68,8 +74,9 @@ class SingleProcessTest {
       assertArrayEquals(new float[] {0, 1, 2, 30, 4, 5}, whole.toFloatArray());
       NDArray empty = m.create(new float[0]);
       assertEquals(0, DirectView.of(empty).capacity());
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> DirectView.of(whole.reshape(2, 3).transpose()));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> DirectView.of(whole.reshape(2, 3).transpose()));
       assertTrue(e.getMessage().contains("not contiguous"), e.getMessage());
     }
   }

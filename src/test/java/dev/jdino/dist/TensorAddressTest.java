@@ -12,9 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tensor addresses NCCL would be given, checked on CPU tensors against the address of
- * DJL's zero-copy view of the same memory; and what loading NCCL says on this machine. (Only
- * loads the JNI library: MPI itself is not started.)
+ * The tensor addresses NCCL would be given, checked on CPU tensors against the address of DJL's
+ * zero-copy view of the same memory; and what loading NCCL says on this machine. (Only loads the
+ * JNI library: MPI itself is not started.)
  */
 class TensorAddressTest {
   @BeforeAll
@@ -34,7 +34,8 @@ class TensorAddressTest {
       NDArray d = m.create(new double[] {1, 2, 3});
       assertEquals(MpiNative.bufferAddress(DirectView.of(d)), TensorAddress.of(d));
       NDArray l = m.create(new long[] {1, 2, 3, 4});
-      assertEquals(MpiNative.bufferAddress(DirectView.of(l)) + 8,
+      assertEquals(
+          MpiNative.bufferAddress(DirectView.of(l)) + 8,
           TensorAddress.of(l.get(new NDIndex("1:"))));
     }
   }
@@ -49,8 +50,8 @@ class TensorAddressTest {
             assertThrows(IllegalArgumentException.class, () -> TensorAddress.of(s));
         assertTrue(e.getMessage().contains("not contiguous"), e.getMessage());
       }
-      assertThrows(IllegalArgumentException.class,
-          () -> TensorAddress.of(m.create(new int[] {1, 2})));
+      assertThrows(
+          IllegalArgumentException.class, () -> TensorAddress.of(m.create(new int[] {1, 2})));
     }
   }
 
@@ -60,8 +61,9 @@ class TensorAddressTest {
       int version = MpiNative.ncclLoad();
       assertTrue(version > 2000, "NCCL version code " + version);
     } catch (CollectiveException e) {
-      assertTrue(e.getMessage().startsWith("NCCL not found (libnccl.so.2: ")
-          || e.getMessage().equals("the CUDA driver library libcuda.so.1 is not loadable"),
+      assertTrue(
+          e.getMessage().startsWith("NCCL not found (libnccl.so.2: ")
+              || e.getMessage().equals("the CUDA driver library libcuda.so.1 is not loadable"),
           e.getMessage());
     }
   }

@@ -16,17 +16,23 @@ class WatchdogTest {
   void firesOnceWithTheOperationWhenACallOverruns() throws Exception {
     List<String> fired = new CopyOnWriteArrayList<>();
     CountDownLatch latch = new CountDownLatch(1);
-    try (Watchdog w = new Watchdog(Duration.ofMillis(50), m -> {
-      fired.add(m);
-      latch.countDown();
-    })) {
+    try (Watchdog w =
+        new Watchdog(
+            Duration.ofMillis(50),
+            m -> {
+              fired.add(m);
+              latch.countDown();
+            })) {
       try (Watchdog.Watch watch = w.arm("rank 1 of 2 (h): MPI_Barrier")) {
         assertTrue(latch.await(10, TimeUnit.SECONDS), "watchdog did not fire");
       }
       Thread.sleep(150);
     }
-    assertEquals(List.of("rank 1 of 2 (h): MPI_Barrier did not complete within 0.050 s (another"
-        + " rank has probably died or stopped: see its output)"), fired);
+    assertEquals(
+        List.of(
+            "rank 1 of 2 (h): MPI_Barrier did not complete within 0.050 s (another"
+                + " rank has probably died or stopped: see its output)"),
+        fired);
   }
 
   @Test

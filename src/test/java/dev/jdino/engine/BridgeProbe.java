@@ -3,7 +3,6 @@ package dev.jdino.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.jdino.engine.Torch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

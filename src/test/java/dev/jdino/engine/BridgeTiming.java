@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.jdino.model.Scopes;
-import dev.jdino.engine.Torch;
 import java.util.Arrays;
 import java.util.function.Supplier;
 

@@ -14,13 +14,14 @@ class ProfilerTest {
   void childrenAreTakenOffTheirParentsSelfTime(@TempDir Path tmp) throws Exception {
     // Thread 1: linear [0, 100) calls mm [10, 70) and add [70, 90); then mm [100, 130).
     // Thread 2: gelu [0, 50). Total top-level time: 100 + 30 + 50 = 180.
-    String trace = "{\"traceEvents\": ["
-        + "{\"ph\":\"X\",\"name\":\"aten::linear\",\"ts\":0,\"dur\":100,\"tid\":1},"
-        + "{\"ph\":\"X\",\"name\":\"aten::mm\",\"ts\":10,\"dur\":60,\"tid\":1},"
-        + "{\"ph\":\"X\",\"name\":\"aten::add\",\"ts\":70,\"dur\":20,\"tid\":1},"
-        + "{\"ph\":\"X\",\"name\":\"aten::mm\",\"ts\":100,\"dur\":30,\"tid\":1},"
-        + "{\"ph\":\"X\",\"name\":\"aten::gelu\",\"ts\":0,\"dur\":50,\"tid\":2},"
-        + "{\"ph\":\"i\",\"name\":\"marker\",\"ts\":5,\"tid\":1}]}";
+    String trace =
+        "{\"traceEvents\": ["
+            + "{\"ph\":\"X\",\"name\":\"aten::linear\",\"ts\":0,\"dur\":100,\"tid\":1},"
+            + "{\"ph\":\"X\",\"name\":\"aten::mm\",\"ts\":10,\"dur\":60,\"tid\":1},"
+            + "{\"ph\":\"X\",\"name\":\"aten::add\",\"ts\":70,\"dur\":20,\"tid\":1},"
+            + "{\"ph\":\"X\",\"name\":\"aten::mm\",\"ts\":100,\"dur\":30,\"tid\":1},"
+            + "{\"ph\":\"X\",\"name\":\"aten::gelu\",\"ts\":0,\"dur\":50,\"tid\":2},"
+            + "{\"ph\":\"i\",\"name\":\"marker\",\"ts\":5,\"tid\":1}]}";
     Path f = tmp.resolve("t.json");
     Files.writeString(f, trace);
     List<Profiler.Row> rows = Profiler.table(f);
@@ -33,7 +34,8 @@ class ProfilerTest {
     assertEquals(0.050, gelu.selfMs(), 1e-12);
     Profiler.Row add = rows.stream().filter(r -> r.op().equals("aten::add")).findFirst().get();
     assertEquals(0.020, add.selfMs(), 1e-12);
-    Profiler.Row linear = rows.stream().filter(r -> r.op().equals("aten::linear")).findFirst().get();
+    Profiler.Row linear =
+        rows.stream().filter(r -> r.op().equals("aten::linear")).findFirst().get();
     assertEquals(0.020, linear.selfMs(), 1e-12, "100 - 60 - 20");
   }
 }

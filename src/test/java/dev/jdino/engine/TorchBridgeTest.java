@@ -20,7 +20,6 @@ import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.training.GradientCollector;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.Scopes;
-import dev.jdino.engine.Torch;
 import dev.jdino.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -41,9 +41,15 @@ class EvalDataTest {
 
   @Test
   void classNamesMustAgree() {
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> EvalData.requireSameClasses(named(List.of("cat", "dog")), named(List.of("cat", "cow"))));
-    assertTrue(e.getMessage().contains("[cat, dog]") && e.getMessage().contains("[cat, cow]"), e.getMessage());
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () ->
+                EvalData.requireSameClasses(
+                    named(List.of("cat", "dog")), named(List.of("cat", "cow"))));
+    assertTrue(
+        e.getMessage().contains("[cat, dog]") && e.getMessage().contains("[cat, cow]"),
+        e.getMessage());
     EvalData.requireSameClasses(named(List.of("a", "b")), named(List.of("a", "b")));
     EvalData.requireSameClasses(named(List.of("a", "b")), named(List.of()));
   }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -21,11 +22,15 @@ import java.util.Set;
 public final class EvalFixtures {
   private EvalFixtures() {}
 
-  /** A ViT that runs in a few milliseconds per batch: 28 px, patch 7 (16 patches), 32 wide, 2 blocks. */
+  /**
+   * A ViT that runs in a few milliseconds per batch: 28 px, patch 7 (16 patches), 32 wide, 2
+   * blocks.
+   */
   public static final VitConfig TINY = new VitConfig(28, 7, 32, 2, 2, 2.0, true, 0);
 
   /** Fashion-MNIST's normalisation, written into the fixture backbone's metadata. */
   public static final float[] MEAN = {0.286f, 0.286f, 0.286f};
+
   public static final float[] STD = {0.353f, 0.353f, 0.353f};
 
   /**
@@ -58,7 +63,8 @@ public final class EvalFixtures {
    * @param labels how many labels to write (n for a consistent pair, -1 for no label file)
    * @return the image file
    */
-  public static Path sampleIdx(Path dir, String name, int from, int n, int labels) throws IOException {
+  public static Path sampleIdx(Path dir, String name, int from, int n, int labels)
+      throws IOException {
     ImageDataset sample = DataSources.open(DataSources.SAMPLE);
     ByteBuffer img = ByteBuffer.allocate(16 + n * 28 * 28);
     img.putInt(0x00000803).putInt(n).putInt(28).putInt(28);
@@ -99,7 +105,7 @@ public final class EvalFixtures {
         }
         float v = index / 1000f;
         float[] d = new float[3 * 4 * 4];
-        java.util.Arrays.fill(d, v);
+        Arrays.fill(d, v);
         return new Image(4, 4, d);
       }
 

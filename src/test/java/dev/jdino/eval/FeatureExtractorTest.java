@@ -25,8 +25,15 @@ class FeatureExtractorTest {
     int[] rows = FeatureExtractor.identity(n);
     try (Backbone b = Backbone.random(EvalFixtures.TINY, 3)) {
       Preprocessing prep = new Preprocessing(32, 28, EvalFixtures.MEAN, EvalFixtures.STD);
-      FeatureExtractor.Result r = FeatureExtractor.extract(sample, rows, prep,
-          List.of(FeatureExtractor.cls(b)), new FeatureExtractor.Options(16, 2, false), Progress.NONE, "t");
+      FeatureExtractor.Result r =
+          FeatureExtractor.extract(
+              sample,
+              rows,
+              prep,
+              List.of(FeatureExtractor.cls(b)),
+              new FeatureExtractor.Options(16, 2, false),
+              Progress.NONE,
+              "t");
       Features raw = r.first();
       assertEquals(n, raw.count());
       assertEquals(32, raw.dim());
@@ -48,8 +55,16 @@ class FeatureExtractorTest {
         assertEquals(sample.label(i), raw.labels()[i]);
       }
       // L2-normalised rows: the same vectors scaled to unit length.
-      Features unit = FeatureExtractor.extract(sample, rows, prep, List.of(FeatureExtractor.cls(b)),
-          new FeatureExtractor.Options(16, 1, true), Progress.NONE, "t").first();
+      Features unit =
+          FeatureExtractor.extract(
+                  sample,
+                  rows,
+                  prep,
+                  List.of(FeatureExtractor.cls(b)),
+                  new FeatureExtractor.Options(16, 1, true),
+                  Progress.NONE,
+                  "t")
+              .first();
       for (int i = 0; i < n; i++) {
         float[] v = raw.row(i);
         double s = 0;
@@ -69,8 +84,15 @@ class FeatureExtractorTest {
   void undecodableImagesAreLeftOutWithTheirLabels() {
     ImageDataset data = EvalFixtures.synthetic(10, Set.of(2, 7));
     Preprocessing identity = new Preprocessing(4, 4, new float[3], new float[] {1, 1, 1});
-    FeatureExtractor.Result r = FeatureExtractor.extract(data, null, identity,
-        List.of(FeatureExtractor.pixels(true)), new FeatureExtractor.Options(3, 2, false), Progress.NONE, "t");
+    FeatureExtractor.Result r =
+        FeatureExtractor.extract(
+            data,
+            null,
+            identity,
+            List.of(FeatureExtractor.pixels(true)),
+            new FeatureExtractor.Options(3, 2, false),
+            Progress.NONE,
+            "t");
     Features f = r.first();
     assertArrayEquals(new int[] {0, 1, 3, 4, 5, 6, 8, 9}, f.indices());
     assertArrayEquals(new int[] {0, 1, 0, 1, 2, 0, 2, 0}, f.labels());
@@ -80,16 +102,29 @@ class FeatureExtractorTest {
       Arrays.fill(expected, f.indices()[i] / 1000f);
       assertArrayEquals(expected, f.row(i));
     }
-    assertEquals(List.of(new FeatureExtractor.Skipped(2, "synthetic#2", "broken on purpose"),
-        new FeatureExtractor.Skipped(7, "synthetic#7", "broken on purpose")), r.skipped());
+    assertEquals(
+        List.of(
+            new FeatureExtractor.Skipped(2, "synthetic#2", "broken on purpose"),
+            new FeatureExtractor.Skipped(7, "synthetic#7", "broken on purpose")),
+        r.skipped());
   }
 
   @Test
   void aDatasetWithNoDecodableImageIsBadInput() {
     ImageDataset data = EvalFixtures.synthetic(3, Set.of(0, 1, 2));
     Preprocessing identity = new Preprocessing(4, 4, new float[3], new float[] {1, 1, 1});
-    BadInputException e = assertThrows(BadInputException.class, () -> FeatureExtractor.extract(data, null,
-        identity, List.of(FeatureExtractor.pixels(false)), FeatureExtractor.Options.DEFAULT, Progress.NONE, "t"));
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () ->
+                FeatureExtractor.extract(
+                    data,
+                    null,
+                    identity,
+                    List.of(FeatureExtractor.pixels(false)),
+                    FeatureExtractor.Options.DEFAULT,
+                    Progress.NONE,
+                    "t"));
     assertTrue(e.getMessage().contains("none of its 3 images could be decoded"), e.getMessage());
   }
 
@@ -97,9 +132,15 @@ class FeatureExtractorTest {
   void severalEncodersShareOnePassWithAlignedRows() {
     ImageDataset data = EvalFixtures.synthetic(5, Set.of(1));
     Preprocessing identity = new Preprocessing(4, 4, new float[3], new float[] {1, 1, 1});
-    FeatureExtractor.Result r = FeatureExtractor.extract(data, null, identity,
-        List.of(FeatureExtractor.pixels(true), FeatureExtractor.pixels(false)),
-        new FeatureExtractor.Options(2, 1, false), Progress.NONE, "t");
+    FeatureExtractor.Result r =
+        FeatureExtractor.extract(
+            data,
+            null,
+            identity,
+            List.of(FeatureExtractor.pixels(true), FeatureExtractor.pixels(false)),
+            new FeatureExtractor.Options(2, 1, false),
+            Progress.NONE,
+            "t");
     assertEquals(16, r.features().get(0).dim());
     assertEquals(48, r.features().get(1).dim());
     assertArrayEquals(r.features().get(0).indices(), r.features().get(1).indices());

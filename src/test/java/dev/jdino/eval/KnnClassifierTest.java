@@ -21,8 +21,9 @@ class KnnClassifierTest {
    * Query (1, 0). Train rows: (1, 0) class 0 sim 1; (0.6, 0.8) class 1 and (0.6, -0.8) class 2,
    * both sim 0.6f exactly (a tie); (0, 1) class 1 sim 0; (-1, 0) class 2 sim -1.
    */
-  private static final Features TRAIN = Features.of(
-      new float[] {1, 0, 0.6f, 0.8f, 0.6f, -0.8f, 0, 1, -1, 0}, 2, new int[] {0, 1, 2, 1, 2});
+  private static final Features TRAIN =
+      Features.of(
+          new float[] {1, 0, 0.6f, 0.8f, 0.6f, -0.8f, 0, 1, -1, 0}, 2, new int[] {0, 1, 2, 1, 2});
 
   private static Features query(int label) {
     return Features.of(new float[] {1, 0}, 2, new int[] {label});
@@ -59,10 +60,11 @@ class KnnClassifierTest {
     double[] votes = new double[3];
     KnnClassifier.vote(nb, 0, 100, TRAIN.labels(), T, votes);
     double e06 = Math.exp((double) 0.6f / T);
-    assertArrayEquals(new double[] {Math.exp(1 / T), e06 + Math.exp(0), e06 + Math.exp(-1 / T)}, votes);
+    assertArrayEquals(
+        new double[] {Math.exp(1 / T), e06 + Math.exp(0), e06 + Math.exp(-1 / T)}, votes);
     // 3 classes, k = 100: "top 5" is the first 3 ranked, so the true class 2 (rank 2) counts.
-    KnnClassifier.Score s = KnnClassifier.evaluate(TRAIN, query(2),
-        KnnClassifier.Options.DEFAULT.withKs(100)).get(0);
+    KnnClassifier.Score s =
+        KnnClassifier.evaluate(TRAIN, query(2), KnnClassifier.Options.DEFAULT.withKs(100)).get(0);
     assertEquals(new KnnClassifier.Score(100, 0, 100, 0, 1, 1), s);
   }
 
@@ -70,7 +72,8 @@ class KnnClassifierTest {
   void temperatureDecidesBetweenOneCloseAndTwoFartherNeighbours() {
     // Query (1, 0): one class-0 row at sim 1, two class-1 rows at sim 0.8. Class 1 wins iff
     // 2 e^(0.8/T) > e^(1/T), i.e. T > 0.2 / ln 2 = 0.2885.
-    Features train = Features.of(new float[] {1, 0, 0.8f, 0.6f, 0.8f, -0.6f}, 2, new int[] {0, 1, 1});
+    Features train =
+        Features.of(new float[] {1, 0, 0.8f, 0.6f, 0.8f, -0.6f}, 2, new int[] {0, 1, 1});
     KnnClassifier.Neighbours nb = KnnClassifier.neighbours(train, query(0), 3, 128, 65_536);
     assertArrayEquals(new int[] {0}, KnnClassifier.predict(nb, 3, train.labels(), 2, 0.07));
     assertArrayEquals(new int[] {0}, KnnClassifier.predict(nb, 3, train.labels(), 2, 0.28));
@@ -79,8 +82,10 @@ class KnnClassifierTest {
     // With k = 1 the temperature cannot matter.
     assertArrayEquals(new int[] {0}, KnnClassifier.predict(nb, 1, train.labels(), 2, 0.5));
     KnnClassifier.Options o = KnnClassifier.Options.DEFAULT.withKs(3);
-    assertEquals(100.0, KnnClassifier.evaluate(train, query(0), o.withTemperature(0.07)).get(0).top1());
-    assertEquals(0.0, KnnClassifier.evaluate(train, query(0), o.withTemperature(0.5)).get(0).top1());
+    assertEquals(
+        100.0, KnnClassifier.evaluate(train, query(0), o.withTemperature(0.07)).get(0).top1());
+    assertEquals(
+        0.0, KnnClassifier.evaluate(train, query(0), o.withTemperature(0.5)).get(0).top1());
   }
 
   @Test
@@ -104,8 +109,8 @@ class KnnClassifierTest {
       y[c] = c;
     }
     Features test = Features.of(q, 2, y);
-    List<KnnClassifier.Score> s = KnnClassifier.evaluate(train, test,
-        KnnClassifier.Options.DEFAULT.withKs(7, 2, 3));
+    List<KnnClassifier.Score> s =
+        KnnClassifier.evaluate(train, test, KnnClassifier.Options.DEFAULT.withKs(7, 2, 3));
     // k = 7: every class voted, ranks 0..6; classes 0..4 are in the top 5.
     assertEquals(new KnnClassifier.Score(7, 100.0 / 7, 500.0 / 7, 1, 5, 7), s.get(0));
     // k = 2: official min(5, k) = 2, so only classes 0 and 1 count.
@@ -118,11 +123,14 @@ class KnnClassifierTest {
   void unvotedClassesFillTheTopFiveInClassOrder() {
     // k = 3 neighbours from classes 0, 0, 1 only; classes 2.. have no vote. With 6 classes and
     // k = 3 the top 3 are classes 0, 1 and then class 2, the first unvoted class.
-    Features train = Features.of(new float[] {1, 0, 0.9f, 0.1f, 0.8f, 0.2f, -1, 0, -1, 0.1f, -1, 0.2f},
-        2, new int[] {0, 0, 1, 3, 4, 5});
+    Features train =
+        Features.of(
+            new float[] {1, 0, 0.9f, 0.1f, 0.8f, 0.2f, -1, 0, -1, 0.1f, -1, 0.2f},
+            2,
+            new int[] {0, 0, 1, 3, 4, 5});
     Features test = Features.of(new float[] {1, 0, 1, 0, 1, 0}, 2, new int[] {2, 3, 1});
-    KnnClassifier.Score s = KnnClassifier.evaluate(train, test,
-        KnnClassifier.Options.DEFAULT.withKs(3)).get(0);
+    KnnClassifier.Score s =
+        KnnClassifier.evaluate(train, test, KnnClassifier.Options.DEFAULT.withKs(3)).get(0);
     assertEquals(new KnnClassifier.Score(3, 0, 200.0 / 3, 0, 2, 3), s);
   }
 
@@ -160,10 +168,16 @@ class KnnClassifierTest {
     for (int[] chunking : new int[][] {{q, n}, {1, n}, {7, 17}, {32, 66}, {128, 65_536}}) {
       KnnClassifier.Neighbours nb = KnnClassifier.neighbours(tr, te, k, chunking[0], chunking[1]);
       assertArrayEquals(expected, nb.indices(), Arrays.toString(chunking));
-      scores.add(KnnClassifier.evaluate(tr, te, KnnClassifier.Options.DEFAULT.withKs(1, 5, 10, 20)
-          .withChunking(chunking[0], chunking[1])));
+      scores.add(
+          KnnClassifier.evaluate(
+              tr,
+              te,
+              KnnClassifier.Options.DEFAULT
+                  .withKs(1, 5, 10, 20)
+                  .withChunking(chunking[0], chunking[1])));
     }
-    assertTrue(KnnClassifier.exhaustiveRows() > before, "the duplicates should need the exhaustive path");
+    assertTrue(
+        KnnClassifier.exhaustiveRows() > before, "the duplicates should need the exhaustive path");
     for (List<KnnClassifier.Score> s : scores) {
       assertEquals(scores.get(0), s);
     }
@@ -191,7 +205,8 @@ class KnnClassifierTest {
         exact[j] = ExactSearch.dot(test.values(), row * d, train.values(), j * d, d);
         assertEquals(sim[j], exact[j], 1e-12);
       }
-      Arrays.sort(order, Comparator.<Integer>comparingDouble(j -> -exact[j]).thenComparingInt(j -> j));
+      Arrays.sort(
+          order, Comparator.<Integer>comparingDouble(j -> -exact[j]).thenComparingInt(j -> j));
       for (int r = 0; r < k; r++) {
         out[i * k + r] = order[r];
       }
@@ -202,10 +217,15 @@ class KnnClassifierTest {
   @Test
   void badArguments() {
     assertThrows(IllegalArgumentException.class, () -> KnnClassifier.Options.DEFAULT.withKs(0));
-    assertThrows(IllegalArgumentException.class, () -> KnnClassifier.Options.DEFAULT.withTemperature(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> KnnClassifier.Options.DEFAULT.withTemperature(0));
     Features empty = new Features(new float[0], 0, 2, new int[0], new int[0]);
-    assertThrows(BadInputException.class, () -> KnnClassifier.evaluate(TRAIN, empty, KnnClassifier.Options.DEFAULT));
+    assertThrows(
+        BadInputException.class,
+        () -> KnnClassifier.evaluate(TRAIN, empty, KnnClassifier.Options.DEFAULT));
     Features nan = Features.of(new float[] {Float.NaN, 0}, 2, new int[] {0});
-    assertThrows(BadInputException.class, () -> KnnClassifier.evaluate(TRAIN, nan, KnnClassifier.Options.DEFAULT));
+    assertThrows(
+        BadInputException.class,
+        () -> KnnClassifier.evaluate(TRAIN, nan, KnnClassifier.Options.DEFAULT));
   }
 }

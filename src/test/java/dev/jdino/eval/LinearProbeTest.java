@@ -9,8 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.jdino.model.Backbone;
 import dev.jdino.engine.Torch;
+import dev.jdino.model.Backbone;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -45,7 +45,8 @@ class LinearProbeTest {
     assertEquals(100.0, r.bestTop1());
     assertEquals(100.0, log.get(9).top1());
     assertTrue(Double.isNaN(r.bestTop5()), "fewer than 5 classes: no top-5");
-    assertTrue(log.get(9).trainLoss() < log.get(0).trainLoss() / 2,
+    assertTrue(
+        log.get(9).trainLoss() < log.get(0).trainLoss() / 2,
         log.get(0).trainLoss() + " -> " + log.get(9).trainLoss());
     assertEquals(4 * 8, r.weight().length);
     assertEquals(r.epochs().get(r.bestEpoch()).top1(), r.bestTop1());
@@ -58,7 +59,8 @@ class LinearProbeTest {
     float[] x2 = {-2, 1, 0.25f, 1, 1, -1};
     int[][] y = {{2, 0}, {1, 1}};
     double lr = 0.1;
-    try (LinearClassifier clf = new LinearClassifier(3, 3, 5); NDManager m = Torch.newManager()) {
+    try (LinearClassifier clf = new LinearClassifier(3, 3, 5);
+        NDManager m = Torch.newManager()) {
       double[] w = toDouble(clf.weights());
       double[] b = new double[3];
       double[] bufW = new double[9];
@@ -148,7 +150,8 @@ class LinearProbeTest {
   @Test
   @SuppressWarnings("try") // the scope frees the arrays made inside it
   void probeFeaturesAreTheLastBlocksClsTokens() {
-    try (Backbone b = Backbone.random(EvalFixtures.TINY, 4); NDManager m = Torch.newManager();
+    try (Backbone b = Backbone.random(EvalFixtures.TINY, 4);
+        NDManager m = Torch.newManager();
         NDScope s = new NDScope()) {
       NDArray x = m.randomNormal(new Shape(3, 3, 28, 28));
       List<NDArray> layers = b.intermediateLayers(x, 2);

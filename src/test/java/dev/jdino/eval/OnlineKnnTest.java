@@ -31,21 +31,41 @@ import org.junit.jupiter.api.io.TempDir;
 class OnlineKnnTest {
 
   private static DinoConfig tiny() {
-    return DinoConfig.preset("fmnist-small").with(Map.of(
-        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
-        "head.bottleneckDim", 32, "train.epochs", 2, "train.batchSize", 32, "train.warmupEpochs", 1,
-        "augment.localCrops.number", 2));
+    return DinoConfig.preset("fmnist-small")
+        .with(
+            Map.of(
+                "vit.embedDim",
+                32,
+                "vit.depth",
+                2,
+                "vit.numHeads",
+                2,
+                "head.outDim",
+                256,
+                "head.hiddenDim",
+                64,
+                "head.bottleneckDim",
+                32,
+                "train.epochs",
+                2,
+                "train.batchSize",
+                32,
+                "train.warmupEpochs",
+                1,
+                "augment.localCrops.number",
+                2));
   }
 
   private static List<String> train(Path dir, ImageDataset data, OnlineKnn hook) throws Exception {
     List<String> messages = new ArrayList<>();
     TrainOptions o = new TrainOptions(dir, 1, 0, 10, 0, false, 0, 0);
-    TrainingListener l = new TrainingListener() {
-      @Override
-      public void message(String line) {
-        messages.add(line);
-      }
-    };
+    TrainingListener l =
+        new TrainingListener() {
+          @Override
+          public void message(String line) {
+            messages.add(line);
+          }
+        };
     try (DinoTrainer t = DinoTrainer.open(tiny(), o, data, "fixture", l)) {
       if (hook != null) {
         t.addHook(hook.messages(l::message));
@@ -57,11 +77,23 @@ class OnlineKnnTest {
 
   @Test
   void addsKnnMetricsWithoutChangingTraining(@TempDir Path tmp) throws Exception {
-    ImageDataset data = DataSources.open(EvalFixtures.sampleIdx(tmp, "train", 0, 96, 96).toString());
-    ImageDataset evalTrain = DataSources.open(EvalFixtures.sampleIdx(tmp, "evtrain", 1000, 200, 200).toString());
-    ImageDataset evalTest = DataSources.open(EvalFixtures.sampleIdx(tmp, "evtest", 3000, 60, 60).toString());
-    OnlineKnn hook = new OnlineKnn(evalTrain, "evtrain", evalTest, "evtest",
-        Preprocessing.forTraining(tiny()), 1, 150, 20, new FeatureExtractor.Options(64, 2, true));
+    ImageDataset data =
+        DataSources.open(EvalFixtures.sampleIdx(tmp, "train", 0, 96, 96).toString());
+    ImageDataset evalTrain =
+        DataSources.open(EvalFixtures.sampleIdx(tmp, "evtrain", 1000, 200, 200).toString());
+    ImageDataset evalTest =
+        DataSources.open(EvalFixtures.sampleIdx(tmp, "evtest", 3000, 60, 60).toString());
+    OnlineKnn hook =
+        new OnlineKnn(
+            evalTrain,
+            "evtrain",
+            evalTest,
+            "evtest",
+            Preprocessing.forTraining(tiny()),
+            1,
+            150,
+            20,
+            new FeatureExtractor.Options(64, 2, true));
     Path plain = tmp.resolve("plain");
     Path hooked = tmp.resolve("hooked");
     train(plain, data, null);
@@ -93,11 +125,14 @@ class OnlineKnnTest {
     // Epochs are counted from 1 on the console, as in "epoch 1/2 done".
     List<String> knnLines = messages.stream().filter(m -> m.contains("online k-NN")).toList();
     assertEquals(3, knnLines.size(), messages.toString());
-    assertTrue(knnLines.get(0).startsWith("before training: online k-NN (k=20, teacher cls)"),
+    assertTrue(
+        knnLines.get(0).startsWith("before training: online k-NN (k=20, teacher cls)"),
         knnLines.toString());
-    assertTrue(knnLines.get(1).startsWith("after epoch 1: online k-NN (k=20, teacher cls)"),
+    assertTrue(
+        knnLines.get(1).startsWith("after epoch 1: online k-NN (k=20, teacher cls)"),
         knnLines.toString());
-    assertTrue(knnLines.get(2).startsWith("after epoch 2: online k-NN (k=20, teacher cls)"),
+    assertTrue(
+        knnLines.get(2).startsWith("after epoch 2: online k-NN (k=20, teacher cls)"),
         knnLines.toString());
     // The untrained teacher's record, at step 0, is what the learning curve starts from.
     JsonNode initial = null;
@@ -118,11 +153,28 @@ class OnlineKnnTest {
       Preprocessing prep = Preprocessing.forBackbone(teacher, null, null, null, null);
       assertEquals(Preprocessing.forTraining(tiny()), prep);
       FeatureExtractor.Options opt = new FeatureExtractor.Options(64, 1, true);
-      Features tr = FeatureExtractor.extract(evalTrain, EvalData.subset(200, 150), prep,
-          List.of(FeatureExtractor.cls(teacher)), opt, Progress.NONE, "t").first();
-      Features te = FeatureExtractor.extract(evalTest, null, prep,
-          List.of(FeatureExtractor.cls(teacher)), opt, Progress.NONE, "t").first();
-      KnnClassifier.Score s = KnnClassifier.evaluate(tr, te, KnnClassifier.Options.DEFAULT.withKs(20)).get(0);
+      Features tr =
+          FeatureExtractor.extract(
+                  evalTrain,
+                  EvalData.subset(200, 150),
+                  prep,
+                  List.of(FeatureExtractor.cls(teacher)),
+                  opt,
+                  Progress.NONE,
+                  "t")
+              .first();
+      Features te =
+          FeatureExtractor.extract(
+                  evalTest,
+                  null,
+                  prep,
+                  List.of(FeatureExtractor.cls(teacher)),
+                  opt,
+                  Progress.NONE,
+                  "t")
+              .first();
+      KnnClassifier.Score s =
+          KnnClassifier.evaluate(tr, te, KnnClassifier.Options.DEFAULT.withKs(20)).get(0);
       assertEquals(s.top1(), epochs.get(1).get("knn_top1").asDouble());
       assertEquals(s.top5(), epochs.get(1).get("knn_top5").asDouble());
     }
@@ -130,10 +182,20 @@ class OnlineKnnTest {
 
   @Test
   void everyNEpochsOnly(@TempDir Path tmp) throws Exception {
-    ImageDataset data = DataSources.open(EvalFixtures.sampleIdx(tmp, "train", 0, 64, 64).toString());
+    ImageDataset data =
+        DataSources.open(EvalFixtures.sampleIdx(tmp, "train", 0, 64, 64).toString());
     ImageDataset ev = DataSources.open(EvalFixtures.sampleIdx(tmp, "ev", 1000, 40, 40).toString());
-    OnlineKnn hook = new OnlineKnn(ev, "ev", ev, "ev", Preprocessing.forTraining(tiny()), 2, 0, 20,
-        new FeatureExtractor.Options(64, 1, true));
+    OnlineKnn hook =
+        new OnlineKnn(
+            ev,
+            "ev",
+            ev,
+            "ev",
+            Preprocessing.forTraining(tiny()),
+            2,
+            0,
+            20,
+            new FeatureExtractor.Options(64, 1, true));
     train(tmp.resolve("run"), data, hook);
     List<Boolean> has = new ArrayList<>();
     for (String line : Files.readAllLines(tmp.resolve("run").resolve(MetricsLog.FILE))) {
@@ -149,12 +211,19 @@ class OnlineKnnTest {
   void refusesUnlabelledDataAndMissingTestSplit(@TempDir Path tmp) throws Exception {
     String unlabelled = EvalFixtures.sampleIdx(tmp, "nolabels", 0, 10, -1).toString();
     String labelled = EvalFixtures.sampleIdx(tmp, "labels", 0, 10, 10).toString();
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> OnlineKnn.open(unlabelled, labelled, 1, 0, tiny(), 1));
-    assertTrue(e.getMessage().contains("--eval-data") && e.getMessage().contains("no labels"), e.getMessage());
-    e = assertThrows(BadInputException.class, () -> OnlineKnn.open(labelled, null, 1, 0, tiny(), 1));
+    BadInputException e =
+        assertThrows(
+            BadInputException.class, () -> OnlineKnn.open(unlabelled, labelled, 1, 0, tiny(), 1));
+    assertTrue(
+        e.getMessage().contains("--eval-data") && e.getMessage().contains("no labels"),
+        e.getMessage());
+    e =
+        assertThrows(
+            BadInputException.class, () -> OnlineKnn.open(labelled, null, 1, 0, tiny(), 1));
     assertTrue(e.getMessage().contains("--eval-test-data"), e.getMessage());
-    e = assertThrows(BadInputException.class, () -> OnlineKnn.open(labelled, labelled, 0, 0, tiny(), 1));
+    e =
+        assertThrows(
+            BadInputException.class, () -> OnlineKnn.open(labelled, labelled, 0, 0, tiny(), 1));
     assertTrue(e.getMessage().contains("--eval-every"), e.getMessage());
     assertEquals("fmnist-sample:test", EvalData.impliedTestSpec("fmnist-sample"));
     assertEquals(3, OnlineKnn.open("fmnist-sample", null, 3, 100, tiny(), 1).every());

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jdino.augment.Normalization;
 import dev.jdino.augment.EvalTransform;
 import dev.jdino.augment.Image;
+import dev.jdino.augment.Normalization;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
 import java.nio.file.Path;
@@ -46,7 +46,8 @@ class PreprocessingTest {
       px[i] = (i % 11) / 10f;
     }
     Image src = new Image(5, 7, px);
-    Preprocessing p = new Preprocessing(6, 4, new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.5f});
+    Preprocessing p =
+        new Preprocessing(6, 4, new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.5f});
     float[] out = new float[2 + p.sampleLength()];
     p.apply(src, out, 2);
     Image e = EvalTransform.apply(src, 6, 4);
@@ -61,8 +62,14 @@ class PreprocessingTest {
 
   @Test
   void invalidSettingsAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> new Preprocessing(20, 28, EvalFixtures.MEAN, EvalFixtures.STD));
-    assertThrows(IllegalArgumentException.class, () -> new Preprocessing(32, 28, new float[2], EvalFixtures.STD));
-    assertThrows(IllegalArgumentException.class, () -> new Preprocessing(32, 28, EvalFixtures.MEAN, new float[3]));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Preprocessing(20, 28, EvalFixtures.MEAN, EvalFixtures.STD));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Preprocessing(32, 28, new float[2], EvalFixtures.STD));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Preprocessing(32, 28, EvalFixtures.MEAN, new float[3]));
   }
 }

@@ -49,16 +49,40 @@ class SafetensorsTest {
     long n = bb.getLong(0);
     assertEquals(0, (8 + n) % 8, "data should start 8-byte aligned");
     String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
-    assertEquals("{\"__metadata__\":{\"k\":\"v\"},"
-        + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"I64\",\"shape\":[1,2],\"data_offsets\":[8,24]}}", header.stripTrailing());
+    assertEquals(
+        "{\"__metadata__\":{\"k\":\"v\"},"
+            + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+            + "\"b\":{\"dtype\":\"I64\",\"shape\":[1,2],\"data_offsets\":[8,24]}}",
+        header.stripTrailing());
     byte[] data = Arrays.copyOfRange(bytes, 8 + (int) n, bytes.length);
-    assertArrayEquals(new byte[] {
-        0, 0, (byte) 0xC0, 0x3F, // 1.5f = 0x3FC00000, little-endian
-        0, 0, 0, (byte) 0xC0, // -2f = 0xC0000000
-        3, 0, 0, 0, 0, 0, 0, 0, // 3L
-        0, 0, 0, 0, 0, 1, 0, 0 // 2^40
-    }, data);
+    assertArrayEquals(
+        new byte[] {
+          0,
+          0,
+          (byte) 0xC0,
+          0x3F, // 1.5f = 0x3FC00000, little-endian
+          0,
+          0,
+          0,
+          (byte) 0xC0, // -2f = 0xC0000000
+          3,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0, // 3L
+          0,
+          0,
+          0,
+          0,
+          0,
+          1,
+          0,
+          0 // 2^40
+        },
+        data);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.jdino.model;
 
-import dev.jdino.engine.Torch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.jdino.engine.Torch;
 import dev.jdino.viz.TinyRun;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,7 +17,9 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The Java API as the README shows it, on a tiny trained run (ViT 32/2 blocks/2 heads, patch 4). */
+/**
+ * The Java API as the README shows it, on a tiny trained run (ViT 32/2 blocks/2 heads, patch 4).
+ */
 class BackboneTest {
   static Path run;
 
@@ -50,7 +52,8 @@ class BackboneTest {
       assertEquals(new Shape(2, 2, 50, 50), attention.getShape());
       assertEquals(new Shape(2, 50, 32), tokens.getShape());
       // The feature is the CLS token of the final-norm tokens.
-      assertArrayEquals(features.toFloatArray(), tokens.get(new NDIndex(":, 0, :")).toFloatArray(), 1e-6f);
+      assertArrayEquals(
+          features.toFloatArray(), tokens.get(new NDIndex(":, 0, :")).toFloatArray(), 1e-6f);
       // Attention rows are softmax distributions.
       float[] sums = attention.sum(new int[] {3}).toFloatArray();
       for (float s : sums) {

@@ -1,6 +1,5 @@
 package dev.jdino.model;
 
-import dev.jdino.engine.Torch;
 import static dev.jdino.testing.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.jdino.engine.Torch;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.ParameterLayout.Group;
 import dev.jdino.testing.Fixtures;
@@ -20,7 +20,8 @@ class DinoHeadTest {
   @Test
   void logitsMatchPyTorchWithATrainedGain() {
     Safetensors fx = Fixtures.open("model/head.safetensors");
-    try (NDManager m = Torch.newManager(); NDScope s = new NDScope()) {
+    try (NDManager m = Torch.newManager();
+        NDScope s = new NDScope()) {
       ParameterLayout.Builder b = ParameterLayout.builder();
       DinoHead head = new DinoHead(new HeadConfig(40, 24, 12, 3, false), 32, b);
       ParameterLayout layout = b.build();
@@ -32,7 +33,8 @@ class DinoHeadTest {
 
   @Test
   void normalisedLastLayerGivesCosinesAndFreezesTheGain() {
-    try (NDManager m = Torch.newManager(); NDScope s = new NDScope()) {
+    try (NDManager m = Torch.newManager();
+        NDScope s = new NDScope()) {
       ParameterLayout.Builder b = ParameterLayout.builder();
       DinoHead head = new DinoHead(new HeadConfig(64, 16, 8, 3, true), 10, b);
       ParameterLayout layout = b.build();
@@ -51,8 +53,9 @@ class DinoHeadTest {
   @Test
   void optimiserGroupsFollowDinoRules() {
     try (NDManager m = Torch.newManager()) {
-      DinoNetwork net = new DinoNetwork(new VitConfig(8, 4, 16, 1, 2, 4, true, 0.1),
-          new HeadConfig(32, 16, 8, 3, true), m);
+      DinoNetwork net =
+          new DinoNetwork(
+              new VitConfig(8, 4, 16, 1, 2, 4, true, 0.1), new HeadConfig(32, 16, 8, 3, true), m);
       ParameterLayout l = net.layout();
       assertEquals(Group.DECAY, l.spec("backbone.cls_token").group());
       assertEquals(Group.DECAY, l.spec("backbone.pos_embed").group());

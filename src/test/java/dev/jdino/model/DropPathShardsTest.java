@@ -13,8 +13,8 @@ import dev.jdino.engine.Torch;
 import org.junit.jupiter.api.Test;
 
 /**
- * Drop-path masks of a data-parallel step: whatever the split of the global batch among ranks,
- * each sample's branch is dropped or kept exactly as in one process holding the whole batch.
+ * Drop-path masks of a data-parallel step: whatever the split of the global batch among ranks, each
+ * sample's branch is dropped or kept exactly as in one process holding the whole batch.
  */
 class DropPathShardsTest {
   private static final int DEPTH = 4;
@@ -42,7 +42,8 @@ class DropPathShardsTest {
 
   @Test
   void everySplitGivesTheMasksOfTheGlobalBatch() {
-    try (NDManager m = Torch.newManager(); NDScope scope = new NDScope()) {
+    try (NDManager m = Torch.newManager();
+        NDScope scope = new NDScope()) {
       int global = 12;
       float[][] whole = masks(new DropPath(RATE, DEPTH, SEED), m, global);
       int dropped = 0;
@@ -63,8 +64,8 @@ class DropPathShardsTest {
               int sample = row % local;
               expected[row] = whole[call][crop * global + sample * world + r];
             }
-            assertArrayEquals(expected, mine[call], "world " + world + " rank " + r + " call "
-                + call);
+            assertArrayEquals(
+                expected, mine[call], "world " + world + " rank " + r + " call " + call);
           }
         }
       }
@@ -73,15 +74,16 @@ class DropPathShardsTest {
 
   @Test
   void aWorldOfOneIsThePlainDropPath() {
-    try (NDManager m = Torch.newManager(); NDScope scope = new NDScope()) {
+    try (NDManager m = Torch.newManager();
+        NDScope scope = new NDScope()) {
       float[][] a = masks(new DropPath(RATE, DEPTH, SEED), m, 5);
       float[][] b = masks(DropPath.sharded(RATE, DEPTH, SEED, 5, 0, 1), m, 5);
       for (int i = 0; i < a.length; i++) {
         assertArrayEquals(a[i], b[i]);
       }
       assertEquals(0.2, DropPath.sharded(RATE, DEPTH, SEED, 5, 1, 2).rate(1), 1e-15);
-      assertThrows(IllegalArgumentException.class,
-          () -> DropPath.sharded(RATE, DEPTH, SEED, 5, 2, 2));
+      assertThrows(
+          IllegalArgumentException.class, () -> DropPath.sharded(RATE, DEPTH, SEED, 5, 2, 2));
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.jdino.model;
 
-import dev.jdino.engine.Torch;
 import static dev.jdino.testing.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.jdino.engine.Torch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +29,8 @@ class DropPathTest {
 
   @Test
   void keptSamplesAreScaledAndDroppedOnesZeroed() {
-    try (NDManager m = Torch.newManager(); NDScope s = new NDScope()) {
+    try (NDManager m = Torch.newManager();
+        NDScope s = new NDScope()) {
       NDArray x = m.ones(new Shape(400, 2, 3));
       float[] y = new DropPath(0.5, 2, 7).apply(x, 1).toFloatArray();
       int kept = 0;
@@ -54,7 +55,8 @@ class DropPathTest {
   }
 
   private static float[] gradient(boolean churn) {
-    try (NDManager m = Torch.newManager(); NDScope s = new NDScope()) {
+    try (NDManager m = Torch.newManager();
+        NDScope s = new NDScope()) {
       NDArray x = m.arange(64f).reshape(16, 4).div(10f);
       x.setRequiresGradient(true);
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

@@ -1,9 +1,9 @@
 package dev.jdino.model;
 
-import dev.jdino.engine.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.jdino.engine.Torch;
 import java.io.DataOutputStream;
 import java.io.FileOutputStream;
 import java.util.SplittableRandom;

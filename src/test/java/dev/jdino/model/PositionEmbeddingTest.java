@@ -36,12 +36,20 @@ class PositionEmbeddingTest {
     Safetensors fx = Fixtures.open("model/pos_interp.safetensors");
     float[] grid = fx.loadFloats("grid");
     float[] got =
-        resize(grid, 3, 4, PositionEmbedding.bicubicMatrix(4, 6, 6.1 / 4),
+        resize(
+            grid,
+            3,
+            4,
+            PositionEmbedding.bicubicMatrix(4, 6, 6.1 / 4),
             PositionEmbedding.bicubicMatrix(4, 5, 5.1 / 4));
     assertClose(fx.loadFloats("scaled"), got, 1e-5, 1e-5, "scale-factor bicubic");
     // Resizing "to the size" is a different function: the test must be able to tell them apart.
     float[] sized =
-        resize(grid, 3, 4, PositionEmbedding.bicubicMatrix(4, 6, 6.0 / 4),
+        resize(
+            grid,
+            3,
+            4,
+            PositionEmbedding.bicubicMatrix(4, 6, 6.0 / 4),
             PositionEmbedding.bicubicMatrix(4, 5, 5.0 / 4));
     assertClose(fx.loadFloats("sized"), sized, 1e-5, 1e-5, "size bicubic");
     assertTrue(Fixtures.maxAbsDiff(got, sized) > 0.05, "the two semantics must differ");

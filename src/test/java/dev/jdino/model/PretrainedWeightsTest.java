@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.jdino.engine.Torch;
+import dev.jdino.eval.EvalFixtures;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Safetensors;
 import dev.jdino.testing.Fixtures;
@@ -254,14 +255,12 @@ class PretrainedWeightsTest {
         assertThrows(
             BadInputException.class, () -> Backbone.load(fixture("vit_full.pth"), "teacher", 4));
     assertTrue(e.getMessage().contains("--num-heads 4 contradicts"), e.getMessage());
-    Path file =
-        dev.jdino.eval.EvalFixtures.backbone(
-            tmp.resolve("b.safetensors"), dev.jdino.eval.EvalFixtures.TINY, 1);
+    Path file = EvalFixtures.backbone(tmp.resolve("b.safetensors"), EvalFixtures.TINY, 1);
     BadInputException m =
         assertThrows(BadInputException.class, () -> Backbone.load(file, "teacher", 4));
     assertTrue(m.getMessage().endsWith("its metadata gives 2 heads"), m.getMessage());
     try (Backbone b = Backbone.load(file, "teacher", 2)) {
-      assertEquals(dev.jdino.eval.EvalFixtures.TINY, b.config());
+      assertEquals(EvalFixtures.TINY, b.config());
     }
   }
 

@@ -24,12 +24,23 @@ class ProcessorTuningTest {
 
   @Test
   void mklOverrideGivesEqualProducts(@TempDir Path tmp) throws Exception {
-    String cpuinfo = Files.exists(Path.of("/proc/cpuinfo")) ? Files.readString(Path.of("/proc/cpuinfo")) : "";
-    assumeTrue(System.getProperty("os.arch").equals("amd64") && cpuinfo.contains("AuthenticAMD"),
+    String cpuinfo =
+        Files.exists(Path.of("/proc/cpuinfo")) ? Files.readString(Path.of("/proc/cpuinfo")) : "";
+    assumeTrue(
+        System.getProperty("os.arch").equals("amd64") && cpuinfo.contains("AuthenticAMD"),
         "only applies to AMD x86-64 processors");
     Path so = tmp.resolve("libmkl.so");
-    Process gcc = new ProcessBuilder("gcc", "-O2", "-shared", "-fPIC", "-o", so.toString(),
-        "src/main/native/mkl_intel_path.c").inheritIO().start();
+    Process gcc =
+        new ProcessBuilder(
+                "gcc",
+                "-O2",
+                "-shared",
+                "-fPIC",
+                "-o",
+                so.toString(),
+                "src/main/native/mkl_intel_path.c")
+            .inheritIO()
+            .start();
     assumeTrue(gcc.waitFor(60, TimeUnit.SECONDS) && gcc.exitValue() == 0, "needs gcc");
 
     float[] plain = run(tmp.resolve("plain.bin"), null);
@@ -42,13 +53,21 @@ class ProcessorTuningTest {
       maxDiff = Math.max(maxDiff, Math.abs(plain[i] - tuned[i]));
     }
     // Sums of up to 512 products of values in [-1, 1]: differences are reassociation only.
-    assertTrue(maxDiff <= 1e-5 * maxAbs + 1e-5, "max difference " + maxDiff + " on values up to " + maxAbs);
+    assertTrue(
+        maxDiff <= 1e-5 * maxAbs + 1e-5,
+        "max difference " + maxDiff + " on values up to " + maxAbs);
   }
 
   private static float[] run(Path out, Path preload) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dai.djl.offline=true", MatmulProbe.class.getName(), out.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Dai.djl.offline=true",
+            MatmulProbe.class.getName(),
+            out.toString());
     pb.environment().remove("LD_PRELOAD");
     if (preload != null) {
       pb.environment().put("LD_PRELOAD", preload.toString());

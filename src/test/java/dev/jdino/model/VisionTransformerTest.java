@@ -1,6 +1,5 @@
 package dev.jdino.model;
 
-import dev.jdino.engine.Torch;
 import static dev.jdino.testing.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.jdino.engine.Torch;
 import dev.jdino.io.Safetensors;
 import dev.jdino.testing.Fixtures;
 import java.util.List;
@@ -44,21 +45,33 @@ class VisionTransformerTest {
 
   @Test
   void parameterNamesFollowTheOfficialLayout() {
-    List<String> names =
-        params.specs().stream().map(ParameterLayout.Spec::name).limit(6).toList();
+    List<String> names = params.specs().stream().map(ParameterLayout.Spec::name).limit(6).toList();
     assertEquals(
-        List.of("cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias",
-            "blocks.0.norm1.weight", "blocks.0.norm1.bias"),
+        List.of(
+            "cls_token",
+            "pos_embed",
+            "patch_embed.proj.weight",
+            "patch_embed.proj.bias",
+            "blocks.0.norm1.weight",
+            "blocks.0.norm1.bias"),
         names);
-    assertEquals(fx.tensors().keySet().stream().filter(n -> !n.contains(".")
-        || n.startsWith("blocks") || n.startsWith("patch") || n.startsWith("norm")).count(),
+    assertEquals(
+        fx.tensors().keySet().stream()
+            .filter(
+                n ->
+                    !n.contains(".")
+                        || n.startsWith("blocks")
+                        || n.startsWith("patch")
+                        || n.startsWith("norm"))
+            .count(),
         params.size());
   }
 
   @Test
   void clsFeaturesMatchPyTorchAtTrainingResolution() {
     try (NDScope s = new NDScope()) {
-      assertClose(fx.loadFloats("out.cls.x1"), vit.forward(params, in("x1"), null), 1e-5, 1e-4, "x1");
+      assertClose(
+          fx.loadFloats("out.cls.x1"), vit.forward(params, in("x1"), null), 1e-5, 1e-4, "x1");
     }
   }
 
@@ -66,16 +79,20 @@ class VisionTransformerTest {
   void clsFeaturesMatchPyTorchForOtherSizes() {
     try (NDScope s = new NDScope()) {
       // 12x21 px: a 3x5 grid, width not a multiple of the patch; 8x8: 2x2; 16x20: 4x5.
-      assertClose(fx.loadFloats("out.cls.x2"), vit.forward(params, in("x2"), null), 1e-5, 1e-4, "x2");
-      assertClose(fx.loadFloats("out.cls.x3"), vit.forward(params, in("x3"), null), 1e-5, 1e-4, "x3");
-      assertClose(fx.loadFloats("out.cls.x4"), vit.forward(params, in("x4"), null), 1e-5, 1e-4, "x4");
+      assertClose(
+          fx.loadFloats("out.cls.x2"), vit.forward(params, in("x2"), null), 1e-5, 1e-4, "x2");
+      assertClose(
+          fx.loadFloats("out.cls.x3"), vit.forward(params, in("x3"), null), 1e-5, 1e-4, "x3");
+      assertClose(
+          fx.loadFloats("out.cls.x4"), vit.forward(params, in("x4"), null), 1e-5, 1e-4, "x4");
     }
   }
 
   @Test
   void interpolatedPositionEmbeddingMatchesPyTorch() {
     try (NDScope s = new NDScope()) {
-      NDArray pos = new PositionEmbedding(4, manager).forward(params.get("pos_embed"), 12, 21, 3, 5);
+      NDArray pos =
+          new PositionEmbedding(4, manager).forward(params.get("pos_embed"), 12, 21, 3, 5);
       assertArrayEquals(new long[] {1, 16, 32}, pos.getShape().getShape());
       assertClose(fx.loadFloats("out.pos.x2"), pos, 1e-6, 1e-5, "pos");
     }
@@ -106,7 +123,7 @@ class VisionTransformerTest {
   @Test
   void rejectsImagesSmallerThanAPatch() {
     try (NDScope s = new NDScope()) {
-      NDArray tiny = manager.zeros(new ai.djl.ndarray.types.Shape(1, 3, 3, 8));
+      NDArray tiny = manager.zeros(new Shape(1, 3, 3, 8));
       assertThrows(IllegalArgumentException.class, () -> vit.forward(params, tiny, null));
     }
   }

@@ -26,7 +26,8 @@ public final class Fixtures {
   }
 
   /** |a - e| <= atol + rtol |e| elementwise, shapes equal; reports the worst element. */
-  public static void assertClose(float[] expected, float[] actual, double atol, double rtol, String what) {
+  public static void assertClose(
+      float[] expected, float[] actual, double atol, double rtol, String what) {
     assertEquals(expected.length, actual.length, what + ": length");
     int worst = -1;
     double worstExcess = 0;
@@ -39,12 +40,24 @@ public final class Fixtures {
       }
     }
     if (worst >= 0) {
-      fail(what + ": element " + worst + " expected " + expected[worst] + " but was " + actual[worst]
-          + " (first values expected " + head(expected) + ", actual " + head(actual) + ")");
+      fail(
+          what
+              + ": element "
+              + worst
+              + " expected "
+              + expected[worst]
+              + " but was "
+              + actual[worst]
+              + " (first values expected "
+              + head(expected)
+              + ", actual "
+              + head(actual)
+              + ")");
     }
   }
 
-  public static void assertClose(float[] expected, NDArray actual, double atol, double rtol, String what) {
+  public static void assertClose(
+      float[] expected, NDArray actual, double atol, double rtol, String what) {
     assertClose(expected, actual.toFloatArray(), atol, rtol, what);
   }
 

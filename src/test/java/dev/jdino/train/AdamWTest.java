@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import dev.jdino.engine.Torch;
 import dev.jdino.model.ParameterLayout;
 import dev.jdino.model.ParameterLayout.Group;
 import dev.jdino.model.ParameterLayout.Init;
 import dev.jdino.model.ParameterSet;
-import dev.jdino.engine.Torch;
 import org.junit.jupiter.api.Test;
 
 /** AdamW by hand: the first step moves each weight by lr * sign(g) (after decoupled decay). */

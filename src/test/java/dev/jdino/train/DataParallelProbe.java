@@ -21,11 +21,11 @@ import java.util.StringJoiner;
  * {@code mpirun -np 2}). Scenarios:
  *
  * <ul>
- *   <li>{@code train DIR BATCH MAX_STEPS [KILL_AT [kill|halt]]}: trains {@link #config} with
- *       BATCH images per rank in DIR, stopping after MAX_STEPS steps (0: the whole run); with
- *       KILL_AT, rank 1 dies (SIGKILL, or halt with status 3) at the backward pass of that step;
- *   <li>{@code loss OUT}: the loss's global-batch statistics on known inputs, and the same
- *       computed by one process on the whole batch, written to {@code OUT/rank<r>.txt}.
+ *   <li>{@code train DIR BATCH MAX_STEPS [KILL_AT [kill|halt]]}: trains {@link #config} with BATCH
+ *       images per rank in DIR, stopping after MAX_STEPS steps (0: the whole run); with KILL_AT,
+ *       rank 1 dies (SIGKILL, or halt with status 3) at the backward pass of that step;
+ *   <li>{@code loss OUT}: the loss's global-batch statistics on known inputs, and the same computed
+ *       by one process on the whole batch, written to {@code OUT/rank<r>.txt}.
  * </ul>
  *
  * Nothing is checked here: the JUnit test compares what the ranks wrote.
@@ -37,14 +37,23 @@ public final class DataParallelProbe {
   private DataParallelProbe() {}
 
   /**
-   * The tiny model of the trainer tests, made to exercise everything a split batch could get
-   * wrong: drop path on, no warm-up (the full learning rate from step 0), no frozen last layer,
-   * and a clipping norm small enough that every tensor's gradient is clipped (clipping before
-   * averaging would then show).
+   * The tiny model of the trainer tests, made to exercise everything a split batch could get wrong:
+   * drop path on, no warm-up (the full learning rate from step 0), no frozen last layer, and a
+   * clipping norm small enough that every tensor's gradient is clipped (clipping before averaging
+   * would then show).
    */
   static DinoConfig config(int batchPerRank) {
-    return DinoTrainerTest.tiny(2, batchPerRank).with(Map.of("vit.dropPathRate", 0.2,
-        "train.warmupEpochs", 0, "train.freezeLastLayer", 0, "train.clipGrad", 0.05));
+    return DinoTrainerTest.tiny(2, batchPerRank)
+        .with(
+            Map.of(
+                "vit.dropPathRate",
+                0.2,
+                "train.warmupEpochs",
+                0,
+                "train.freezeLastLayer",
+                0,
+                "train.clipGrad",
+                0.05));
   }
 
   static TrainOptions options(Path dir, long maxSteps) {
@@ -57,9 +66,14 @@ public final class DataParallelProbe {
     try (Collectives c = Distributed.fromEnvironment()) {
       Torch.start(1);
       switch (scenario) {
-        case "train" -> train(c, Path.of(args[1]), Integer.parseInt(args[2]),
-            Long.parseLong(args[3]), args.length > 4 ? Long.parseLong(args[4]) : -1,
-            args.length > 5 ? args[5] : "kill");
+        case "train" ->
+            train(
+                c,
+                Path.of(args[1]),
+                Integer.parseInt(args[2]),
+                Long.parseLong(args[3]),
+                args.length > 4 ? Long.parseLong(args[4]) : -1,
+                args.length > 5 ? args[5] : "kill");
         case "loss" -> loss(c, Path.of(args[1]));
         default -> throw new IllegalArgumentException("unknown scenario " + scenario);
       }
@@ -67,44 +81,51 @@ public final class DataParallelProbe {
     }
   }
 
-  private static void train(Collectives c, Path dir, int batch, long maxSteps, long killAt,
-      String how) throws Exception {
+  private static void train(
+      Collectives c, Path dir, int batch, long maxSteps, long killAt, String how) throws Exception {
     TrainingListener listener = TrainingListener.NONE;
     if (c.rank() == 1 && killAt >= 0) {
-      listener = new TrainingListener() {
-        long step = -1;
+      listener =
+          new TrainingListener() {
+            long step = -1;
 
-        @Override
-        public void started(String description, long startStep, long totalSteps) {
-          step = startStep;
-        }
-
-        @Override
-        public void step(Step s) {
-          step = s.globalStep();
-        }
-
-        @Override
-        public void begin(DinoStep.Phase phase) {
-          if (phase == DinoStep.Phase.BACKWARD && step == killAt) {
-            System.out.println("rank 1 dies in step " + step);
-            System.out.flush();
-            if (how.equals("halt")) {
-              Runtime.getRuntime().halt(3);
+            @Override
+            public void started(String description, long startStep, long totalSteps) {
+              step = startStep;
             }
-            try {
-              new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid()))
-                  .start();
-              Thread.sleep(120_000);
-            } catch (IOException | InterruptedException e) {
-              Runtime.getRuntime().halt(5);
+
+            @Override
+            public void step(Step s) {
+              step = s.globalStep();
             }
-          }
-        }
-      };
+
+            @Override
+            public void begin(DinoStep.Phase phase) {
+              if (phase == DinoStep.Phase.BACKWARD && step == killAt) {
+                System.out.println("rank 1 dies in step " + step);
+                System.out.flush();
+                if (how.equals("halt")) {
+                  Runtime.getRuntime().halt(3);
+                }
+                try {
+                  new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid()))
+                      .start();
+                  Thread.sleep(120_000);
+                } catch (IOException | InterruptedException e) {
+                  Runtime.getRuntime().halt(5);
+                }
+              }
+            }
+          };
     }
-    try (DinoTrainer t = DinoTrainer.open(config(batch), options(dir, maxSteps),
-        DinoTrainerTest.sample(IMAGES), "fmnist-sample", listener, DataParallel.over(c))) {
+    try (DinoTrainer t =
+        DinoTrainer.open(
+            config(batch),
+            options(dir, maxSteps),
+            DinoTrainerTest.sample(IMAGES),
+            "fmnist-sample",
+            listener,
+            DataParallel.over(c))) {
       t.train();
     }
   }
@@ -123,16 +144,20 @@ public final class DataParallelProbe {
     LossConfig sk = new LossConfig(0.1, 0.04, 0.04, 0, 0.9, Centering.SINKHORN_KNOPP, 0);
     try (NDManager m = Torch.newManager();
         NDScope scope = new NDScope();
-        PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("rank" + c.rank()
-            + ".txt"), StandardCharsets.UTF_8))) {
+        PrintWriter w =
+            new PrintWriter(
+                Files.newBufferedWriter(
+                    out.resolve("rank" + c.rank() + ".txt"), StandardCharsets.UTF_8))) {
       NDArray t = m.create(teacher, new Shape(2L * global, k));
       NDArray s = m.create(student, new Shape((long) views * global, k));
       NDArray tl = m.create(mine(teacher, 2, global, k, c.rank(), n), new Shape(2L * local, k));
-      NDArray sl = m.create(mine(student, views, global, k, c.rank(), n),
-          new Shape((long) views * local, k));
+      NDArray sl =
+          m.create(
+              mine(student, views, global, k, c.rank(), n), new Shape((long) views * local, k));
       for (LossConfig cfg : new LossConfig[] {ema, sk}) {
         String name = cfg.centering() == Centering.EMA ? "ema" : "sk";
-        try (DinoLoss whole = new DinoLoss(m, k, cfg); DinoLoss part = new DinoLoss(m, k, cfg)) {
+        try (DinoLoss whole = new DinoLoss(m, k, cfg);
+            DinoLoss part = new DinoLoss(m, k, cfg)) {
           whole.setCenter(center);
           part.setCenter(center);
           part.distributeOver(c);

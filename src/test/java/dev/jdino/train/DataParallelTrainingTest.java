@@ -13,6 +13,8 @@ import dev.jdino.dist.Distributed;
 import dev.jdino.dist.MpiRun;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Data-parallel DINO between two real processes ({@code mpirun -np 2} on this machine, one
- * thread each; skipped with a message where MPI is not installed): the model of 2 ranks x B/2 is
- * the model of 1 rank x B, a dead rank ends the run without a hang and without touching the
- * checkpoint, and a stopped two-rank run resumes exactly.
+ * Data-parallel DINO between two real processes ({@code mpirun -np 2} on this machine, one thread
+ * each; skipped with a message where MPI is not installed): the model of 2 ranks x B/2 is the model
+ * of 1 rank x B, a dead rank ends the run without a hang and without touching the checkpoint, and a
+ * stopped two-rank run resumes exactly.
  */
 class DataParallelTrainingTest {
   private static final Duration LIMIT = Duration.ofSeconds(150);
@@ -46,15 +48,23 @@ class DataParallelTrainingTest {
     assertEquals(0, run.exitCode(), run.output());
     Path one = dir.resolve("one");
     Path half = dir.resolve("half");
-    try (DinoTrainer t = DinoTrainer.open(DataParallelProbe.config(16),
-        DataParallelProbe.options(one, 2), DinoTrainerTest.sample(DataParallelProbe.IMAGES),
-        "fmnist-sample", TrainingListener.NONE)) {
+    try (DinoTrainer t =
+        DinoTrainer.open(
+            DataParallelProbe.config(16),
+            DataParallelProbe.options(one, 2),
+            DinoTrainerTest.sample(DataParallelProbe.IMAGES),
+            "fmnist-sample",
+            TrainingListener.NONE)) {
       t.train();
     }
     // A single process with half the batch sees other data: what the comparison must tell apart.
-    try (DinoTrainer t = DinoTrainer.open(DataParallelProbe.config(8),
-        DataParallelProbe.options(half, 2), DinoTrainerTest.sample(DataParallelProbe.IMAGES),
-        "fmnist-sample", TrainingListener.NONE)) {
+    try (DinoTrainer t =
+        DinoTrainer.open(
+            DataParallelProbe.config(8),
+            DataParallelProbe.options(half, 2),
+            DinoTrainerTest.sample(DataParallelProbe.IMAGES),
+            "fmnist-sample",
+            TrainingListener.NONE)) {
       t.train();
     }
     Checkpoint.Loaded a = Checkpoint.open(one.resolve(Checkpoint.FILE));
@@ -81,38 +91,56 @@ class DataParallelTrainingTest {
         halfWorst = Math.max(halfWorst, Math.abs(x[i] - z[i]));
       }
     }
-    System.out.println("2 x 8 against 1 x 16: largest difference " + worst + " at " + worstName
-        + "; 1 x 8 against 1 x 16: " + halfWorst);
+    System.out.println(
+        "2 x 8 against 1 x 16: largest difference "
+            + worst
+            + " at "
+            + worstName
+            + "; 1 x 8 against 1 x 16: "
+            + halfWorst);
     assertTrue(worst <= 1e-5, "2 x 8 differs from 1 x 16 by " + worst + " at " + worstName);
     assertTrue(halfWorst > 1e-3, "1 x 8 should differ from 1 x 16, by " + halfWorst);
     // The centre and the optimiser moved: the equality is not that of untouched tensors.
     assertTrue(maxAbs(b.tensors().loadFloats("dino_loss.center")) > 1e-3);
-    String moment = a.tensors().tensors().keySet().stream()
-        .filter(n -> n.startsWith("optimizer.exp_avg.")).findFirst().orElseThrow();
+    String moment =
+        a.tensors().tensors().keySet().stream()
+            .filter(n -> n.startsWith("optimizer.exp_avg."))
+            .findFirst()
+            .orElseThrow();
     assertTrue(maxAbs(b.tensors().loadFloats(moment)) > 0, moment);
     // Rank 0 wrote the run's files; the world is on record.
     JsonNode args = Json.parse(Files.readString(two.resolve("args.json")));
     assertEquals(2, args.get("world_size").asInt());
     assertEquals(16, args.get("global_batch_size").asInt());
-    assertEquals(Json.parse(Files.readString(one.resolve("args.json"))).get("peak_lr").asDouble(),
-        args.get("peak_lr").asDouble(), 0);
+    assertEquals(
+        Json.parse(Files.readString(one.resolve("args.json"))).get("peak_lr").asDouble(),
+        args.get("peak_lr").asDouble(),
+        0);
     assertEquals(0, args.get("distributed").get("RANK").asInt());
     assertEquals(2, args.get("distributed").get("WORLD_SIZE").asInt());
     JsonNode start = Json.parse(Files.readAllLines(two.resolve(MetricsLog.FILE)).get(0));
     assertEquals("start", start.get("type").asText());
     assertEquals(2, start.get("distributed").get("WORLD_SIZE").asInt());
     assertEquals(8, start.get("distributed").get("batch_size_per_rank").asInt());
-    assertTrue(Json.parse(Files.readAllLines(one.resolve(MetricsLog.FILE)).get(0))
-        .get("distributed").isNull());
+    assertTrue(
+        Json.parse(Files.readAllLines(one.resolve(MetricsLog.FILE)).get(0))
+            .get("distributed")
+            .isNull());
     // The logged loss is the global batch's: the same as one process's, step by step.
     List<JsonNode> stepsTwo = steps(two);
     List<JsonNode> stepsOne = steps(one);
     assertEquals(2, stepsTwo.size());
     for (int i = 0; i < 2; i++) {
-      assertEquals(stepsOne.get(i).get("loss").asDouble(), stepsTwo.get(i).get("loss").asDouble(),
-          1e-5, "step " + i);
-      assertEquals(stepsOne.get(i).get("teacher_entropy").asDouble(),
-          stepsTwo.get(i).get("teacher_entropy").asDouble(), 1e-4, "step " + i);
+      assertEquals(
+          stepsOne.get(i).get("loss").asDouble(),
+          stepsTwo.get(i).get("loss").asDouble(),
+          1e-5,
+          "step " + i);
+      assertEquals(
+          stepsOne.get(i).get("teacher_entropy").asDouble(),
+          stepsTwo.get(i).get("teacher_entropy").asDouble(),
+          1e-4,
+          "step " + i);
     }
   }
 
@@ -124,8 +152,7 @@ class DataParallelTrainingTest {
     assertNotEquals(0, run.exitCode(), run.output());
     assertTrue(run.output().contains("rank 1 dies in step 5"), run.output());
     // mpirun notices the dead process and ends the others; its message names the rank.
-    assertTrue(run.output().contains("rank 1") && run.output().contains("signal 9"),
-        run.output());
+    assertTrue(run.output().contains("rank 1") && run.output().contains("signal 9"), run.output());
     assertFalse(run.output().contains("finished train"), run.output());
     assertTrue(run.seconds() < 90, "took " + run.seconds() + " s");
     assertCheckpointAtStep(dir, 4);
@@ -136,18 +163,32 @@ class DataParallelTrainingTest {
     MpiRun.requireMpi();
     // A launcher that does not end the job when a process exits (some do not): rank 0 waits in
     // the gradient allreduce of step 5 for a rank that has gone, and its watchdog ends it.
-    MpiRun.Result run = ranks(Map.of(Distributed.TIMEOUT_VARIABLE, "5",
-        "OMPI_MCA_orte_abort_on_non_zero_status", "0"),
-        "train", dir.toString(), "8", "0", "5", "halt");
+    MpiRun.Result run =
+        ranks(
+            Map.of(
+                Distributed.TIMEOUT_VARIABLE, "5", "OMPI_MCA_orte_abort_on_non_zero_status", "0"),
+            "train",
+            dir.toString(),
+            "8",
+            "0",
+            "5",
+            "halt");
     assertTrue(run.output().contains("rank 1 dies in step 5"), run.output());
     long gradientBytes;
     try (TrainingState s = TrainingState.fresh(DataParallelProbe.config(8), null)) {
       gradientBytes = 4L * s.network().layout().numel(); // one bucket: the whole flat gradient
     }
-    assertTrue(run.output().contains("jdino: error: rank 0 of 2 (") && run.output().contains(
-        String.format(Locale.ROOT, "MPI_Allreduce of %.1f KiB float32 did not complete within 5"
-            + " s (another rank has probably died or stopped: see its output); exiting with"
-            + " status %d", gradientBytes / 1024.0, Collectives.PEER_FAILURE_STATUS)),
+    assertTrue(
+        run.output().contains("jdino: error: rank 0 of 2 (")
+            && run.output()
+                .contains(
+                    String.format(
+                        Locale.ROOT,
+                        "MPI_Allreduce of %.1f KiB float32 did not complete within 5 s (another"
+                            + " rank has probably died or stopped: see its output); exiting with"
+                            + " status %d",
+                        gradientBytes / 1024.0,
+                        Collectives.PEER_FAILURE_STATUS)),
         run.output());
     // (mpirun itself, told to ignore exit statuses, then reports 0.)
     assertTrue(run.seconds() < 90, "took " + run.seconds() + " s");
@@ -178,19 +219,39 @@ class DataParallelTrainingTest {
     for (String name : x.tensors().tensors().keySet()) {
       assertArrayEquals(x.tensors().loadFloats(name), y.tensors().loadFloats(name), name);
     }
-    List<String> events = Files.readAllLines(stopped.resolve(MetricsLog.FILE)).stream()
-        .map(DataParallelTrainingTest::json).filter(n -> !n.get("type").asText().equals("step")
-            && !n.get("type").asText().equals("epoch"))
-        .map(n -> n.get("type").asText() + "@" + n.get("step").asLong() + " world "
-            + n.get("distributed").get("WORLD_SIZE").asInt()).toList();
+    List<String> events =
+        Files.readAllLines(stopped.resolve(MetricsLog.FILE)).stream()
+            .map(DataParallelTrainingTest::json)
+            .filter(
+                n ->
+                    !n.get("type").asText().equals("step")
+                        && !n.get("type").asText().equals("epoch"))
+            .map(
+                n ->
+                    n.get("type").asText()
+                        + "@"
+                        + n.get("step").asLong()
+                        + " world "
+                        + n.get("distributed").get("WORLD_SIZE").asInt())
+            .toList();
     assertEquals(List.of("start@0 world 2", "resume@3 world 2"), events);
     // One process cannot take over a two-rank run: its global batch would halve.
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> DinoTrainer.open(DataParallelProbe.config(8), DataParallelProbe.options(stopped, 0),
-            DinoTrainerTest.sample(DataParallelProbe.IMAGES), "fmnist-sample",
-            TrainingListener.NONE));
-    assertTrue(e.getMessage().contains("was trained by 2 ranks with 8 images each per step"
-        + " (global batch 16); this launch has one process"), e.getMessage());
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () ->
+                DinoTrainer.open(
+                    DataParallelProbe.config(8),
+                    DataParallelProbe.options(stopped, 0),
+                    DinoTrainerTest.sample(DataParallelProbe.IMAGES),
+                    "fmnist-sample",
+                    TrainingListener.NONE));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "was trained by 2 ranks with 8 images each per step"
+                    + " (global batch 16); this launch has one process"),
+        e.getMessage());
   }
 
   @Test
@@ -224,7 +285,10 @@ class DataParallelTrainingTest {
       float[] got = (r == 0 ? r0 : r1).get("sk_part_q");
       assertEquals(expected.length, got.length);
       for (int i = 0; i < got.length; i++) {
-        assertEquals(expected[i], got[i], 1e-6 * Math.max(1, Math.abs(expected[i])),
+        assertEquals(
+            expected[i],
+            got[i],
+            1e-6 * Math.max(1, Math.abs(expected[i])),
             "rank " + r + " q " + i);
       }
     }
@@ -237,8 +301,9 @@ class DataParallelTrainingTest {
       ckpt.tensors().loadFloats(name);
     }
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals(List.of("args.json", "checkpoint.json", "checkpoint.safetensors",
-          "metrics.jsonl"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+      assertEquals(
+          List.of("args.json", "checkpoint.json", "checkpoint.safetensors", "metrics.jsonl"),
+          files.map(p -> p.getFileName().toString()).sorted().toList(),
           "no temporary files beside the run's own");
     }
   }
@@ -246,14 +311,15 @@ class DataParallelTrainingTest {
   private static List<JsonNode> steps(Path run) throws Exception {
     return Files.readAllLines(run.resolve(MetricsLog.FILE)).stream()
         .map(DataParallelTrainingTest::json)
-        .filter(n -> n.get("type").asText().equals("step")).toList();
+        .filter(n -> n.get("type").asText().equals("step"))
+        .toList();
   }
 
   private static JsonNode json(String line) {
     try {
       return Json.parse(line);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

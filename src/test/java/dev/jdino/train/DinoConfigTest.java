@@ -18,7 +18,8 @@ class DinoConfigTest {
 
   /** The benchmark definition, in its own (official-argument) vocabulary. */
   private static JsonNode benchmark() throws Exception {
-    try (InputStream in = DinoConfigTest.class.getResourceAsStream("/benchmarks/fmnist-small.json")) {
+    try (InputStream in =
+        DinoConfigTest.class.getResourceAsStream("/benchmarks/fmnist-small.json")) {
       return Json.MAPPER.readTree(in);
     }
   }
@@ -55,8 +56,8 @@ class DinoConfigTest {
     assertEquals(a.at("/crop_ratio/1").asDouble(), c.augment().ratio().max());
     assertEquals(a.at("/hflip_p").asDouble(), c.augment().hflipP());
     assertEquals(a.at("/color_jitter/p").asDouble(), c.augment().colorJitter().p());
-    assertEquals(a.at("/color_jitter/brightness").asDouble(),
-        c.augment().colorJitter().brightness());
+    assertEquals(
+        a.at("/color_jitter/brightness").asDouble(), c.augment().colorJitter().brightness());
     assertEquals(a.at("/color_jitter/hue").asDouble(), c.augment().colorJitter().hue());
     assertEquals(a.at("/grayscale_p").asDouble(), c.augment().grayscaleP());
     assertEquals(a.at("/gaussian_blur/p_global1").asDouble(), c.augment().blur().pGlobal1());
@@ -93,8 +94,17 @@ class DinoConfigTest {
     DinoConfig c = DinoConfig.preset("fmnist-small");
     assertEquals(c, DinoConfig.fromJson(c.toJson()));
     assertEquals(c, c.with(Map.of()));
-    DinoConfig d = c.with(Map.of("vit.depth", 2, "head.outDim", 512, "augment.normalize.mean",
-        new double[] {0.5, 0.4, 0.3}, "loss.centering", "SINKHORN_KNOPP"));
+    DinoConfig d =
+        c.with(
+            Map.of(
+                "vit.depth",
+                2,
+                "head.outDim",
+                512,
+                "augment.normalize.mean",
+                new double[] {0.5, 0.4, 0.3},
+                "loss.centering",
+                "SINKHORN_KNOPP"));
     assertEquals(2, d.vit().depth());
     assertEquals(512, d.head().outDim());
     assertArrayEquals(new float[] {0.5f, 0.4f, 0.3f}, d.augment().normalize().mean());
@@ -105,8 +115,8 @@ class DinoConfigTest {
   @Test
   void errorsNameTheSettingByItsPath() {
     DinoConfig c = DinoConfig.preset("fmnist-small");
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> c.with(Map.of("augment.localCrops.size", 0)));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> c.with(Map.of("augment.localCrops.size", 0)));
     assertEquals("augment.localCrops.size", e.setting());
     e = assertThrows(ConfigException.class, () -> c.with(Map.of("train.warmupEpochs", 4)));
     assertEquals("train.warmupEpochs", e.setting());
@@ -134,22 +144,25 @@ class DinoConfigTest {
   @Test
   void versionOneConfigurationsAreMigrated() throws Exception {
     // What jdino 0.1 wrote into args.json and checkpoints for fmnist-small.
-    ObjectNode v1 = (ObjectNode) Json.parse("{\"vit\":{\"imgSize\":28,\"patchSize\":4,"
-        + "\"embedDim\":128,\"depth\":4,\"numHeads\":4,\"mlpRatio\":4.0,\"qkvBias\":true,"
-        + "\"dropPathRate\":0.1},\"head\":{\"outDim\":4096,\"hiddenDim\":1024,"
-        + "\"bottleneckDim\":256,\"nlayers\":3,\"normLastLayer\":true},\"augment\":{"
-        + "\"globalCropSize\":28,\"globalScaleMin\":0.4,\"globalScaleMax\":1.0,"
-        + "\"localCropsNumber\":4,\"localCropSize\":12,\"localScaleMin\":0.1,"
-        + "\"localScaleMax\":0.4,\"ratioMin\":0.75,\"ratioMax\":1.3333333333333333,"
-        + "\"hflipP\":0.5,\"colorJitterP\":0.8,\"brightness\":0.4,\"contrast\":0.4,"
-        + "\"saturation\":0.2,\"hue\":0.1,\"grayscaleP\":0.2,\"blurPGlobal1\":1.0,"
-        + "\"blurPGlobal2\":0.1,\"blurPLocal\":0.5,\"blurSigmaMin\":0.1,\"blurSigmaMax\":1.0,"
-        + "\"solarizeP\":0.2,\"mean\":[0.286,0.286,0.286],\"std\":[0.353,0.353,0.353]},"
-        + "\"train\":{\"epochs\":3,\"batchSize\":128,\"lr\":5.0E-4,\"minLr\":1.0E-6,"
-        + "\"warmupEpochs\":1,\"weightDecay\":0.04,\"weightDecayEnd\":0.4,"
-        + "\"momentumTeacher\":0.996,\"teacherTemp\":0.04,\"warmupTeacherTemp\":0.04,"
-        + "\"warmupTeacherTempEpochs\":0,\"studentTemp\":0.1,\"centerMomentum\":0.9,"
-        + "\"clipGrad\":3.0,\"freezeLastLayer\":1,\"seed\":0}}");
+    ObjectNode v1 =
+        (ObjectNode)
+            Json.parse(
+                "{\"vit\":{\"imgSize\":28,\"patchSize\":4,"
+                    + "\"embedDim\":128,\"depth\":4,\"numHeads\":4,\"mlpRatio\":4.0,\"qkvBias\":true,"
+                    + "\"dropPathRate\":0.1},\"head\":{\"outDim\":4096,\"hiddenDim\":1024,"
+                    + "\"bottleneckDim\":256,\"nlayers\":3,\"normLastLayer\":true},\"augment\":{"
+                    + "\"globalCropSize\":28,\"globalScaleMin\":0.4,\"globalScaleMax\":1.0,"
+                    + "\"localCropsNumber\":4,\"localCropSize\":12,\"localScaleMin\":0.1,"
+                    + "\"localScaleMax\":0.4,\"ratioMin\":0.75,\"ratioMax\":1.3333333333333333,"
+                    + "\"hflipP\":0.5,\"colorJitterP\":0.8,\"brightness\":0.4,\"contrast\":0.4,"
+                    + "\"saturation\":0.2,\"hue\":0.1,\"grayscaleP\":0.2,\"blurPGlobal1\":1.0,"
+                    + "\"blurPGlobal2\":0.1,\"blurPLocal\":0.5,\"blurSigmaMin\":0.1,\"blurSigmaMax\":1.0,"
+                    + "\"solarizeP\":0.2,\"mean\":[0.286,0.286,0.286],\"std\":[0.353,0.353,0.353]},"
+                    + "\"train\":{\"epochs\":3,\"batchSize\":128,\"lr\":5.0E-4,\"minLr\":1.0E-6,"
+                    + "\"warmupEpochs\":1,\"weightDecay\":0.04,\"weightDecayEnd\":0.4,"
+                    + "\"momentumTeacher\":0.996,\"teacherTemp\":0.04,\"warmupTeacherTemp\":0.04,"
+                    + "\"warmupTeacherTempEpochs\":0,\"studentTemp\":0.1,\"centerMomentum\":0.9,"
+                    + "\"clipGrad\":3.0,\"freezeLastLayer\":1,\"seed\":0}}");
     assertEquals(DinoConfig.preset("fmnist-small"), DinoConfig.fromJson(v1));
   }
 }

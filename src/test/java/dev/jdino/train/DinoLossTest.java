@@ -9,9 +9,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.jdino.io.Safetensors;
 import dev.jdino.engine.Torch;
+import dev.jdino.io.Safetensors;
 import dev.jdino.testing.Fixtures;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DinoLossTest {
@@ -19,7 +22,8 @@ class DinoLossTest {
   @Test
   void lossCentreAndGradientMatchPyTorch() {
     Safetensors fx = Fixtures.open("model/loss.safetensors");
-    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 40, 0.1, 0.9);
+    try (NDManager m = Torch.newManager();
+        DinoLoss loss = new DinoLoss(m, 40, 0.1, 0.9);
         NDScope s = new NDScope()) {
       loss.setCenter(fx.loadFloats("center"));
       NDArray student = fx.load(m, "student");
@@ -48,7 +52,8 @@ class DinoLossTest {
   @Test
   void gradientSurvivesGarbageCollectionBeforeBackward() {
     Safetensors fx = Fixtures.open("model/loss.safetensors");
-    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 40, 0.1, 0.9);
+    try (NDManager m = Torch.newManager();
+        DinoLoss loss = new DinoLoss(m, 40, 0.1, 0.9);
         NDScope s = new NDScope()) {
       loss.setCenter(fx.loadFloats("center"));
       NDArray student = fx.load(m, "student");
@@ -58,9 +63,9 @@ class DinoLossTest {
         DinoLoss.Result r = loss.forward(student, teacher, 0.04);
         for (int i = 0; i < 5; i++) {
           System.gc();
-          java.util.List<java.nio.ByteBuffer> junk = new java.util.ArrayList<>();
+          List<ByteBuffer> junk = new ArrayList<>();
           for (int j = 0; j < 2000; j++) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 + (j % 64));
+            ByteBuffer b = ByteBuffer.allocateDirect(4 + (j % 64));
             while (b.hasRemaining()) {
               b.put((byte) 0x7f);
             }
@@ -76,9 +81,11 @@ class DinoLossTest {
   @Test
   void uniformOutputsGiveLnK() {
     // Collapse to the uniform distribution: every term is ln K.
-    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 4096, 0.1, 0.9);
+    try (NDManager m = Torch.newManager();
+        DinoLoss loss = new DinoLoss(m, 4096, 0.1, 0.9);
         NDScope s = new NDScope()) {
-      DinoLoss.Result r = loss.forward(m.zeros(new Shape(6 * 3, 4096)), m.zeros(new Shape(6, 4096)), 0.04);
+      DinoLoss.Result r =
+          loss.forward(m.zeros(new Shape(6 * 3, 4096)), m.zeros(new Shape(6, 4096)), 0.04);
       assertEquals(Math.log(4096), r.value(), 1e-5);
       assertEquals(8.318, r.value(), 5e-4);
       assertEquals(Math.log(4096), r.teacherEntropy(), 1e-4);
@@ -88,7 +95,8 @@ class DinoLossTest {
 
   @Test
   void centreIsAnEmaOfTheTeacherBatchMean() {
-    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 2, 0.1, 0.9);
+    try (NDManager m = Torch.newManager();
+        DinoLoss loss = new DinoLoss(m, 2, 0.1, 0.9);
         NDScope s = new NDScope()) {
       loss.updateCenter(m.create(new float[] {1, 2, 3, 6}, new Shape(2, 2)));
       // 0.9 * 0 + 0.1 * mean([[1,2],[3,6]]) = [0.2, 0.4]

@@ -4,14 +4,17 @@ import static dev.jdino.testing.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.engine.Precision;
+import dev.jdino.engine.Torch;
+import dev.jdino.engine.TorchBridge;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
-import dev.jdino.engine.Precision;
-import dev.jdino.engine.TorchBridge;
 import dev.jdino.model.Compute;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.HeadConfig;
@@ -19,16 +22,16 @@ import dev.jdino.model.ParameterLayout;
 import dev.jdino.model.ParameterLayout.Group;
 import dev.jdino.model.ParameterLayout.Spec;
 import dev.jdino.model.ParameterSet;
-import dev.jdino.engine.Torch;
 import dev.jdino.model.VitConfig;
 import dev.jdino.testing.Fixtures;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two complete DINO iterations against PyTorch (fixture train_step): teacher and student forward,
- * loss with centre, backward, per-tensor clipping, last layer frozen on the first step only,
- * AdamW with DINO's groups (and the frozen layer's lagging step count), EMA.
+ * loss with centre, backward, per-tensor clipping, last layer frozen on the first step only, AdamW
+ * with DINO's groups (and the frozen layer's lagging step count), EMA.
  */
 class DinoStepTest {
 
@@ -47,9 +50,9 @@ class DinoStepTest {
   /**
    * bf16 products against PyTorch's fp32 step: the loss within 3 % (the head's cosines carry bf16's
    * relative rounding of 2^-8, which the teacher temperature 0.04 amplifies to about 0.1 in the
-   * teacher's logits; 1 % is seen), every parameter within what two AdamW updates can move it (AdamW's first updates are about lr
-   * in size, so a gradient rounded to bf16 can change an update by at most about 2 lr), the
-   * centre within bf16 rounding of the logits.
+   * teacher's logits; 1 % is seen), every parameter within what two AdamW updates can move it
+   * (AdamW's first updates are about lr in size, so a gradient rounded to bf16 can change an update
+   * by at most about 2 lr), the centre within bf16 rounding of the logits.
    */
   @Test
   void twoStepsInBf16StayWithinBf16ToleranceOfPyTorchsFp32() throws Exception {
@@ -68,9 +71,13 @@ class DinoStepTest {
     double paramTolerance = 2 * lrSum + 1e-5;
     try (NDManager m = Torch.newManager();
         DinoNetwork net =
-            new DinoNetwork(new VitConfig(8, 4, 16, 2, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m,
+            new DinoNetwork(
+                new VitConfig(8, 4, 16, 2, 2, 4, true, 0),
+                new HeadConfig(24, 20, 8, 3, true),
+                m,
                 compute);
-        ParameterSet student = new ParameterSet(net.layout(), m, net.layout().valuesFrom(fx, "init."), true);
+        ParameterSet student =
+            new ParameterSet(net.layout(), m, net.layout().valuesFrom(fx, "init."), true);
         ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
         DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
         AdamW opt = AdamW.dino(m, net.layout())) {
@@ -91,17 +98,28 @@ class DinoStepTest {
                       s.get("freeze").asBoolean()),
                   null);
           float want = fx.loadFloats("step" + i + ".loss")[0];
-          assertEquals(want, o.loss(), bf16 ? lossTolerance * Math.abs(want) : lossTolerance,
+          assertEquals(
+              want,
+              o.loss(),
+              bf16 ? lossTolerance * Math.abs(want) : lossTolerance,
               "loss step " + i);
         }
       }
       if (bf16) {
         for (Spec sp : net.layout().specs()) {
           String n = sp.name();
-          assertClose(fx.loadFloats("student." + n), student.get(n).toFloatArray(),
-              paramTolerance, 0, "bf16 student " + n);
-          assertClose(fx.loadFloats("teacher." + n), teacher.get(n).toFloatArray(),
-              paramTolerance, 0, "bf16 teacher " + n);
+          assertClose(
+              fx.loadFloats("student." + n),
+              student.get(n).toFloatArray(),
+              paramTolerance,
+              0,
+              "bf16 student " + n);
+          assertClose(
+              fx.loadFloats("teacher." + n),
+              teacher.get(n).toFloatArray(),
+              paramTolerance,
+              0,
+              "bf16 teacher " + n);
         }
         assertClose(fx.loadFloats("center"), loss.center(), 1e-3, 2e-2, "bf16 centre");
         return;
@@ -114,10 +132,18 @@ class DinoStepTest {
         assertParamClose(fx, "teacher." + n, teacher.get(n).toFloatArray());
         if (sp.trainable()) {
           try (NDScope scope = new NDScope()) {
-            assertClose(fx.loadFloats("exp_avg." + n), ParameterSet.viewOf(opt.expAvg(), sp),
-                1e-7, 2e-4, "exp_avg " + n);
-            assertClose(fx.loadFloats("exp_avg_sq." + n), ParameterSet.viewOf(opt.expAvgSq(), sp),
-                1e-9, 2e-4, "exp_avg_sq " + n);
+            assertClose(
+                fx.loadFloats("exp_avg." + n),
+                ParameterSet.viewOf(opt.expAvg(), sp),
+                1e-7,
+                2e-4,
+                "exp_avg " + n);
+            assertClose(
+                fx.loadFloats("exp_avg_sq." + n),
+                ParameterSet.viewOf(opt.expAvgSq(), sp),
+                1e-9,
+                2e-4,
+                "exp_avg_sq " + n);
           }
         }
       }
@@ -126,9 +152,9 @@ class DinoStepTest {
   }
 
   /**
-   * The key bias has a mathematically zero gradient (softmax ignores a constant shift of a row),
-   * so Adam's update of it is normalised float noise in both implementations: it may move by up to
-   * lr per step in either. Everything else must agree closely.
+   * The key bias has a mathematically zero gradient (softmax ignores a constant shift of a row), so
+   * Adam's update of it is normalised float noise in both implementations: it may move by up to lr
+   * per step in either. Everything else must agree closely.
    */
   private static void assertParamClose(Safetensors fx, String name, float[] actual) {
     float[] expected = fx.loadFloats(name);
@@ -153,15 +179,18 @@ class DinoStepTest {
     Safetensors fx = Fixtures.open("model/train_step.safetensors");
     try (NDManager m = Torch.newManager();
         DinoNetwork net =
-            new DinoNetwork(new VitConfig(8, 4, 16, 2, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m);
-        ParameterSet student = new ParameterSet(net.layout(), m, net.layout().valuesFrom(fx, "init."), true);
+            new DinoNetwork(
+                new VitConfig(8, 4, 16, 2, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m);
+        ParameterSet student =
+            new ParameterSet(net.layout(), m, net.layout().valuesFrom(fx, "init."), true);
         ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
         DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
         NDScope scope = new NDScope()) {
-      NDArray teacherOut = net.logits(teacher, java.util.List.of(fx.load(m, "step0.global")), null);
-      try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-        NDArray out = net.logits(student,
-            java.util.List.of(fx.load(m, "step0.global"), fx.load(m, "step0.local")), null);
+      NDArray teacherOut = net.logits(teacher, List.of(fx.load(m, "step0.global")), null);
+      try (var gc = Engine.getInstance().newGradientCollector()) {
+        NDArray out =
+            net.logits(
+                student, List.of(fx.load(m, "step0.global"), fx.load(m, "step0.local")), null);
         gc.backward(loss.forward(out, teacherOut, 0.04).loss());
       }
       NDArray grad = student.gradient();
@@ -179,8 +208,10 @@ class DinoStepTest {
   void nonFiniteLossStopsBeforeAnyUpdate() {
     try (NDManager m = Torch.newManager();
         DinoNetwork net =
-            new DinoNetwork(new VitConfig(8, 4, 16, 1, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m);
-        ParameterSet student = new ParameterSet(net.layout(), m, net.layout().initialValues(1), true);
+            new DinoNetwork(
+                new VitConfig(8, 4, 16, 1, 2, 4, true, 0), new HeadConfig(24, 20, 8, 3, true), m);
+        ParameterSet student =
+            new ParameterSet(net.layout(), m, net.layout().initialValues(1), true);
         ParameterSet teacher = new ParameterSet(net.layout(), m, student.toFloatArray(), false);
         DinoLoss loss = new DinoLoss(m, 24, 0.1, 0.9);
         AdamW opt = AdamW.dino(m, net.layout());
@@ -188,9 +219,10 @@ class DinoStepTest {
       loss.setCenter(new float[24]);
       float[] before = student.toFloatArray();
       float[] teacherBefore = teacher.toFloatArray();
-      NDArray bad = m.ones(new ai.djl.ndarray.types.Shape(4, 3, 8, 8)).mul(Float.NaN);
+      NDArray bad = m.ones(new Shape(4, 3, 8, 8)).mul(Float.NaN);
       DinoStep step = new DinoStep(net, student, teacher, loss, opt, 0);
-      assertThrows(DinoStep.NonFiniteLossException.class,
+      assertThrows(
+          DinoStep.NonFiniteLossException.class,
           () -> step.run(bad, null, new DinoStep.Hyper(1e-3, 0.04, 0.99, 0.04, 3, false), null));
       assertClose(before, student.toFloatArray(), 0, 0, "student untouched");
       assertClose(teacherBefore, teacher.toFloatArray(), 0, 0, "teacher untouched");

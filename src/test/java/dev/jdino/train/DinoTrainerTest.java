@@ -24,10 +24,28 @@ class DinoTrainerTest {
   /** A tiny model on 16 px crops: a few ms per step. */
   static DinoConfig tiny(int epochs, int batch) {
     DinoConfig base = DinoConfig.preset("fmnist-small");
-    return base.with(Map.of(
-        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
-        "head.bottleneckDim", 32, "train.epochs", epochs, "train.batchSize", batch, "train.warmupEpochs", 1,
-        "augment.localCrops.number", 2));
+    return base.with(
+        Map.of(
+            "vit.embedDim",
+            32,
+            "vit.depth",
+            2,
+            "vit.numHeads",
+            2,
+            "head.outDim",
+            256,
+            "head.hiddenDim",
+            64,
+            "head.bottleneckDim",
+            32,
+            "train.epochs",
+            epochs,
+            "train.batchSize",
+            batch,
+            "train.warmupEpochs",
+            1,
+            "augment.localCrops.number",
+            2));
   }
 
   /** The first n images of the bundled sample. */
@@ -35,8 +53,8 @@ class DinoTrainerTest {
     return DataSources.open(DataSources.SAMPLE).head(n);
   }
 
-  private static DinoTrainer.Summary run(DinoConfig cfg, TrainOptions o, ImageDataset data,
-      TrainingListener l) throws Exception {
+  private static DinoTrainer.Summary run(
+      DinoConfig cfg, TrainOptions o, ImageDataset data, TrainingListener l) throws Exception {
     try (DinoTrainer t = DinoTrainer.open(cfg, o, data, "fmnist-sample", l)) {
       return t.train();
     }
@@ -44,36 +62,48 @@ class DinoTrainerTest {
 
   @Test
   void shortRunLowersTheLossAndWritesTheRunFiles(@TempDir Path dir) throws Exception {
-    DinoConfig cfg = tiny(5, 64).with(Map.of("head.outDim", 1024, "head.hiddenDim", 128,
-        "head.bottleneckDim", 64));
+    DinoConfig cfg =
+        tiny(5, 64)
+            .with(Map.of("head.outDim", 1024, "head.hiddenDim", 128, "head.bottleneckDim", 64));
     List<Float> losses = new ArrayList<>();
     List<TrainingListener.Epoch> epochs = new ArrayList<>();
-    TrainingListener l = new TrainingListener() {
-      @Override
-      public void step(Step s) {
-        losses.add(s.loss());
-      }
+    TrainingListener l =
+        new TrainingListener() {
+          @Override
+          public void step(Step s) {
+            losses.add(s.loss());
+          }
 
-      @Override
-      public void epoch(Epoch e) {
-        epochs.add(e);
-      }
-    };
-    DinoTrainer.Summary s = run(cfg, TrainOptions.defaults(dir).withSnapshots(2, false), sample(2560), l);
+          @Override
+          public void epoch(Epoch e) {
+            epochs.add(e);
+          }
+        };
+    DinoTrainer.Summary s =
+        run(cfg, TrainOptions.defaults(dir).withSnapshots(2, false), sample(2560), l);
     assertEquals(5, s.epochsDone());
     assertEquals(200, s.steps());
     assertEquals(5, epochs.size());
     double first = epochs.get(0).meanLoss();
     double last = epochs.get(4).meanLoss();
-    assertTrue(last < first - 0.1, "mean loss should fall: first epoch " + first + ", last " + last);
+    assertTrue(
+        last < first - 0.1, "mean loss should fall: first epoch " + first + ", last " + last);
     assertTrue(Files.isRegularFile(dir.resolve("checkpoint.safetensors")));
     assertTrue(Files.isRegularFile(dir.resolve("checkpoint.json")));
     assertTrue(Files.isRegularFile(dir.resolve("args.json")));
     try (var snaps = Files.list(dir.resolve("snapshots"))) {
       // the untrained teacher, then after epochs 2 and 4, and the final one
-      assertEquals(List.of("teacher-step00000000.safetensors", "teacher-step00000080.safetensors",
-              "teacher-step00000160.safetensors", "teacher-step00000200.safetensors"),
-          snaps.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors")).sorted().toList());
+      assertEquals(
+          List.of(
+              "teacher-step00000000.safetensors",
+              "teacher-step00000080.safetensors",
+              "teacher-step00000160.safetensors",
+              "teacher-step00000200.safetensors"),
+          snaps
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.endsWith(".safetensors"))
+              .sorted()
+              .toList());
     }
     List<String> lines = Files.readAllLines(dir.resolve(MetricsLog.FILE));
     int steps = 0;
@@ -83,13 +113,23 @@ class DinoTrainerTest {
       switch (n.get("type").asText()) {
         case "step" -> {
           steps++;
-          for (String k : List.of("epoch", "step", "loss", "lr", "wd", "momentum", "teacher_temp",
-              "teacher_entropy", "kl_teacher_student", "images_per_s")) {
+          for (String k :
+              List.of(
+                  "epoch",
+                  "step",
+                  "loss",
+                  "lr",
+                  "wd",
+                  "momentum",
+                  "teacher_temp",
+                  "teacher_entropy",
+                  "kl_teacher_student",
+                  "images_per_s")) {
             assertTrue(n.has(k), "step record lacks " + k);
           }
         }
         case "epoch" -> epochRecords++;
-        default -> { }
+        default -> {}
       }
     }
     assertEquals(20, steps);
@@ -104,12 +144,14 @@ class DinoTrainerTest {
     Path stopped = dir.resolve("stopped");
     run(cfg, TrainOptions.defaults(straight), data, TrainingListener.NONE);
     // Stop after 4 of the 6 steps of epoch 0, then again after epoch 0 ends mid-way into 1.
-    DinoTrainer.Summary a = run(cfg, TrainOptions.defaults(stopped).withMaxSteps(4), data, TrainingListener.NONE);
+    DinoTrainer.Summary a =
+        run(cfg, TrainOptions.defaults(stopped).withMaxSteps(4), data, TrainingListener.NONE);
     assertTrue(a.stoppedEarly());
     Checkpoint.State mid = Checkpoint.open(stopped.resolve(Checkpoint.FILE)).state();
     assertEquals(0, mid.epoch());
     assertEquals(4, mid.batchInEpoch());
-    DinoTrainer.Summary b = run(cfg, TrainOptions.defaults(stopped).withMaxSteps(5), data, TrainingListener.NONE);
+    DinoTrainer.Summary b =
+        run(cfg, TrainOptions.defaults(stopped).withMaxSteps(5), data, TrainingListener.NONE);
     assertTrue(b.resumed());
     assertEquals(9, b.steps());
     double beforeC = Checkpoint.open(stopped.resolve(Checkpoint.FILE)).state().elapsedSeconds();
@@ -118,7 +160,8 @@ class DinoTrainerTest {
     assertEquals(12, c.steps());
     // The run's time adds up across the three invocations, through the checkpoints.
     assertEquals(a.seconds(), a.totalSeconds());
-    assertTrue(mid.elapsedSeconds() > 0 && beforeC > mid.elapsedSeconds(), mid + " then " + beforeC);
+    assertTrue(
+        mid.elapsedSeconds() > 0 && beforeC > mid.elapsedSeconds(), mid + " then " + beforeC);
     assertEquals(beforeC, c.totalSeconds() - c.seconds(), 1e-9);
 
     Checkpoint.Loaded x = Checkpoint.open(straight.resolve(Checkpoint.FILE));
@@ -135,13 +178,18 @@ class DinoTrainerTest {
     DinoConfig cfg = tiny(1, 16);
     List<Integer> counts = new ArrayList<>();
     NDManager[] base = new NDManager[1];
-    try (DinoTrainer t = DinoTrainer.open(cfg, TrainOptions.defaults(dir), sample(160), "fmnist-sample",
-        new TrainingListener() {
-          @Override
-          public void step(Step s) {
-            counts.add(base[0].getManagedArrays().size());
-          }
-        })) {
+    try (DinoTrainer t =
+        DinoTrainer.open(
+            cfg,
+            TrainOptions.defaults(dir),
+            sample(160),
+            "fmnist-sample",
+            new TrainingListener() {
+              @Override
+              public void step(Step s) {
+                counts.add(base[0].getManagedArrays().size());
+              }
+            })) {
       base[0] = t.state().student().manager().getParentManager();
       t.train();
     }

@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.jdino.engine.Torch;
 import dev.jdino.io.Safetensors;
@@ -24,7 +25,8 @@ class DinoV2LossTest {
   @Test
   void koleoValueAndGradientMatchPyTorch() {
     Safetensors fx = Fixtures.open("model/koleo.safetensors");
-    try (NDManager m = Torch.newManager(); NDScope s = new NDScope()) {
+    try (NDManager m = Torch.newManager();
+        NDScope s = new NDScope()) {
       NDArray x = fx.load(m, "x");
       x.setRequiresGradient(true);
       float value;
@@ -42,9 +44,10 @@ class DinoV2LossTest {
   void koleoIsMinusTheMeanLogDistanceToTheNearestRow() {
     // Three unit vectors: (1,0), (0,1), (-1,0). Nearest of (1,0) is (0,1) at sqrt(2) (its cosine 0
     // beats -1); of (0,1) both are at sqrt(2); of (-1,0) it is (0,1).
-    try (NDManager m = Torch.newManager(); NDScope s = new NDScope()) {
-      NDArray x = m.create(new float[] {2, 0, 0, 3, -1, 0}, new ai.djl.ndarray.types.Shape(3, 2));
-      double d = Math.sqrt(2) + 1e-8 * Math.sqrt(2);  // PairwiseDistance adds eps to the difference
+    try (NDManager m = Torch.newManager();
+        NDScope s = new NDScope()) {
+      NDArray x = m.create(new float[] {2, 0, 0, 3, -1, 0}, new Shape(3, 2));
+      double d = Math.sqrt(2) + 1e-8 * Math.sqrt(2); // PairwiseDistance adds eps to the difference
       assertEquals(-Math.log(d + 1e-8), KoLeoLoss.forward(x).getFloat(), 1e-6);
     }
   }
@@ -53,11 +56,12 @@ class DinoV2LossTest {
   void sinkhornKnoppTargetsAndLossMatchPyTorch() {
     Safetensors fx = Fixtures.open("model/sinkhorn.safetensors");
     LossConfig config = new LossConfig(0.1, 0.04, 0.04, 0, 0.9, Centering.SINKHORN_KNOPP, 0);
-    try (NDManager m = Torch.newManager(); DinoLoss loss = new DinoLoss(m, 10, config);
+    try (NDManager m = Torch.newManager();
+        DinoLoss loss = new DinoLoss(m, 10, config);
         NDScope s = new NDScope()) {
       NDArray teacher = fx.load(m, "teacher");
-      assertClose(fx.loadFloats("targets"), DinoLoss.sinkhornKnopp(teacher, 0.04), 1e-7, 1e-4,
-          "targets");
+      assertClose(
+          fx.loadFloats("targets"), DinoLoss.sinkhornKnopp(teacher, 0.04), 1e-7, 1e-4, "targets");
       NDArray student = fx.load(m, "student");
       student.setRequiresGradient(true);
       DinoLoss.Result r;

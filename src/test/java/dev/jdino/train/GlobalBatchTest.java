@@ -55,10 +55,14 @@ class GlobalBatchTest {
     assertEquals(10, DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(160), c, 1));
     assertEquals(5, DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(160), c, 2));
     assertEquals(3, DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(160), c, 3)); // tail dropped
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(40), c, 3));
-    assertEquals("the data has 40 images, fewer than one batch of 16 on each of 3 ranks (the last"
-        + " incomplete batch is dropped)", e.getMessage());
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () -> DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(40), c, 3));
+    assertEquals(
+        "the data has 40 images, fewer than one batch of 16 on each of 3 ranks (the last"
+            + " incomplete batch is dropped)",
+        e.getMessage());
   }
 
   @Test
@@ -72,16 +76,25 @@ class GlobalBatchTest {
     }
     DataParallel.checkResumable(Checkpoint.open(single), 1);
     DataParallel.checkResumable(Checkpoint.open(two), 2);
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> DataParallel.checkResumable(Checkpoint.open(two), 1));
-    assertEquals(two + " was trained by 2 ranks with 16 images each per step (global batch 32);"
-        + " this launch has one process: resume it with 2 ranks (mpirun -np 2, or --nproc-per-node"
-        + " 2), or start a new run in another --output-dir", e.getMessage());
-    e = assertThrows(BadInputException.class,
-        () -> DataParallel.checkResumable(Checkpoint.open(single), 4));
-    assertTrue(e.getMessage().contains("was trained by one process with 16 images each per step"
-        + " (global batch 16); this launch has 4 ranks: resume it as one process (without mpirun"
-        + " or --nproc-per-node)"), e.getMessage());
+    BadInputException e =
+        assertThrows(
+            BadInputException.class, () -> DataParallel.checkResumable(Checkpoint.open(two), 1));
+    assertEquals(
+        two
+            + " was trained by 2 ranks with 16 images each per step (global batch 32); this launch"
+            + " has one process: resume it with 2 ranks (mpirun -np 2, or --nproc-per-node 2), or"
+            + " start a new run in another --output-dir",
+        e.getMessage());
+    e =
+        assertThrows(
+            BadInputException.class, () -> DataParallel.checkResumable(Checkpoint.open(single), 4));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "was trained by one process with 16 images each per step (global batch 16); this"
+                    + " launch has 4 ranks: resume it as one process (without mpirun or"
+                    + " --nproc-per-node)"),
+        e.getMessage());
   }
 
   @Test

@@ -39,7 +39,8 @@ class RecipesTest {
     assertEquals(c.head().outDim(), f.config().head().outDim(), "explicit: kept");
     assertEquals(0.99, f.config().train().momentumTeacher());
     assertEquals(0.2, f.config().train().warmupEpochs(), 1e-12, "10 % of 2 epochs");
-    assertTrue(f.notes().stream().anyMatch(n -> n.startsWith("sized: lr warm-up 0.200 epochs")),
+    assertTrue(
+        f.notes().stream().anyMatch(n -> n.startsWith("sized: lr warm-up 0.200 epochs")),
         f.notes().toString());
     Recipes.Fitted g = Recipes.fit(c, Set.of(), 5_000, 39, true);
     assertEquals(1024, g.config().head().outDim());
@@ -66,7 +67,10 @@ class RecipesTest {
     assertEquals(0.1, (Double) f.sized().get("train.freezeLastLayer"), 1e-12);
     assertEquals(2, f.notes().size());
     // A warm-up the user set is theirs: no cap (the record then names both flags).
-    assertTrue(Recipes.capToFit(ref, Map.of("train.epochs", 1.0, "train.warmupEpochs", 10))
-        .sized().get("train.warmupEpochs") == null);
+    assertTrue(
+        Recipes.capToFit(ref, Map.of("train.epochs", 1.0, "train.warmupEpochs", 10))
+                .sized()
+                .get("train.warmupEpochs")
+            == null);
   }
 }

@@ -12,8 +12,11 @@ class RunPlanTest {
 
   @Test
   void aFractionalRunEndsInsideItsLastEpoch() {
-    DinoConfig c = DinoConfig.preset("fmnist-small").with(Map.of("train.epochs", 2.5,
-        "train.warmupEpochs", 0.5, "train.freezeLastLayer", 0.25));
+    DinoConfig c =
+        DinoConfig.preset("fmnist-small")
+            .with(
+                Map.of(
+                    "train.epochs", 2.5, "train.warmupEpochs", 0.5, "train.freezeLastLayer", 0.25));
     RunPlan p = RunPlan.of(c, 10);
     assertEquals(25, p.totalSteps());
     assertEquals(3, p.epochs());

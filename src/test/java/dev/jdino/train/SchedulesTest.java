@@ -24,7 +24,8 @@ class SchedulesTest {
     assertArrayEquals(fixture("lr"), Schedules.cosine(0.0005 * 128 / 256, 1e-6, 3, 7, 1, 0), 1e-15);
     assertArrayEquals(fixture("wd"), Schedules.cosine(0.04, 0.4, 3, 7), 1e-15);
     assertArrayEquals(fixture("momentum"), Schedules.cosine(0.996, 1, 3, 7), 1e-15);
-    assertArrayEquals(fixture("teacher_temp"), Schedules.teacherTemperature(0.04, 0.07, 4, 10), 1e-15);
+    assertArrayEquals(
+        fixture("teacher_temp"), Schedules.teacherTemperature(0.04, 0.07, 4, 10), 1e-15);
   }
 
   @Test
@@ -40,6 +41,7 @@ class SchedulesTest {
   @Test
   void warmupLongerThanTheRunIsRejected() {
     assertThrows(IllegalArgumentException.class, () -> Schedules.cosine(1, 0, 2, 5, 3, 0));
-    assertThrows(IllegalArgumentException.class, () -> Schedules.teacherTemperature(0.04, 0.07, 5, 3));
+    assertThrows(
+        IllegalArgumentException.class, () -> Schedules.teacherTemperature(0.04, 0.07, 5, 3));
   }
 }

@@ -158,8 +158,10 @@ class AttentionGeometryTest {
 
   @Test
   void imagesSmallerThanOnePatchAreRefused() {
-    BadInputException e = assertThrows(BadInputException.class,
-        () -> ModelInput.prepare(ramp(3, 10), ImageSizing.nativeSize(), 4, MEAN, STD));
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () -> ModelInput.prepare(ramp(3, 10), ImageSizing.nativeSize(), 4, MEAN, STD));
     assertTrue(e.getMessage().contains("3x10"), e.getMessage());
     assertTrue(e.getMessage().contains("smaller than one 4x4 patch"), e.getMessage());
     assertThrows(BadInputException.class, () -> ImageSizing.parse("0", true));

@@ -14,7 +14,8 @@ class AttentionMasksTest {
     float[] a = {0.2f, 0.4f, 0.1f, 0.3f};
     assertArrayEquals(new boolean[] {false, true, false, true}, AttentionMasks.keepMass(a, 0.6));
     // exactly 0.7 needs the same two; 0.71 needs three.
-    assertArrayEquals(new boolean[] {false, true, false, true}, AttentionMasks.keepMass(a, 0.7 - 1e-9));
+    assertArrayEquals(
+        new boolean[] {false, true, false, true}, AttentionMasks.keepMass(a, 0.7 - 1e-9));
     assertArrayEquals(new boolean[] {true, true, false, true}, AttentionMasks.keepMass(a, 0.71));
     assertEquals(0.7, AttentionMasks.massInside(a, AttentionMasks.keepMass(a, 0.6)), 1e-6);
   }
@@ -28,15 +29,18 @@ class AttentionMasksTest {
   @Test
   void oneHotKeepsOnlyThePeak() {
     float[] a = {0, 0, 1, 0, 0};
-    assertArrayEquals(new boolean[] {false, false, true, false, false}, AttentionMasks.keepMass(a, 0.6));
-    assertArrayEquals(new boolean[] {false, false, true, false, false}, AttentionMasks.keepMass(a, 1.0));
+    assertArrayEquals(
+        new boolean[] {false, false, true, false, false}, AttentionMasks.keepMass(a, 0.6));
+    assertArrayEquals(
+        new boolean[] {false, false, true, false, false}, AttentionMasks.keepMass(a, 1.0));
   }
 
   @Test
   void allEqualKeepsTheHighestIndicesFirst() {
     // 5 equal patches, 0.6 of the mass = 3 patches; ties order by index, higher index = larger.
     float[] a = {1, 1, 1, 1, 1};
-    assertArrayEquals(new boolean[] {false, false, true, true, true}, AttentionMasks.keepMass(a, 0.6));
+    assertArrayEquals(
+        new boolean[] {false, false, true, true, true}, AttentionMasks.keepMass(a, 0.6));
     // Ties at the boundary: 0.5 of the mass of 4 equal patches is exactly 2 patches.
     float[] b = {1, 1, 1, 1};
     assertArrayEquals(new boolean[] {false, false, true, true}, AttentionMasks.keepMass(b, 0.5));
@@ -45,6 +49,7 @@ class AttentionMasksTest {
   @Test
   void rejectsBadThresholds() {
     assertThrows(IllegalArgumentException.class, () -> AttentionMasks.keepMass(new float[] {1}, 0));
-    assertThrows(IllegalArgumentException.class, () -> AttentionMasks.keepMass(new float[] {1}, 1.5));
+    assertThrows(
+        IllegalArgumentException.class, () -> AttentionMasks.keepMass(new float[] {1}, 1.5));
   }
 }

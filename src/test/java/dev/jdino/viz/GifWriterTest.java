@@ -20,45 +20,59 @@ import org.junit.jupiter.api.io.TempDir;
 class GifWriterTest {
 
   /** What ImageIO reads back from a GIF. */
-  record Gif(int frames, int width, int height, int[] delays, boolean loopsForever,
-      boolean anyLocalTable, int globalTableSize, List<BufferedImage> images) {}
+  record Gif(
+      int frames,
+      int width,
+      int height,
+      int[] delays,
+      boolean loopsForever,
+      boolean anyLocalTable,
+      int globalTableSize,
+      List<BufferedImage> images) {}
 
   static Gif read(Path file) throws Exception {
     ImageReader reader = ImageIO.getImageReadersByFormatName("gif").next();
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
       reader.setInput(in);
       int n = reader.getNumImages(true);
-      IIOMetadataNode stream = (IIOMetadataNode) reader.getStreamMetadata()
-          .getAsTree("javax_imageio_gif_stream_1.0");
+      IIOMetadataNode stream =
+          (IIOMetadataNode) reader.getStreamMetadata().getAsTree("javax_imageio_gif_stream_1.0");
       var gct = stream.getElementsByTagName("GlobalColorTable");
-      int globalSize = gct.getLength() == 0 ? 0
-          : Integer.parseInt(((IIOMetadataNode) gct.item(0)).getAttribute("sizeOfGlobalColorTable"));
+      int globalSize =
+          gct.getLength() == 0
+              ? 0
+              : Integer.parseInt(
+                  ((IIOMetadataNode) gct.item(0)).getAttribute("sizeOfGlobalColorTable"));
       int[] delays = new int[n];
       boolean loop = false;
       boolean local = false;
       List<BufferedImage> images = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        IIOMetadataNode root = (IIOMetadataNode) reader.getImageMetadata(i)
-            .getAsTree("javax_imageio_gif_image_1.0");
-        IIOMetadataNode gce = (IIOMetadataNode) root.getElementsByTagName(
-            "GraphicControlExtension").item(0);
+        IIOMetadataNode root =
+            (IIOMetadataNode) reader.getImageMetadata(i).getAsTree("javax_imageio_gif_image_1.0");
+        IIOMetadataNode gce =
+            (IIOMetadataNode) root.getElementsByTagName("GraphicControlExtension").item(0);
         delays[i] = Integer.parseInt(gce.getAttribute("delayTime"));
         local |= root.getElementsByTagName("LocalColorTable").getLength() > 0;
         var apps = root.getElementsByTagName("ApplicationExtension");
         for (int k = 0; k < apps.getLength(); k++) {
           IIOMetadataNode app = (IIOMetadataNode) apps.item(k);
           byte[] data = (byte[]) app.getUserObject();
-          if (i == 0 && app.getAttribute("applicationID").equals("NETSCAPE")
+          if (i == 0
+              && app.getAttribute("applicationID").equals("NETSCAPE")
               && app.getAttribute("authenticationCode").equals("2.0")
-              && data.length == 3 && data[0] == 1 && data[1] == 0 && data[2] == 0) {
+              && data.length == 3
+              && data[0] == 1
+              && data[1] == 0
+              && data[2] == 0) {
             loop = true;
           }
         }
         images.add(reader.read(i));
       }
       BufferedImage first = images.get(0);
-      return new Gif(n, first.getWidth(), first.getHeight(), delays, loop, local, globalSize,
-          images);
+      return new Gif(
+          n, first.getWidth(), first.getHeight(), delays, loop, local, globalSize, images);
     } finally {
       reader.dispose();
     }
@@ -76,8 +90,11 @@ class GifWriterTest {
 
   @Test
   void framesDelaysLoopAndOnePaletteSurviveAReadBack(@TempDir Path tmp) throws Exception {
-    List<BufferedImage> frames = List.of(filled(40, 30, Colormap.entry(0)),
-        filled(40, 30, Colormap.entry(253)), filled(40, 30, 0x808080));
+    List<BufferedImage> frames =
+        List.of(
+            filled(40, 30, Colormap.entry(0)),
+            filled(40, 30, Colormap.entry(253)),
+            filled(40, 30, 0x808080));
     Path file = tmp.resolve("a.gif");
     GifWriter.write(file, frames, new int[] {25, 25, 200}, true);
     Gif g = read(file);

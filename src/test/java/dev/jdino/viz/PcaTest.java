@@ -46,8 +46,10 @@ class PcaTest {
     assertArrayEquals(m, p.mean(), 1e-6);
     assertArrayEquals(new double[] {3, 4.0 / 3, 1.0 / 3}, p.eigenvalues(), 1e-5);
     assertEquals(3 + 4.0 / 3 + 1.0 / 3, p.totalVariance(), 1e-5);
-    assertArrayEquals(new double[] {3 / (14.0 / 3), (4.0 / 3) / (14.0 / 3), (1.0 / 3) / (14.0 / 3)},
-        p.explained(), 1e-6);
+    assertArrayEquals(
+        new double[] {3 / (14.0 / 3), (4.0 / 3) / (14.0 / 3), (1.0 / 3) / (14.0 / 3)},
+        p.explained(),
+        1e-6);
     for (int k = 0; k < 3; k++) {
       double dot = 0;
       for (int j = 0; j < 3; j++) {
@@ -105,8 +107,9 @@ class PcaTest {
     }
     proj[4] = new double[] {-8, 1, 2};
     proj[5] = new double[] {-6, 3, 0};
-    Pca.Result pca = new Pca.Result(new double[2], new double[][] {{1, 0}, {0, -2}, {3, 0}},
-        new double[] {2, 1, 0.5}, 4);
+    Pca.Result pca =
+        new Pca.Result(
+            new double[2], new double[][] {{1, 0}, {0, -2}, {3, 0}}, new double[] {2, 1, 0.5}, 4);
     PatchPca.orient(proj, List.of(in), pca);
     // Border mean was positive: component 1 flips; component 2's largest coefficient (-2) was
     // negative: it flips too; component 3's (3) was positive: kept.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -20,9 +21,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The self-contained HTML report of a tiny run (and, where Chromium is installed, its rendering). */
+/**
+ * The self-contained HTML report of a tiny run (and, where Chromium is installed, its rendering).
+ */
 class ReportTest {
-  private static final String KNN = """
+  private static final String KNN =
+      """
       {"checkpoint":"x","checkpoint_key":"teacher","train_data":"fmnist-sample",
        "test_data":"fmnist-sample:test","temperature":0.07,"train_images":5000,"test_images":1000,
        "results":[{"model":"pretrained","k":20,"top1":71.5,"top5":97.0},
@@ -60,15 +64,22 @@ class ReportTest {
   @Test
   void hasEverySectionAndMakesTheMissingParts() {
     assertEquals(run.resolve("report.html"), result.html());
-    assertEquals(List.of("Configuration", "Training curves", "k-NN evaluation", "Attention maps",
-        "Patch features (PCA)", "Attention during training"), result.sections());
+    assertEquals(
+        List.of(
+            "Configuration",
+            "Training curves",
+            "k-NN evaluation",
+            "Attention maps",
+            "Patch features (PCA)",
+            "Attention during training"),
+        result.sections());
     assertTrue(result.notes().isEmpty(), result.notes().toString());
     assertTrue(Files.isRegularFile(run.resolve("animation.gif")));
     assertTrue(Files.isRegularFile(run.resolve("pca/grid.png")));
     assertTrue(Files.isRegularFile(run.resolve("curves/loss.png")));
     try (Stream<Path> s = Files.list(run.resolve("attention"))) {
       assertEquals(4, s.filter(Files::isDirectory).count());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError(e);
     }
   }
@@ -82,8 +93,10 @@ class ReportTest {
     int n = 0;
     int gifs = 0;
     while (img.find()) {
-      assertTrue(img.group(1).startsWith("data:image/png;base64,")
-          || img.group(1).startsWith("data:image/gif;base64,"), img.group(1));
+      assertTrue(
+          img.group(1).startsWith("data:image/png;base64,")
+              || img.group(1).startsWith("data:image/gif;base64,"),
+          img.group(1));
       gifs += img.group(1).startsWith("data:image/gif") ? 1 : 0;
       n++;
     }
@@ -98,8 +111,11 @@ class ReportTest {
     assertTrue(table > 0);
     assertTrue(html.indexOf("<th>random top-1</th>") > table);
     assertTrue(html.indexOf("<th>pixels top-1</th>") > table);
-    assertTrue(html.contains("<tr class=\"headline\"><td>20</td><td>71.50</td><td>97.00</td>"
-        + "<td>40.25</td><td>80.00</td><td>75.00</td><td>95.50</td></tr>"), "k = 20 row");
+    assertTrue(
+        html.contains(
+            "<tr class=\"headline\"><td>20</td><td>71.50</td><td>97.00</td>"
+                + "<td>40.25</td><td>80.00</td><td>75.00</td><td>95.50</td></tr>"),
+        "k = 20 row");
     assertTrue(html.contains("<tr><td>10</td><td>70.00</td><td>96.00</td><td></td>"));
   }
 
@@ -108,8 +124,11 @@ class ReportTest {
   void rendersInHeadlessChromium() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")), "no /usr/bin/chromium");
     Path png = tmp.resolve("screenshot.png");
-    Process p = new ProcessBuilder("bash", "tools/check_report_render.sh",
-        result.html().toString(), png.toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                "bash", "tools/check_report_render.sh", result.html().toString(), png.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(150, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), out);

@@ -8,6 +8,7 @@ import dev.jdino.augment.Image;
 import dev.jdino.model.Backbone;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The foreground Jaccard on hand-made masks, and one end-to-end score. */
@@ -48,8 +49,9 @@ class SegmentationScoreTest {
    */
   @Test
   void perHeadAndMeanJaccardAtPixelResolution() {
-    AttentionMap map = new AttentionMap(2, 2, 2, new float[][] {
-        {0.7f, 0.1f, 0.1f, 0.1f}, {0.25f, 0.25f, 0.25f, 0.25f}});
+    AttentionMap map =
+        new AttentionMap(
+            2, 2, 2, new float[][] {{0.7f, 0.1f, 0.1f, 0.1f}, {0.25f, 0.25f, 0.25f, 0.25f}});
     boolean[] fg = new boolean[16];
     fg[0] = fg[1] = fg[4] = fg[5] = true;
     fg[2] = true;
@@ -59,11 +61,13 @@ class SegmentationScoreTest {
 
   @Test
   void meanOfSeveralResultsIsElementWise() {
-    SegmentationScore.Result a = new SegmentationScore.Result("a", 10, 0.5, 0.25,
-        new double[] {0.2, 0.4}, new double[] {0.1});
-    SegmentationScore.Result b = new SegmentationScore.Result("b", 10, 0.7, 0.35,
-        new double[] {0.6, 0.0}, new double[] {0.3});
-    SegmentationScore.Result m = SegmentationScore.mean("m", java.util.List.of(a, b));
+    SegmentationScore.Result a =
+        new SegmentationScore.Result(
+            "a", 10, 0.5, 0.25, new double[] {0.2, 0.4}, new double[] {0.1});
+    SegmentationScore.Result b =
+        new SegmentationScore.Result(
+            "b", 10, 0.7, 0.35, new double[] {0.6, 0.0}, new double[] {0.3});
+    SegmentationScore.Result m = SegmentationScore.mean("m", List.of(a, b));
     assertEquals(0.6, m.bestHead(), 1e-12);
     assertEquals(0.3, m.headMean(), 1e-12);
     assertArrayEquals(new double[] {0.4, 0.2}, m.perHead(), 1e-12);
@@ -76,8 +80,16 @@ class SegmentationScoreTest {
     ImageSet images = ImageSet.open("fmnist-sample:test", 24);
     StringWriter log = new StringWriter();
     try (Backbone b = Backbone.random(TinyRun.config().vit(), 1)) {
-      SegmentationScore.Result r = SegmentationScore.score("random", b, images,
-          ImageSizing.nativeSize(), b.normalization(), 0.6, 0, new PrintWriter(log));
+      SegmentationScore.Result r =
+          SegmentationScore.score(
+              "random",
+              b,
+              images,
+              ImageSizing.nativeSize(),
+              b.normalization(),
+              0.6,
+              0,
+              new PrintWriter(log));
       assertEquals(24, r.images());
       assertEquals(2, r.perHead().length);
       for (double h : r.perHead()) {

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * One tiny trained run (ViT 32/2/2 heads, patch 4, 28 px; 3 epochs of 4 steps on 128 sample
- * images; a snapshot every epoch), made once per test JVM and shared by the visualisation tests:
- * the pictures need real weights but not good ones.
+ * One tiny trained run (ViT 32/2/2 heads, patch 4, 28 px; 3 epochs of 4 steps on 128 sample images;
+ * a snapshot every epoch), made once per test JVM and shared by the visualisation tests: the
+ * pictures need real weights but not good ones.
  */
 public final class TinyRun {
   public static final int EPOCHS = 3;
@@ -37,16 +37,35 @@ public final class TinyRun {
 
   /** The tiny configuration. */
   public static DinoConfig config() {
-    return DinoConfig.preset("fmnist-small").with(Map.of(
-        "vit.embedDim", 32, "vit.depth", 2, "vit.numHeads", 2, "head.outDim", 256, "head.hiddenDim", 64,
-        "head.bottleneckDim", 32, "train.epochs", EPOCHS, "train.batchSize", 32, "train.warmupEpochs", 1,
-        "augment.localCrops.number", 2));
+    return DinoConfig.preset("fmnist-small")
+        .with(
+            Map.of(
+                "vit.embedDim",
+                32,
+                "vit.depth",
+                2,
+                "vit.numHeads",
+                2,
+                "head.outDim",
+                256,
+                "head.hiddenDim",
+                64,
+                "head.bottleneckDim",
+                32,
+                "train.epochs",
+                EPOCHS,
+                "train.batchSize",
+                32,
+                "train.warmupEpochs",
+                1,
+                "augment.localCrops.number",
+                2));
   }
 
   private static void train(Path d) throws IOException {
     TrainOptions o = TrainOptions.defaults(d).withSnapshots(1, false);
-    try (DinoTrainer t = DinoTrainer.open(config(), o, sample(128), DataSources.SAMPLE,
-        TrainingListener.NONE)) {
+    try (DinoTrainer t =
+        DinoTrainer.open(config(), o, sample(128), DataSources.SAMPLE, TrainingListener.NONE)) {
       t.train();
     }
   }

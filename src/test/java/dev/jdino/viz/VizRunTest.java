@@ -35,15 +35,28 @@ class VizRunTest {
   @Test
   void attentionWritesEveryPictureAndASummary(@TempDir Path out) throws Exception {
     try (Backbone b = Backbone.load(run)) {
-      AttentionRenderer.Result r = AttentionRenderer.render(b,
-          ImageSet.open("fmnist-sample:test", 2), out, AttentionRenderer.Options.defaults(b), log);
+      AttentionRenderer.Result r =
+          AttentionRenderer.render(
+              b,
+              ImageSet.open("fmnist-sample:test", 2),
+              out,
+              AttentionRenderer.Options.defaults(b),
+              log);
       assertEquals(2, r.images().size());
       assertTrue(r.skipped().isEmpty());
       AttentionRenderer.Rendered first = r.images().get(0);
       assertEquals(7, first.gridHeight());
       assertEquals(3, first.keptShare().length);
-      for (String f : List.of("input", "attention-head0", "attention-head1", "attention-mean",
-          "mask-head0", "mask-head1", "mask-mean", "grid")) {
+      for (String f :
+          List.of(
+              "input",
+              "attention-head0",
+              "attention-head1",
+              "attention-mean",
+              "mask-head0",
+              "mask-head1",
+              "mask-mean",
+              "grid")) {
         assertTrue(Files.isRegularFile(first.dir().resolve(f + ".png")), f);
       }
       // 28 px at scale 4 (the shorter side reaches 112 px): every picture is 112 x 112.
@@ -61,8 +74,8 @@ class VizRunTest {
   @Test
   void animationHasOneFramePerSnapshotWithTheRequestedTiming(@TempDir Path out) throws Exception {
     Path gif = out.resolve("a.gif");
-    Animator.Result r = Animator.animate(run, gif,
-        new Animator.Options(null, 2, 4, 2, List.of(1), 0.6, 2), log);
+    Animator.Result r =
+        Animator.animate(run, gif, new Animator.Options(null, 2, 4, 2, List.of(1), 0.6, 2), log);
     // the untrained teacher (step 0), then one snapshot per epoch
     assertEquals(TinyRun.EPOCHS + 1, r.frames().size());
     assertEquals(List.of(0L, 4L, 8L, 12L), r.frames().stream().map(Animator.Frame::step).toList());
@@ -94,8 +107,9 @@ class VizRunTest {
   @Test
   void pcaOfPatchTokens(@TempDir Path out) throws Exception {
     try (Backbone b = Backbone.load(run)) {
-      PatchPca.Result r = PatchPca.run(b, ImageSet.open("fmnist-sample:test", 4), out,
-          PatchPca.Options.defaults(b), log);
+      PatchPca.Result r =
+          PatchPca.run(
+              b, ImageSet.open("fmnist-sample:test", 4), out, PatchPca.Options.defaults(b), log);
       assertEquals(4, r.pictures().size());
       assertEquals(4 * 49, r.patches());
       double[] e = r.explained();
@@ -109,7 +123,8 @@ class VizRunTest {
   @Test
   void curvesOfTheRun(@TempDir Path out) throws Exception {
     List<Curves.Chart> charts = Curves.write(run, out, Curves.XAxis.EPOCHS);
-    assertEquals(List.of("loss", "lr", "wd", "momentum", "teacher_entropy", "kl"),
+    assertEquals(
+        List.of("loss", "lr", "wd", "momentum", "teacher_entropy", "kl"),
         charts.stream().map(Curves.Chart::name).toList());
     BufferedImage loss = ImageIO.read(charts.get(0).file().toFile());
     assertEquals(Curves.WIDTH, loss.getWidth());
@@ -118,14 +133,17 @@ class VizRunTest {
 
   @Test
   void metricsKeepTheLastRecordPerStepAndTheKnnChartAppears(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("metrics.jsonl"), String.join("\n",
-        "{\"type\":\"start\",\"epoch\":0,\"step\":0}",
-        "{\"type\":\"step\",\"epoch\":0,\"step\":10,\"loss\":7.0,\"lr\":0.1}",
-        "{\"type\":\"epoch\",\"epoch\":0,\"step\":20,\"loss\":6.5,\"knn_top1\":41.5}",
-        "{\"type\":\"resume\",\"epoch\":0,\"step\":10}",
-        "{\"type\":\"step\",\"epoch\":0,\"step\":10,\"loss\":6.9,\"lr\":0.1}",
-        "{\"type\":\"epoch\",\"epoch\":1,\"step\":40,\"loss\":6.0,\"knn_top1\":55.0}",
-        "{\"type\":\"step\",\"epoch\":2,\"st"));
+    Files.writeString(
+        dir.resolve("metrics.jsonl"),
+        String.join(
+            "\n",
+            "{\"type\":\"start\",\"epoch\":0,\"step\":0}",
+            "{\"type\":\"step\",\"epoch\":0,\"step\":10,\"loss\":7.0,\"lr\":0.1}",
+            "{\"type\":\"epoch\",\"epoch\":0,\"step\":20,\"loss\":6.5,\"knn_top1\":41.5}",
+            "{\"type\":\"resume\",\"epoch\":0,\"step\":10}",
+            "{\"type\":\"step\",\"epoch\":0,\"step\":10,\"loss\":6.9,\"lr\":0.1}",
+            "{\"type\":\"epoch\",\"epoch\":1,\"step\":40,\"loss\":6.0,\"knn_top1\":55.0}",
+            "{\"type\":\"step\",\"epoch\":2,\"st"));
     RunMetrics m = RunMetrics.read(dir);
     assertEquals(1, m.steps().size());
     assertEquals(6.9, m.steps().get(0).get("loss").asDouble());

@@ -11,16 +11,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.engine.Torch;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
+import dev.jdino.io.pth.DType;
 import dev.jdino.io.pth.PthFile;
 import dev.jdino.io.pth.PthWriter;
 import dev.jdino.io.pth.PyDict;
 import dev.jdino.io.pth.PyNamespace;
 import dev.jdino.io.pth.PyTensor;
 import dev.jdino.io.pth.PyTuple;
-import dev.jdino.engine.Torch;
 import dev.jdino.testing.Fixtures;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -206,9 +207,7 @@ class ConversionTest {
     sd.put(
         "w",
         new PthWriter.Tensor(
-            dev.jdino.io.pth.DType.FLOAT16,
-            new long[] {2},
-            () -> new byte[] {0, 0x3C, 0, (byte) 0xC0}));
+            DType.FLOAT16, new long[] {2}, () -> new byte[] {0, 0x3C, 0, (byte) 0xC0}));
     root.put("sd", sd);
     Path f = tmp.resolve("kinds.pth");
     PthWriter.write(f, root);

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.pth.HandMade;
+import dev.jdino.io.pth.PthWriter;
+import dev.jdino.io.pth.PyDict;
 import dev.jdino.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -355,9 +359,9 @@ class HostileFilesTest {
   void aStructureThatRepeatsATensorIsRefused() throws Exception {
     // A safetensors file whose pth_structure names its one 4 MB tensor 100 times.
     Path src = tmp.resolve("one.pth");
-    dev.jdino.io.pth.PyDict d = new dev.jdino.io.pth.PyDict(true);
+    PyDict d = new PyDict(true);
     d.put("w", CheckpointLayoutTest.zeros(new long[] {1 << 20}));
-    dev.jdino.io.pth.PthWriter.write(src, d);
+    PthWriter.write(src, d);
     Path st = tmp.resolve("one.safetensors");
     Conversion.convert(src, st);
     byte[] b = Files.readAllBytes(st);
@@ -366,12 +370,12 @@ class HostileFilesTest {
             b,
             8,
             (int) ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0),
-            java.nio.charset.StandardCharsets.UTF_8);
+            StandardCharsets.UTF_8);
     String item = "[\\\"w\\\",{\\\"$tensor\\\":\\\"w\\\"}]";
     assertTrue(header.contains(item), header);
-    String many = String.join(",", java.util.Collections.nCopies(100, item));
+    String many = String.join(",", Collections.nCopies(100, item));
     String evil = header.replace(item, many);
-    byte[] h = evil.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] h = evil.getBytes(StandardCharsets.UTF_8);
     int padded = (h.length + 7) / 8 * 8;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());

@@ -1,5 +1,6 @@
 package dev.jdino.io.pth;
 
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -70,6 +71,6 @@ public enum DType {
 
   /** Lower-case name as PyTorch prints it ({@code float32}, {@code bfloat16}, ...). */
   public String torchName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }

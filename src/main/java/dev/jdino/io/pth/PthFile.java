@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -92,7 +93,7 @@ public final class PthFile {
       while (b.hasRemaining() && ch.read(b) > 0) {
         // read what there is
       }
-      byte[] head = java.util.Arrays.copyOf(b.array(), b.position());
+      byte[] head = Arrays.copyOf(b.array(), b.position());
       if (startsWith(head, ZIP) || startsWith(head, EMPTY_ZIP)) {
         return Kind.ZIP;
       }

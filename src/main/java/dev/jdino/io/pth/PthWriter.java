@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,7 +73,7 @@ public final class PthWriter {
   private PthWriter() {}
 
   /** Writes {@code root} to {@code file} atomically. */
-  public static void write(java.nio.file.Path file, Object root) throws IOException {
+  public static void write(Path file, Object root) throws IOException {
     Pickler p = new Pickler();
     p.pickle(root);
     byte[] pickle = p.finish();

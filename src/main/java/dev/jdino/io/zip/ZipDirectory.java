@@ -14,9 +14,9 @@ import java.util.zip.ZipException;
 /**
  * A zip file's central directory ({@code entries}, in directory order; it starts at byte {@code
  * offset}, after every entry's data), found from the end-of-central-directory record and read with
- * every count, offset and size checked against the file before anything is allocated. Zip64 (over
- * 4 GiB or 65,535 entries) is handled. What is wrong is a {@link ZipException} whose message does
- * not name the file (the caller knows it).
+ * every count, offset and size checked against the file before anything is allocated. Zip64 (over 4
+ * GiB or 65,535 entries) is handled. What is wrong is a {@link ZipException} whose message does not
+ * name the file (the caller knows it).
  *
  * <p>Layout: PKWARE's APPNOTE.TXT, sections 4.3.12 (central directory header), 4.3.14 to 4.3.16
  * (zip64 end records and the end of central directory) and 4.5.3 (the zip64 extra field).
@@ -124,7 +124,10 @@ public record ZipDirectory(List<Entry> entries, long offset) {
     if (count < 0 || count > maxEntries) {
       throw new ZipException("a zip directory of " + count + " entries");
     }
-    if (cdSize < 0 || cdOffset < 0 || cdSize > maxBytes || cdSize > Integer.MAX_VALUE - 8
+    if (cdSize < 0
+        || cdOffset < 0
+        || cdSize > maxBytes
+        || cdSize > Integer.MAX_VALUE - 8
         || cdOffset > size - cdSize) {
       throw new ZipException(
           "a zip directory of "

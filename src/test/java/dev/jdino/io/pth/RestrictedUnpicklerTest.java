@@ -13,37 +13,47 @@ import org.junit.jupiter.api.Test;
  */
 class RestrictedUnpicklerTest {
   private static Object load(HandMade p) {
-    return RestrictedUnpickler.load(p.stop().bytes(), t -> {
-      throw new AssertionError("no persistent ids here");
-    });
+    return RestrictedUnpickler.load(
+        p.stop().bytes(),
+        t -> {
+          throw new AssertionError("no persistent ids here");
+        });
   }
 
   @Test
   void stackGlobalThenNewObjIsAnOrderedDict() {
     // Protocol 4's form of collections.OrderedDict(): STACK_GLOBAL, EMPTY_TUPLE, NEWOBJ.
-    Object d = load(HandMade.pickle().str("collections").str("OrderedDict").op(0x93)
-        .emptyTuple().op(0x81));
+    Object d =
+        load(
+            HandMade.pickle().str("collections").str("OrderedDict").op(0x93).emptyTuple().op(0x81));
     assertTrue(assertInstanceOf(PyDict.class, d).ordered());
   }
 
   @Test
   void stackGlobalThenReduceIsANamespace() {
-    Object n = load(HandMade.pickle().str("argparse").str("Namespace").op(0x93).emptyTuple()
-        .reduce());
+    Object n =
+        load(HandMade.pickle().str("argparse").str("Namespace").op(0x93).emptyTuple().reduce());
     assertInstanceOf(PyNamespace.class, n);
   }
 
   @Test
   void swappedOperandsAreNotTheSameCall() {
     // The name below the module: "OrderedDict.collections" is no allowed global.
-    PthFormatException e = assertThrows(PthFormatException.class,
-        () -> load(HandMade.pickle().str("OrderedDict").str("collections").op(0x93)));
+    PthFormatException e =
+        assertThrows(
+            PthFormatException.class,
+            () -> load(HandMade.pickle().str("OrderedDict").str("collections").op(0x93)));
     assertTrue(e.getMessage().contains("imports OrderedDict.collections"), e.getMessage());
     // NEWOBJ with the tuple below the class: the "class" is a tuple.
-    e = assertThrows(PthFormatException.class, () -> load(HandMade.pickle().emptyTuple()
-        .global("collections", "OrderedDict").op(0x81)));
-    assertTrue(e.getMessage().contains("a tuple at byte 28 is given a collections.OrderedDict as"
-        + " arguments"), e.getMessage());
+    e =
+        assertThrows(
+            PthFormatException.class,
+            () ->
+                load(HandMade.pickle().emptyTuple().global("collections", "OrderedDict").op(0x81)));
+    assertTrue(
+        e.getMessage()
+            .contains("a tuple at byte 28 is given a collections.OrderedDict as" + " arguments"),
+        e.getMessage());
   }
 
   @Test

@@ -142,7 +142,8 @@ class ZipDirectoryTest {
     assertEquals(3, d.entries().size());
     assertEquals("a zip64 file without its zip64 locator", refused(asZip64(good, false)));
     try (FileChannel ch = FileChannel.open(file)) {
-      assertEquals("a zip directory of 3 entries",
+      assertEquals(
+          "a zip directory of 3 entries",
           assertThrows(ZipException.class, () -> ZipDirectory.read(ch, 2, 1 << 20)).getMessage());
     }
   }
@@ -156,17 +157,18 @@ class ZipDirectoryTest {
   @Test
   void damagedFilesAreRefusedWithoutTheirName() throws IOException {
     byte[] good = Files.readAllBytes(sample());
-    assertEquals("a zip file too short to hold its directory (truncated?)",
-        refused(new byte[10]));
-    assertEquals("a zip file without its central directory (truncated download?)",
-        refused(new byte[200]));
-    assertEquals("a zip file without its central directory (truncated download?)",
+    assertEquals("a zip file too short to hold its directory (truncated?)", refused(new byte[10]));
+    assertEquals(
+        "a zip file without its central directory (truncated download?)", refused(new byte[200]));
+    assertEquals(
+        "a zip file without its central directory (truncated download?)",
         refused(Arrays.copyOf(good, good.length / 2)));
     // The end record's directory offset (at 16 from its start, 22 before the end) past the file.
     byte[] far = good.clone();
     ByteBuffer.wrap(far).order(ByteOrder.LITTLE_ENDIAN).putInt(far.length - 22 + 16, 1 << 20);
-    assertTrue(refused(far).endsWith("that does not fit a file of " + far.length
-        + " bytes (truncated?)"), refused(far));
+    assertTrue(
+        refused(far).endsWith("that does not fit a file of " + far.length + " bytes (truncated?)"),
+        refused(far));
     // A name byte that is not UTF-8.
     byte[] latin1 = good.clone();
     long cd = read(sample()).offset();
@@ -183,7 +185,8 @@ class ZipDirectoryTest {
     Path file = sample();
     try (FileChannel ch = FileChannel.open(file)) {
       assertEquals(0x04034b50, ZipDirectory.readAt(ch, 0, 4).getInt(0));
-      assertEquals("the file ends early (truncated?)",
+      assertEquals(
+          "the file ends early (truncated?)",
           assertThrows(ZipException.class, () -> ZipDirectory.readAt(ch, ch.size() - 2, 4))
               .getMessage());
       assertThrows(ZipException.class, () -> ZipDirectory.readAt(ch, -1, 4));
