@@ -232,20 +232,27 @@ class PretrainedWeightsTest {
                       + " place in the network's backbone"),
           e.getMessage());
     }
+    // Another training resolution is no mismatch: the position embedding is resized once, as the
+    // official interpolate_pos_encoding resizes it for every input of another size.
     try (DinoNetwork net =
         new DinoNetwork(new VitConfig(32, 4, 16, 2, 2, 4.0, true, 0), HEAD, manager)) {
-      BadInputException e =
-          assertThrows(
-              BadInputException.class,
-              () ->
-                  PretrainedWeights.initialValues(
-                      fixture("vit_flat.pth"), net.layout(), "teacher", 0));
+      PretrainedWeights.InitialValues v =
+          PretrainedWeights.initialValues(fixture("vit_flat.pth"), net.layout(), "teacher", 0);
       assertTrue(
-          e.getMessage()
-              .contains(
-                  "tensor pos_embed has shape [1, 17, 16], the network's"
-                      + " backbone.pos_embed is [1, 65, 16]"),
-          e.getMessage());
+          v.description().contains("position embedding resized from 4x4 to 8x8 patches"),
+          v.description());
+      float[] file = new float[17 * 16];
+      try (DinoNetwork at16 = new DinoNetwork(VIT, HEAD, manager)) {
+        PretrainedWeights.InitialValues same =
+            PretrainedWeights.initialValues(fixture("vit_flat.pth"), at16.layout(), "teacher", 0);
+        ParameterLayout.Spec p16 = at16.layout().spec("backbone.pos_embed");
+        System.arraycopy(same.values(), (int) p16.offset(), file, 0, file.length);
+        assertFalse(same.description().contains("resized"), same.description());
+      }
+      ParameterLayout.Spec p32 = net.layout().spec("backbone.pos_embed");
+      float[] got = new float[65 * 16];
+      System.arraycopy(v.values(), (int) p32.offset(), got, 0, got.length);
+      assertArrayEquals(PositionEmbedding.resizeSquare(file, 4, 8, 16), got);
     }
   }
 
