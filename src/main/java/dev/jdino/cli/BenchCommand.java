@@ -8,8 +8,10 @@ import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.dist.Collectives;
 import dev.jdino.dist.CommStats;
+import dev.jdino.engine.Precision;
 import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
+import dev.jdino.engine.TorchBridge;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
 import dev.jdino.train.DinoTrainer;
@@ -145,6 +147,10 @@ public final class BenchCommand implements Runnable {
         Torch.start(rank.threads(options.threads()));
         double[][] shapes = matmulShapes(config);
         double[] rates = matmulRates(shapes);
+        double[] bf16 =
+            options.compute().precision() == Precision.BF16
+                ? matmulRates(shapes, Precision.BF16)
+                : null;
         Collector c = new Collector(warmup, rank.world(), profile);
         try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
           new DinoTrainer(state, options, images, dataSpec, c, rank.parallel()).train();
@@ -226,6 +232,16 @@ public final class BenchCommand implements Runnable {
             100 * achieved / mean,
             mean,
             mm);
+        if (bf16 != null) {
+          double bf16Mean = Arrays.stream(bf16).average().orElse(Double.NaN);
+          out.printf(
+              Locale.ROOT,
+              "bf16 matrix products on the same shapes: %.0f GFLOP/s (%s); the step reaches %.0f%%"
+                  + " of that%n",
+              bf16Mean,
+              Arrays.toString(Arrays.stream(bf16).map(Math::rint).toArray()),
+              100 * achieved / bf16Mean);
+        }
         out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", peakRssGiB());
         if (c.faultsAtStart >= 0 && c.faultsAtEnd >= 0 && n > 0) {
           // Each minor fault is a fresh 4 KiB page touched. A count that grows from run to run
@@ -309,6 +325,14 @@ public final class BenchCommand implements Runnable {
 
   /** GFLOP/s of float32 products of the given shapes on the engine (best of a few timed runs). */
   static double[] matmulRates(double[][] shapes) {
+    return matmulRates(shapes, Precision.FP32);
+  }
+
+  /**
+   * GFLOP/s of products of the given shapes in {@code precision} (bf16 through the libtorch bridge,
+   * as the training step runs them), best of a few timed runs.
+   */
+  static double[] matmulRates(double[][] shapes, Precision precision) {
     double[] rates = new double[shapes.length];
     try (NDManager m = Torch.newManager()) {
       for (int i = 0; i < shapes.length; i++) {
@@ -321,7 +345,7 @@ public final class BenchCommand implements Runnable {
           long t0 = System.nanoTime();
           for (int r = 0; r < reps; r++) {
             try (NDScope scope = new NDScope()) {
-              x.matMul(w).getFloat(0, 0);
+              TorchBridge.matmul(x, w, precision).getFloat(0, 0);
             }
           }
           double secs = (System.nanoTime() - t0) / 1e9;

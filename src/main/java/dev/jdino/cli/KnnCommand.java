@@ -163,7 +163,7 @@ public final class KnnCommand extends Subcommand {
     String test = EvalData.testSpec(trainSpec, testSpec);
     ImageDataset train = EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
     ImageDataset tst = EvalData.openLabelled(test, DataSources.Split.TEST, "--test-data");
-    out.println("jdino knn: " + backbone);
+    out.println("jdino knn: " + backbone + "; arithmetic " + backbone.compute());
     out.printf(
         Locale.ROOT,
         "train %s (%,d images), test %s (%,d images); %s; feature %s%n",

@@ -43,7 +43,11 @@ public final class Backbone implements AutoCloseable {
   private Backbone(VitConfig config, float[] values, String source, JsonNode description) {
     this.manager = Torch.newManager();
     ParameterLayout.Builder b = ParameterLayout.builder();
-    this.vit = new VisionTransformer(config.withoutDropPath(), "", b, manager);
+    // Features run as fast as the processor allows (fused attention, bf16 where it has bf16
+    // units); attention maps always take the explicit softmax.
+    this.vit =
+        new VisionTransformer(
+            config.withoutDropPath(), "", b, manager, Compute.forThisProcessor());
     ParameterLayout layout = b.build();
     this.params =
         new ParameterSet(layout, manager, values != null ? values : layout.initialValues(0), false);
@@ -231,6 +235,11 @@ public final class Backbone implements AutoCloseable {
   /** The frozen feature of {@code kind} (see {@link FeatureKind}). */
   public NDArray features(NDArray images, FeatureKind kind) {
     return vit.feature(params, images, kind);
+  }
+
+  /** The arithmetic of {@link #features} (precision, fused attention). */
+  public Compute compute() {
+    return vit.compute();
   }
 
   /** The last block's attention softmax, (B, heads, 1+N, 1+N). */

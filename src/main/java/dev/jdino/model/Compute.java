@@ -30,6 +30,16 @@ public record Compute(Precision precision, boolean fusedAttention) {
     return new Compute(Precision.FP32, TorchBridge.isAvailable());
   }
 
+  /**
+   * The processor's own choice for evaluation (features, k-NN): bf16 where it has bf16 units and
+   * the bridge loads, else fp32; fused attention where the bridge loads.
+   */
+  public static Compute forThisProcessor() {
+    boolean bridge = TorchBridge.isAvailable();
+    Precision p = bridge ? Precision.forThisProcessor().precision() : Precision.FP32;
+    return new Compute(p, bridge);
+  }
+
   /** Whether any operation goes through the bridge. */
   boolean bridged() {
     return fusedAttention || precision != Precision.FP32;
