@@ -107,42 +107,12 @@ public final class KnnEvaluation {
   }
 
   /**
-   * Runs the protocol.
+   * Runs the protocol on features of {@code kind} (the random-init floor uses the same kind).
    *
    * @param backbone the model under evaluation
    * @param random the random-init floor, or null for no floors (the pixel floor comes with it)
    * @param checkpoint and the other strings: recorded in the report as given
    */
-  public static Report run(
-      Backbone backbone,
-      Backbone random,
-      String checkpoint,
-      String checkpointKey,
-      ImageDataset train,
-      String trainSpec,
-      ImageDataset test,
-      String testSpec,
-      Preprocessing prep,
-      KnnClassifier.Options knn,
-      FeatureExtractor.Options extraction,
-      Progress progress) {
-    return run(
-        backbone,
-        random,
-        checkpoint,
-        checkpointKey,
-        train,
-        trainSpec,
-        test,
-        testSpec,
-        prep,
-        knn,
-        extraction,
-        FeatureKind.CLS,
-        progress);
-  }
-
-  /** The protocol on features of {@code kind} (the random-init floor uses the same kind). */
   public static Report run(
       Backbone backbone,
       Backbone random,

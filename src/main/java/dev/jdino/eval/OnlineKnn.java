@@ -132,30 +132,10 @@ public final class OnlineKnn implements EpochHook {
     List<FeatureExtractor.Encoder> enc =
         List.of(x -> network.backbone().feature(teacher, x, feature));
     Features tr =
-        FeatureExtractor.run(
-                train,
-                trainRows,
-                prep.sampleLength(),
-                prep.crop(),
-                prep.crop(),
-                (img, p, dst, off) -> prep.apply(img, dst, off),
-                enc,
-                extraction,
-                Progress.NONE,
-                "knn")
+        FeatureExtractor.extract(train, trainRows, prep, enc, extraction, Progress.NONE, "knn")
             .first();
     Features te =
-        FeatureExtractor.run(
-                test,
-                testRows,
-                prep.sampleLength(),
-                prep.crop(),
-                prep.crop(),
-                (img, p, dst, off) -> prep.apply(img, dst, off),
-                enc,
-                extraction,
-                Progress.NONE,
-                "knn")
+        FeatureExtractor.extract(test, testRows, prep, enc, extraction, Progress.NONE, "knn")
             .first();
     KnnClassifier.Score s = KnnClassifier.evaluate(tr, te, knn).get(0);
     double secs = (System.nanoTime() - t0) / 1e9;

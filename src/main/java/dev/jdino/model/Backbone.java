@@ -46,8 +46,7 @@ public final class Backbone implements AutoCloseable {
     // Features run as fast as the processor allows (fused attention, bf16 where it has bf16
     // units); attention maps always take the explicit softmax.
     this.vit =
-        new VisionTransformer(
-            config.withoutDropPath(), "", b, manager, Compute.forThisProcessor());
+        new VisionTransformer(config.withoutDropPath(), "", b, manager, Compute.forThisProcessor());
     ParameterLayout layout = b.build();
     this.params =
         new ParameterSet(layout, manager, values != null ? values : layout.initialValues(0), false);

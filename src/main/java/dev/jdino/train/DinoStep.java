@@ -2,8 +2,12 @@ package dev.jdino.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.jdino.data.MultiCropBatch;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.DropPath;
 import dev.jdino.model.ParameterSet;
@@ -80,6 +84,22 @@ public final class DinoStep {
    */
   public void distributeOver(DataParallel parallel) {
     this.parallel = parallel;
+  }
+
+  /**
+   * One step on a batch of crops, inside its own {@code NDScope}: the crops become arrays of {@code
+   * manager}, and every array the step makes is freed when it returns.
+   */
+  public Outcome run(
+      NDManager manager, MultiCropBatch batch, Hyper h, DropPath dropPath, Phases phases) {
+    try (NDScope scope = new NDScope()) {
+      NDArray globals = manager.create(batch.globalCrops(), new Shape(batch.globalShape()));
+      NDArray locals =
+          batch.localCropsNumber() == 0
+              ? null
+              : manager.create(batch.localCrops(), new Shape(batch.localShape()));
+      return run(globals, locals, h, dropPath, phases);
+    }
   }
 
   public Outcome run(NDArray globals, NDArray locals, Hyper h, DropPath dropPath) {

@@ -1,9 +1,6 @@
 package dev.jdino.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import dev.jdino.augment.MultiCropAugmentation;
 import dev.jdino.data.CropSampler;
 import dev.jdino.data.ImageDataset;
@@ -432,28 +429,22 @@ public final class DinoTrainer implements AutoCloseable {
 
   /** One step in its own scope: every array it makes is freed when it returns. */
   private DinoStep.Outcome step(MultiCropBatch batch, DinoStep.Hyper h, long it) {
-    NDManager m = state.manager();
-    try (NDScope scope = new NDScope()) {
-      NDArray globals = m.create(batch.globalCrops(), new Shape(batch.globalShape()));
-      NDArray locals =
-          batch.localCropsNumber() == 0
-              ? null
-              : m.create(batch.localCrops(), new Shape(batch.localShape()));
-      double rate = config.vit().dropPathRate();
-      long seed = Seeds.derive(config.train().seed(), "drop_path", it);
-      DropPath dp =
-          rate <= 0
-              ? null
-              : parallel.distributed()
-                  ? DropPath.sharded(
-                      rate,
-                      config.vit().depth(),
-                      seed,
-                      batch.batchSize(),
-                      parallel.rank(),
-                      parallel.size())
-                  : new DropPath(rate, config.vit().depth(), seed);
-      return step.run(globals, locals, h, dp, listener);
+    double rate = config.vit().dropPathRate();
+    long seed = Seeds.derive(config.train().seed(), "drop_path", it);
+    DropPath dp =
+        rate <= 0
+            ? null
+            : parallel.distributed()
+                ? DropPath.sharded(
+                    rate,
+                    config.vit().depth(),
+                    seed,
+                    batch.batchSize(),
+                    parallel.rank(),
+                    parallel.size())
+                : new DropPath(rate, config.vit().depth(), seed);
+    try {
+      return step.run(state.manager(), batch, h, dp, listener);
     } catch (DinoStep.NonFiniteLossException e) {
       Position p = state.position();
       throw new NonFiniteLossStop(p.epoch() + 1, p.batchInEpoch() + 1, e.getMessage());

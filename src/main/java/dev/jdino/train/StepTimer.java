@@ -1,13 +1,8 @@
 package dev.jdino.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import dev.jdino.augment.MultiCropAugmentation;
 import dev.jdino.data.CropSampler;
 import dev.jdino.data.ImageDataset;
-import dev.jdino.data.MultiCropBatch;
 import dev.jdino.data.MultiCropLoader;
 import dev.jdino.model.Compute;
 import dev.jdino.model.DropPath;
@@ -49,23 +44,14 @@ public final class StepTimer {
                 .optWorkers(workers)
                 .build()) {
       DinoStep step = state.newStep();
-      NDManager m = state.manager();
       long start = 0;
       for (int i = 0; i < total; i++) {
         if (i == total - timed) {
           start = System.nanoTime();
         }
-        MultiCropBatch batch = loader.next();
-        try (NDScope scope = new NDScope()) {
-          NDArray globals = m.create(batch.globalCrops(), new Shape(batch.globalShape()));
-          NDArray locals =
-              batch.localCropsNumber() == 0
-                  ? null
-                  : m.create(batch.localCrops(), new Shape(batch.localShape()));
-          double rate = config.vit().dropPathRate();
-          DropPath dp = rate > 0 ? new DropPath(rate, config.vit().depth(), i) : null;
-          step.run(globals, locals, plan.at(i), dp);
-        }
+        double rate = config.vit().dropPathRate();
+        DropPath dp = rate > 0 ? new DropPath(rate, config.vit().depth(), i) : null;
+        step.run(state.manager(), loader.next(), plan.at(i), dp, DinoStep.Phases.NONE);
       }
       return (System.nanoTime() - start) / 1e9 / timed;
     }
