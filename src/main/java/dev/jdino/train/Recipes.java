@@ -130,7 +130,7 @@ public final class Recipes {
           String.format(
               Locale.ROOT,
               "capped to fit the run: lr warm-up %s epochs (was %s)",
-              fmt(0.1 * epochs),
+              TrainConfig.fmt(0.1 * epochs),
               TrainConfig.fmt(w)));
     }
     double f = base.train().freezeLastLayer();
@@ -140,7 +140,7 @@ public final class Recipes {
           String.format(
               Locale.ROOT,
               "capped to fit the run: last layer frozen for %s epochs" + " (was %s)",
-              fmt(0.1 * epochs),
+              TrainConfig.fmt(0.1 * epochs),
               TrainConfig.fmt(f)));
     }
     int t = base.loss().warmupTeacherTempEpochs();
@@ -190,13 +190,13 @@ public final class Recipes {
               String.format(
                   Locale.ROOT,
                   "lr warm-up %s epochs (was %s)",
-                  fmt((Double) v),
+                  TrainConfig.fmt((Double) v),
                   TrainConfig.fmt(c.train().warmupEpochs()));
           case "train.freezeLastLayer" ->
               String.format(
                   Locale.ROOT,
                   "last layer frozen for %s epochs" + " (was %s)",
-                  fmt((Double) v),
+                  TrainConfig.fmt((Double) v),
                   TrainConfig.fmt(c.train().freezeLastLayer()));
           case "loss.warmupTeacherTempEpochs" ->
               String.format(
@@ -207,9 +207,5 @@ public final class Recipes {
           default -> path + " = " + v;
         };
     return (size ? "sized: " : "capped to fit the run: ") + what;
-  }
-
-  private static String fmt(double epochs) {
-    return String.format(Locale.ROOT, "%.3g", epochs);
   }
 }

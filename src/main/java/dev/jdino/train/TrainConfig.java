@@ -1,6 +1,8 @@
 package dev.jdino.train;
 
 import dev.jdino.io.ConfigException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 
 /**
  * The optimisation side of DINO (the official main_dino.py arguments): length, batch, AdamW with
@@ -125,8 +127,11 @@ public record TrainConfig(
     return (int) ((totalSteps(stepsPerEpoch) + stepsPerEpoch - 1) / stepsPerEpoch);
   }
 
-  /** An epoch count for people: "3", "0.5". */
+  /** An epoch count for people: "3", "0.5", "2.321" (four significant digits at most). */
   public static String fmt(double epochs) {
-    return epochs == Math.rint(epochs) ? Long.toString((long) epochs) : Double.toString(epochs);
+    if (epochs == Math.rint(epochs) || !Double.isFinite(epochs)) {
+      return Double.isFinite(epochs) ? Long.toString((long) epochs) : Double.toString(epochs);
+    }
+    return new BigDecimal(epochs).round(new MathContext(4)).stripTrailingZeros().toPlainString();
   }
 }

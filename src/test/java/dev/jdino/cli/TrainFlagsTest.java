@@ -152,8 +152,7 @@ class TrainFlagsTest {
             "--std",
             "0.353");
     assertEquals(0, r.code(), r.err());
-    assertTrue(
-        r.out().contains("capped to fit the run: lr warm-up 0.100 epochs (was 10)"), r.out());
+    assertTrue(r.out().contains("capped to fit the run: lr warm-up 0.1 epochs (was 10)"), r.out());
     assertEquals(0.1, config(run).train().warmupEpochs(), 1e-12);
   }
 

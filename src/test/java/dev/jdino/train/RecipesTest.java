@@ -40,7 +40,7 @@ class RecipesTest {
     assertEquals(0.99, f.config().train().momentumTeacher());
     assertEquals(0.2, f.config().train().warmupEpochs(), 1e-12, "10 % of 2 epochs");
     assertTrue(
-        f.notes().stream().anyMatch(n -> n.startsWith("sized: lr warm-up 0.200 epochs")),
+        f.notes().stream().anyMatch(n -> n.startsWith("sized: lr warm-up 0.2 epochs")),
         f.notes().toString());
     Recipes.Fitted g = Recipes.fit(c, Set.of(), 5_000, 39, true);
     assertEquals(1024, g.config().head().outDim());
