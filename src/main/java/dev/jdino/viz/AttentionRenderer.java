@@ -124,63 +124,70 @@ public final class AttentionRenderer {
     Files.createDirectories(dir);
     int scale =
         o.scale() > 0 ? o.scale() : Pictures.autoScale(in.height(), in.width(), MIN_DISPLAY_SIDE);
-    int heads = map.numHeads();
-    double[] kept = new double[heads + 1];
+    List<HeadPictures> heads = headPictures(in, map, o.threshold(), scale);
+    double[] kept = new double[heads.size()];
     Pictures.writePng(Pictures.image(in.display(), scale), dir.resolve("input.png"));
-    for (int h = 0; h <= heads; h++) {
-      float[] values = h < heads ? map.head(h) : map.mean();
-      String name = h < heads ? "head" + h : "mean";
-      boolean[] mask = AttentionMap.mask(values, o.threshold());
-      kept[h] = share(mask);
-      Pictures.writePng(
-          Pictures.heatmap(values, map.gridHeight(), map.gridWidth(), map.patchSize() * scale),
-          dir.resolve("attention-" + name + ".png"));
-      Pictures.writePng(
-          Pictures.maskOverlay(
-              in.display(),
-              mask,
-              map.gridWidth(),
-              map.patchSize(),
-              scale,
-              Pictures.headColor(h < heads ? h : -1)),
-          dir.resolve("mask-" + name + ".png"));
+    for (int h = 0; h < heads.size(); h++) {
+      HeadPictures p = heads.get(h);
+      kept[h] = p.kept();
+      Pictures.writePng(p.heatmap(), dir.resolve("attention-" + p.fileName() + ".png"));
+      Pictures.writePng(p.overlay(), dir.resolve("mask-" + p.fileName() + ".png"));
     }
     Path grid = dir.resolve("grid.png");
-    Pictures.writePng(grid(source, in, map, o.threshold(), scale), grid);
+    Pictures.writePng(grid(source, in, map, o.threshold(), scale, heads), grid);
     return new Rendered(
         index, source, dir, grid, in.height(), in.width(), map.gridHeight(), map.gridWidth(), kept);
   }
 
-  /**
-   * The labelled grid of one image: the input, one heatmap per head and the head mean on the first
-   * row; the masks under them, each labelled with the share of patches it keeps.
-   */
-  public static BufferedImage grid(
-      String source, ModelInput in, AttentionMap map, double threshold, int scale) {
+  /** One head's (or, last, the head mean's) heatmap and mask overlay, drawn once for all uses. */
+  private record HeadPictures(
+      String fileName, String label, BufferedImage heatmap, BufferedImage overlay, double kept) {}
+
+  private static List<HeadPictures> headPictures(
+      ModelInput in, AttentionMap map, double threshold, int scale) {
     int heads = map.numHeads();
-    int pp = map.patchSize() * scale;
-    List<TileGrid.Tile> maps = new ArrayList<>();
-    List<TileGrid.Tile> masks = new ArrayList<>();
-    BufferedImage input = Pictures.image(in.display(), scale);
-    maps.add(new TileGrid.Tile("input", input));
-    masks.add(new TileGrid.Tile(null, blank(input.getWidth(), input.getHeight())));
+    List<HeadPictures> out = new ArrayList<>();
     for (int h = 0; h <= heads; h++) {
       float[] values = h < heads ? map.head(h) : map.mean();
-      String label = h < heads ? "head " + h : "mean";
       boolean[] mask = AttentionMap.mask(values, threshold);
-      maps.add(
-          new TileGrid.Tile(
-              label, Pictures.heatmap(values, map.gridHeight(), map.gridWidth(), pp)));
-      masks.add(
-          new TileGrid.Tile(
-              String.format(Locale.ROOT, "%s: %.0f%%", label, 100 * share(mask)),
+      out.add(
+          new HeadPictures(
+              h < heads ? "head" + h : "mean",
+              h < heads ? "head " + h : "mean",
+              Pictures.heatmap(values, map.gridHeight(), map.gridWidth(), map.patchSize() * scale),
               Pictures.maskOverlay(
                   in.display(),
                   mask,
                   map.gridWidth(),
                   map.patchSize(),
                   scale,
-                  Pictures.headColor(h < heads ? h : -1))));
+                  Pictures.headColor(h < heads ? h : -1)),
+              share(mask)));
+    }
+    return out;
+  }
+
+  /**
+   * The labelled grid of one image: the input, one heatmap per head and the head mean on the first
+   * row; the masks under them, each labelled with the share of patches it keeps.
+   */
+  private static BufferedImage grid(
+      String source,
+      ModelInput in,
+      AttentionMap map,
+      double threshold,
+      int scale,
+      List<HeadPictures> heads) {
+    List<TileGrid.Tile> maps = new ArrayList<>();
+    List<TileGrid.Tile> masks = new ArrayList<>();
+    BufferedImage input = Pictures.image(in.display(), scale);
+    maps.add(new TileGrid.Tile("input", input));
+    masks.add(new TileGrid.Tile(null, blank(input.getWidth(), input.getHeight())));
+    for (HeadPictures p : heads) {
+      maps.add(new TileGrid.Tile(p.label(), p.heatmap()));
+      masks.add(
+          new TileGrid.Tile(
+              String.format(Locale.ROOT, "%s: %.0f%%", p.label(), 100 * p.kept()), p.overlay()));
     }
     // The file name is enough on the picture; attention.json keeps the full source.
     String name = source.substring(Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\')) + 1);
