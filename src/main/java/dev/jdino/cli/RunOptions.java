@@ -108,7 +108,8 @@ final class RunOptions {
           every,
           inSteps,
           threads != null ? threads : 0,
-          maxSteps != null ? maxSteps : 0);
+          maxSteps != null ? maxSteps : 0,
+          d.compute());
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
     }

@@ -4,6 +4,7 @@ import dev.jdino.data.ImageDataset;
 import dev.jdino.eval.OnlineKnn;
 import dev.jdino.train.DataParallel;
 import dev.jdino.train.DinoTrainer;
+import dev.jdino.train.TrainConfig;
 import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingListener;
 import dev.jdino.train.TrainingState;
@@ -81,9 +82,9 @@ final class Training {
             : ProgressDisplay.clock(r.seconds());
     out.printf(
         Locale.ROOT,
-        "%s: %d epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d images" + " skipped%n",
+        "%s: %s epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d images" + " skipped%n",
         r.stoppedEarly() ? "stopped" : "done",
-        r.epochsDone(),
+        TrainConfig.fmt(r.epochs()),
         r.steps(),
         r.finalLoss(),
         time,

@@ -55,11 +55,12 @@ public final class DinoTrainer implements AutoCloseable {
   private long t0;
 
   /**
-   * The outcome of {@link #train()}. {@code seconds} and {@code imagesPerSecond} cover this call;
-   * {@code totalSeconds} adds the time of earlier, interrupted invocations of the same run.
+   * The outcome of {@link #train()}. {@code epochs} is where the run stands, fractional inside an
+   * epoch; {@code seconds} and {@code imagesPerSecond} cover this call; {@code totalSeconds} adds
+   * the time of earlier, interrupted invocations of the same run.
    */
   public record Summary(
-      int epochsDone,
+      double epochs,
       long steps,
       float finalLoss,
       double seconds,
@@ -279,7 +280,7 @@ public final class DinoTrainer implements AutoCloseable {
     double seconds = seconds();
     long steps = state.position().globalStep() - invocationStart;
     return new Summary(
-        state.position().epoch(),
+        (double) state.position().globalStep() / plan.stepsPerEpoch(),
         state.position().globalStep(),
         state.lastLoss(),
         seconds,

@@ -29,28 +29,6 @@ public record TrainOptions(
     long maxSteps,
     Compute compute) {
 
-  /** With the official arithmetic ({@link Compute#REFERENCE}). */
-  public TrainOptions(
-      Path outputDir,
-      int numWorkers,
-      int saveckpFreq,
-      int logEvery,
-      int snapshotEvery,
-      boolean snapshotInSteps,
-      int threads,
-      long maxSteps) {
-    this(
-        outputDir,
-        numWorkers,
-        saveckpFreq,
-        logEvery,
-        snapshotEvery,
-        snapshotInSteps,
-        threads,
-        maxSteps,
-        Compute.REFERENCE);
-  }
-
   public TrainOptions {
     if (numWorkers < 1) {
       throw new IllegalArgumentException("--num-workers must be at least 1, got " + numWorkers);
@@ -65,7 +43,7 @@ public record TrainOptions(
   }
 
   public static TrainOptions defaults(Path outputDir) {
-    return new TrainOptions(outputDir, 2, 20, 10, 0, false, 0, 0);
+    return new TrainOptions(outputDir, 2, 20, 10, 0, false, 0, 0, Compute.REFERENCE);
   }
 
   public TrainOptions withMaxSteps(long n) {

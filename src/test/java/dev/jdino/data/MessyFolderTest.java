@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdino.augment.Image;
 import dev.jdino.augment.MultiCropAugmentation;
+import dev.jdino.model.Compute;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoTrainer;
 import dev.jdino.train.TrainOptions;
@@ -141,12 +142,12 @@ class MessyFolderTest {
             messages.add(line);
           }
         };
-    TrainOptions o = new TrainOptions(runDir, 2, 0, 1, 0, false, 1, 0);
+    TrainOptions o = new TrainOptions(runDir, 2, 0, 1, 0, false, 1, 0, Compute.REFERENCE);
     DinoTrainer.Summary s;
     try (DinoTrainer t = DinoTrainer.open(cfg, o, ds, dir.toString(), l)) {
       s = t.train();
     }
-    assertEquals(1, s.epochsDone());
+    assertEquals(1.0, s.epochs());
     assertTrue(s.skippedImages() >= bad.size(), "skipped " + s.skippedImages());
     List<String> summaries = messages.stream().filter(m -> m.contains("failed to load")).toList();
     assertEquals(1, summaries.size(), "one end-of-epoch summary: " + messages);

@@ -13,6 +13,7 @@ import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.Backbone;
+import dev.jdino.model.Compute;
 import dev.jdino.train.Checkpoint;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoTrainer;
@@ -58,7 +59,7 @@ class OnlineKnnTest {
 
   private static List<String> train(Path dir, ImageDataset data, OnlineKnn hook) throws Exception {
     List<String> messages = new ArrayList<>();
-    TrainOptions o = new TrainOptions(dir, 1, 0, 10, 0, false, 0, 0);
+    TrainOptions o = new TrainOptions(dir, 1, 0, 10, 0, false, 0, 0, Compute.REFERENCE);
     TrainingListener l =
         new TrainingListener() {
           @Override

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.jdino.dist.Collectives;
 import dev.jdino.dist.Distributed;
 import dev.jdino.engine.Torch;
+import dev.jdino.model.Compute;
 import dev.jdino.train.LossConfig.Centering;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,7 +58,7 @@ public final class DataParallelProbe {
   }
 
   static TrainOptions options(Path dir, long maxSteps) {
-    return new TrainOptions(dir, 1, 0, 1, 0, false, 1, maxSteps);
+    return new TrainOptions(dir, 1, 0, 1, 0, false, 1, maxSteps, Compute.REFERENCE);
   }
 
   public static void main(String[] args) throws Exception {

@@ -81,7 +81,7 @@ class DinoTrainerTest {
         };
     DinoTrainer.Summary s =
         run(cfg, TrainOptions.defaults(dir).withSnapshots(2, false), sample(2560), l);
-    assertEquals(5, s.epochsDone());
+    assertEquals(5.0, s.epochs());
     assertEquals(200, s.steps());
     assertEquals(5, epochs.size());
     double first = epochs.get(0).meanLoss();
