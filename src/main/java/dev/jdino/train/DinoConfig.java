@@ -224,9 +224,7 @@ public record DinoConfig(
     aug.set("hflipP", a.path("hflipP"));
     ObjectNode cj = aug.putObject("colorJitter");
     cj.set("p", a.path("colorJitterP"));
-    for (String k : new String[] {"brightness", "contrast", "saturation", "hue"}) {
-      cj.set(k, a.path(k));
-    }
+    copy(a, cj, "brightness", "contrast", "saturation", "hue");
     aug.set("grayscaleP", a.path("grayscaleP"));
     ObjectNode blur = aug.putObject("blur");
     blur.set("pGlobal1", a.path("blurPGlobal1"));
@@ -239,36 +237,38 @@ public record DinoConfig(
     norm.set("std", a.path("std"));
     JsonNode t = v1.path("train");
     ObjectNode loss = out.putObject("loss");
-    for (String k :
-        new String[] {
-          "studentTemp",
-          "teacherTemp",
-          "warmupTeacherTemp",
-          "warmupTeacherTempEpochs",
-          "centerMomentum"
-        }) {
-      loss.set(k, t.path(k));
-    }
+    copy(
+        t,
+        loss,
+        "studentTemp",
+        "teacherTemp",
+        "warmupTeacherTemp",
+        "warmupTeacherTempEpochs",
+        "centerMomentum");
     loss.put("centering", LossConfig.Centering.EMA.name());
     loss.put("koleoWeight", 0.0);
-    ObjectNode train = out.putObject("train");
-    for (String k :
-        new String[] {
-          "epochs",
-          "batchSize",
-          "lr",
-          "minLr",
-          "warmupEpochs",
-          "weightDecay",
-          "weightDecayEnd",
-          "momentumTeacher",
-          "clipGrad",
-          "freezeLastLayer",
-          "seed"
-        }) {
-      train.set(k, t.path(k));
-    }
+    copy(
+        t,
+        out.putObject("train"),
+        "epochs",
+        "batchSize",
+        "lr",
+        "minLr",
+        "warmupEpochs",
+        "weightDecay",
+        "weightDecayEnd",
+        "momentumTeacher",
+        "clipGrad",
+        "freezeLastLayer",
+        "seed");
     return out;
+  }
+
+  /** The named fields of {@code from}, unchanged, into {@code to}. */
+  private static void copy(JsonNode from, ObjectNode to, String... keys) {
+    for (String k : keys) {
+      to.set(k, from.path(k));
+    }
   }
 
   private static ObjectNode crops(int number, JsonNode size, JsonNode min, JsonNode max) {

@@ -47,33 +47,19 @@ public record TrainOptions(
   }
 
   public TrainOptions withMaxSteps(long n) {
-    return new TrainOptions(
-        outputDir,
-        numWorkers,
-        saveckpFreq,
-        logEvery,
-        snapshotEvery,
-        snapshotInSteps,
-        threads,
-        n,
-        compute);
+    return with(snapshotEvery, snapshotInSteps, n, compute);
   }
 
   public TrainOptions withSnapshots(int every, boolean inSteps) {
-    return new TrainOptions(
-        outputDir, numWorkers, saveckpFreq, logEvery, every, inSteps, threads, maxSteps, compute);
+    return with(every, inSteps, maxSteps, compute);
   }
 
   public TrainOptions withCompute(Compute c) {
+    return with(snapshotEvery, snapshotInSteps, maxSteps, c);
+  }
+
+  private TrainOptions with(int every, boolean inSteps, long max, Compute c) {
     return new TrainOptions(
-        outputDir,
-        numWorkers,
-        saveckpFreq,
-        logEvery,
-        snapshotEvery,
-        snapshotInSteps,
-        threads,
-        maxSteps,
-        c);
+        outputDir, numWorkers, saveckpFreq, logEvery, every, inSteps, threads, max, c);
   }
 }
