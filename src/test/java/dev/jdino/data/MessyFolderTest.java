@@ -10,6 +10,7 @@ import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoTrainer;
 import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingListener;
+import dev.jdino.viz.TinyRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -161,28 +161,6 @@ class MessyFolderTest {
 
   /** The trainer test's tiny ViT on fmnist-small crops (28 / 12 px). */
   static DinoConfig tiny() {
-    return DinoConfig.preset("fmnist-small")
-        .with(
-            Map.of(
-                "vit.embedDim",
-                32,
-                "vit.depth",
-                2,
-                "vit.numHeads",
-                2,
-                "head.outDim",
-                256,
-                "head.hiddenDim",
-                64,
-                "head.bottleneckDim",
-                32,
-                "train.epochs",
-                1,
-                "train.batchSize",
-                5,
-                "train.warmupEpochs",
-                1,
-                "augment.localCrops.number",
-                2));
+    return TinyRun.config(1, 5);
   }
 }

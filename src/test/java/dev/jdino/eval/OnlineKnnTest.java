@@ -20,11 +20,11 @@ import dev.jdino.train.DinoTrainer;
 import dev.jdino.train.MetricsLog;
 import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingListener;
+import dev.jdino.viz.TinyRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,29 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OnlineKnnTest {
 
   private static DinoConfig tiny() {
-    return DinoConfig.preset("fmnist-small")
-        .with(
-            Map.of(
-                "vit.embedDim",
-                32,
-                "vit.depth",
-                2,
-                "vit.numHeads",
-                2,
-                "head.outDim",
-                256,
-                "head.hiddenDim",
-                64,
-                "head.bottleneckDim",
-                32,
-                "train.epochs",
-                2,
-                "train.batchSize",
-                32,
-                "train.warmupEpochs",
-                1,
-                "augment.localCrops.number",
-                2));
+    return TinyRun.config(2, 32);
   }
 
   private static List<String> train(Path dir, ImageDataset data, OnlineKnn hook) throws Exception {

@@ -37,6 +37,14 @@ public final class TinyRun {
 
   /** The tiny configuration. */
   public static DinoConfig config() {
+    return config(EPOCHS, 32);
+  }
+
+  /**
+   * The tiny ViT (32 wide, 2 blocks, 2 heads, K 256) on fmnist-small's crops, shared by the tests
+   * that train one.
+   */
+  public static DinoConfig config(int epochs, int batchSize) {
     return DinoConfig.preset("fmnist-small")
         .with(
             Map.of(
@@ -53,9 +61,9 @@ public final class TinyRun {
                 "head.bottleneckDim",
                 32,
                 "train.epochs",
-                EPOCHS,
+                epochs,
                 "train.batchSize",
-                32,
+                batchSize,
                 "train.warmupEpochs",
                 1,
                 "augment.localCrops.number",
