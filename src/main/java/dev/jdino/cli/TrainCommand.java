@@ -294,7 +294,25 @@ public final class TrainCommand implements Callable<Integer> {
       TrainOptions o = run.toOptions(runDir.dir(), out, spec.commandLine().getErr());
       double perStep = StepTimer.secondsPerStep(c, images, o.numWorkers(), o.compute(), 3, 5);
       double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
-      c = c.withEpochs(epochs);
+      // The budget fixes the length only now, so the caps that capToFit applied for --epochs
+      // are applied here: a default warm-up or freeze longer than the budget's run is cut to fit
+      // (an explicit one is still refused by the records).
+      Map<String, Object> length = new LinkedHashMap<>(overrides);
+      length.put("train.epochs", epochs);
+      Recipes.Fitted caps = Recipes.capToFit(c, length);
+      Map<String, Object> set = new LinkedHashMap<>(caps.sized());
+      set.put("train.epochs", epochs);
+      try {
+        c = c.with(set);
+      } catch (ConfigException e) {
+        ConfigFlags.Flag f = ConfigFlags.flagFor(e.setting());
+        throw new BadInputException(
+            (f != null ? f.name() + " " + ConfigFlags.show(overrides.get(e.setting())) + ": " : "")
+                + e.getMessage()
+                + ", the length --time-budget "
+                + timeBudget
+                + " gives on this machine");
+      }
       explicit.add("train.epochs");
       String line =
           String.format(
@@ -307,6 +325,10 @@ public final class TrainCommand implements Callable<Integer> {
               TrainConfig.fmt(Math.round(epochs * 100) / 100.0),
               stepsPerEpoch);
       out.println("jdino train: " + line);
+      for (String n : caps.notes()) {
+        out.println("jdino train: " + n);
+      }
+      recipe.put("capped_to_budget", caps.notes());
       recipe.put("time_budget_s", seconds);
       recipe.put("measured_s_per_step", perStep);
       recipe.put("epochs_from_budget", epochs);

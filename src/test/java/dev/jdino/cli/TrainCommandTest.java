@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -95,6 +97,52 @@ class TrainCommandTest {
         train(run, "--epochs", "3", "--warmup-teacher-temp-epochs", "4"),
         "--warmup-teacher-temp-epochs 4");
     assertFalse(Files.exists(run));
+  }
+
+  /** A tiny ViT at batch 16, so that measuring the step time and training take a few seconds. */
+  private static final String[] TINY = {
+    "--embed-dim",
+    "32",
+    "--depth",
+    "2",
+    "--num-heads",
+    "2",
+    "--out-dim",
+    "256",
+    "--hidden-dim",
+    "64",
+    "--bottleneck-dim",
+    "32",
+    "--batch-size",
+    "16"
+  };
+
+  @Test
+  void timeBudgetShorterThanTheDefaultWarmupIsCappedNotRefused(@TempDir Path tmp) throws Exception {
+    // fmnist-small warms up and freezes for 1 epoch (312 steps at batch 16); 2 s of training is a
+    // few dozen steps, so both defaults must be cut to the run, with a line each.
+    Path run = tmp.resolve("run");
+    List<String> a = new ArrayList<>(List.of(TINY));
+    a.addAll(List.of("--time-budget", "2s", "--threads", "1"));
+    Result r = train(run, a.toArray(String[]::new));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("capped to fit the run: lr warm-up"), r.out());
+    assertTrue(r.out().contains("capped to fit the run: last layer frozen"), r.out());
+    JsonNode args = new ObjectMapper().readTree(run.resolve("args.json").toFile());
+    double epochs = args.at("/config/train/epochs").asDouble();
+    assertTrue(epochs > 0 && epochs < 1, "epochs from the budget: " + epochs);
+    assertEquals(0.1 * epochs, args.at("/config/train/warmupEpochs").asDouble(), 1e-12);
+    assertEquals(0.1 * epochs, args.at("/config/train/freezeLastLayer").asDouble(), 1e-12);
+    assertEquals(2, args.at("/recipe/capped_to_budget").size(), args.toString());
+  }
+
+  @Test
+  void explicitWarmupLongerThanTheBudgetIsRefused(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    List<String> a = new ArrayList<>(List.of(TINY));
+    a.addAll(List.of("--time-budget", "2s", "--threads", "1", "--warmup-epochs", "1"));
+    assertBadInput(train(run, a.toArray(String[]::new)), "--warmup-epochs 1", "--time-budget 2s");
+    assertFalse(Files.exists(run.resolve("checkpoint.safetensors")));
   }
 
   @Test
