@@ -78,8 +78,13 @@ final class ConfigFlags {
     scalar(
         "--momentum-teacher",
         Double.class,
-        "Initial teacher EMA momentum (cosine to 1)",
+        "Initial teacher EMA momentum (cosine to --momentum-teacher-end)",
         "train.momentumTeacher");
+    scalar(
+        "--momentum-teacher-end",
+        Double.class,
+        "Final teacher EMA momentum (1 in the official code)",
+        "train.momentumTeacherEnd");
     scalar(
         "--warmup-teacher-temp",
         Double.class,

@@ -1,5 +1,6 @@
 package dev.jdino.train;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,8 +29,12 @@ import java.util.Map;
 public record DinoConfig(
     VitConfig vit, HeadConfig head, AugmentConfig augment, LossConfig loss, TrainConfig train) {
 
-  /** The format of {@link #toJson()}; version 1 (jdino 0.1) is migrated on reading. */
-  public static final int VERSION = 2;
+  /**
+   * The format of {@link #toJson()}. Older ones are migrated on reading: version 1 (jdino 0.1) had
+   * a flat augmentation; version 2 had no final teacher momentum (it was 1, as in the official
+   * code).
+   */
+  public static final int VERSION = 3;
 
   /** The presets shipped in {@code src/main/resources/presets}. */
   public static final List<String> PRESETS =
@@ -117,11 +122,21 @@ public record DinoConfig(
    * @throws BadInputException if the JSON is not a jdino configuration
    */
   public static DinoConfig fromJson(JsonNode n) {
-    JsonNode tree = n.path("version").asInt(1) < VERSION ? migrateV1(n) : n;
-    ObjectNode copy = tree.deepCopy();
+    if (!(n instanceof ObjectNode)) {
+      throw new BadInputException("not a jdino DINO configuration: expected a JSON object");
+    }
+    int version = n.path("version").asInt(1);
+    ObjectNode copy = version < 2 ? migrateV1(n) : n.deepCopy();
+    if (version < 3 && copy.path("train") instanceof ObjectNode train) {
+      train.put("momentumTeacherEnd", 1.0);
+    }
     copy.remove("version");
     try {
-      return Json.MAPPER.treeToValue(copy, DinoConfig.class);
+      // A setting missing from a file is an error, never a silent 0.
+      return Json.MAPPER
+          .readerFor(DinoConfig.class)
+          .with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+          .readValue(copy);
     } catch (JsonMappingException e) {
       ConfigException invalid = configCause(e);
       if (invalid != null) {

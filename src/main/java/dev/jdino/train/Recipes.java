@@ -81,9 +81,16 @@ public final class Recipes {
       if (!explicit.contains("head.outDim") && k != c.head().outDim()) {
         set.put("head.outDim", k);
       }
-      double m = momentum(images);
-      if (!explicit.contains("train.momentumTeacher") && m != t.momentumTeacher()) {
+      double m =
+          explicit.contains("train.momentumTeacher")
+              ? t.momentumTeacher()
+              : Math.min(momentum(images), momentumCap(steps));
+      if (m != t.momentumTeacher()) {
         set.put("train.momentumTeacher", m);
+      }
+      double end = Math.max(m, momentumCap(steps));
+      if (!explicit.contains("train.momentumTeacherEnd") && end != t.momentumTeacherEnd()) {
+        set.put("train.momentumTeacherEnd", end);
       }
     }
     double warmupCap = (size || t.warmupEpochs() > epochs) ? 0.1 * epochs : t.warmupEpochs();
@@ -169,13 +176,26 @@ public final class Recipes {
 
   /**
    * The teacher's initial momentum: lightly-train's rule, 0.99 up to 20k images, rising to the
-   * official 0.996 at ImageNet's size, rounded to 3 decimals. (A momentum lowered further for short
-   * runs, so that the EMA spans a fraction of the run, collapsed every short run tried: see
-   * BENCHMARKS.md.)
+   * official 0.996 at ImageNet's size, rounded to 3 decimals; {@link #momentumCap} lowers it for
+   * short runs.
    */
   static double momentum(int images) {
     double f = Math.min(1, Math.max(0, (images - 20_000.0) / (IMAGENET - 20_000.0)));
     return Math.round((0.99 + f * (0.996 - 0.99)) * 1000) / 1000.0;
+  }
+
+  /**
+   * The highest teacher momentum for a run of {@code steps} steps: {@code 1 - 5 / steps}, so that
+   * the EMA's window ({@code 1 / (1 - m)} steps) spans at most a fifth of the run, rounded down to
+   * 5 decimals. With the official cosine to 1, a teacher at 0.99 takes in only {@code 1 - exp(-0.01
+   * * steps / 2)} of the student over a run (38 % in 95 steps) and nothing in its last steps, while
+   * the student, its learning rate at the end of its cosine, no longer moves: short runs ended with
+   * a teacher 5 points of k-NN behind its own student (BENCHMARKS.md, "The teacher's momentum in
+   * short runs"). Long runs are all but unchanged: 0.99998 after 250k steps.
+   */
+  static double momentumCap(long steps) {
+    double cap = Math.max(0, 1 - 5.0 / steps);
+    return Math.floor(cap * 100_000 + 1e-9) / 100_000;
   }
 
   private static String describe(
@@ -185,7 +205,20 @@ public final class Recipes {
           case "head.outDim" ->
               String.format(Locale.ROOT, "K = %s prototypes for %,d images", v, images);
           case "train.momentumTeacher" ->
-              String.format(Locale.ROOT, "teacher momentum %s for %,d" + " images", v, images);
+              String.format(
+                  Locale.ROOT,
+                  "teacher momentum %s for %,d images and %,d steps",
+                  v,
+                  images,
+                  steps);
+          case "train.momentumTeacherEnd" ->
+              String.format(
+                  Locale.ROOT,
+                  "final teacher momentum %s (was %s): its EMA spans at most a fifth of the"
+                      + " %,d-step run",
+                  v,
+                  TrainConfig.fmt(c.train().momentumTeacherEnd()),
+                  steps);
           case "train.warmupEpochs" ->
               String.format(
                   Locale.ROOT,

@@ -58,7 +58,7 @@ public record RunPlan(
         t.clipGrad(),
         Schedules.cosine(t.peakLr(worldSize), t.minLr(), total, warmup, 0),
         Schedules.cosine(t.weightDecay(), t.weightDecayEnd(), total, 0, 0),
-        Schedules.cosine(t.momentumTeacher(), 1, total, 0, 0),
+        Schedules.cosine(t.momentumTeacher(), t.momentumTeacherEnd(), total, 0, 0),
         Schedules.teacherTemperature(
             l.warmupTeacherTemp(), l.teacherTemp(), l.warmupTeacherTempEpochs(), epochs));
   }

@@ -17,7 +17,9 @@ import java.math.MathContext;
  * @param warmupEpochs linear learning-rate warm-up from 0, in epochs (fractions allowed)
  * @param weightDecay initial weight decay (cosine to {@code weightDecayEnd})
  * @param weightDecayEnd final weight decay
- * @param momentumTeacher initial EMA momentum of the teacher (cosine to 1)
+ * @param momentumTeacher initial EMA momentum of the teacher
+ * @param momentumTeacherEnd final EMA momentum of the cosine from {@code momentumTeacher}: 1 in the
+ *     official code; below 1, the teacher keeps taking in the student until the end (short runs)
  * @param clipGrad per-tensor gradient norm clip (0 disables)
  * @param freezeLastLayer epochs (fractions allowed) during which the head's last layer is not
  *     updated
@@ -32,6 +34,7 @@ public record TrainConfig(
     double weightDecay,
     double weightDecayEnd,
     double momentumTeacher,
+    double momentumTeacherEnd,
     double clipGrad,
     double freezeLastLayer,
     long seed) {
@@ -69,6 +72,11 @@ public record TrainConfig(
       throw new ConfigException(
           "momentumTeacher", "the teacher momentum must lie in [0, 1], got " + momentumTeacher);
     }
+    if (!(momentumTeacherEnd >= 0 && momentumTeacherEnd <= 1)) {
+      throw new ConfigException(
+          "momentumTeacherEnd",
+          "the final teacher momentum must lie in [0, 1], got " + momentumTeacherEnd);
+    }
     if (!(clipGrad >= 0)) {
       throw new ConfigException("clipGrad", "the clipping norm must be >= 0 (0 disables)");
     }
@@ -80,7 +88,7 @@ public record TrainConfig(
 
   /** The official main_dino.py defaults. */
   public static TrainConfig defaults() {
-    return new TrainConfig(100, 64, 0.0005, 1e-6, 10, 0.04, 0.4, 0.996, 3.0, 1, 0);
+    return new TrainConfig(100, 64, 0.0005, 1e-6, 10, 0.04, 0.4, 0.996, 1, 3.0, 1, 0);
   }
 
   /** Peak learning rate after linear scaling: {@code lr * batchSize / 256}. */
@@ -112,6 +120,7 @@ public record TrainConfig(
         weightDecay,
         weightDecayEnd,
         momentumTeacher,
+        momentumTeacherEnd,
         clipGrad,
         freezeLastLayer,
         seed);

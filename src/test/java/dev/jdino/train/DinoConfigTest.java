@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.io.Json;
 import java.io.InputStream;
@@ -164,5 +165,24 @@ class DinoConfigTest {
                     + "\"warmupTeacherTempEpochs\":0,\"studentTemp\":0.1,\"centerMomentum\":0.9,"
                     + "\"clipGrad\":3.0,\"freezeLastLayer\":1,\"seed\":0}}");
     assertEquals(DinoConfig.preset("fmnist-small"), DinoConfig.fromJson(v1));
+  }
+
+  @Test
+  void versionTwoConfigurationsEndTheTeacherMomentumAtOne() {
+    // Version 2 had no final momentum: the official cosine to 1 was the only schedule.
+    ObjectNode v2 = DinoConfig.preset("fmnist-fast").toJson();
+    v2.put("version", 2);
+    ((ObjectNode) v2.get("train")).remove("momentumTeacherEnd");
+    DinoConfig read = DinoConfig.fromJson(v2);
+    assertEquals(1.0, read.train().momentumTeacherEnd());
+    assertEquals(DinoConfig.preset("fmnist-fast"), read);
+  }
+
+  @Test
+  void aSettingMissingFromACurrentFileIsAnError() {
+    ObjectNode v3 = DinoConfig.preset("fmnist-fast").toJson();
+    ((ObjectNode) v3.get("train")).remove("momentumTeacherEnd");
+    BadInputException e = assertThrows(BadInputException.class, () -> DinoConfig.fromJson(v3));
+    assertTrue(e.getMessage().contains("momentumTeacherEnd"), e.getMessage());
   }
 }

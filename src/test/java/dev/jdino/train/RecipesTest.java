@@ -38,12 +38,48 @@ class RecipesTest {
     Recipes.Fitted f = Recipes.fit(c, Set.of("head.outDim"), 60_000, 468, true);
     assertEquals(c.head().outDim(), f.config().head().outDim(), "explicit: kept");
     assertEquals(0.99, f.config().train().momentumTeacher());
+    // 936 steps: 1 - 5 / 936 = 0.994658 -> 0.99465
+    assertEquals(0.99465, f.config().train().momentumTeacherEnd());
     assertEquals(0.2, f.config().train().warmupEpochs(), 1e-12, "10 % of 2 epochs");
     assertTrue(
         f.notes().stream().anyMatch(n -> n.startsWith("sized: lr warm-up 0.2 epochs")),
         f.notes().toString());
     Recipes.Fitted g = Recipes.fit(c, Set.of(), 5_000, 39, true);
     assertEquals(1024, g.config().head().outDim());
+  }
+
+  @Test
+  void theTeachersWindowSpansAtMostAFifthOfTheRun() {
+    assertEquals(0.94680, Recipes.momentumCap(94), "1 - 5/94 = 0.946809");
+    assertEquals(0.99784, Recipes.momentumCap(2_318), "1 - 5/2318 = 0.997843");
+    assertEquals(0.99998, Recipes.momentumCap(250_000));
+    assertEquals(0.0, Recipes.momentumCap(5));
+    assertEquals(0.0, Recipes.momentumCap(3), "never below 0");
+  }
+
+  @Test
+  void aShortRunGetsAConstantMomentumThatLetsTheTeacherKeepUp() {
+    // The demo on a slow machine: 94 steps of the 5,000-image sample at batch 64.
+    DinoConfig c = DinoConfig.preset("fmnist-fast").withEpochs(94 / 78.0);
+    Recipes.Fitted f = Recipes.fit(c, Set.of(), 5_000, 78, true);
+    assertEquals(0.9468, f.config().train().momentumTeacher(), 1e-12, "below the data's 0.99");
+    assertEquals(0.9468, f.config().train().momentumTeacherEnd(), 1e-12, "constant");
+    assertTrue(
+        f.notes().contains("sized: teacher momentum 0.9468 for 5,000 images and 94 steps"),
+        f.notes().toString());
+    assertTrue(
+        f.notes().stream().anyMatch(n -> n.startsWith("sized: final teacher momentum 0.9468")),
+        f.notes().toString());
+    // A start the user set is kept, and the end never falls below it.
+    Recipes.Fitted g = Recipes.fit(c, Set.of("train.momentumTeacher"), 5_000, 78, true);
+    assertEquals(0.99, g.config().train().momentumTeacher());
+    assertEquals(0.99, g.config().train().momentumTeacherEnd());
+    // An end the user set is theirs.
+    Recipes.Fitted h = Recipes.fit(c, Set.of("train.momentumTeacherEnd"), 5_000, 78, true);
+    assertEquals(1.0, h.config().train().momentumTeacherEnd());
+    // Presets named by the user keep the official schedule.
+    Recipes.Fitted p = Recipes.fit(DinoConfig.preset("fmnist-small"), Set.of(), 60_000, 468, false);
+    assertEquals(1.0, p.config().train().momentumTeacherEnd());
   }
 
   @Test

@@ -46,6 +46,27 @@ class RunPlanTest {
   }
 
   @Test
+  void theTeacherMomentumRunsFromItsStartToItsEnd() {
+    DinoConfig c =
+        DinoConfig.preset("fmnist-small")
+            .with(Map.of("train.momentumTeacher", 0.9, "train.momentumTeacherEnd", 0.98));
+    RunPlan p = RunPlan.of(c, 7);
+    // cosine over 21 steps: m_i = 0.98 + 0.5 * (0.9 - 0.98) * (1 + cos(pi * i / 21))
+    assertEquals(0.9, p.at(0).momentum(), 1e-15);
+    assertEquals(0.94, 0.5 * (0.9 + 0.98), 1e-15);
+    assertEquals(0.98 - 0.04 * (1 + Math.cos(Math.PI * 10 / 21)), p.at(10).momentum(), 1e-15);
+    assertEquals(0.98 - 0.04 * (1 + Math.cos(Math.PI * 20 / 21)), p.at(20).momentum(), 1e-15);
+    // a constant momentum is a cosine from m to m
+    DinoConfig flat =
+        c.with(Map.of("train.momentumTeacher", 0.95, "train.momentumTeacherEnd", 0.95));
+    for (int i = 0; i < 21; i++) {
+      assertEquals(0.95, RunPlan.of(flat, 7).at(i).momentum(), 1e-15);
+    }
+    // the official schedule ends at 1
+    assertEquals(1.0, DinoConfig.preset("fmnist-small").train().momentumTeacherEnd());
+  }
+
+  @Test
   void positionsRollOverAtTheEndOfAnEpoch() {
     Position p = Position.START;
     for (int i = 0; i < 7; i++) {
