@@ -208,7 +208,7 @@ public final class Recipes {
               String.format(
                   Locale.ROOT,
                   "teacher momentum %s for %,d images and %,d steps",
-                  v,
+                  TrainConfig.fmt((Double) v),
                   images,
                   steps);
           case "train.momentumTeacherEnd" ->
@@ -216,7 +216,7 @@ public final class Recipes {
                   Locale.ROOT,
                   "final teacher momentum %s (was %s): its EMA spans at most a fifth of the"
                       + " %,d-step run",
-                  v,
+                  TrainConfig.fmt((Double) v),
                   TrainConfig.fmt(c.train().momentumTeacherEnd()),
                   steps);
           case "train.warmupEpochs" ->
