@@ -40,8 +40,8 @@ public final class DemoCommand implements Callable<Integer> {
    * The demo's training time when none is given. With the stages after it the demo takes 3 minutes
    * on the AMD kind of 2-core machine (about 150 steps) and should stay within 5 on one twice as
    * slow (about 90 steps, where the teacher was 5.6 points above random init on average over three
-   * seeds). A longer budget lifts k-NN little and costs the attention score: BENCHMARKS.md,
-   * "`jdino demo`".
+   * seeds). A longer budget lifts k-NN little and costs the attention score (BENCHMARKS.md, the
+   * demo's sections).
    */
   static final String TRAINING_BUDGET = "150s";
 
