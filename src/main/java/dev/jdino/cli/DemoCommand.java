@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Pretrain a small ViT with DINO's fast recipe on the bundled Fashion-MNIST sample, then",
       "evaluate it and draw what it learned: k-NN with floors, attention maps, animation, one HTML",
-      "report. The training is sized to a time budget (2.5 minutes) measured on this machine, so",
-      "the whole demo takes 3 to 4.5 minutes on a 2-core machine."
+      "report. The training is sized to a time budget (2.5 minutes) measured on this machine; the",
+      "whole demo took 3 minutes on a 2-core AMD EPYC (Zen 3), longer on slower machines."
     })
 public final class DemoCommand implements Callable<Integer> {
   /**

@@ -9,6 +9,7 @@ import dev.jdino.io.Json;
 import dev.jdino.train.Checkpoint;
 import dev.jdino.train.DataParallel;
 import dev.jdino.train.MetricsLog;
+import dev.jdino.viz.TinyRun;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -30,30 +31,9 @@ class DistributedTrainCommandTest {
   /** A tiny model on the bundled sample, 8 images per rank, two steps. */
   private static List<String> tiny(String command, Path dir) {
     List<String> a = new ArrayList<>(List.of(command.split(" ")));
-    a.addAll(
-        List.of(
-            "--preset",
-            "fmnist-small",
-            "--data",
-            "fmnist-sample",
-            "--embed-dim",
-            "32",
-            "--depth",
-            "2",
-            "--num-heads",
-            "2",
-            "--out-dim",
-            "256",
-            "--hidden-dim",
-            "64",
-            "--bottleneck-dim",
-            "32",
-            "--local-crops-number",
-            "2",
-            "--batch-size",
-            "8",
-            "--num-workers",
-            "1"));
+    a.addAll(List.of("--preset", "fmnist-small", "--data", "fmnist-sample"));
+    a.addAll(TinyRun.FLAGS);
+    a.addAll(List.of("--local-crops-number", "2", "--batch-size", "8", "--num-workers", "1"));
     if (dir != null) {
       a.addAll(List.of("--epochs", "1", "--max-steps", "2", "--output-dir", dir.toString()));
     }

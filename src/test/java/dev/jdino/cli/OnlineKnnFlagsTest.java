@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.eval.EvalFixtures;
 import dev.jdino.io.Json;
+import dev.jdino.viz.TinyRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,36 +17,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jdino train --eval-data ...}: the online k-NN is wired into the run. */
 class OnlineKnnFlagsTest {
-  private static final String[] TINY = {
-    "--preset",
-    "fmnist-small",
-    "--embed-dim",
-    "32",
-    "--depth",
-    "2",
-    "--num-heads",
-    "2",
-    "--out-dim",
-    "256",
-    "--hidden-dim",
-    "64",
-    "--bottleneck-dim",
-    "32",
-    "--batch-size",
-    "32",
-    "--local-crops-number",
-    "2",
-    "--warmup-epochs",
-    "1",
-    "--num-workers",
-    "1"
-  };
+  private static final List<String> TINY = tiny();
+
+  private static List<String> tiny() {
+    List<String> a = new ArrayList<>(List.of("--preset", "fmnist-small"));
+    a.addAll(TinyRun.FLAGS);
+    a.addAll(
+        List.of(
+            "--batch-size",
+            "32",
+            "--local-crops-number",
+            "2",
+            "--warmup-epochs",
+            "1",
+            "--num-workers",
+            "1"));
+    return a;
+  }
 
   private static String[] args(Path run, Path data, String... extra) {
     List<String> a =
         new ArrayList<>(
             List.of("train", "--data", data.toString(), "--output-dir", run.toString()));
-    a.addAll(List.of(TINY));
+    a.addAll(TINY);
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jdino.viz.TinyRun;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -99,32 +100,20 @@ class TrainCommandTest {
     assertFalse(Files.exists(run));
   }
 
-  /** A tiny ViT at batch 16, so that measuring the step time and training take a few seconds. */
-  private static final String[] TINY = {
-    "--embed-dim",
-    "32",
-    "--depth",
-    "2",
-    "--num-heads",
-    "2",
-    "--out-dim",
-    "256",
-    "--hidden-dim",
-    "64",
-    "--bottleneck-dim",
-    "32",
-    "--batch-size",
-    "16"
-  };
+  /** The tiny ViT at batch 16, so that measuring the step time and training take seconds. */
+  private static List<String> tiny(String... extra) {
+    List<String> a = new ArrayList<>(TinyRun.FLAGS);
+    a.addAll(List.of("--batch-size", "16"));
+    a.addAll(List.of(extra));
+    return a;
+  }
 
   @Test
   void timeBudgetShorterThanTheDefaultWarmupIsCappedNotRefused(@TempDir Path tmp) throws Exception {
     // fmnist-small warms up and freezes for 1 epoch (312 steps at batch 16); 2 s of training is a
     // few dozen steps, so both defaults must be cut to the run, with a line each.
     Path run = tmp.resolve("run");
-    List<String> a = new ArrayList<>(List.of(TINY));
-    a.addAll(List.of("--time-budget", "2s", "--threads", "1"));
-    Result r = train(run, a.toArray(String[]::new));
+    Result r = train(run, tiny("--time-budget", "2s", "--threads", "1").toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("capped to fit the run: lr warm-up"), r.out());
     assertTrue(r.out().contains("capped to fit the run: last layer frozen"), r.out());
@@ -139,9 +128,10 @@ class TrainCommandTest {
   @Test
   void explicitWarmupLongerThanTheBudgetIsRefused(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
-    List<String> a = new ArrayList<>(List.of(TINY));
-    a.addAll(List.of("--time-budget", "2s", "--threads", "1", "--warmup-epochs", "1"));
-    assertBadInput(train(run, a.toArray(String[]::new)), "--warmup-epochs 1", "--time-budget 2s");
+    String[] a =
+        tiny("--time-budget", "2s", "--threads", "1", "--warmup-epochs", "1")
+            .toArray(String[]::new);
+    assertBadInput(train(run, a), "--warmup-epochs 1", "--time-budget 2s");
     assertFalse(Files.exists(run.resolve("checkpoint.safetensors")));
   }
 

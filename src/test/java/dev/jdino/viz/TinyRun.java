@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -34,6 +35,22 @@ public final class TinyRun {
     }
     return dir;
   }
+
+  /** {@link #config}'s network as {@code jdino train} flags, for the tests that train one there. */
+  public static final List<String> FLAGS =
+      List.of(
+          "--embed-dim",
+          "32",
+          "--depth",
+          "2",
+          "--num-heads",
+          "2",
+          "--out-dim",
+          "256",
+          "--hidden-dim",
+          "64",
+          "--bottleneck-dim",
+          "32");
 
   /** The tiny configuration. */
   public static DinoConfig config() {
