@@ -56,7 +56,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--preset",
       paramLabel = "NAME",
-      description = "Start from a preset configuration: fmnist-small, reference.")
+      description =
+          "Start from a preset configuration: fmnist-fast, folder-fast, fmnist-small,"
+              + " reference (default: the fast recipe for the data's image size, sized to it).")
   String preset;
 
   @Option(
@@ -79,9 +81,12 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       description =
           "Size a new run to this much training on this machine (e.g. 90s, 3m, 1h):"
-              + " the number of epochs follows from the step time measured on a few throwaway steps"
-              + " first. Evaluation and snapshots come on top.")
+              + " the number of epochs follows from the step time measured first on throwaway"
+              + " steps (at least 10 steps and 5 seconds). Evaluation and snapshots come on top.")
   String timeBudget;
+
+  /** The least time {@code --time-budget} spends measuring the step time. */
+  static final double MEASURE_SECONDS = 5;
 
   @Option(
       names = "--pretrained-weights",
@@ -292,7 +297,9 @@ public final class TrainCommand implements Callable<Integer> {
       double seconds = Durations.seconds(timeBudget, "--time-budget");
       Torch.start(run.threads != null ? run.threads : 0);
       TrainOptions o = run.toOptions(runDir.dir(), out, spec.commandLine().getErr());
-      double perStep = StepTimer.secondsPerStep(c, images, o.numWorkers(), o.compute(), 3, 5);
+      StepTimer.StepTime measured =
+          StepTimer.measure(c, images, o.numWorkers(), o.compute(), 5, 10, MEASURE_SECONDS);
+      double perStep = measured.secondsPerStep();
       double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
       // The budget fixes the length only now, so the caps that capToFit applied for --epochs
       // are applied here: a default warm-up or freeze longer than the budget's run is cut to fit
@@ -317,10 +324,11 @@ public final class TrainCommand implements Callable<Integer> {
       String line =
           String.format(
               Locale.ROOT,
-              "time budget %s: %.2f s per step measured here, so"
+              "time budget %s: %.2f s per step measured here over %d steps, so"
                   + " %d steps (%s epochs of %d steps)",
               ProgressDisplay.clock(seconds),
               perStep,
+              measured.steps(),
               c.train().totalSteps(stepsPerEpoch),
               TrainConfig.fmt(Math.round(epochs * 100) / 100.0),
               stepsPerEpoch);
@@ -331,6 +339,7 @@ public final class TrainCommand implements Callable<Integer> {
       recipe.put("capped_to_budget", caps.notes());
       recipe.put("time_budget_s", seconds);
       recipe.put("measured_s_per_step", perStep);
+      recipe.put("measured_steps", measured.steps());
       recipe.put("epochs_from_budget", epochs);
     }
     Recipes.Fitted f = Recipes.fit(c, explicit, images.size(), stepsPerEpoch, size);

@@ -16,21 +16,30 @@ import dev.jdino.model.DropPath;
 public final class StepTimer {
   private StepTimer() {}
 
+  /** A measured step time: the mean over {@code steps} timed steps. */
+  public record StepTime(double secondsPerStep, int steps) {}
+
   /**
-   * @param warmup steps run first and not timed (JIT compilation, one-off caches)
-   * @param measured steps timed
+   * Times steps until at least {@code minSteps} have run and {@code minSeconds} have passed (or the
+   * first epoch ends). A fixed handful of steps was too few: five steps measured 0.38 s where the
+   * run then averaged 0.38 - 0.48 s per step, and 0.47 s where an identical run had measured and
+   * averaged 0.34 s, so a 30-minute budget could become 22 or 36 minutes. The warm-up steps also
+   * drain the batches the loader prepared while the model was built, which would otherwise make the
+   * first timed steps look cheaper than the steady state.
+   *
+   * @param warmup steps run first and not timed (JIT compilation, one-off caches, prefetch)
    * @return seconds per step, data loading included
    */
-  public static double secondsPerStep(
+  public static StepTime measure(
       DinoConfig config,
       ImageDataset data,
       int workers,
       Compute compute,
       int warmup,
-      int measured) {
+      int minSteps,
+      double minSeconds) {
     int stepsPerEpoch = DinoTrainer.stepsPerEpoch(data, config);
-    int total = Math.min(stepsPerEpoch, warmup + measured);
-    int timed = Math.max(1, total - warmup);
+    int untimed = Math.min(warmup, Math.max(0, stepsPerEpoch - 1));
     RunPlan plan =
         RunPlan.of(config.withEpochs(Math.max(1, config.train().epochs())), stepsPerEpoch);
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
@@ -45,15 +54,22 @@ public final class StepTimer {
                 .build()) {
       DinoStep step = state.newStep();
       long start = 0;
-      for (int i = 0; i < total; i++) {
-        if (i == total - timed) {
+      int timed = 0;
+      for (int i = 0; i < stepsPerEpoch; i++) {
+        if (i == untimed) {
           start = System.nanoTime();
         }
         double rate = config.vit().dropPathRate();
         DropPath dp = rate > 0 ? new DropPath(rate, config.vit().depth(), i) : null;
         step.run(state.manager(), loader.next(), plan.at(i), dp, DinoStep.Phases.NONE);
+        if (i >= untimed) {
+          timed++;
+          if (timed >= minSteps && (System.nanoTime() - start) / 1e9 >= minSeconds) {
+            break;
+          }
+        }
       }
-      return (System.nanoTime() - start) / 1e9 / timed;
+      return new StepTime((System.nanoTime() - start) / 1e9 / timed, timed);
     }
   }
 
