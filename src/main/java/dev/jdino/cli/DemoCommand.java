@@ -33,15 +33,14 @@ import picocli.CommandLine.Spec;
       "Pretrain a small ViT with DINO's fast recipe on the bundled Fashion-MNIST sample, then",
       "evaluate it and draw what it learned: k-NN with floors, attention maps, animation, one HTML",
       "report. The training is sized to a time budget (2.5 minutes) measured on this machine; the",
-      "whole demo took 3 minutes on a 2-core AMD EPYC (Zen 3), longer on slower machines."
+      "whole demo took under 3 minutes on a 2-core AMD EPYC (Zen 3), longer on slower machines."
     })
 public final class DemoCommand implements Callable<Integer> {
   /**
-   * The demo's training time when none is given. With the stages after it the demo takes 3 minutes
-   * on the AMD kind of 2-core machine (about 150 steps) and should stay within 5 on one twice as
-   * slow (about 90 steps, where the teacher was 5.6 points above random init on average over three
-   * seeds). A longer budget lifts k-NN little and costs the attention score (BENCHMARKS.md, the
-   * demo's sections).
+   * The demo's training time when none is given. With the stages after it the demo takes under 3
+   * minutes on the AMD kind of 2-core machine (about 340 steps of the patch-7 fast recipe) and
+   * should stay within 5 on one twice as slow (about 170 steps; BENCHMARKS.md, the demo's sections,
+   * has the run pinned to one core).
    */
   static final String TRAINING_BUDGET = "150s";
 
@@ -135,8 +134,9 @@ public final class DemoCommand implements Callable<Integer> {
     return "note: "
         + why
         + (attentionFinds ? ", while the attention already finds the garment" : "")
-        + ". Longer runs on all 60,000 images go further (BENCHMARKS.md: 74 % after 30 minutes;"
-        + " pixels are passed after 50 epochs): ./jdino train --data fmnist --time-budget 1h";
+        + ". Longer runs on all 60,000 images go further (BENCHMARKS.md: 81 % after 30 minutes"
+        + " of the fast recipe, pixels passed after 50 epochs of the faithful one):"
+        + " ./jdino train --data fmnist --time-budget 1h";
   }
 
   @Override
