@@ -37,10 +37,10 @@ import picocli.CommandLine.Spec;
     })
 public final class DemoCommand implements Callable<Integer> {
   /**
-   * The demo's training time when none is given. With the stages after it the demo takes under 3
-   * minutes on the AMD kind of 2-core machine (about 340 steps of the patch-7 fast recipe) and
-   * should stay within 5 on one twice as slow (about 170 steps; BENCHMARKS.md, the demo's sections,
-   * has the run pinned to one core).
+   * The demo's training time when none is given. With the stages after it the demo took under 3
+   * minutes on a 2-core AMD EPYC (Zen 3), 287 steps of the patch-7 fast recipe and k-NN 9.4 points
+   * above random init; a slower machine trains fewer steps in the same time rather than longer (231
+   * pinned to one core of it, still +9.6: BENCHMARKS.md, the demo's sections).
    */
   static final String TRAINING_BUDGET = "150s";
 

@@ -82,11 +82,12 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "Size a new run to this much training on this machine (e.g. 90s, 3m, 1h):"
               + " the number of epochs follows from the step time measured first on throwaway"
-              + " steps (at least 10 steps and 5 seconds). Evaluation and snapshots come on top.")
+              + " steps (at least "
+              + StepTimer.MIN_STEPS
+              + " steps and "
+              + StepTimer.MIN_SECONDS
+              + " seconds). Evaluation and snapshots come on top.")
   String timeBudget;
-
-  /** The least time {@code --time-budget} spends measuring the step time. */
-  static final double MEASURE_SECONDS = 5;
 
   @Option(
       names = "--pretrained-weights",
@@ -298,7 +299,14 @@ public final class TrainCommand implements Callable<Integer> {
       Torch.start(run.threads != null ? run.threads : 0);
       TrainOptions o = run.toOptions(runDir.dir(), out, spec.commandLine().getErr());
       StepTimer.StepTime measured =
-          StepTimer.measure(c, images, o.numWorkers(), o.compute(), 5, 10, MEASURE_SECONDS);
+          StepTimer.measure(
+              c,
+              images,
+              o.numWorkers(),
+              o.compute(),
+              StepTimer.WARMUP_STEPS,
+              StepTimer.MIN_STEPS,
+              StepTimer.MIN_SECONDS);
       double perStep = measured.secondsPerStep();
       double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
       // The budget fixes the length only now, so the caps that capToFit applied for --epochs

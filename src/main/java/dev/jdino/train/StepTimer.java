@@ -16,16 +16,24 @@ import dev.jdino.model.DropPath;
 public final class StepTimer {
   private StepTimer() {}
 
+  /** Untimed steps before the measurement (JIT compilation, one-off caches, prefetched batches). */
+  public static final int WARMUP_STEPS = 5;
+
+  /** The fewest steps a measurement times. */
+  public static final int MIN_STEPS = 10;
+
+  /** The least time a measurement takes, in seconds. */
+  public static final int MIN_SECONDS = 5;
+
   /** A measured step time: the mean over {@code steps} timed steps. */
   public record StepTime(double secondsPerStep, int steps) {}
 
   /**
    * Times steps until at least {@code minSteps} have run and {@code minSeconds} have passed (or the
-   * first epoch ends). A fixed handful of steps was too few: five steps measured 0.38 s where the
-   * run then averaged 0.38 - 0.48 s per step, and 0.47 s where an identical run had measured and
-   * averaged 0.34 s, so a 30-minute budget could become 22 or 36 minutes. The warm-up steps also
-   * drain the batches the loader prepared while the model was built, which would otherwise make the
-   * first timed steps look cheaper than the steady state.
+   * first epoch ends). A fixed five steps was too few: on a 2-core AMD EPYC (Zen 3) they measured
+   * 0.47 s where an identical run had measured, and then averaged, 0.34 s, so a 30-minute budget
+   * trained for 20 minutes. The untimed steps come first so that the batches the loader prepared
+   * while the model was built are not counted as free.
    *
    * @param warmup steps run first and not timed (JIT compilation, one-off caches, prefetch)
    * @return seconds per step, data loading included
@@ -55,11 +63,11 @@ public final class StepTimer {
       DinoStep step = state.newStep();
       long start = 0;
       int timed = 0;
+      double rate = config.vit().dropPathRate();
       for (int i = 0; i < stepsPerEpoch; i++) {
         if (i == untimed) {
           start = System.nanoTime();
         }
-        double rate = config.vit().dropPathRate();
         DropPath dp = rate > 0 ? new DropPath(rate, config.vit().depth(), i) : null;
         step.run(state.manager(), loader.next(), plan.at(i), dp, DinoStep.Phases.NONE);
         if (i >= untimed) {
