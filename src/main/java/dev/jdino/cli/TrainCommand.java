@@ -82,11 +82,13 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "Size a new run to this much training on this machine (e.g. 90s, 3m, 1h):"
               + " the number of epochs follows from the step time measured first on throwaway"
-              + " steps (at least "
+              + " steps, until it settles (at least "
               + StepTimer.MIN_STEPS
               + " steps and "
               + StepTimer.MIN_SECONDS
-              + " seconds). Evaluation and snapshots come on top.")
+              + " seconds, at most "
+              + StepTimer.MAX_PERCENT
+              + " % of the budget). Evaluation and snapshots come on top.")
   String timeBudget;
 
   @Option(
@@ -306,7 +308,8 @@ public final class TrainCommand implements Callable<Integer> {
               o.compute(),
               StepTimer.WARMUP_STEPS,
               StepTimer.MIN_STEPS,
-              StepTimer.MIN_SECONDS);
+              StepTimer.MIN_SECONDS,
+              StepTimer.maxSecondsFor(seconds));
       double perStep = measured.secondsPerStep();
       double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
       // The budget fixes the length only now, so the caps that capToFit applied for --epochs
@@ -332,11 +335,13 @@ public final class TrainCommand implements Callable<Integer> {
       String line =
           String.format(
               Locale.ROOT,
-              "time budget %s: %.2f s per step measured here over %d steps, so"
-                  + " %d steps (%s epochs of %d steps)",
+              "time budget %s: %.2f s per step measured here (the last %d steps of %.0f s of"
+                  + " throwaway steps, %s), so %d steps (%s epochs of %d steps)",
               ProgressDisplay.clock(seconds),
               perStep,
               measured.steps(),
+              measured.seconds(),
+              measured.settled() ? "settled" : "not settled: the latest taken",
               c.train().totalSteps(stepsPerEpoch),
               TrainConfig.fmt(Math.round(epochs * 100) / 100.0),
               stepsPerEpoch);
@@ -348,6 +353,8 @@ public final class TrainCommand implements Callable<Integer> {
       recipe.put("time_budget_s", seconds);
       recipe.put("measured_s_per_step", perStep);
       recipe.put("measured_steps", measured.steps());
+      recipe.put("measured_for_s", measured.seconds());
+      recipe.put("measured_settled", measured.settled());
       recipe.put("epochs_from_budget", epochs);
     }
     Recipes.Fitted f = Recipes.fit(c, explicit, images.size(), stepsPerEpoch, size);

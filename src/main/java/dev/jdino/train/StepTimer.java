@@ -6,6 +6,7 @@ import dev.jdino.data.ImageDataset;
 import dev.jdino.data.MultiCropLoader;
 import dev.jdino.model.Compute;
 import dev.jdino.model.DropPath;
+import java.util.ArrayDeque;
 
 /**
  * How long one training step of a configuration takes on this machine, measured on a throwaway copy
@@ -25,15 +26,30 @@ public final class StepTimer {
   /** The least time a measurement takes, in seconds. */
   public static final int MIN_SECONDS = 5;
 
-  /** A measured step time: the mean over {@code steps} timed steps. */
-  public record StepTime(double secondsPerStep, int steps) {}
+  /** The most time a measurement takes, in per cent of the budget it sizes. */
+  public static final int MAX_PERCENT = 3;
+
+  /** The most time a measurement takes, in seconds, however long the budget. */
+  public static final int MAX_SECONDS = 120;
+
+  /** A measured step time: the mean over the {@code steps} timed steps it was taken from. */
+  public record StepTime(double secondsPerStep, int steps, double seconds, boolean settled) {}
+
+  /** How long a measurement for a budget of {@code budgetSeconds} may take, at most. */
+  public static double maxSecondsFor(double budgetSeconds) {
+    return Math.min(MAX_SECONDS, Math.max(MIN_SECONDS, MAX_PERCENT / 100.0 * budgetSeconds));
+  }
 
   /**
-   * Times steps until at least {@code minSteps} have run and {@code minSeconds} have passed (or the
-   * first epoch ends). A fixed five steps was too few: on a 2-core AMD EPYC (Zen 3) they measured
-   * 0.47 s where an identical run had measured, and then averaged, 0.34 s, so a 30-minute budget
-   * trained for 20 minutes. The untimed steps come first so that the batches the loader prepared
-   * while the model was built are not counted as free.
+   * Times steps until the step time has settled, and at least {@code minSteps} have run and {@code
+   * minSeconds} have passed; or until {@code maxSeconds} have passed or the first epoch ends.
+   *
+   * <p>A fresh JVM on 2 cores runs its first minute of steps slower than the rest, while the JIT
+   * compiles on the core the step also wants: on a 2-core AMD EPYC (Zen 3), 10 steps measured 0.78
+   * s per step where the run then went at 0.48, so a 48-minute budget would have trained for 30
+   * (and five steps, earlier, measured 0.47 where the run averaged 0.34). The mean from the start
+   * is dragged by the slowest steps; {@link Settling} keeps timing until the latest windows agree,
+   * and takes the step time from them.
    *
    * @param warmup steps run first and not timed (JIT compilation, one-off caches, prefetch)
    * @return seconds per step, data loading included
@@ -45,12 +61,14 @@ public final class StepTimer {
       Compute compute,
       int warmup,
       int minSteps,
-      double minSeconds) {
+      double minSeconds,
+      double maxSeconds) {
     int stepsPerEpoch = DinoTrainer.stepsPerEpoch(data, config);
     int untimed = Math.min(warmup, Math.max(0, stepsPerEpoch - 1));
     RunPlan plan =
         RunPlan.of(config.withEpochs(Math.max(1, config.train().epochs())), stepsPerEpoch);
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
+    Settling settling = new Settling(minSteps, minSeconds, maxSeconds);
     try (TrainingState state = TrainingState.fresh(config, null, compute);
         MultiCropLoader loader =
             MultiCropLoader.builder()
@@ -61,23 +79,96 @@ public final class StepTimer {
                 .optWorkers(workers)
                 .build()) {
       DinoStep step = state.newStep();
-      long start = 0;
-      int timed = 0;
       double rate = config.vit().dropPathRate();
+      long last = 0;
       for (int i = 0; i < stepsPerEpoch; i++) {
         if (i == untimed) {
-          start = System.nanoTime();
+          last = System.nanoTime();
         }
         DropPath dp = rate > 0 ? new DropPath(rate, config.vit().depth(), i) : null;
         step.run(state.manager(), loader.next(), plan.at(i), dp, DinoStep.Phases.NONE);
         if (i >= untimed) {
-          timed++;
-          if (timed >= minSteps && (System.nanoTime() - start) / 1e9 >= minSeconds) {
+          long now = System.nanoTime();
+          boolean done = settling.add((now - last) / 1e9);
+          last = now;
+          if (done) {
             break;
           }
         }
       }
-      return new StepTime((System.nanoTime() - start) / 1e9 / timed, timed);
+      return settling.result();
+    }
+  }
+
+  /**
+   * The measurement's stopping rule and estimate, apart from the clock. Timed steps are grouped in
+   * windows of at least {@link #WINDOW_STEPS} steps and {@link #WINDOW_SECONDS} seconds; the step
+   * time has settled when the last {@link #WINDOWS} windows' means lie within {@link #SPREAD} of
+   * each other, and the estimate is the mean over those windows (over all timed steps while fewer
+   * have closed).
+   */
+  static final class Settling {
+    static final int WINDOW_STEPS = 3;
+    static final double WINDOW_SECONDS = 2;
+    static final int WINDOWS = 3;
+    static final double SPREAD = 1.1;
+
+    private final int minSteps;
+    private final double minSeconds;
+    private final double maxSeconds;
+    private final ArrayDeque<double[]> closed = new ArrayDeque<>();
+    private int steps;
+    private double seconds;
+    private int openSteps;
+    private double openSeconds;
+    private boolean settled;
+
+    Settling(int minSteps, double minSeconds, double maxSeconds) {
+      this.minSteps = minSteps;
+      this.minSeconds = minSeconds;
+      this.maxSeconds = maxSeconds;
+    }
+
+    /** Adds one timed step; true when the measurement may stop. */
+    boolean add(double stepSeconds) {
+      steps++;
+      seconds += stepSeconds;
+      openSteps++;
+      openSeconds += stepSeconds;
+      if (openSteps >= WINDOW_STEPS && openSeconds >= WINDOW_SECONDS) {
+        closed.addLast(new double[] {openSteps, openSeconds});
+        if (closed.size() > WINDOWS) {
+          closed.removeFirst();
+        }
+        openSteps = 0;
+        openSeconds = 0;
+        settled = closed.size() == WINDOWS && spread() <= SPREAD;
+      }
+      return steps >= minSteps && seconds >= minSeconds && (settled || seconds >= maxSeconds);
+    }
+
+    private double spread() {
+      double lo = Double.POSITIVE_INFINITY;
+      double hi = 0;
+      for (double[] w : closed) {
+        double perStep = w[1] / w[0];
+        lo = Math.min(lo, perStep);
+        hi = Math.max(hi, perStep);
+      }
+      return hi / lo;
+    }
+
+    StepTime result() {
+      if (closed.size() < WINDOWS) {
+        return new StepTime(seconds / steps, steps, seconds, false);
+      }
+      double n = 0;
+      double s = 0;
+      for (double[] w : closed) {
+        n += w[0];
+        s += w[1];
+      }
+      return new StepTime(s / n, (int) n, seconds, settled);
     }
   }
 
