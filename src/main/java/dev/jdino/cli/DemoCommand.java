@@ -134,7 +134,7 @@ public final class DemoCommand implements Callable<Integer> {
     return "note: "
         + why
         + (attentionFinds ? ", while the attention already finds the garment" : "")
-        + ". Longer runs on all 60,000 images go further (BENCHMARKS.md: 81 % after 30 minutes"
+        + ". Longer runs on all 60,000 images go further (BENCHMARKS.md: 83 % after 42 minutes"
         + " of the fast recipe, pixels passed after 50 epochs of the faithful one):"
         + " ./jdino train --data fmnist --time-budget 1h";
   }
