@@ -115,7 +115,7 @@ class StepTimerTest {
 
   @Test
   void theCapIsAFractionOfTheBudgetWithinFixedBounds() {
-    assertEquals(StepTimer.MIN_SECONDS, StepTimer.maxSecondsFor(150), 1e-12); // 4.5 s -> 5
+    assertEquals(15, StepTimer.maxSecondsFor(150), 1e-12); // 4.5 s -> 15
     assertEquals(0.03 * 2880, StepTimer.maxSecondsFor(2880), 1e-9); // 48 min -> 86.4 s
     assertEquals(StepTimer.MAX_SECONDS, StepTimer.maxSecondsFor(36_000), 1e-12); // 10 h -> 120
   }
