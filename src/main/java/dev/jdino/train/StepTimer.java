@@ -33,8 +33,8 @@ public final class StepTimer {
   public static final int MAX_SECONDS = 120;
 
   /**
-   * The most time a measurement may take for any budget, however short: the demo's 2:30 (3 % is 4.5
-   * s) measured 0.40 s per step in 5 s, unsettled, and then ran at 0.31.
+   * The cap on a measurement's time never falls below this, however short the budget: capped at 5
+   * s, the demo's 2:30 (3 % is 4.5 s) measured 0.40 s per step, unsettled, and then ran at 0.31.
    */
   public static final int SHORT_BUDGET_SECONDS = 15;
 
