@@ -27,6 +27,15 @@ final class ComputeOptions {
               + " (the default when it loads) or the explicit softmax path.")
   String attention;
 
+  @Option(
+      names = "--attention-precision",
+      paramLabel = "fp32|bf16",
+      description =
+          "Arithmetic of the fused attention kernel. Default: bf16 with --precision bf16 on"
+              + " processors with AMX, else fp32 (without AMX libtorch's bf16 attention is slower"
+              + " than fp32).")
+  String attentionPrecision;
+
   private Compute compute;
 
   /**
@@ -40,7 +49,7 @@ final class ComputeOptions {
     }
     Precision.Choice p =
         precision != null
-            ? new Precision.Choice(Precision.parse(precision), "--precision " + precision)
+            ? new Precision.Choice(parse("--precision", precision), "--precision " + precision)
             : Precision.forThisProcessor();
     boolean fused;
     if (attention == null) {
@@ -54,6 +63,7 @@ final class ComputeOptions {
       Optional<String> why = TorchBridge.unavailableReason();
       if (why.isPresent()) {
         if (precision != null && p.precision() != Precision.FP32
+            || attentionPrecision != null
             || "fused".equalsIgnoreCase(attention)) {
           err.println("jdino: warning: " + why.get() + "; running fp32 with explicit attention");
         }
@@ -61,9 +71,40 @@ final class ComputeOptions {
         fused = false;
       }
     }
-    compute = new Compute(p.precision(), fused);
-    out.println("jdino: arithmetic " + compute + " (" + p.reason() + ")");
+    if ("explicit".equalsIgnoreCase(attention)
+        && attentionPrecision != null
+        && parse("--attention-precision", attentionPrecision) != Precision.FP32) {
+      throw new BadInputException(
+          "--attention-precision "
+              + attentionPrecision
+              + ": only the fused attention runs in bf16; the explicit path is fp32");
+    }
+    Precision.Choice a =
+        !fused
+            ? new Precision.Choice(Precision.FP32, "explicit attention")
+            : attentionPrecision != null
+                ? new Precision.Choice(
+                    parse("--attention-precision", attentionPrecision),
+                    "--attention-precision " + attentionPrecision)
+                : Precision.attentionForThisProcessor(p.precision());
+    compute = new Compute(p.precision(), fused, a.precision());
+    // The attention's reason is said only where it is not simply the products' precision.
+    String why =
+        p.precision() == a.precision() && attentionPrecision == null
+            ? p.reason()
+            : p.reason() + "; " + a.reason();
+    out.println("jdino: arithmetic " + compute + " (" + why + ")");
     out.flush();
     return compute;
+  }
+
+  /** {@link Precision#parse}, its one-line refusal naming {@code flag}. */
+  private static Precision parse(String flag, String value) {
+    try {
+      return Precision.parse(value);
+    } catch (BadInputException e) {
+      throw new BadInputException(
+          flag + ": '" + value + "' is not a precision; expected fp32 or bf16");
+    }
   }
 }

@@ -4,6 +4,8 @@ import dev.jdino.io.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -29,6 +31,9 @@ public enum Precision {
    * AVX-512 BF16 (also AMD Zen 4 and 5). Without them libtorch emulates bf16, slower than fp32.
    */
   static final Set<String> BF16_FLAGS = Set.of("amx_bf16", "avx512_bf16");
+
+  /** The flag under which bf16 attention pays too ({@link #attentionForProcessor}). */
+  static final String AMX_FLAG = "amx_bf16";
 
   /**
    * The flag value, as on the command line and in {@code args.json}: {@code fp32} or {@code bf16}.
@@ -77,18 +82,10 @@ public enum Precision {
    * the first processor's {@code flags} line has amx_bf16 or avx512_bf16, fp32 otherwise.
    */
   public static Choice forProcessor(String cpuinfo) {
-    String flags = null;
-    for (String line : cpuinfo.split("\n", -1)) {
-      int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().equals("flags")) {
-        flags = line.substring(colon + 1);
-        break;
-      }
-    }
-    if (flags == null) {
+    Set<String> have = flags(cpuinfo);
+    if (have == null) {
       return new Choice(FP32, "fp32: no instruction-set flags in " + CPUINFO);
     }
-    Set<String> have = Set.of(flags.trim().split("\\s+"));
     // Both flags are named when present: AMX is the one that gives the large speed-up.
     String found =
         BF16_FLAGS.stream()
@@ -103,5 +100,52 @@ public enum Precision {
         FP32,
         "fp32: the processor has neither amx_bf16 nor avx512_bf16 (bf16 would be emulated, slower"
             + " than fp32)");
+  }
+
+  /** {@link #attentionForProcessor} for the processor this JVM runs on. */
+  public static Choice attentionForThisProcessor(Precision products) {
+    if (products == FP32) {
+      return attentionForProcessor(products, "");
+    }
+    try {
+      return attentionForProcessor(products, Files.readString(CPUINFO));
+    } catch (IOException | SecurityException e) {
+      return attentionForProcessor(products, "");
+    }
+  }
+
+  /**
+   * The precision of the fused attention kernel when the matrix products run in {@code products}:
+   * bf16 attention only on processors with AMX tiles, fp32 attention elsewhere. CPU autocast would
+   * run {@code scaled_dot_product_attention} in bf16 everywhere, but without AMX libtorch 2.7.1's
+   * bf16 flash-attention kernel is slower than its fp32 one (the backward six times, measured on an
+   * AMD EPYC Zen 4 with AVX512_BF16; BENCHMARKS.md), while the products still gain; attention's
+   * inputs and output are fp32 here anyway, so fp32 attention costs no extra casts.
+   */
+  public static Choice attentionForProcessor(Precision products, String cpuinfo) {
+    if (Objects.requireNonNull(products, "products") == FP32) {
+      return new Choice(FP32, "fp32 attention with fp32 products");
+    }
+    Set<String> have = flags(cpuinfo);
+    if (have != null && have.contains(AMX_FLAG)) {
+      return new Choice(BF16, "bf16 attention: the processor has " + AMX_FLAG);
+    }
+    return new Choice(
+        FP32,
+        "fp32 attention: without "
+            + AMX_FLAG
+            + " libtorch's bf16 attention kernel is slower than its fp32 one");
+  }
+
+  /** The words of the first {@code flags} line of {@code /proc/cpuinfo}'s text, or null. */
+  private static Set<String> flags(String cpuinfo) {
+    for (String line : cpuinfo.split("\n", -1)) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).trim().equals("flags")) {
+        // (a copy, not Set.of: a flag listed twice must not throw)
+        return new HashSet<>(Arrays.asList(line.substring(colon + 1).trim().split("\\s+")));
+      }
+    }
+    return null;
   }
 }

@@ -41,7 +41,7 @@ final class Attention {
     NDArray out =
         compute.fusedAttention()
             ? TorchBridge.scaledDotProductAttention(
-                qkv.get(0), qkv.get(1), qkv.get(2), compute.precision())
+                qkv.get(0), qkv.get(1), qkv.get(2), compute.attentionPrecision())
             : weights(qkv, x.getManager()).matMul(qkv.get(2));
     return proj.forward(p, out.transpose(0, 2, 1, 3).reshape(s[0], s[1], s[2]), compute);
   }

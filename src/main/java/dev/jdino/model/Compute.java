@@ -2,7 +2,6 @@ package dev.jdino.model;
 
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.TorchBridge;
-import java.util.Locale;
 
 /**
  * How a network's arithmetic runs, as opposed to what it computes: the precision of its large
@@ -10,19 +9,29 @@ import java.util.Locale;
  * (equal to the explicit softmax path within float rounding, several times faster). Attention maps
  * for people always take the explicit path, which yields the softmax itself.
  *
- * @param precision of the linear layers (qkv, proj, MLP, head) and attention; LayerNorm, softmax
- *     and the loss stay fp32 either way, as under autocast
+ * @param precision of the linear layers (qkv, proj, MLP, head); LayerNorm, softmax and the loss
+ *     stay fp32 either way, as under autocast
  * @param fusedAttention whether attention runs fused
+ * @param attentionPrecision of the fused attention kernel (the explicit path is fp32): autocast's
+ *     choice is {@code precision}, {@link Precision#attentionForProcessor} the processor's
  */
-public record Compute(Precision precision, boolean fusedAttention) {
+public record Compute(Precision precision, boolean fusedAttention, Precision attentionPrecision) {
 
   /** fp32 with the explicit attention: the official code's arithmetic, step for step. */
   public static final Compute REFERENCE = new Compute(Precision.FP32, false);
 
   public Compute {
-    if (precision == null) {
+    if (precision == null || attentionPrecision == null) {
       throw new IllegalArgumentException("a precision is needed");
     }
+    if (!fusedAttention) {
+      attentionPrecision = Precision.FP32; // the explicit path's products are DJL's, fp32
+    }
+  }
+
+  /** Attention in the products' precision, as CPU autocast runs it. */
+  public Compute(Precision precision, boolean fusedAttention) {
+    this(precision, fusedAttention, precision);
   }
 
   /** fp32, with fused attention when the libtorch bridge loads (it loads once, about 2 s). */
@@ -31,13 +40,22 @@ public record Compute(Precision precision, boolean fusedAttention) {
   }
 
   /**
-   * The processor's own choice for evaluation (features, k-NN): bf16 where it has bf16 units and
-   * the bridge loads, else fp32; fused attention where the bridge loads.
+   * The processor's own choice for evaluation (features, k-NN): bf16 products where it has bf16
+   * units and the bridge loads, else fp32; fused attention where the bridge loads, in bf16 only
+   * where that pays ({@link Precision#attentionForProcessor}).
    */
   public static Compute forThisProcessor() {
+    return forThisProcessor(Precision.forThisProcessor().precision());
+  }
+
+  /**
+   * {@code products} (fp32 when the bridge does not load, which bf16 needs) with this processor's
+   * choices for the rest.
+   */
+  public static Compute forThisProcessor(Precision products) {
     boolean bridge = TorchBridge.isAvailable();
-    Precision p = bridge ? Precision.forThisProcessor().precision() : Precision.FP32;
-    return new Compute(p, bridge);
+    Precision p = bridge ? products : Precision.FP32;
+    return new Compute(p, bridge, Precision.attentionForThisProcessor(p).precision());
   }
 
   /** Whether any operation goes through the bridge. */
@@ -47,7 +65,11 @@ public record Compute(Precision precision, boolean fusedAttention) {
 
   @Override
   public String toString() {
-    return precision.name().toLowerCase(Locale.ROOT)
-        + (fusedAttention ? ", fused attention" : ", explicit attention");
+    String attention = fusedAttention ? ", fused attention" : ", explicit attention";
+    return precision.flag()
+        + attention
+        + (fusedAttention && attentionPrecision != precision
+            ? " in " + attentionPrecision.flag()
+            : "");
   }
 }

@@ -180,4 +180,43 @@ class TrainFlagsTest {
     assertEquals(0.2, c.train().warmupEpochs(), 1e-12);
     assertEquals(28, c.vit().imgSize());
   }
+
+  /** The arithmetic asked for is the arithmetic run, said at start and recorded in args.json. */
+  @Test
+  void theAttentionPrecisionIsChosenPrintedAndRecorded(@TempDir Path tmp) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev.jdino.engine.TorchBridge.isAvailable(), "the libtorch bridge does not load here");
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r =
+        train(run, "--epochs", "1", "--precision", "bf16", "--attention-precision", "fp32");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.out()
+            .contains(
+                "jdino: arithmetic bf16, fused attention in fp32 (--precision bf16;"
+                    + " --attention-precision fp32)"),
+        r.out());
+    JsonNode compute = Json.read(run.resolve("args.json")).path("options").path("compute");
+    assertEquals("BF16", compute.path("precision").asText(), compute.toString());
+    assertEquals("FP32", compute.path("attentionPrecision").asText(), compute.toString());
+    assertTrue(compute.path("fusedAttention").asBoolean(), compute.toString());
+  }
+
+  @Test
+  void anAttentionPrecisionTheRunCannotHaveIsRefusedInOneLine(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r =
+        train(run, "--attention", "explicit", "--attention-precision", "bf16");
+    assertEquals(2, r.code());
+    assertEquals(
+        "jdino: error: --attention-precision bf16: only the fused attention runs in bf16; the"
+            + " explicit path is fp32",
+        r.err().strip());
+    r = train(tmp.resolve("run2"), "--attention-precision", "fp16");
+    assertEquals(2, r.code());
+    assertEquals(
+        "jdino: error: --attention-precision: 'fp16' is not a precision; expected fp32 or bf16",
+        r.err().strip());
+    assertFalse(Files.exists(run));
+  }
 }
