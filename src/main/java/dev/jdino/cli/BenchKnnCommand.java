@@ -59,8 +59,8 @@ public final class BenchKnnCommand extends Subcommand {
     DinoConfig preset = DinoConfig.preset("fmnist-small");
     try (Backbone backbone =
         checkpoint != null
-            ? Backbone.load(checkpoint, "teacher")
-            : Backbone.random(preset.vit().withoutDropPath(), 0)) {
+            ? Backbone.load(checkpoint, "teacher", extraction.compute())
+            : Backbone.random(preset.vit().withoutDropPath(), 0, extraction.compute())) {
       // A random backbone has no metadata: prepare images as an fmnist-small run would.
       Preprocessing prep =
           checkpoint != null
@@ -69,8 +69,9 @@ public final class BenchKnnCommand extends Subcommand {
       Progress progress = ProgressDisplay.on(out).asProgress();
       out.printf(
           Locale.ROOT,
-          "jdino bench knn: %s; train %s (%,d), test %s (%,d); batch %d; %s%n",
+          "jdino bench knn: %s; arithmetic %s; train %s (%,d), test %s (%,d); batch %d; %s%n",
           backbone,
+          backbone.compute(),
           trainSpec,
           train.size(),
           testSpec,

@@ -2,6 +2,7 @@ package dev.jdino.cli;
 
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
+import dev.jdino.model.Compute;
 import dev.jdino.viz.RunPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +24,17 @@ final class CheckpointOptions {
   @Mixin BackboneKeyOptions backbone;
 
   Backbone load() {
+    return load(Compute.forThisProcessor());
+  }
+
+  /** The backbone, computing with {@code compute}'s arithmetic. */
+  Backbone load(Compute compute) {
     if (!Files.exists(path)) {
       throw new BadInputException("--checkpoint " + path + " does not exist");
     }
     return backbone.numHeads == null
-        ? Backbone.load(path, backbone.key)
-        : Backbone.load(path, backbone.key, backbone.numHeads);
+        ? Backbone.load(path, backbone.key, compute)
+        : Backbone.load(path, backbone.key, backbone.numHeads, compute);
   }
 
   /** teacher or student. */

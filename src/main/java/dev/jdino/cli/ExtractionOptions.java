@@ -1,7 +1,9 @@
 package dev.jdino.cli;
 
+import dev.jdino.engine.Precision;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.io.BadInputException;
+import dev.jdino.model.Compute;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -22,7 +24,22 @@ final class ExtractionOptions {
       description = "Image preparation threads (default ${DEFAULT-VALUE}).")
   int numWorkers = 2;
 
+  @Option(
+      names = "--precision",
+      paramLabel = "fp32|bf16",
+      description =
+          "Arithmetic of the feature extraction's matrix products. Default: bf16 on processors"
+              + " with AMX or AVX512_BF16, else fp32.")
+  String precision;
+
   @Mixin EngineOptions engine;
+
+  /** The arithmetic features are computed with: the flag's precision, else the processor's. */
+  Compute compute() {
+    return precision == null
+        ? Compute.forThisProcessor()
+        : Compute.forThisProcessor(Precision.parse(precision));
+  }
 
   /**
    * The extraction settings, L2-normalised or not.

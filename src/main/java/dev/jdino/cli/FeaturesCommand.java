@@ -62,7 +62,7 @@ public final class FeaturesCommand extends Subcommand {
     try (Backbone backbone = model.load()) {
       Preprocessing prep = model.preprocessing(backbone, err());
       ImageDataset d = DataSources.open(data, DataSources.Split.TRAIN);
-      out.println("jdino features: " + backbone);
+      out.println("jdino features: " + backbone + "; arithmetic " + backbone.compute());
       out.printf(
           Locale.ROOT,
           "data %s (%,d images%s); %s%n",

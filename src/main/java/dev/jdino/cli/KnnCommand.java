@@ -175,7 +175,8 @@ public final class KnnCommand extends Subcommand {
         kind);
     out.flush();
     KnnEvaluation.Report r;
-    try (Backbone random = floors ? Backbone.random(backbone.config(), seed) : null) {
+    try (Backbone random =
+        floors ? Backbone.random(backbone.config(), seed, backbone.compute()) : null) {
       r =
           KnnEvaluation.run(
               backbone,

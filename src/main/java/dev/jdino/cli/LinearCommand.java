@@ -106,7 +106,7 @@ public final class LinearCommand extends Subcommand {
       ImageDataset train =
           EvalData.openLabelled(trainSpec, DataSources.Split.TRAIN, "--train-data");
       ImageDataset test = EvalData.openLabelled(testSpec, DataSources.Split.TEST, "--test-data");
-      out.println("jdino linear: " + backbone);
+      out.println("jdino linear: " + backbone + "; arithmetic " + backbone.compute());
       out.printf(
           Locale.ROOT,
           "train %s (%,d images), test %s (%,d images); %s%n",

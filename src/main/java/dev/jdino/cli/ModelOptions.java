@@ -32,7 +32,7 @@ final class ModelOptions {
   }
 
   Backbone load() {
-    return checkpoint.load();
+    return checkpoint.load(extraction.compute());
   }
 
   Preprocessing preprocessing(Backbone b, PrintWriter err) {

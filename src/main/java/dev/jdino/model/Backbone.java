@@ -40,13 +40,12 @@ public final class Backbone implements AutoCloseable {
   private final String source;
   private final JsonNode description;
 
-  private Backbone(VitConfig config, float[] values, String source, JsonNode description) {
+  private Backbone(
+      VitConfig config, float[] values, String source, JsonNode description, Compute compute) {
     this.manager = Torch.newManager();
     ParameterLayout.Builder b = ParameterLayout.builder();
-    // Features run as fast as the processor allows (fused attention, bf16 where it has bf16
-    // units); attention maps always take the explicit softmax.
-    this.vit =
-        new VisionTransformer(config.withoutDropPath(), "", b, manager, Compute.forThisProcessor());
+    // Attention maps always take the explicit softmax, whatever the features' arithmetic.
+    this.vit = new VisionTransformer(config.withoutDropPath(), "", b, manager, compute);
     ParameterLayout layout = b.build();
     this.params =
         new ParameterSet(layout, manager, values != null ? values : layout.initialValues(0), false);
@@ -64,7 +63,16 @@ public final class Backbone implements AutoCloseable {
    *     flat files
    */
   public static Backbone load(Path path, String key) {
-    return load(path, key, null);
+    return load(path, key, null, Compute.forThisProcessor());
+  }
+
+  /**
+   * The same, computing features with {@code compute}'s arithmetic instead of the processor's
+   * default ({@link Compute#forThisProcessor}: as fast as the processor allows, fused attention,
+   * bf16 products where it has bf16 units).
+   */
+  public static Backbone load(Path path, String key, Compute compute) {
+    return load(path, key, null, compute);
   }
 
   /**
@@ -72,13 +80,18 @@ public final class Backbone implements AutoCloseable {
    * custom ViT). A file that does record it must agree.
    */
   public static Backbone load(Path path, String key, int numHeads) {
+    return load(path, key, numHeads, Compute.forThisProcessor());
+  }
+
+  /** The same, with {@code compute}'s arithmetic. */
+  public static Backbone load(Path path, String key, int numHeads, Compute compute) {
     if (numHeads < 1) {
       throw new BadInputException("--num-heads " + numHeads + ": expected at least 1");
     }
-    return load(path, key, Integer.valueOf(numHeads));
+    return load(path, key, Integer.valueOf(numHeads), compute);
   }
 
-  private static Backbone load(Path path, String key, Integer numHeads) {
+  private static Backbone load(Path path, String key, Integer numHeads, Compute compute) {
     if (!key.equals("teacher") && !key.equals("student")) {
       throw new BadInputException("--checkpoint-key " + key + ": expected teacher or student");
     }
@@ -98,7 +111,7 @@ public final class Backbone implements AutoCloseable {
       JsonNode meta = metadata(st);
       VitConfig recorded = recordedConfig(meta, st);
       if (recorded != null) {
-        return loadRecorded(file, st, meta, recorded, key, numHeads);
+        return loadRecorded(file, st, meta, recorded, key, numHeads, compute);
       }
     }
     // Everything else (.pth files, safetensors without jdino's architecture record) goes by
@@ -109,13 +122,19 @@ public final class Backbone implements AutoCloseable {
     try (NDManager tmp = Torch.newManager();
         VisionTransformer v = new VisionTransformer(a.vit(), "", b, tmp)) {
       float[] values = w.initialValues(b.build(), 0).values();
-      return new Backbone(a.vit(), values, w.source(), w.description(a));
+      return new Backbone(a.vit(), values, w.source(), w.description(a), compute);
     }
   }
 
   /** A jdino file that records its architecture in its metadata. */
   private static Backbone loadRecorded(
-      Path file, Safetensors st, JsonNode meta, VitConfig config, String key, Integer numHeads) {
+      Path file,
+      Safetensors st,
+      JsonNode meta,
+      VitConfig config,
+      String key,
+      Integer numHeads,
+      Compute compute) {
     if (numHeads != null && numHeads != config.numHeads()) {
       throw new BadInputException(
           "--num-heads "
@@ -145,7 +164,8 @@ public final class Backbone implements AutoCloseable {
         VisionTransformer v = new VisionTransformer(config, "", b, tmp)) {
       ParameterLayout layout = b.build();
       float[] values = layout.valuesFrom(st, prefix);
-      return new Backbone(config, values, file + (prefix.isEmpty() ? "" : " (" + key + ")"), meta);
+      return new Backbone(
+          config, values, file + (prefix.isEmpty() ? "" : " (" + key + ")"), meta, compute);
     }
   }
 
@@ -155,13 +175,18 @@ public final class Backbone implements AutoCloseable {
 
   /** A randomly initialised backbone of the given shape (the "no training" floor). */
   public static Backbone random(VitConfig config, long seed) {
+    return random(config, seed, Compute.forThisProcessor());
+  }
+
+  /** The same, with {@code compute}'s arithmetic (a floor computed as its trained backbone is). */
+  public static Backbone random(VitConfig config, long seed, Compute compute) {
     ParameterLayout.Builder b = ParameterLayout.builder();
     float[] values;
     try (NDManager tmp = Torch.newManager();
         VisionTransformer v = new VisionTransformer(config, "", b, tmp)) {
       values = b.build().initialValues(seed);
     }
-    return new Backbone(config, values, "random init (seed " + seed + ")", Json.object());
+    return new Backbone(config, values, "random init (seed " + seed + ")", Json.object(), compute);
   }
 
   private static JsonNode metadata(Safetensors st) {

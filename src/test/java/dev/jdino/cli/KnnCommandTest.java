@@ -226,6 +226,38 @@ class KnnCommandTest {
         "another architecture");
   }
 
+  /** --precision picks the features' arithmetic; the line at start says which ran. */
+  @Test
+  void thePrecisionFlagChoosesTheFeaturesArithmetic() {
+    String[] base = {
+      "knn",
+      "--checkpoint",
+      backbone.toString(),
+      "--train-data",
+      train.toString(),
+      "--test-data",
+      test.toString(),
+      "--k",
+      "20",
+      "--batch-size",
+      "32"
+    };
+    Result r = jdino(concat(base, "--precision", "fp32"));
+    assertEquals(0, r.code(), r.err());
+    String fp32 =
+        dev.jdino.engine.TorchBridge.isAvailable()
+            ? "arithmetic fp32, fused attention\n"
+            : "arithmetic fp32, explicit attention\n";
+    assertTrue(r.out().contains(fp32), r.out());
+    assertBadInput(jdino(concat(base, "--precision", "fp16")), "--precision", "'fp16'", "bf16");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
   @Test
   void badKAndTemperature() {
     assertBadInput(

@@ -127,8 +127,9 @@ class OnlineKnnTest {
       assertFalse(line.contains("knn_top1"));
     }
 
-    // The last record is the k-NN of the saved teacher, computed independently.
-    try (Backbone teacher = Backbone.load(hooked, "teacher")) {
+    // The last record is the k-NN of the saved teacher, computed independently with the
+    // training's own arithmetic.
+    try (Backbone teacher = Backbone.load(hooked, "teacher", Compute.REFERENCE)) {
       Preprocessing prep = Preprocessing.forBackbone(teacher, null, null, null, null);
       assertEquals(Preprocessing.forTraining(tiny()), prep);
       FeatureExtractor.Options opt = new FeatureExtractor.Options(64, 1, true);

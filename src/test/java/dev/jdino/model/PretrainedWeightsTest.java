@@ -76,7 +76,7 @@ class PretrainedWeightsTest {
 
   @Test
   void theReleasedLayoutGivesPyTorchsFeaturesAndAttention() {
-    try (Backbone b = Backbone.load(fixture("vit_flat.pth"), "teacher", 2)) {
+    try (Backbone b = Backbone.load(fixture("vit_flat.pth"), "teacher", 2, Compute.fp32())) {
       assertEquals(VIT, b.config());
       assertBackbone(b, "teacher", "flat .pth");
       assertEquals("pth", b.description().path("format").asText());
@@ -94,8 +94,8 @@ class PretrainedWeightsTest {
 
   @Test
   void theFullCheckpointGivesTeacherOrStudentWithHeadsFromItsArgs() {
-    try (Backbone t = Backbone.load(fixture("vit_full.pth"), "teacher");
-        Backbone s = Backbone.load(fixture("vit_full.pth"), "student")) {
+    try (Backbone t = Backbone.load(fixture("vit_full.pth"), "teacher", Compute.fp32());
+        Backbone s = Backbone.load(fixture("vit_full.pth"), "student", Compute.fp32())) {
       assertEquals(VIT, t.config());
       assertBackbone(t, "teacher", "full checkpoint, teacher");
       assertBackbone(s, "student", "full checkpoint, student");
@@ -107,7 +107,7 @@ class PretrainedWeightsTest {
 
   @Test
   void timmsCheckpointGivesTheSameBackbone() {
-    try (Backbone b = Backbone.load(fixture("vit_timm.pth"), "teacher", 2)) {
+    try (Backbone b = Backbone.load(fixture("vit_timm.pth"), "teacher", 2, Compute.fp32())) {
       assertBackbone(b, "teacher", "timm checkpoint");
       assertTrue(b.description().path("notes").get(0).asText().contains("a classifier of 10"));
     }
@@ -118,12 +118,12 @@ class PretrainedWeightsTest {
     Path st = tmp.resolve("full.safetensors");
     Conversion.convert(fixture("vit_full.pth"), st);
     // No --num-heads: the args travel in the safetensors metadata.
-    try (Backbone b = Backbone.load(st, "teacher")) {
+    try (Backbone b = Backbone.load(st, "teacher", Compute.fp32())) {
       assertBackbone(b, "teacher", "converted to safetensors");
     }
     Path back = tmp.resolve("full.pth");
     Conversion.convert(st, back);
-    try (Backbone b = Backbone.load(back, "student")) {
+    try (Backbone b = Backbone.load(back, "student", Compute.fp32())) {
       assertBackbone(b, "student", "converted back to .pth");
     }
   }
@@ -266,7 +266,7 @@ class PretrainedWeightsTest {
     BadInputException m =
         assertThrows(BadInputException.class, () -> Backbone.load(file, "teacher", 4));
     assertTrue(m.getMessage().endsWith("its metadata gives 2 heads"), m.getMessage());
-    try (Backbone b = Backbone.load(file, "teacher", 2)) {
+    try (Backbone b = Backbone.load(file, "teacher", 2, Compute.fp32())) {
       assertEquals(EvalFixtures.TINY, b.config());
     }
   }
