@@ -111,6 +111,68 @@ public final class TorchBridge {
   }
 
   /**
+   * {@code linear(gelu(linear(... gelu(linear(x, w0, b0)) ...)))}: linear layers with exact GELU
+   * between them, as the ViT's MLP and the DINO head's MLP run. With {@link Precision#BF16} the
+   * whole chain stays in bf16 between its ends, as CPU autocast runs it (GELU on the bf16 product,
+   * its result fed to the next product as it is); only the input is rounded from fp32 and only the
+   * result returned as fp32, which saves two casts per activation each way. With {@link
+   * Precision#FP32} it is DJL's linear and GELU, and JavaCPP is not touched.
+   *
+   * @param biases one per weight, each (out) or null
+   */
+  public static NDArray linearGeluChain(
+      NDArray x, List<NDArray> weights, List<NDArray> biases, Precision precision) {
+    if (weights.isEmpty() || weights.size() != biases.size()) {
+      throw new IllegalArgumentException(
+          "linearGeluChain: "
+              + weights.size()
+              + " weights and "
+              + biases.size()
+              + " biases; expected one bias (or null) per weight, at least one");
+    }
+    if (Objects.requireNonNull(precision, "precision") == Precision.FP32) {
+      NDArray y = x;
+      for (int i = 0; i < weights.size(); i++) {
+        if (i > 0) {
+          y = ai.djl.nn.Activation.gelu(y);
+        }
+        y = linear(y, weights.get(i), biases.get(i), Precision.FP32);
+      }
+      return y;
+    }
+    long[] xs = shapeOf(x, "linearGeluChain input");
+    long in = xs[xs.length - 1];
+    for (int i = 0; i < weights.size(); i++) {
+      long[] ws = shapeOf(weights.get(i), "linearGeluChain weight " + i);
+      if (ws.length != 2 || ws[1] != in) {
+        throw new IllegalArgumentException(
+            "linearGeluChain: weight "
+                + i
+                + " "
+                + Arrays.toString(ws)
+                + " does not fit an input of "
+                + in
+                + " features");
+      }
+      NDArray b = biases.get(i);
+      if (b != null
+          && !Arrays.equals(shapeOf(b, "linearGeluChain bias " + i), new long[] {ws[0]})) {
+        throw new IllegalArgumentException(
+            "linearGeluChain: bias " + i + " does not fit weight " + Arrays.toString(ws));
+      }
+      in = ws[0];
+    }
+    long rows = 1;
+    for (int i = 0; i < xs.length - 1; i++) {
+      rows *= xs[i];
+    }
+    long[] out = xs.clone();
+    out[out.length - 1] = in;
+    requireAvailable();
+    return Native.linearGeluChain(x, weights, biases, rows, xs[xs.length - 1], out);
+  }
+
+  /**
    * {@code a · b} with PyTorch's {@code matmul} semantics (batched over leading axes, which
    * broadcast). With {@link Precision#BF16}: inputs rounded to bf16, product in bf16 (fp32
    * accumulation, result rounded to bf16), returned as fp32, as CPU autocast runs {@code matmul}.
@@ -367,6 +429,28 @@ public final class TorchBridge {
         return o.handOver(x, y.to(torch.ScalarType.Float));
       } catch (RuntimeException e) {
         throw fromTorch("linear", e);
+      }
+    }
+
+    static NDArray linearGeluChain(
+        NDArray x, List<NDArray> ws, List<NDArray> bs, long rows, long in, long[] out) {
+      try (Owned o = new Owned()) {
+        Tensor y = o.add(o.add(borrow(x).to(torch.ScalarType.BFloat16)).reshape(rows, in));
+        for (int i = 0; i < ws.size(); i++) {
+          if (i > 0) {
+            y = o.add(torch.gelu(y));
+          }
+          Tensor wb = o.add(borrow(ws.get(i)).to(torch.ScalarType.BFloat16));
+          TensorOptional bb =
+              o.add(
+                  bs.get(i) == null
+                      ? new TensorOptional()
+                      : new TensorOptional(o.add(borrow(bs.get(i)).to(torch.ScalarType.BFloat16))));
+          y = o.add(torch.linear(y, wb, bb));
+        }
+        return o.handOver(x, o.add(y.reshape(out)).to(torch.ScalarType.Float));
+      } catch (RuntimeException e) {
+        throw fromTorch("linearGeluChain", e);
       }
     }
 

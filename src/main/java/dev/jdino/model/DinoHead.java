@@ -5,6 +5,8 @@ import ai.djl.nn.Activation;
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.TorchBridge;
 import dev.jdino.model.ParameterLayout.Init;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The DINO projection head (the official {@code DINOHead} in vision_transformer.py): an MLP without
@@ -67,10 +69,21 @@ public final class DinoHead {
   }
 
   private NDArray logits(ParameterSet p, NDArray x) {
-    for (int i = 0; i < mlp.length; i++) {
-      x = mlp[i].forward(p, x, compute);
-      if (i < mlp.length - 1) {
-        x = Activation.gelu(x);
+    if (compute.precision() != Precision.FP32) {
+      // One bridged call: the hidden activations stay bf16, as under autocast.
+      List<NDArray> weights = new ArrayList<>(mlp.length);
+      List<NDArray> biases = new ArrayList<>(mlp.length);
+      for (Linear l : mlp) {
+        weights.add(l.weight(p));
+        biases.add(l.bias(p));
+      }
+      x = TorchBridge.linearGeluChain(x, weights, biases, compute.precision());
+    } else {
+      for (int i = 0; i < mlp.length; i++) {
+        x = mlp[i].forward(p, x, compute);
+        if (i < mlp.length - 1) {
+          x = Activation.gelu(x);
+        }
       }
     }
     x = x.normalize(2, -1, 1e-12);

@@ -29,6 +29,15 @@ final class Linear {
     return forward(p, x, Compute.REFERENCE);
   }
 
+  NDArray weight(ParameterSet p) {
+    return p.get(weight);
+  }
+
+  /** The bias, or null for a layer without one. */
+  NDArray bias(ParameterSet p) {
+    return bias < 0 ? null : p.get(bias);
+  }
+
   /** With {@code compute}'s precision: bf16 products go through the libtorch bridge. */
   NDArray forward(ParameterSet p, NDArray x, Compute compute) {
     NDArray w = p.get(weight);

@@ -24,6 +24,8 @@ import dev.jdino.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
@@ -529,6 +531,87 @@ class TorchBridgeTest {
         }
       }
     }
+  }
+
+  /**
+   * The chain in bf16 is autocast's MLP: GELU on the bf16 product, fed to the next product as it
+   * is. Bridged linears with fp32 GELU between them compute the same numbers (GELU's input is
+   * exactly a bf16 value either way, its output is rounded to bf16 before the next product either
+   * way, and libtorch evaluates the bf16 GELU in fp32), so the two must agree to the bit, values
+   * and gradients; the chain only drops the casts in between. In fp32 it is DJL's layers.
+   */
+  @Test
+  void aLinearGeluChainIsTheSameArithmeticAsItsLayersWithoutTheCasts() {
+    int rows = 6;
+    int tokens = 5;
+    int[] dims = {16, 48, 24, 8};
+    SplittableRandom rng = new SplittableRandom(9);
+    float[] xv = normal(rng, rows * tokens * dims[0], 1);
+    float[] gv = normal(rng, rows * tokens * dims[3], 1);
+    float[][] wv = new float[3][];
+    float[][] bv = new float[3][];
+    for (int i = 0; i < 3; i++) {
+      wv[i] = normal(rng, dims[i + 1] * dims[i], 0.3);
+      bv[i] = normal(rng, dims[i + 1], 0.1);
+    }
+    for (Precision precision : List.of(Precision.FP32, Precision.BF16)) {
+      float[][] results = new float[2][];
+      float[][] grads = new float[2][];
+      for (int variant = 0; variant < 2; variant++) {
+        try (NDManager m = Torch.newManager();
+            NDScope scope = new NDScope()) {
+          NDArray x = Scopes.owned(m, xv, new Shape(rows, tokens, dims[0]));
+          List<NDArray> ws = new ArrayList<>();
+          List<NDArray> bs = new ArrayList<>();
+          for (int i = 0; i < 3; i++) {
+            ws.add(Scopes.owned(m, wv[i], new Shape(dims[i + 1], dims[i])));
+            // the middle layer without bias: a null bias is a layer without one
+            bs.add(i == 1 ? null : Scopes.owned(m, bv[i], new Shape(dims[i + 1])));
+          }
+          x.setRequiresGradient(true);
+          ws.get(0).setRequiresGradient(true);
+          NDArray y;
+          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            if (variant == 0) {
+              y = TorchBridge.linearGeluChain(x, ws, bs, precision);
+            } else {
+              y = x;
+              for (int i = 0; i < 3; i++) {
+                y = i == 0 ? y : ai.djl.nn.Activation.gelu(y);
+                y = TorchBridge.linear(y, ws.get(i), bs.get(i), precision);
+              }
+            }
+            gc.backward(y.mul(Scopes.owned(m, gv, y.getShape())).sum());
+          }
+          assertEquals(new Shape(rows, tokens, dims[3]), y.getShape());
+          assertEquals(DataType.FLOAT32, y.getDataType());
+          results[variant] = y.toFloatArray();
+          grads[variant] =
+              concat(x.getGradient().toFloatArray(), ws.get(0).getGradient().toFloatArray());
+        }
+      }
+      assertArrayEquals(results[1], results[0], precision + ": values");
+      assertArrayEquals(grads[1], grads[0], precision + ": gradients of x and the first weight");
+      if (precision == Precision.BF16) {
+        Bf16Math.assertAllBf16(results[0], "bf16 chain output");
+      }
+    }
+    try (NDManager m = Torch.newManager()) {
+      NDArray x = m.zeros(new Shape(2, 4));
+      List<NDArray> ws = List.of(m.zeros(new Shape(3, 4)), m.zeros(new Shape(2, 4)));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> TorchBridge.linearGeluChain(x, ws, Arrays.asList(null, null), Precision.BF16));
+      assertEquals(
+          "linearGeluChain: weight 1 [2, 4] does not fit an input of 3 features", e.getMessage());
+    }
+  }
+
+  private static float[] concat(float[] a, float[] b) {
+    float[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   // ---------------------------------------------------------------- checks
