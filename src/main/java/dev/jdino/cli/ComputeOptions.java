@@ -71,9 +71,9 @@ final class ComputeOptions {
         fused = false;
       }
     }
-    if ("explicit".equalsIgnoreCase(attention)
-        && attentionPrecision != null
-        && parse("--attention-precision", attentionPrecision) != Precision.FP32) {
+    Precision asked =
+        attentionPrecision == null ? null : parse("--attention-precision", attentionPrecision);
+    if ("explicit".equalsIgnoreCase(attention) && asked == Precision.BF16) {
       throw new BadInputException(
           "--attention-precision "
               + attentionPrecision
@@ -82,15 +82,13 @@ final class ComputeOptions {
     Precision.Choice a =
         !fused
             ? new Precision.Choice(Precision.FP32, "explicit attention")
-            : attentionPrecision != null
-                ? new Precision.Choice(
-                    parse("--attention-precision", attentionPrecision),
-                    "--attention-precision " + attentionPrecision)
+            : asked != null
+                ? new Precision.Choice(asked, "--attention-precision " + attentionPrecision)
                 : Precision.attentionForThisProcessor(p.precision());
     compute = new Compute(p.precision(), fused, a.precision());
     // The attention's reason is said only where it is not simply the products' precision.
     String why =
-        p.precision() == a.precision() && attentionPrecision == null
+        p.precision() == a.precision() && asked == null
             ? p.reason()
             : p.reason() + "; " + a.reason();
     out.println("jdino: arithmetic " + compute + " (" + why + ")");

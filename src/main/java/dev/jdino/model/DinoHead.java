@@ -1,7 +1,6 @@
 package dev.jdino.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.TorchBridge;
 import dev.jdino.model.ParameterLayout.Init;
@@ -69,23 +68,14 @@ public final class DinoHead {
   }
 
   private NDArray logits(ParameterSet p, NDArray x) {
-    if (compute.precision() != Precision.FP32) {
-      // One bridged call: the hidden activations stay bf16, as under autocast.
-      List<NDArray> weights = new ArrayList<>(mlp.length);
-      List<NDArray> biases = new ArrayList<>(mlp.length);
-      for (Linear l : mlp) {
-        weights.add(l.weight(p));
-        biases.add(l.bias(p));
-      }
-      x = TorchBridge.linearGeluChain(x, weights, biases, compute.precision());
-    } else {
-      for (int i = 0; i < mlp.length; i++) {
-        x = mlp[i].forward(p, x, compute);
-        if (i < mlp.length - 1) {
-          x = Activation.gelu(x);
-        }
-      }
+    // In bf16 one bridged call, the hidden activations staying bf16 as under autocast.
+    List<NDArray> weights = new ArrayList<>(mlp.length);
+    List<NDArray> biases = new ArrayList<>(mlp.length);
+    for (Linear l : mlp) {
+      weights.add(l.weight(p));
+      biases.add(l.bias(p));
     }
+    x = TorchBridge.linearGeluChain(x, weights, biases, compute.precision());
     x = x.normalize(2, -1, 1e-12);
     return compute.precision() == Precision.FP32
         ? x.matMul(lastLayerWeight(p).transpose())

@@ -1,8 +1,6 @@
 package dev.jdino.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
-import dev.jdino.engine.Precision;
 import dev.jdino.engine.TorchBridge;
 import java.util.Arrays;
 import java.util.List;
@@ -21,14 +19,12 @@ final class Mlp {
   }
 
   NDArray forward(ParameterSet p, NDArray x) {
-    if (compute.precision() != Precision.FP32) {
-      // One bridged call: the hidden activation stays bf16, as under autocast.
-      return TorchBridge.linearGeluChain(
-          x,
-          List.of(fc1.weight(p), fc2.weight(p)),
-          Arrays.asList(fc1.bias(p), fc2.bias(p)),
-          compute.precision());
-    }
-    return fc2.forward(p, Activation.gelu(fc1.forward(p, x, compute)), compute);
+    // In bf16 one bridged call, the hidden activation staying bf16 as under autocast; in fp32
+    // DJL's linear and GELU.
+    return TorchBridge.linearGeluChain(
+        x,
+        List.of(fc1.weight(p), fc2.weight(p)),
+        Arrays.asList(fc1.bias(p), fc2.bias(p)),
+        compute.precision());
   }
 }

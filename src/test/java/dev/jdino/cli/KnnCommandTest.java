@@ -229,6 +229,18 @@ class KnnCommandTest {
   /** --precision picks the features' arithmetic; the line at start says which ran. */
   @Test
   void thePrecisionFlagChoosesTheFeaturesArithmetic() {
+    Result r = knnOnTheFixtures("--k", "20", "--batch-size", "32", "--precision", "fp32");
+    assertEquals(0, r.code(), r.err());
+    String fp32 =
+        dev.jdino.engine.TorchBridge.isAvailable()
+            ? "arithmetic fp32, fused attention\n"
+            : "arithmetic fp32, explicit attention\n";
+    assertTrue(r.out().contains(fp32), r.out());
+    assertBadInput(knnOnTheFixtures("--precision", "fp16"), "--precision", "'fp16'", "bf16");
+  }
+
+  /** {@code jdino knn} on the tiny backbone and the fixture data, with {@code extra} flags. */
+  private static Result knnOnTheFixtures(String... extra) {
     String[] base = {
       "knn",
       "--checkpoint",
@@ -236,55 +248,17 @@ class KnnCommandTest {
       "--train-data",
       train.toString(),
       "--test-data",
-      test.toString(),
-      "--k",
-      "20",
-      "--batch-size",
-      "32"
+      test.toString()
     };
-    Result r = jdino(concat(base, "--precision", "fp32"));
-    assertEquals(0, r.code(), r.err());
-    String fp32 =
-        dev.jdino.engine.TorchBridge.isAvailable()
-            ? "arithmetic fp32, fused attention\n"
-            : "arithmetic fp32, explicit attention\n";
-    assertTrue(r.out().contains(fp32), r.out());
-    assertBadInput(jdino(concat(base, "--precision", "fp16")), "--precision", "'fp16'", "bf16");
-  }
-
-  private static String[] concat(String[] a, String... b) {
-    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, all, a.length, b.length);
-    return all;
+    String[] all = java.util.Arrays.copyOf(base, base.length + extra.length);
+    System.arraycopy(extra, 0, all, base.length, extra.length);
+    return jdino(all);
   }
 
   @Test
   void badKAndTemperature() {
-    assertBadInput(
-        jdino(
-            "knn",
-            "--checkpoint",
-            backbone.toString(),
-            "--train-data",
-            train.toString(),
-            "--test-data",
-            test.toString(),
-            "--k",
-            "10,0"),
-        "--k",
-        ">= 1");
-    assertBadInput(
-        jdino(
-            "knn",
-            "--checkpoint",
-            backbone.toString(),
-            "--train-data",
-            train.toString(),
-            "--test-data",
-            test.toString(),
-            "--temperature",
-            "-1"),
-        "--temperature");
+    assertBadInput(knnOnTheFixtures("--k", "10,0"), "--k", ">= 1");
+    assertBadInput(knnOnTheFixtures("--temperature", "-1"), "--temperature");
   }
 
   @Test
