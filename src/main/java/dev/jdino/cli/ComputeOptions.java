@@ -31,9 +31,9 @@ final class ComputeOptions {
       names = "--attention-precision",
       paramLabel = "fp32|bf16",
       description =
-          "Arithmetic of the fused attention kernel. Default: bf16 with --precision bf16 on"
-              + " processors with AMX, else fp32 (without AMX libtorch's bf16 attention is slower"
-              + " than fp32).")
+          "Arithmetic of the fused attention kernel. Default: fp32, also under --precision bf16"
+              + " (libtorch's bf16 attention backward is slower than fp32's, with AMX or"
+              + " without); bf16 is autocast's choice.")
   String attentionPrecision;
 
   private Compute compute;
@@ -84,7 +84,7 @@ final class ComputeOptions {
             ? new Precision.Choice(Precision.FP32, "explicit attention")
             : asked != null
                 ? new Precision.Choice(asked, "--attention-precision " + attentionPrecision)
-                : Precision.attentionForThisProcessor(p.precision());
+                : Precision.attentionFor(p.precision());
     compute = new Compute(p.precision(), fused, a.precision());
     // The attention's reason is said only where it is not simply the products' precision.
     String why =

@@ -32,9 +32,6 @@ public enum Precision {
    */
   static final Set<String> BF16_FLAGS = Set.of("amx_bf16", "avx512_bf16");
 
-  /** The flag under which bf16 attention pays too ({@link #attentionForProcessor}). */
-  static final String AMX_FLAG = "amx_bf16";
-
   /**
    * The flag value, as on the command line and in {@code args.json}: {@code fp32} or {@code bf16}.
    */
@@ -102,39 +99,24 @@ public enum Precision {
             + " than fp32)");
   }
 
-  /** {@link #attentionForProcessor} for the processor this JVM runs on. */
-  public static Choice attentionForThisProcessor(Precision products) {
-    if (products == FP32) {
-      return attentionForProcessor(products, "");
-    }
-    try {
-      return attentionForProcessor(products, Files.readString(CPUINFO));
-    } catch (IOException | SecurityException e) {
-      return attentionForProcessor(products, "");
-    }
-  }
-
   /**
-   * The precision of the fused attention kernel when the matrix products run in {@code products}:
-   * bf16 attention only on processors with AMX tiles, fp32 attention elsewhere. CPU autocast would
-   * run {@code scaled_dot_product_attention} in bf16 everywhere, but without AMX libtorch 2.7.1's
-   * bf16 flash-attention kernel is slower than its fp32 one (the backward six times, measured on an
-   * AMD EPYC Zen 4 with AVX512_BF16; BENCHMARKS.md), while the products still gain; attention's
-   * inputs and output are fp32 here anyway, so fp32 attention costs no extra casts.
+   * The default precision of the fused attention kernel when the matrix products run in {@code
+   * products}: fp32 on every processor. CPU autocast would run {@code scaled_dot_product_attention}
+   * in bf16, but libtorch 2.7.1's bf16 flash-attention backward is several times slower than its
+   * fp32 one on this project's model shapes, with AMX tiles as without them (374 against 43 ms a
+   * step on an Intel Xeon with AMX, 448 against 73 on an AMD Zen 4 with AVX512_BF16; BENCHMARKS.md,
+   * "bf16 on a processor with bf16 units"), while the products still gain. Attention's inputs and
+   * output are fp32 here anyway, so fp32 attention costs no extra casts. {@code
+   * --attention-precision bf16} asks for autocast's choice.
    */
-  public static Choice attentionForProcessor(Precision products, String cpuinfo) {
+  public static Choice attentionFor(Precision products) {
     if (Objects.requireNonNull(products, "products") == FP32) {
       return new Choice(FP32, "fp32 attention with fp32 products");
     }
-    Set<String> have = flags(cpuinfo);
-    if (have != null && have.contains(AMX_FLAG)) {
-      return new Choice(BF16, "bf16 attention: the processor has " + AMX_FLAG);
-    }
     return new Choice(
         FP32,
-        "fp32 attention: without "
-            + AMX_FLAG
-            + " libtorch's bf16 attention kernel is slower than its fp32 one");
+        "fp32 attention: libtorch's bf16 attention backward is slower than its fp32 one, with AMX"
+            + " or without");
   }
 
   /** The words of the first {@code flags} line of {@code /proc/cpuinfo}'s text, or null. */

@@ -13,7 +13,7 @@ import dev.jdino.engine.TorchBridge;
  *     stay fp32 either way, as under autocast
  * @param fusedAttention whether attention runs fused
  * @param attentionPrecision of the fused attention kernel (the explicit path is fp32): autocast's
- *     choice is {@code precision}, {@link Precision#attentionForProcessor} the processor's
+ *     choice is {@code precision}, {@link Precision#attentionFor} jdino's default
  */
 public record Compute(Precision precision, boolean fusedAttention, Precision attentionPrecision) {
 
@@ -41,8 +41,8 @@ public record Compute(Precision precision, boolean fusedAttention, Precision att
 
   /**
    * The processor's own choice for evaluation (features, k-NN): bf16 products where it has bf16
-   * units and the bridge loads, else fp32; fused attention where the bridge loads, in bf16 only
-   * where that pays ({@link Precision#attentionForProcessor}).
+   * units and the bridge loads, else fp32; fused attention where the bridge loads, in fp32 ({@link
+   * Precision#attentionFor}).
    */
   public static Compute forThisProcessor() {
     return forThisProcessor(Precision.forThisProcessor().precision());
@@ -55,7 +55,7 @@ public record Compute(Precision precision, boolean fusedAttention, Precision att
   public static Compute forThisProcessor(Precision products) {
     boolean bridge = TorchBridge.isAvailable();
     Precision p = bridge ? products : Precision.FP32;
-    return new Compute(p, bridge, Precision.attentionForThisProcessor(p).precision());
+    return new Compute(p, bridge, Precision.attentionFor(p).precision());
   }
 
   /** Whether any operation goes through the bridge. */

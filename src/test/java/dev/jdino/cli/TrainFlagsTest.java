@@ -202,6 +202,25 @@ class TrainFlagsTest {
     assertTrue(compute.path("fusedAttention").asBoolean(), compute.toString());
   }
 
+  /** Under bf16 products the fused attention stays fp32 unless asked: its bf16 kernel is slower. */
+  @Test
+  void bf16ProductsKeepTheFusedAttentionInFp32ByDefault(@TempDir Path tmp) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev.jdino.engine.TorchBridge.isAvailable(), "the libtorch bridge does not load here");
+    Path run = tmp.resolve("run");
+    TrainCommandTest.Result r = train(run, "--epochs", "1", "--precision", "bf16");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.out()
+            .contains(
+                "jdino: arithmetic bf16, fused attention in fp32 (--precision bf16; fp32"
+                    + " attention: libtorch's bf16 attention backward is slower than its fp32"
+                    + " one, with AMX or without)"),
+        r.out());
+    JsonNode compute = Json.read(run.resolve("args.json")).path("options").path("compute");
+    assertEquals("FP32", compute.path("attentionPrecision").asText(), compute.toString());
+  }
+
   @Test
   void anAttentionPrecisionTheRunCannotHaveIsRefusedInOneLine(@TempDir Path tmp) {
     Path run = tmp.resolve("run");

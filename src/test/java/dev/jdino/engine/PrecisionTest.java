@@ -83,26 +83,19 @@ class PrecisionTest {
   }
 
   @Test
-  void bf16AttentionOnlyWithAmxAndNeverUnderFp32Products() {
-    assertEquals(
-        new Precision.Choice(Precision.BF16, "bf16 attention: the processor has amx_bf16"),
-        Precision.attentionForProcessor(Precision.BF16, INTEL_AMX));
-    // AVX512_BF16 without AMX (AMD Zen 4, Zen 5): products in bf16, attention in fp32
-    String zen4 = AMD_AVX2.replace("avx2", "avx2 avx512f avx512_bf16");
-    assertEquals(Precision.BF16, Precision.forProcessor(zen4).precision());
+  void fusedAttentionDefaultsToFp32UnderBothProductPrecisions() {
+    // bf16 products where the processor has them (AMX or AVX512_BF16), attention in fp32 anyway
+    assertEquals(Precision.BF16, Precision.forProcessor(INTEL_AMX).precision());
     assertEquals(
         new Precision.Choice(
             Precision.FP32,
-            "fp32 attention: without amx_bf16 libtorch's bf16 attention kernel is slower than its"
-                + " fp32 one"),
-        Precision.attentionForProcessor(Precision.BF16, zen4));
-    assertEquals(
-        Precision.FP32, Precision.attentionForProcessor(Precision.BF16, "no flags").precision());
+            "fp32 attention: libtorch's bf16 attention backward is slower than its fp32 one, with"
+                + " AMX or without"),
+        Precision.attentionFor(Precision.BF16));
     assertEquals(
         new Precision.Choice(Precision.FP32, "fp32 attention with fp32 products"),
-        Precision.attentionForProcessor(Precision.FP32, INTEL_AMX));
-    // the rule this JVM applies is the rule for its own /proc/cpuinfo
-    assertEquals(Precision.FP32, Precision.attentionForThisProcessor(Precision.FP32).precision());
+        Precision.attentionFor(Precision.FP32));
+    assertThrows(NullPointerException.class, () -> Precision.attentionFor(null));
   }
 
   @Test
@@ -110,8 +103,5 @@ class PrecisionTest {
     assertEquals(
         Precision.BF16,
         Precision.forProcessor("flags : avx2 amx_bf16 amx_bf16 avx512_bf16").precision());
-    assertEquals(
-        Precision.BF16,
-        Precision.attentionForProcessor(Precision.BF16, "flags : amx_bf16 amx_bf16").precision());
   }
 }

@@ -62,8 +62,8 @@ class DinoStepTest {
   }
 
   /**
-   * bf16 products with fp32 fused attention, the default on processors with AVX512_BF16 but no AMX:
-   * within the same bf16 tolerance of PyTorch's fp32 step.
+   * bf16 products with fp32 fused attention, the default wherever bf16 is chosen: within the same
+   * bf16 tolerance of PyTorch's fp32 step.
    */
   @Test
   void twoStepsWithBf16ProductsAndFp32AttentionStayWithinBf16Tolerance() throws Exception {
