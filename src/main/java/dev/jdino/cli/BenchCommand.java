@@ -1,9 +1,5 @@
 package dev.jdino.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.dist.Collectives;
@@ -11,7 +7,6 @@ import dev.jdino.dist.CommStats;
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
-import dev.jdino.engine.TorchBridge;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
 import dev.jdino.train.DinoTrainer;
@@ -145,11 +140,11 @@ public final class BenchCommand implements Runnable {
               perEpoch);
         }
         Torch.start(rank.threads(options.threads()));
-        double[][] shapes = matmulShapes(config);
-        double[] rates = matmulRates(shapes);
+        double[][] shapes = GemmRates.shapes(config);
+        double[] rates = GemmRates.measure(shapes, Precision.FP32);
         double[] bf16 =
             options.compute().precision() == Precision.BF16
-                ? matmulRates(shapes, Precision.BF16)
+                ? GemmRates.measure(shapes, Precision.BF16)
                 : null;
         Collector c = new Collector(warmup, rank.world(), profile);
         try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
@@ -242,7 +237,7 @@ public final class BenchCommand implements Runnable {
               Arrays.toString(Arrays.stream(bf16).map(Math::rint).toArray()),
               100 * achieved / bf16Mean);
         }
-        out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", peakRssGiB());
+        out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", ProcessStats.peakRssGiB());
         if (c.faultsAtStart >= 0 && c.faultsAtEnd >= 0 && n > 0) {
           // Each minor fault is a fresh 4 KiB page touched. A count that grows from run to run
           // means a leak; a steady one is allocator churn, which BENCHMARKS.md found cheap here.
@@ -307,58 +302,6 @@ public final class BenchCommand implements Runnable {
     }
   }
 
-  /**
-   * The matrix products that dominate a step, (m, k, n): a block's qkv and MLP products over all
-   * global-crop tokens of a batch, and the head's last layer over all crops.
-   */
-  static double[][] matmulShapes(DinoConfig c) {
-    int b = c.train().batchSize();
-    double tokens = 1 + Math.pow(c.augment().globalCropSize() / c.vit().patchSize(), 2);
-    double rows = b * tokens;
-    int d = c.vit().embedDim();
-    return new double[][] {
-      {rows, d, 3 * d},
-      {rows, c.vit().mlpHiddenDim(), d},
-      {(double) b * c.augment().cropsPerImage(), c.head().bottleneckDim(), c.head().outDim()}
-    };
-  }
-
-  /** GFLOP/s of float32 products of the given shapes on the engine (best of a few timed runs). */
-  static double[] matmulRates(double[][] shapes) {
-    return matmulRates(shapes, Precision.FP32);
-  }
-
-  /**
-   * GFLOP/s of products of the given shapes in {@code precision} (bf16 through the libtorch bridge,
-   * as the training step runs them), best of a few timed runs.
-   */
-  static double[] matmulRates(double[][] shapes, Precision precision) {
-    double[] rates = new double[shapes.length];
-    try (NDManager m = Torch.newManager()) {
-      for (int i = 0; i < shapes.length; i++) {
-        long[] s = {(long) shapes[i][0], (long) shapes[i][1], (long) shapes[i][2]};
-        NDArray x = m.randomUniform(-1, 1, new Shape(s[0], s[1]));
-        NDArray w = m.randomUniform(-1, 1, new Shape(s[1], s[2]));
-        double best = 0;
-        for (int round = 0; round < 4; round++) {
-          int reps = 10;
-          long t0 = System.nanoTime();
-          for (int r = 0; r < reps; r++) {
-            try (NDScope scope = new NDScope()) {
-              TorchBridge.matmul(x, w, precision).getFloat(0, 0);
-            }
-          }
-          double secs = (System.nanoTime() - t0) / 1e9;
-          if (round > 0) {
-            best = Math.max(best, 2.0 * s[0] * s[1] * s[2] * reps / secs / 1e9);
-          }
-        }
-        rates[i] = best;
-      }
-    }
-    return rates;
-  }
-
   /** Step timings after the warm-up, from the phases the trainer announces. */
   static final class Collector implements TrainingListener {
     final int warmup;
@@ -412,12 +355,12 @@ public final class BenchCommand implements Runnable {
       if (seen > warmup && last >= 0) {
         measured++;
         total += now - last;
-        faultsAtEnd = minorPageFaults();
+        faultsAtEnd = ProcessStats.minorPageFaults();
         if (world != null) {
           commAtEnd = world.stats();
         }
       } else if (seen == warmup) {
-        faultsAtStart = minorPageFaults();
+        faultsAtStart = ProcessStats.minorPageFaults();
         if (profile != null) {
           Profiler.start();
         }
@@ -434,33 +377,6 @@ public final class BenchCommand implements Runnable {
         Profiler.stop(profile);
       }
     }
-  }
-
-  /** Minor page faults of this process so far (all threads); -1 where /proc is unavailable. */
-  static long minorPageFaults() {
-    try {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      // Fields after the command name, which is in parentheses and may hold spaces: state is
-      // field 3, minflt field 10.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[10 - 3]);
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
-
-  /** Peak resident set size of this process (VmHWM), in GiB; NaN where /proc is unavailable. */
-  static double peakRssGiB() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / (1024.0 * 1024.0);
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // fall through
-    }
-    return Double.NaN;
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -121,7 +121,7 @@ public final class BenchKnnCommand extends Subcommand {
       out.printf(
           Locale.ROOT,
           "peak resident memory: %.2f GiB; threads: engine %d, workers %d, cores %d%n",
-          BenchCommand.peakRssGiB(),
+          ProcessStats.peakRssGiB(),
           Torch.threads(),
           ext.workers(),
           Runtime.getRuntime().availableProcessors());

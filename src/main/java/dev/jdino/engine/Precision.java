@@ -105,9 +105,9 @@ public enum Precision {
    * in bf16, but libtorch 2.7.1's bf16 flash-attention backward is several times slower than its
    * fp32 one on this project's model shapes, with AMX tiles as without them (374 against 43 ms a
    * step on an Intel Xeon with AMX, 448 against 73 on an AMD Zen 4 with AVX512_BF16; BENCHMARKS.md,
-   * "bf16 on a processor with bf16 units"), while the products still gain. Attention's inputs and
-   * output are fp32 here anyway, so fp32 attention costs no extra casts. {@code
-   * --attention-precision bf16} asks for autocast's choice.
+   * "bf16 with AMX" and "bf16 on a processor with bf16 units"), while the products still gain.
+   * Attention's inputs and output are fp32 here anyway, so fp32 attention costs no extra casts.
+   * {@code --attention-precision bf16} asks for autocast's choice.
    */
   public static Choice attentionFor(Precision products) {
     if (Objects.requireNonNull(products, "products") == FP32) {

@@ -32,14 +32,14 @@ class BenchTrainCommandTest {
 
   @Test
   void minorPageFaultsCountFreshPages() {
-    long before = BenchCommand.minorPageFaults();
+    long before = ProcessStats.minorPageFaults();
     assertTrue(before > 0, "no /proc/self/stat?");
     int pages = 16 * 1024; // 64 MiB, above malloc's mmap threshold: fresh pages from the kernel
     ByteBuffer b = ByteBuffer.allocateDirect(pages * 4096);
     for (int i = 0; i < pages; i++) {
       b.put(i * 4096, (byte) 1);
     }
-    long after = BenchCommand.minorPageFaults();
+    long after = ProcessStats.minorPageFaults();
     // Transparent huge pages can back the buffer with fewer faults; each 2 MiB page is one.
     assertTrue(after - before >= pages / 512, (after - before) + " faults for " + pages + " pages");
   }
