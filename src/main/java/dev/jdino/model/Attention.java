@@ -57,16 +57,20 @@ final class Attention {
     return logits.mul(Scopes.scalar(m, scale)).softmax(-1);
   }
 
-  /** Q, K and V, each (B, heads, N, head_dim). */
+  /** Q, K and V, each (B, heads, N, head_dim): views of the qkv product, no copies. */
   private NDList split(ParameterSet p, NDArray x) {
     long[] s = x.getShape().getShape();
-    // (B, N, 3D) -> (3, B, heads, N, head_dim)
-    NDArray qkvOut =
-        qkv.forward(p, x, compute)
-            .reshape(s[0], s[1], 3, numHeads, headDim)
-            .transpose(2, 0, 3, 1, 4);
-    // split, not three selects: a select's backward zero-fills the whole qkv gradient each time.
-    NDList parts = qkvOut.split(3, 0);
-    return new NDList(parts.get(0).squeeze(0), parts.get(1).squeeze(0), parts.get(2).squeeze(0));
+    // (B, N, 3D) -> (B, N, 3, heads, head_dim), split along the 3 and each viewed as (B, heads, N,
+    // head_dim). The official permute(2, 0, 3, 1, 4) to (3, B, heads, N, head_dim) first costs
+    // two copies of the whole qkv gradient in backward (the split's cat into the permuted layout,
+    // then the reshape's clone back to the product's layout); split here, its backward cat writes
+    // the gradient straight in the product's layout. The values are the same either way. Split,
+    // not three selects: a select's backward zero-fills the whole qkv gradient each time.
+    NDList parts = qkv.forward(p, x, compute).reshape(s[0], s[1], 3, numHeads, headDim).split(3, 2);
+    NDList qkv = new NDList(3);
+    for (NDArray part : parts) {
+      qkv.add(part.squeeze(2).transpose(0, 2, 1, 3));
+    }
+    return qkv;
   }
 }
