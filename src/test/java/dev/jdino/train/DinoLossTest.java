@@ -105,4 +105,69 @@ class DinoLossTest {
       assertClose(new float[] {0.18f, 0.36f}, loss.center(), 1e-7, 0, "second update");
     }
   }
+
+  /**
+   * Two global views only, and two global plus one local: the loss is the official double loop of
+   * {@code DINOLoss.forward} (every teacher view iq against every other student view v), written
+   * out here in doubles.
+   */
+  @Test
+  void withAndWithoutLocalViewsTheLossIsTheOfficialDoubleLoop() {
+    java.util.Random rnd = new java.util.Random(7);
+    int b = 3;
+    int k = 5;
+    for (int views : new int[] {2, 3}) {
+      float[] st = new float[views * b * k];
+      float[] te = new float[2 * b * k];
+      for (int i = 0; i < st.length; i++) {
+        st[i] = (float) rnd.nextGaussian();
+      }
+      for (int i = 0; i < te.length; i++) {
+        te[i] = (float) rnd.nextGaussian();
+      }
+      double expected = 0;
+      int terms = 0;
+      for (int iq = 0; iq < 2; iq++) {
+        for (int v = 0; v < views; v++) {
+          if (v == iq) {
+            continue;
+          }
+          for (int r = 0; r < b; r++) {
+            double[] q = softmax(te, (iq * b + r) * k, k, 0.04);
+            double[] p = softmax(st, (v * b + r) * k, k, 0.1);
+            for (int j = 0; j < k; j++) {
+              expected -= q[j] * Math.log(p[j]) / b;
+            }
+          }
+          terms++;
+        }
+      }
+      expected /= terms;
+      try (NDManager m = Torch.newManager();
+          DinoLoss loss = new DinoLoss(m, k, 0.1, 0.9);
+          NDScope s = new NDScope()) {
+        DinoLoss.Result r =
+            loss.forward(
+                m.create(st, new Shape(views * b, k)), m.create(te, new Shape(2 * b, k)), 0.04);
+        assertEquals(expected, r.value(), 1e-5 * Math.abs(expected), views + " views");
+      }
+    }
+  }
+
+  private static double[] softmax(float[] x, int from, int k, double temp) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < k; j++) {
+      max = Math.max(max, x[from + j] / temp);
+    }
+    double[] e = new double[k];
+    double sum = 0;
+    for (int j = 0; j < k; j++) {
+      e[j] = Math.exp(x[from + j] / temp - max);
+      sum += e[j];
+    }
+    for (int j = 0; j < k; j++) {
+      e[j] /= sum;
+    }
+    return e;
+  }
 }
