@@ -60,17 +60,16 @@ final class Attention {
   /** Q, K and V, each (B, heads, N, head_dim): views of the qkv product, no copies. */
   private NDList split(ParameterSet p, NDArray x) {
     long[] s = x.getShape().getShape();
-    // (B, N, 3D) -> (B, N, 3, heads, head_dim), split along the 3 and each viewed as (B, heads, N,
-    // head_dim). The official permute(2, 0, 3, 1, 4) to (3, B, heads, N, head_dim) first costs
-    // two copies of the whole qkv gradient in backward (the split's cat into the permuted layout,
-    // then the reshape's clone back to the product's layout); split here, its backward cat writes
-    // the gradient straight in the product's layout. The values are the same either way. Split,
-    // not three selects: a select's backward zero-fills the whole qkv gradient each time.
+    // (B, N, 3D) -> (B, N, 3, heads, head_dim), split along the 3, each part viewed as (B, heads,
+    // N, head_dim). The official permute(2, 0, 3, 1, 4) before the split costs two copies of the
+    // whole qkv gradient in backward (the split's cat into the permuted layout, then the reshape's
+    // clone back); split here, the cat writes the gradient in the product's layout. Split, not
+    // three selects: a select's backward zero-fills the whole qkv gradient each time.
     NDList parts = qkv.forward(p, x, compute).reshape(s[0], s[1], 3, numHeads, headDim).split(3, 2);
-    NDList qkv = new NDList(3);
+    NDList perHead = new NDList(3);
     for (NDArray part : parts) {
-      qkv.add(part.squeeze(2).transpose(0, 2, 1, 3));
+      perHead.add(part.squeeze(2).transpose(0, 2, 1, 3));
     }
-    return qkv;
+    return perHead;
   }
 }
