@@ -112,6 +112,7 @@ public final class AttentionCommand extends Subcommand {
                 : run != null && output.outputDir == null
                     ? run.resolve(ScoreReport.RUN_FILE)
                     : output.dir(Optional.empty()).resolve("score.json");
+        Reports.keepPrevious(out, file);
         AtomicFiles.writeString(file, Json.pretty(r.toJson()) + "\n");
         out.println("wrote " + file);
         return 0;

@@ -158,6 +158,7 @@ public final class DiscoverCommand extends Subcommand {
           output != null
               ? output
               : checkpoint.runDir().orElse(Path.of("")).resolve("discover.json");
+      Reports.keepPrevious(out, file);
       AtomicFiles.writeString(file, Json.pretty(toJson(r, s, seconds)) + "\n");
       out.println("wrote " + file);
       out.flush();

@@ -202,6 +202,7 @@ public final class KnnCommand extends Subcommand {
     out.print(r.table());
     Reports.skipped(out, r.skipped());
     if (file != null) {
+      Reports.keepPrevious(out, file);
       AtomicFiles.writeString(file, Json.pretty(r.toJson()) + "\n");
       out.println("results: " + file.toAbsolutePath());
     }

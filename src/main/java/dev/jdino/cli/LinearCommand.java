@@ -167,6 +167,8 @@ public final class LinearCommand extends Subcommand {
       desc.put("seconds", seconds);
       var names = desc.putArray("class_names");
       (train.classNames().isEmpty() ? test.classNames() : train.classNames()).forEach(names::add);
+      Reports.keepPrevious(
+          out, dir.resolve(LinearProbe.WEIGHTS_FILE), dir.resolve(LinearProbe.DESCRIPTION_FILE));
       Path file = LinearProbe.save(dir, r, desc);
       out.printf(
           Locale.ROOT,

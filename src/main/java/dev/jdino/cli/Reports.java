@@ -1,13 +1,27 @@
 package dev.jdino.cli;
 
 import dev.jdino.eval.FeatureExtractor;
+import dev.jdino.io.AtomicFiles;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
 /** What several commands print the same way. */
 final class Reports {
   private Reports() {}
+
+  /**
+   * Keeps what the given result files hold before new results are written in their place, and says
+   * where ({@link AtomicFiles#keepPrevious}): a command's results never silently replace earlier
+   * ones.
+   */
+  static void keepPrevious(PrintWriter out, Path... files) throws IOException {
+    for (Path kept : AtomicFiles.keepPrevious(List.of(files))) {
+      out.println("kept the previous results as " + kept);
+    }
+  }
 
   /** The images an extraction had to leave out, at most 20 of them by name. */
   static void skipped(PrintWriter out, List<FeatureExtractor.Skipped> skipped) {

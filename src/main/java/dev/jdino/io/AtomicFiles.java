@@ -6,12 +6,18 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -65,6 +71,60 @@ public final class AtomicFiles {
             : PosixFilePermissions.fromString("rw-r--r--");
     Files.setPosixFilePermissions(tmp, perms);
   }
+
+  /**
+   * Keeps an existing {@code file} before a command writes new results in its place: renames it to
+   * {@code <stem>-<its modification time, UTC yyyyMMdd-HHmmss>[-n]<extension>} beside it, so that
+   * the default path always holds the latest results (the report reads it) and earlier ones, say of
+   * another {@code --feature} or {@code --k}, are not lost.
+   *
+   * @return the kept file's new path, or empty when {@code file} did not exist
+   */
+  public static Optional<Path> keepPrevious(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    return Optional.of(keepPrevious(file, stamp(file)));
+  }
+
+  /**
+   * {@link #keepPrevious(Path)} for files that belong together (a probe's weights and its
+   * description): each is kept under the same stamp, the first existing file's.
+   */
+  public static List<Path> keepPrevious(List<Path> files) throws IOException {
+    String stamp = null;
+    List<Path> kept = new ArrayList<>();
+    for (Path f : files) {
+      if (Files.isRegularFile(f)) {
+        stamp = stamp != null ? stamp : stamp(f);
+        kept.add(keepPrevious(f, stamp));
+      }
+    }
+    return kept;
+  }
+
+  private static String stamp(Path file) throws IOException {
+    return STAMP.format(Files.getLastModifiedTime(file).toInstant());
+  }
+
+  private static Path keepPrevious(Path file, String stamp) throws IOException {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String stem = dot > 0 ? name.substring(0, dot) : name;
+    String ext = dot > 0 ? name.substring(dot) : "";
+    for (int n = 1; ; n++) {
+      Path kept = file.resolveSibling(stem + "-" + stamp + (n == 1 ? "" : "-" + n) + ext);
+      try {
+        // without REPLACE_EXISTING: a name already taken (two runs in one second) is never replaced
+        return Files.move(file, kept);
+      } catch (FileAlreadyExistsException e) {
+        // try the next
+      }
+    }
+  }
+
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
   /** Atomically replaces {@code target} with {@code text} (UTF-8). */
   public static void writeString(Path target, String text) throws IOException {

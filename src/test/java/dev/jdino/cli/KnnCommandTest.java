@@ -155,6 +155,29 @@ class KnnCommandTest {
             "20");
     assertEquals(0, r.code(), r.err());
     assertEquals(1, Json.read(run.resolve("knn.json")).get("results").size());
+    // A second evaluation keeps the first one's results beside its own and says where.
+    String first = Files.readString(run.resolve("knn.json"));
+    Result again =
+        jdino(
+            "knn",
+            "--checkpoint",
+            run.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--k",
+            "5,20");
+    assertEquals(0, again.code(), again.err());
+    assertEquals(2, Json.read(run.resolve("knn.json")).get("results").size());
+    try (var kept = Files.list(run)) {
+      List<Path> earlier =
+          kept.filter(f -> f.getFileName().toString().matches("knn-\\d{8}-\\d{6}\\.json")).toList();
+      assertEquals(1, earlier.size(), earlier.toString());
+      assertEquals(first, Files.readString(earlier.get(0)));
+      assertTrue(
+          again.out().contains("kept the previous results as " + earlier.get(0)), again.out());
+    }
   }
 
   @Test
