@@ -46,6 +46,9 @@ public final class FeaturesCommand extends Subcommand {
       description = "The safetensors file to write; the description goes beside it as <name>.json.")
   Path output;
 
+  @Option(names = "--force", description = "Replace FILE (and its description) if it exists.")
+  boolean force;
+
   @Option(
       names = "--raw",
       description = "Export the final-norm CLS as is (default: L2-normalised, the k-NN feature).")
@@ -57,6 +60,11 @@ public final class FeaturesCommand extends Subcommand {
     FeatureExtractor.Options ext = model.extraction(!raw);
     if (Files.isDirectory(output)) {
       throw new BadInputException("--output " + output + " is a directory; give a file name");
+    }
+    for (Path f : new Path[] {output, FeatureExport.sidecar(output)}) {
+      if (!force && Files.exists(f)) {
+        throw new BadInputException("--output: " + f + " exists (add --force to replace it)");
+      }
     }
     model.startEngine();
     try (Backbone backbone = model.load()) {

@@ -102,6 +102,27 @@ class FeaturesCommandTest {
       assertEquals(1.0, s, 1e-6);
     }
     assertTrue(Json.read(tmp.resolve("f.json")).get("l2_normalized").asBoolean());
+
+    // An existing export is the user's: replaced only with --force, else left as it was.
+    byte[] before = java.nio.file.Files.readAllBytes(out);
+    String[] again = {
+      "features",
+      "--checkpoint",
+      model.toString(),
+      "--data",
+      images.toString(),
+      "--raw",
+      "--output",
+      out.toString()
+    };
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(again), out.toString(), "exists (add --force to replace it)");
+    assertArrayEquals(before, java.nio.file.Files.readAllBytes(out));
+    String[] forced = java.util.Arrays.copyOf(again, again.length + 1);
+    forced[again.length] = "--force";
+    KnnCommandTest.Result replaced = KnnCommandTest.jdino(forced);
+    assertEquals(0, replaced.code(), replaced.err());
+    assertFalse(Json.read(tmp.resolve("f.json")).get("l2_normalized").asBoolean());
   }
 
   @Test
