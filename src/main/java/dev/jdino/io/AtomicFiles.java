@@ -17,7 +17,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -73,23 +72,13 @@ public final class AtomicFiles {
   }
 
   /**
-   * Keeps an existing {@code file} before a command writes new results in its place: renames it to
-   * {@code <stem>-<its modification time, UTC yyyyMMdd-HHmmss>[-n]<extension>} beside it, so that
-   * the default path always holds the latest results (the report reads it) and earlier ones, say of
-   * another {@code --feature} or {@code --k}, are not lost.
+   * Keeps existing result files before a command writes new results in their place: each is renamed
+   * to {@code <stem>-<modification time, UTC yyyyMMdd-HHmmss>[-n]<extension>} beside it, so that
+   * the plain name always holds the latest results (the report reads it) and earlier ones, say of
+   * another {@code --feature} or {@code --k}, are not lost. Files that belong together (a probe's
+   * weights and its description) are kept under one stamp, the first existing file's.
    *
-   * @return the kept file's new path, or empty when {@code file} did not exist
-   */
-  public static Optional<Path> keepPrevious(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      return Optional.empty();
-    }
-    return Optional.of(keepPrevious(file, stamp(file)));
-  }
-
-  /**
-   * {@link #keepPrevious(Path)} for files that belong together (a probe's weights and its
-   * description): each is kept under the same stamp, the first existing file's.
+   * @return the kept files' new paths; empty when none of {@code files} existed
    */
   public static List<Path> keepPrevious(List<Path> files) throws IOException {
     String stamp = null;
@@ -97,7 +86,7 @@ public final class AtomicFiles {
     for (Path f : files) {
       if (Files.isRegularFile(f)) {
         stamp = stamp != null ? stamp : stamp(f);
-        kept.add(keepPrevious(f, stamp));
+        kept.add(rename(f, stamp));
       }
     }
     return kept;
@@ -107,7 +96,7 @@ public final class AtomicFiles {
     return STAMP.format(Files.getLastModifiedTime(file).toInstant());
   }
 
-  private static Path keepPrevious(Path file, String stamp) throws IOException {
+  private static Path rename(Path file, String stamp) throws IOException {
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');
     String stem = dot > 0 ? name.substring(0, dot) : name;

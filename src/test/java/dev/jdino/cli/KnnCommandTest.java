@@ -142,32 +142,12 @@ class KnnCommandTest {
     Path run = Files.createDirectories(tmp.resolve("run"));
     Files.copy(backbone, run.resolve("checkpoint.safetensors"));
     assertBadInput(jdino("knn", "--checkpoint", run.toString()), "--train-data is required");
-    Result r =
-        jdino(
-            "knn",
-            "--checkpoint",
-            run.toString(),
-            "--train-data",
-            train.toString(),
-            "--test-data",
-            test.toString(),
-            "--k",
-            "20");
+    Result r = knnOnRun(run, "20");
     assertEquals(0, r.code(), r.err());
     assertEquals(1, Json.read(run.resolve("knn.json")).get("results").size());
     // A second evaluation keeps the first one's results beside its own and says where.
     String first = Files.readString(run.resolve("knn.json"));
-    Result again =
-        jdino(
-            "knn",
-            "--checkpoint",
-            run.toString(),
-            "--train-data",
-            train.toString(),
-            "--test-data",
-            test.toString(),
-            "--k",
-            "5,20");
+    Result again = knnOnRun(run, "5,20");
     assertEquals(0, again.code(), again.err());
     assertEquals(2, Json.read(run.resolve("knn.json")).get("results").size());
     try (var kept = Files.list(run)) {
@@ -178,6 +158,19 @@ class KnnCommandTest {
       assertTrue(
           again.out().contains("kept the previous results as " + earlier.get(0)), again.out());
     }
+  }
+
+  private static Result knnOnRun(Path run, String ks) {
+    return jdino(
+        "knn",
+        "--checkpoint",
+        run.toString(),
+        "--train-data",
+        train.toString(),
+        "--test-data",
+        test.toString(),
+        "--k",
+        ks);
   }
 
   @Test

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,21 +24,21 @@ class AtomicFilesTest {
 
   @Test
   void nothingToKeepWhenTheFileDoesNotExist() throws Exception {
-    assertEquals(Optional.empty(), AtomicFiles.keepPrevious(tmp.resolve("knn.json")));
+    assertEquals(List.of(), AtomicFiles.keepPrevious(List.of(tmp.resolve("knn.json"))));
     assertEquals(List.of(), AtomicFiles.keepPrevious(List.of(tmp.resolve("a"), tmp.resolve("b"))));
   }
 
   @Test
   void anExistingFileIsKeptUnderItsModificationTimeAndNeverOverAnother() throws Exception {
     Path f = file("knn.json", "first", "2026-12-02T17:41:40Z");
-    Path kept = AtomicFiles.keepPrevious(f).orElseThrow();
+    Path kept = AtomicFiles.keepPrevious(List.of(f)).get(0);
     assertEquals(tmp.resolve("knn-20261202-174140.json"), kept);
     assertEquals("first", Files.readString(kept));
     assertFalse(Files.exists(f));
     // a second result of the same second gets the next name; the first kept one is untouched
     file("knn.json", "second", "2026-12-02T17:41:40Z");
     assertEquals(
-        tmp.resolve("knn-20261202-174140-2.json"), AtomicFiles.keepPrevious(f).orElseThrow());
+        List.of(tmp.resolve("knn-20261202-174140-2.json")), AtomicFiles.keepPrevious(List.of(f)));
     assertEquals("first", Files.readString(kept));
   }
 
