@@ -27,7 +27,8 @@ public final class Profiler {
 
   public static void start() {
     Torch.start();
-    JniUtils.startProfile(false, false, false);
+    // -Djdino.profile.shapes=true records each operator's input shapes in the trace (slower).
+    JniUtils.startProfile(false, Boolean.getBoolean("jdino.profile.shapes"), false);
   }
 
   /** Stops recording and writes the trace to {@code trace}. */
