@@ -7,6 +7,7 @@ import dev.jdino.dist.CommStats;
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
+import dev.jdino.io.BadInputException;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
 import dev.jdino.train.DinoTrainer;
@@ -96,6 +97,12 @@ public final class BenchCommand implements Runnable {
                 + " trace and print the operators by self time.")
     Path profile;
 
+    @Option(
+        names = "--profile-shapes",
+        description =
+            "With --profile: also record each operator's input shapes in the trace (slower).")
+    boolean profileShapes;
+
     @Mixin DistributedOptions where;
 
     @Override
@@ -108,6 +115,9 @@ public final class BenchCommand implements Runnable {
 
     /** The benchmark on one rank; rank 0 reports (the step time it sees, and what it sent). */
     private int bench(DistributedRuns.Rank rank) throws Exception {
+      if (profileShapes && profile == null) {
+        throw new BadInputException("--profile-shapes records into the --profile trace; give both");
+      }
       PrintWriter out = rank.out();
       int world = rank.world().size();
       Map<String, Object> overrides =
@@ -146,7 +156,7 @@ public final class BenchCommand implements Runnable {
             options.compute().precision() == Precision.BF16
                 ? GemmRates.measure(shapes, Precision.BF16)
                 : null;
-        Collector c = new Collector(warmup, rank.world(), profile);
+        Collector c = new Collector(warmup, rank.world(), profile, profileShapes);
         try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
           new DinoTrainer(state, options, images, dataSpec, c, rank.parallel()).train();
         }
@@ -319,19 +329,22 @@ public final class BenchCommand implements Runnable {
     private long since;
 
     private final Path profile;
+    private final boolean profileShapes;
 
     Collector(int warmup) {
-      this(warmup, null, null);
+      this(warmup, null, null, false);
     }
 
     /**
      * Also snapshots {@code world}'s communication counters over the measured steps, and records
-     * the operator profile of those steps into {@code profile} (if not null).
+     * the operator profile of those steps into {@code profile} (if not null), with each operator's
+     * input shapes if {@code profileShapes}.
      */
-    Collector(int warmup, Collectives world, Path profile) {
+    Collector(int warmup, Collectives world, Path profile, boolean profileShapes) {
       this.warmup = warmup;
       this.world = world;
       this.profile = profile;
+      this.profileShapes = profileShapes;
     }
 
     long time(Phase p) {
@@ -362,7 +375,7 @@ public final class BenchCommand implements Runnable {
       } else if (seen == warmup) {
         faultsAtStart = ProcessStats.minorPageFaults();
         if (profile != null) {
-          Profiler.start();
+          Profiler.start(profileShapes);
         }
         if (world != null) {
           commAtStart = world.stats();

@@ -25,10 +25,13 @@ public final class Profiler {
   /** One operator's share of the profiled time. */
   public record Row(String op, long calls, double selfMs, double share) {}
 
-  public static void start() {
+  /**
+   * @param shapes also record each operator's input shapes in the trace (slower; tells apart, say,
+   *     the casts of one tensor from another's)
+   */
+  public static void start(boolean shapes) {
     Torch.start();
-    // -Djdino.profile.shapes=true records each operator's input shapes in the trace (slower).
-    JniUtils.startProfile(false, Boolean.getBoolean("jdino.profile.shapes"), false);
+    JniUtils.startProfile(false, shapes, false);
   }
 
   /** Stops recording and writes the trace to {@code trace}. */

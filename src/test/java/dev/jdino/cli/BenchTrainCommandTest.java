@@ -31,6 +31,15 @@ class BenchTrainCommandTest {
   }
 
   @Test
+  void profileShapesWithoutATraceIsRefused() throws Exception {
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino(
+            "bench", "train", "--data", "fmnist-sample", "--steps", "2", "--profile-shapes");
+    assertEquals(2, r.code(), r.err() + r.out());
+    assertTrue(r.err().contains("--profile-shapes records into the --profile trace"), r.err());
+  }
+
+  @Test
   void minorPageFaultsCountFreshPages() {
     long before = ProcessStats.minorPageFaults();
     assertTrue(before > 0, "no /proc/self/stat?");
