@@ -1,7 +1,9 @@
 package dev.jdino.cli;
 
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.viz.Curves;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -24,8 +26,13 @@ public final class CurvesCommand extends Subcommand {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = out();
-    List<Curves.Chart> charts =
-        Curves.write(run.run, output.dir(Optional.of(run.run)), curves.xAxis());
+    Path dir = output.dir(Optional.of(run.run));
+    if (output.outputDir != null) {
+      // <run>/curves is the run's own (runs drawn before curves.json existed lack the marker); a
+      // folder given here may be the user's, and its files are not drawn over.
+      AtomicFiles.requireOutputFolder(dir, Curves.SUMMARY);
+    }
+    List<Curves.Chart> charts = Curves.write(run.run, dir, curves.xAxis());
     for (Curves.Chart c : charts) {
       out.println("wrote " + c.file());
     }

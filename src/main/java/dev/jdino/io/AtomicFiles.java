@@ -17,7 +17,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Writes files so that a reader (or a crash) never sees a half-written one: the content goes to a
@@ -92,13 +94,57 @@ public final class AtomicFiles {
     return kept;
   }
 
+  /**
+   * Refuses an output folder that would mix a command's files with the user's: {@code dir} may be
+   * missing, empty, or an earlier output of the same command (it holds {@code marker}, the
+   * command's summary file); anything else is a {@link BadInputException} naming the folder.
+   * Checked before the work starts, so that a refused command costs nothing.
+   */
+  public static void requireOutputFolder(Path dir, String marker) throws IOException {
+    if (!Files.exists(dir) || Files.isRegularFile(dir.resolve(marker))) {
+      return;
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException(
+          dir + " exists and is not a folder; expected a folder to draw into");
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      if (s.findAny().isPresent()) {
+        throw new BadInputException(
+            dir
+                + " holds files that are not an earlier output ("
+                + marker
+                + "); give an empty or new folder");
+      }
+    }
+  }
+
+  /**
+   * Keeps an earlier output folder before a command writes a new one in its place, as {@link
+   * #keepPrevious} does for files: a folder holding {@code marker} is renamed to {@code
+   * <name>-<marker's modification time, UTC yyyyMMdd-HHmmss>[-n]} beside it, so that the plain name
+   * always holds the latest pictures (the report reads it) and earlier ones, say of another
+   * checkpoint or threshold, are not lost. Call it when the new output is about to be written,
+   * after {@link #requireOutputFolder}.
+   *
+   * @return the kept folder's new path; empty when there was no earlier output
+   */
+  public static Optional<Path> keepPreviousOutput(Path dir, String marker) throws IOException {
+    requireOutputFolder(dir, marker);
+    Path summary = dir.resolve(marker);
+    if (!Files.isRegularFile(summary)) {
+      return Optional.empty();
+    }
+    return Optional.of(rename(dir.toAbsolutePath().normalize(), stamp(summary)));
+  }
+
   private static String stamp(Path file) throws IOException {
     return STAMP.format(Files.getLastModifiedTime(file).toInstant());
   }
 
   private static Path rename(Path file, String stamp) throws IOException {
     String name = file.getFileName().toString();
-    int dot = name.lastIndexOf('.');
+    int dot = Files.isDirectory(file) ? -1 : name.lastIndexOf('.');
     String stem = dot > 0 ? name.substring(0, dot) : name;
     String ext = dot > 0 ? name.substring(dot) : "";
     for (int n = 1; ; n++) {

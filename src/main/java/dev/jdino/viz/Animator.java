@@ -2,6 +2,7 @@ package dev.jdino.viz;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.augment.Normalization;
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
@@ -153,7 +154,10 @@ public final class Animator {
     }
   }
 
-  /** Writes the animation of {@code runDir} to {@code out} (a .gif file). */
+  /**
+   * Writes the animation of {@code runDir} to {@code out} (a .gif file); an earlier file there is
+   * kept beside it under its modification time ({@link AtomicFiles#keepPrevious}).
+   */
   public static Result animate(Path runDir, Path out, Options o, PrintWriter log)
       throws IOException {
     if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gif")) {
@@ -208,6 +212,9 @@ public final class Animator {
     Arrays.fill(delays, delay);
     if (o.holdSeconds() > 0) {
       delays[delays.length - 1] = (int) Math.max(1, Math.round(o.holdSeconds() * 100));
+    }
+    for (Path kept : AtomicFiles.keepPrevious(List.of(out))) {
+      log.println("kept the previous animation as " + kept);
     }
     GifWriter.write(out, pictures, delays, true);
     return new Result(out, frames, pictures.get(0).getWidth(), pictures.get(0).getHeight());

@@ -25,9 +25,13 @@ import java.util.Locale;
  * (viridis heatmaps of the [CLS] attention over the patches, nearest-upsampled), {@code
  * mask-head<h>.png} and {@code mask-mean.png} (the patches keeping the threshold share of the mass,
  * tinted and outlined over the image), and {@code grid.png} with all of them labelled. {@code
- * <output>/attention.json} lists what was drawn and skipped.
+ * <output>/attention.json} lists what was drawn and skipped. An earlier output in the same folder
+ * is kept beside it ({@link AtomicFiles#keepPreviousOutput}), never drawn over.
  */
 public final class AttentionRenderer {
+  /** The summary file; it also marks a folder as an attention output. */
+  public static final String SUMMARY = "attention.json";
+
   /** Pictures of small images are enlarged until their shorter side has at least this. */
   public static final int MIN_DISPLAY_SIDE = 112;
 
@@ -84,12 +88,15 @@ public final class AttentionRenderer {
 
   /**
    * Draws every image of {@code images} into {@code outDir}. An image that cannot be decoded or is
-   * smaller than one patch is skipped with a message on {@code log}; the rest are drawn.
+   * smaller than one patch is skipped with a message on {@code log}; the rest are drawn. When none
+   * can be drawn nothing is written.
+   *
+   * @throws BadInputException when {@code outDir} holds files that are not an attention output
    */
   public static Result render(
       Backbone backbone, ImageSet images, Path outDir, Options o, PrintWriter log)
       throws IOException {
-    Files.createDirectories(outDir);
+    AtomicFiles.requireOutputFolder(outDir, SUMMARY);
     List<Rendered> done = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     int p = backbone.config().patchSize();
@@ -111,10 +118,19 @@ public final class AttentionRenderer {
         continue;
       }
       AttentionMap map = AttentionMap.of(backbone, in);
+      if (done.isEmpty()) {
+        // Only now, with something to draw: a run where no image can be drawn leaves the earlier
+        // pictures where they were.
+        AtomicFiles.keepPreviousOutput(outDir, SUMMARY)
+            .ifPresent(kept -> log.println("kept the previous pictures as " + kept));
+        Files.createDirectories(outDir);
+      }
       Path dir = outDir.resolve(images.fileName(i));
       done.add(write(dir, i, images.describe(i), in, map, o));
     }
-    writeSummary(outDir, backbone, o, done, skipped);
+    if (!done.isEmpty()) {
+      writeSummary(outDir, backbone, o, done, skipped);
+    }
     return new Result(outDir, done, skipped);
   }
 
@@ -249,6 +265,6 @@ public final class AttentionRenderer {
     }
     ArrayNode s = j.putArray("skipped");
     skipped.forEach(s::add);
-    AtomicFiles.writeString(outDir.resolve("attention.json"), Json.pretty(j) + "\n");
+    AtomicFiles.writeString(outDir.resolve(SUMMARY), Json.pretty(j) + "\n");
   }
 }

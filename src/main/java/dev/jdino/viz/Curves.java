@@ -1,6 +1,8 @@
 package dev.jdino.viz;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
@@ -59,6 +61,12 @@ public final class Curves {
           new Spec("teacher_entropy", "teacher_entropy", "Teacher entropy", "nats", true),
           new Spec("kl_teacher_student", "kl", "KL(teacher || student)", "nats", false));
 
+  /**
+   * Lists the charts drawn, the x axis and the run; it also marks a folder as a curves output, so
+   * that {@code jdino curves --output-dir} draws again over its own charts only.
+   */
+  public static final String SUMMARY = "curves.json";
+
   private Curves() {}
 
   /**
@@ -103,6 +111,12 @@ public final class Curves {
               Double.NaN,
               null));
     }
+    ObjectNode j = Json.object();
+    j.put("run", runDir.toAbsolutePath().normalize().toString());
+    j.put("x_axis", x.name().toLowerCase(Locale.ROOT));
+    ArrayNode files = j.putArray("charts");
+    charts.forEach(c -> files.add(c.file().getFileName().toString()));
+    AtomicFiles.writeString(outDir.resolve(SUMMARY), Json.pretty(j) + "\n");
     return charts;
   }
 

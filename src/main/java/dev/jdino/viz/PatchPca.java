@@ -59,12 +59,21 @@ public final class PatchPca {
       int patches,
       List<String> skipped) {}
 
+  /** The summary file; it also marks a folder as a PCA output. */
+  public static final String SUMMARY = "pca.json";
+
   private PatchPca() {}
 
-  /** Computes and draws the PCA of {@code images} into {@code outDir}. */
+  /**
+   * Computes and draws the PCA of {@code images} into {@code outDir}; an earlier PCA there is kept
+   * beside it ({@link AtomicFiles#keepPreviousOutput}).
+   *
+   * @throws BadInputException when {@code outDir} holds files that are not a PCA output
+   */
   public static Result run(
       Backbone backbone, ImageSet images, Path outDir, Options o, PrintWriter log)
       throws IOException {
+    AtomicFiles.requireOutputFolder(outDir, SUMMARY);
     int p = backbone.config().patchSize();
     int d = backbone.config().embedDim();
     List<ModelInput> inputs = new ArrayList<>();
@@ -111,6 +120,8 @@ public final class PatchPca {
       fgCount += fg[i] ? 1 : 0;
     }
     int[] rgb = colours(proj, fg, fgCount > 0);
+    AtomicFiles.keepPreviousOutput(outDir, SUMMARY)
+        .ifPresent(kept -> log.println("kept the previous pictures as " + kept));
     Files.createDirectories(outDir);
     List<Path> pictures = new ArrayList<>();
     List<TileGrid.Tile> inRow = new ArrayList<>();
@@ -278,6 +289,6 @@ public final class PatchPca {
     names.forEach(im::add);
     ArrayNode sk = j.putArray("skipped");
     skipped.forEach(sk::add);
-    AtomicFiles.writeString(outDir.resolve("pca.json"), Json.pretty(j) + "\n");
+    AtomicFiles.writeString(outDir.resolve(SUMMARY), Json.pretty(j) + "\n");
   }
 }

@@ -7,8 +7,10 @@ import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
 import dev.jdino.train.Checkpoint;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -33,6 +35,9 @@ import java.util.stream.Stream;
 public final class Report {
   /** Default file name inside the run directory. */
   public static final String FILE = "report.html";
+
+  /** How every report's title starts: what marks a file as one. */
+  private static final String TITLE = "jdino report: ";
 
   /**
    * What to put in.
@@ -71,11 +76,13 @@ public final class Report {
     if (!Files.isRegularFile(runDir.resolve("args.json"))) {
       throw new BadInputException(runDir + ": not a jdino run directory (no args.json)");
     }
+    Path out = o.output() != null ? o.output() : runDir.resolve(FILE);
+    requireReportOrNothing(out);
     JsonNode args = Json.read(runDir.resolve("args.json"));
     Html h = new Html();
     List<String> notes = new ArrayList<>();
     String run = runDir.toAbsolutePath().normalize().getFileName().toString();
-    h.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>jdino report: ")
+    h.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + TITLE)
         .text(run)
         .raw("</title><style>")
         .raw(ReportSections.CSS)
@@ -181,9 +188,28 @@ public final class Report {
     h.raw(
         "<footer>Made by jdino. Self-contained: every picture is embedded in this file.</footer>"
             + "</body></html>\n");
-    Path out = o.output() != null ? o.output() : runDir.resolve(FILE);
     AtomicFiles.writeString(out, h.toString());
     return new Result(out, Files.size(out), h.sections(), notes);
+  }
+
+  /**
+   * The report is a view of the run, rewritten whenever asked for; but a file at {@code out} that
+   * is not a jdino report is the user's, and is never replaced.
+   */
+  private static void requireReportOrNothing(Path out) throws IOException {
+    if (!Files.exists(out)) {
+      return;
+    }
+    byte[] head = new byte[256];
+    int n = 0;
+    if (Files.isRegularFile(out)) {
+      try (InputStream in = Files.newInputStream(out)) {
+        n = in.readNBytes(head, 0, head.length);
+      }
+    }
+    if (!new String(head, 0, n, StandardCharsets.UTF_8).contains(TITLE)) {
+      throw new BadInputException(out + " exists and is not a jdino report; give a new --out");
+    }
   }
 
   /** The {@code grid.png} files of an attention output, in name order. */

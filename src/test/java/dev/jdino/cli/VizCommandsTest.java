@@ -12,6 +12,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -242,5 +246,109 @@ class VizCommandsTest {
     assertTrue(Files.readString(tmp.resolve("r.html")).contains("<h2>Training curves</h2>"));
     assertBadInput(jdino("curves", "--run", tmp.toString()), "metrics.jsonl");
     assertBadInput(jdino("report", "--run", tmp.toString()), "not a jdino run directory");
+  }
+
+  /** The kept siblings of {@code out}: {@code <name>-<yyyyMMdd-HHmmss>[-n][.ext]}. */
+  private static List<Path> kept(Path out) throws Exception {
+    String name = out.getFileName().toString();
+    int dot = Files.isDirectory(out) || !name.contains(".") ? name.length() : name.lastIndexOf('.');
+    String stem = name.substring(0, dot);
+    String ext = name.substring(dot);
+    Pattern p =
+        Pattern.compile(Pattern.quote(stem) + "-\\d{8}-\\d{6}(-\\d+)?" + Pattern.quote(ext));
+    try (Stream<Path> s = Files.list(out.getParent())) {
+      return s.filter(f -> p.matcher(f.getFileName().toString()).matches()).sorted().toList();
+    }
+  }
+
+  @Test
+  void picturesDrawnAgainKeepTheEarlierOnes(@TempDir Path tmp) throws Exception {
+    Path att = tmp.resolve("att");
+    String[] attention = {
+      "attention", "--checkpoint", run.toString(), "--limit", "1", "--output-dir", att.toString()
+    };
+    assertEquals(0, jdino(attention).code());
+    byte[] first = Files.readAllBytes(att.resolve("0000/grid.png"));
+    Result again = jdino(attention);
+    assertEquals(0, again.code(), again.err());
+    List<Path> keptAtt = kept(att);
+    assertEquals(1, keptAtt.size(), keptAtt.toString());
+    assertTrue(again.err().contains("kept the previous pictures as "), again.err());
+    assertTrue(Arrays.equals(first, Files.readAllBytes(keptAtt.get(0).resolve("0000/grid.png"))));
+    assertTrue(Files.isRegularFile(att.resolve("0000/grid.png")));
+    assertTrue(Files.isRegularFile(att.resolve("attention.json")));
+
+    Path pca = tmp.resolve("pca");
+    String[] pcaArgs = {
+      "pca", "--checkpoint", run.toString(), "--limit", "2", "--output-dir", pca.toString()
+    };
+    assertEquals(0, jdino(pcaArgs).code());
+    assertEquals(0, jdino(pcaArgs).code());
+    assertEquals(1, kept(pca).size());
+    assertTrue(Files.isRegularFile(kept(pca).get(0).resolve("grid.png")));
+    assertTrue(Files.isRegularFile(pca.resolve("grid.png")));
+
+    Path gif = tmp.resolve("a.gif");
+    String[] animate = {
+      "animate", "--run", run.toString(), "--out", gif.toString(), "--num-images", "1"
+    };
+    assertEquals(0, jdino(animate).code());
+    long firstSize = Files.size(gif);
+    Result anim = jdino(animate);
+    assertEquals(0, anim.code(), anim.err());
+    assertTrue(anim.err().contains("kept the previous animation as "), anim.err());
+    assertEquals(List.of(firstSize), kept(gif).stream().map(VizCommandsTest::size).toList());
+    assertTrue(Files.isRegularFile(gif));
+  }
+
+  @Test
+  void theUsersFilesAreNeverDrawnOver(@TempDir Path tmp) throws Exception {
+    Path mine = Files.createDirectory(tmp.resolve("mine"));
+    Files.writeString(mine.resolve("notes.txt"), "mine");
+    assertBadInput(
+        jdino("attention", "--checkpoint", run.toString(), "--output-dir", mine.toString()),
+        mine.toString(),
+        "not an earlier output");
+    assertBadInput(
+        jdino("pca", "--checkpoint", run.toString(), "--output-dir", mine.toString()),
+        mine.toString(),
+        "pca.json");
+    assertBadInput(
+        jdino("curves", "--run", run.toString(), "--output-dir", mine.toString()),
+        mine.toString(),
+        "curves.json");
+    try (Stream<Path> left = Files.list(mine)) {
+      assertEquals(List.of(mine.resolve("notes.txt")), left.toList());
+    }
+    // curves are a view of metrics.jsonl: drawn again into their own folder, in place
+    Path curves = tmp.resolve("curves");
+    String[] c = {"curves", "--run", run.toString(), "--output-dir", curves.toString()};
+    assertEquals(0, jdino(c).code());
+    Result again0 = jdino(c);
+    assertEquals(0, again0.code(), again0.err());
+    assertEquals(List.of(), kept(curves));
+    assertTrue(
+        Json.read(curves.resolve("curves.json")).path("charts").toString().contains("loss.png"));
+    Path html = Files.writeString(tmp.resolve("index.html"), "<html>my page</html>");
+    assertBadInput(
+        jdino("report", "--run", run.toString(), "--no-make", "--out", html.toString()),
+        html.toString(),
+        "not a jdino report");
+    assertEquals("<html>my page</html>", Files.readString(html));
+    // a report is a view of the run: asked for again, it is rewritten in place
+    Path report = tmp.resolve("r.html");
+    String[] rep = {"report", "--run", run.toString(), "--no-make", "--out", report.toString()};
+    assertEquals(0, jdino(rep).code());
+    Result again = jdino(rep);
+    assertEquals(0, again.code(), again.err());
+    assertEquals(List.of(), kept(report));
+  }
+
+  private static long size(Path f) {
+    try {
+      return Files.size(f);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

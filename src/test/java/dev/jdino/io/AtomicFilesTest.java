@@ -2,6 +2,7 @@ package dev.jdino.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,5 +55,64 @@ class AtomicFilesTest {
             tmp.resolve("linear-20261201-080000.json")),
         kept);
     assertTrue(kept.stream().allMatch(Files::isRegularFile));
+  }
+
+  @Test
+  void anEarlierOutputFolderIsKeptWholeUnderItsSummarysTime() throws Exception {
+    Path out = Files.createDirectory(tmp.resolve("attention"));
+    Files.createDirectory(out.resolve("0000"));
+    Files.writeString(out.resolve("0000/grid.png"), "picture");
+    Files.writeString(out.resolve("attention.json"), "{}");
+    Files.setLastModifiedTime(
+        out.resolve("attention.json"), FileTime.from(Instant.parse("2026-12-03T09:01:02Z")));
+    Path kept = AtomicFiles.keepPreviousOutput(out, "attention.json").orElseThrow();
+    // a folder's name keeps its dots: no extension is split off
+    assertEquals(tmp.resolve("attention-20261203-090102").toAbsolutePath(), kept);
+    assertEquals("picture", Files.readString(kept.resolve("0000/grid.png")));
+    assertFalse(Files.exists(out));
+    // the same second again: the next name, the first kept folder untouched
+    Files.createDirectory(out);
+    Files.writeString(out.resolve("attention.json"), "{\"second\": 1}");
+    Files.setLastModifiedTime(
+        out.resolve("attention.json"), FileTime.from(Instant.parse("2026-12-03T09:01:02Z")));
+    assertEquals(
+        tmp.resolve("attention-20261203-090102-2").toAbsolutePath(),
+        AtomicFiles.keepPreviousOutput(out, "attention.json").orElseThrow());
+    assertEquals("{}", Files.readString(kept.resolve("attention.json")));
+    Path dotted = Files.createDirectory(tmp.resolve("run.v2"));
+    Files.writeString(dotted.resolve("pca.json"), "{}");
+    Files.setLastModifiedTime(
+        dotted.resolve("pca.json"), FileTime.from(Instant.parse("2026-01-02T03:04:05Z")));
+    assertEquals(
+        "run.v2-20260102-030405",
+        AtomicFiles.keepPreviousOutput(dotted, "pca.json").orElseThrow().getFileName().toString());
+  }
+
+  @Test
+  void aMissingOrEmptyFolderIsUsedAsItIs() throws Exception {
+    assertTrue(AtomicFiles.keepPreviousOutput(tmp.resolve("new"), "pca.json").isEmpty());
+    Path empty = Files.createDirectory(tmp.resolve("empty"));
+    assertTrue(AtomicFiles.keepPreviousOutput(empty, "pca.json").isEmpty());
+    assertTrue(Files.isDirectory(empty));
+  }
+
+  @Test
+  void aFolderOfOtherFilesIsRefusedAndLeftAlone() throws Exception {
+    Path mine = Files.createDirectory(tmp.resolve("holiday"));
+    Files.writeString(mine.resolve("beach.png"), "mine");
+    BadInputException e =
+        assertThrows(
+            BadInputException.class, () -> AtomicFiles.requireOutputFolder(mine, "pca.json"));
+    assertTrue(e.getMessage().startsWith(mine + " holds files that are not"), e.getMessage());
+    assertTrue(e.getMessage().contains("pca.json"), e.getMessage());
+    assertThrows(BadInputException.class, () -> AtomicFiles.keepPreviousOutput(mine, "pca.json"));
+    try (Stream<Path> left = Files.list(mine)) {
+      assertEquals(List.of(mine.resolve("beach.png")), left.toList());
+    }
+    Path file = Files.writeString(tmp.resolve("pictures"), "a file");
+    e =
+        assertThrows(
+            BadInputException.class, () -> AtomicFiles.requireOutputFolder(file, "pca.json"));
+    assertTrue(e.getMessage().contains("is not a folder"), e.getMessage());
   }
 }
