@@ -6,9 +6,7 @@ import dev.jdino.data.CropSampler;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.data.MultiCropBatch;
 import dev.jdino.data.MultiCropLoader;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
-import dev.jdino.io.Json;
 import dev.jdino.model.DropPath;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +19,8 @@ import java.util.Map;
 
 /**
  * DINO pretraining: the official {@code train_dino} and {@code train_one_epoch} loops over a {@link
- * TrainingState}, with a checkpoint after every epoch and on request.
+ * TrainingState}, with a checkpoint after every epoch and on request ({@link RunWriter} says what
+ * the run keeps in its directory, and when; {@link EpochStats} sums each epoch).
  *
  * <p>All randomness derives from the configured seed and the position in the run (parameter init,
  * each epoch's order, each sample's crops, each step's drop-path masks), so a run stopped and
@@ -45,11 +44,10 @@ public final class DinoTrainer implements AutoCloseable {
   private final CollapseMonitor collapse;
   private final List<EpochHook> hooks = new ArrayList<>();
   private final StopSignal stop = new StopSignal();
-  private final Path dir;
+  private final RunWriter files;
   private final DataParallel parallel;
   private boolean stopAgreed;
   private boolean ownsState;
-  private long lastSnapshot = -1;
   private final Map<String, Object> extraArgs = new LinkedHashMap<>();
   private long invocationStart;
   private long t0;
@@ -112,7 +110,7 @@ public final class DinoTrainer implements AutoCloseable {
     }
     this.collapse =
         new CollapseMonitor(config.head().outDim(), (int) Math.ceil(config.train().warmupEpochs()));
-    this.dir = options.outputDir();
+    this.files = new RunWriter(state, dataSpec, options, plan, parallel);
   }
 
   /**
@@ -223,16 +221,16 @@ public final class DinoTrainer implements AutoCloseable {
     // Before anything is written: all ranks must be training the same run from the same state.
     parallel.begin(state, dataSpec, data.size(), plan.stepsPerEpoch());
     if (parallel.isMain()) {
-      Files.createDirectories(dir);
-      writeArgs();
+      Files.createDirectories(files.dir());
     }
+    files.writeArgs(data.size(), extraArgs);
     invocationStart = state.position().globalStep();
     t0 = System.nanoTime();
     int skipped = 0;
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
     try (MetricsLog metrics =
         parallel.isMain()
-            ? new MetricsLog(dir.resolve(MetricsLog.FILE))
+            ? new MetricsLog(files.dir().resolve(MetricsLog.FILE))
             : MetricsLog.discarding()) {
       Position p = state.position();
       metrics.write(
@@ -245,10 +243,7 @@ public final class DinoTrainer implements AutoCloseable {
               parallel.distributed() ? parallel.fields(config.train().batchSize()) : null,
               config.toJson()));
       listener.started(describe(), p.globalStep(), plan.totalSteps());
-      if (p.globalStep() == 0 && options.snapshotEvery() > 0 && parallel.isMain()) {
-        // The untrained teacher: the first frame of a training animation.
-        saveSnapshot();
-      }
+      files.firstSnapshot();
       if (p.globalStep() == 0 && !hooks.isEmpty() && parallel.isMain()) {
         Map<String, Object> initial = new LinkedHashMap<>();
         runHooks(new EpochHook.EpochEnd(-1, false, state.network(), state.teacher()), initial);
@@ -260,7 +255,7 @@ public final class DinoTrainer implements AutoCloseable {
         EpochStats s = trainOneEpoch(sampler, metrics);
         skipped += s.skipped;
         if (s.steps < s.planned && stopped()) {
-          saveCheckpoint();
+          files.checkpoint(seconds());
           listener.message(
               "stopped " + position() + ": checkpoint saved; run the same command" + " to resume");
           break;
@@ -289,8 +284,8 @@ public final class DinoTrainer implements AutoCloseable {
         skipped,
         !finished(),
         state.resumed(),
-        dir.resolve(Checkpoint.FILE),
-        dir.resolve(MetricsLog.FILE));
+        files.dir().resolve(Checkpoint.FILE),
+        files.dir().resolve(MetricsLog.FILE));
   }
 
   private boolean finished() {
@@ -323,46 +318,6 @@ public final class DinoTrainer implements AutoCloseable {
     return parallel.distributed() ? stopAgreed : stop.requested();
   }
 
-  /**
-   * The run's checkpoint, written by rank 0 once the ranks are known to hold the same state; the
-   * others wait until the file is complete (collective).
-   */
-  private void saveCheckpoint() throws IOException {
-    parallel.requireSameState(state, "at step " + state.position().globalStep());
-    if (parallel.isMain()) {
-      state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds(), parallel.checkpointMetadata());
-    }
-    parallel.barrier();
-  }
-
-  /** Sums over one epoch's steps. */
-  private static final class EpochStats {
-    final int epoch;
-    final int planned;
-    final long start = System.nanoTime();
-    double loss;
-    double entropy;
-    double kl;
-    int steps;
-    int skipped;
-    String failures = "";
-    double seconds;
-
-    EpochStats(int epoch, int planned) {
-      this.epoch = epoch;
-      this.planned = planned;
-    }
-
-    int epoch1() {
-      return epoch + 1;
-    }
-
-    double imagesPerSecond(int batch) {
-      double s = seconds > 0 ? seconds : (System.nanoTime() - start) / 1e9;
-      return steps * (double) batch / Math.max(s, 1e-9);
-    }
-  }
-
   /** The official {@code train_one_epoch}: one step per batch until the epoch (or run) ends. */
   private EpochStats trainOneEpoch(CropSampler sampler, MetricsLog metrics) {
     Position at = state.position();
@@ -375,10 +330,7 @@ public final class DinoTrainer implements AutoCloseable {
         DinoStep.Hyper h = plan.at(it);
         DinoStep.Outcome o = step(batch, h, it);
         state.advance(o.loss(), plan.stepsPerEpoch());
-        s.loss += o.loss();
-        s.entropy += o.teacherEntropy();
-        s.kl += o.klTeacherStudent();
-        s.steps++;
+        s.add(o);
         double ips = s.imagesPerSecond(globalBatch());
         long done = it + 1;
         if (done % options.logEvery() == 0) {
@@ -395,12 +347,7 @@ public final class DinoTrainer implements AutoCloseable {
                 o.loss(),
                 h.lr(),
                 ips));
-        if (options.snapshotInSteps()
-            && options.snapshotEvery() > 0
-            && done % options.snapshotEvery() == 0
-            && parallel.isMain()) {
-          saveSnapshotOrWarn();
-        }
+        files.snapshotAfterStep(done, listener);
         if (options.maxSteps() > 0 && done - invocationStart >= options.maxSteps()) {
           stop.request("--max-steps");
         }
@@ -411,7 +358,7 @@ public final class DinoTrainer implements AutoCloseable {
     if (parallel.distributed()) {
       s.skipped = Math.toIntExact(parallel.sum(s.skipped));
     }
-    s.seconds = (System.nanoTime() - s.start) / 1e9;
+    s.finish();
     return s;
   }
 
@@ -456,71 +403,22 @@ public final class DinoTrainer implements AutoCloseable {
     if (!s.failures.isEmpty()) {
       listener.message("epoch " + s.epoch1() + ": " + s.failures);
     }
-    int n = Math.max(1, s.steps);
     long last = state.position().globalStep() - 1;
-    DinoStep.Hyper h = plan.at(last);
-    Metrics.Epoch record =
-        new Metrics.Epoch(
-            "epoch",
-            s.epoch,
-            last + 1,
-            s.loss / n,
-            h.lr(),
-            h.weightDecay(),
-            h.momentum(),
-            h.teacherTemp(),
-            s.entropy / n,
-            s.kl / n,
-            s.imagesPerSecond(globalBatch()),
-            s.seconds,
-            s.steps,
-            s.skipped,
-            null);
+    Metrics.Epoch record = s.record(last + 1, plan.at(last), globalBatch(), null);
     if (parallel.isMain()) {
       runHooks(
           new EpochHook.EpochEnd(s.epoch, finished(), state.network(), state.teacher()),
           record.extra());
     }
-    for (String w : collapse.check(s.epoch, s.loss / n, s.entropy / n, s.kl / n)) {
+    for (String w : collapse.check(s.epoch, s.meanLoss(), s.meanEntropy(), s.meanKl())) {
       listener.message("warning: " + w);
       metrics.write(Metrics.Warning.of(s.epoch, last + 1, w));
     }
     metrics.write(record);
-    saveCheckpoint();
-    int epochsDone = s.epoch1();
-    boolean wholeEpoch = state.position().batchInEpoch() == 0;
-    if (wholeEpoch
-        && options.saveckpFreq() > 0
-        && epochsDone % options.saveckpFreq() == 0
-        && parallel.isMain()) {
-      state.save(
-          dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors", epochsDone)),
-          dataSpec,
-          seconds(),
-          parallel.checkpointMetadata());
-    }
-    boolean due =
-        options.snapshotInSteps()
-            ? finished()
-            : epochsDone % Math.max(1, options.snapshotEvery()) == 0 || finished();
-    if (options.snapshotEvery() > 0
-        && due
-        && lastSnapshot != state.position().globalStep()
-        && parallel.isMain()) {
-      saveSnapshot();
-    }
-    listener.epoch(
-        new TrainingListener.Epoch(
-            s.epoch,
-            plan.epochs(),
-            s.loss / n,
-            s.entropy / n,
-            s.kl / n,
-            s.seconds,
-            record.imagesPerS(),
-            s.skipped,
-            s.steps,
-            plan.stepsPerEpoch()));
+    files.checkpoint(seconds());
+    files.keptCopy(s.epoch1(), seconds());
+    files.snapshotAfterEpoch(s.epoch1(), finished());
+    listener.epoch(s.forListener(plan, globalBatch()));
   }
 
   private void runHooks(EpochHook.EpochEnd end, Map<String, Object> metrics) {
@@ -536,51 +434,8 @@ public final class DinoTrainer implements AutoCloseable {
     }
   }
 
-  private void saveSnapshotOrWarn() {
-    try {
-      saveSnapshot();
-    } catch (IOException e) {
-      listener.message("warning: cannot write snapshot: " + e.getMessage());
-    }
-  }
-
-  private void saveSnapshot() throws IOException {
-    Position p = state.position();
-    lastSnapshot = p.globalStep();
-    Snapshots.save(
-        dir.resolve(Snapshots.DIR),
-        config,
-        state.teacher(),
-        p.epoch(),
-        p.batchInEpoch(),
-        plan.stepsPerEpoch(),
-        p.globalStep(),
-        state.lastLoss());
-  }
-
   private double seconds() {
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private void writeArgs() throws IOException {
-    Map<String, Object> args = new LinkedHashMap<>();
-    args.put("config", config.toJson());
-    args.put("data", dataSpec);
-    args.put("images", data.size());
-    args.put("options", options);
-    args.put("iterations_per_epoch", plan.stepsPerEpoch());
-    args.put("total_steps", plan.totalSteps());
-    args.put("warmup_steps", plan.warmupSteps());
-    args.put("freeze_last_layer_steps", plan.freezeSteps());
-    args.put("peak_lr", config.train().peakLr(parallel.size()));
-    if (parallel.distributed()) {
-      args.put("world_size", parallel.size());
-      args.put("global_batch_size", globalBatch());
-      args.put("distributed", parallel.fields(config.train().batchSize()));
-    }
-    args.put("parameters", state.network().layout().trainableNumel());
-    args.putAll(extraArgs);
-    AtomicFiles.writeString(dir.resolve("args.json"), Json.pretty(args) + "\n");
   }
 
   private String describe() {

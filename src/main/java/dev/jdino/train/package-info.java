@@ -4,8 +4,9 @@
  * {@link dev.jdino.train.KoLeoLoss}), schedules ({@link dev.jdino.train.Schedules}, {@link
  * dev.jdino.train.RunPlan}), AdamW, clipping, the teacher's EMA, one iteration ({@link
  * dev.jdino.train.DinoStep}) and the loop with its state, checkpoints and metrics ({@link
- * dev.jdino.train.DinoTrainer}, {@link dev.jdino.train.TrainingState}, {@link
- * dev.jdino.train.Checkpoint}, {@link dev.jdino.train.Metrics}).
+ * dev.jdino.train.DinoTrainer}, what a run keeps in its directory ({@code RunWriter}), {@link
+ * dev.jdino.train.TrainingState}, {@link dev.jdino.train.Checkpoint}, {@link
+ * dev.jdino.train.Metrics}).
  *
  * <p>All randomness derives from the seed and the position in the run, so a resumed run is
  * bit-identical to an uninterrupted one. Data-parallel training over several processes ({@link

@@ -61,6 +61,41 @@ class DinoTrainerTest {
   }
 
   @Test
+  void keptCopiesAndStepSnapshotsFallWhereTheOptionsSay(@TempDir Path dir) throws Exception {
+    // 3 epochs of 5 steps; a copy every 2 epochs; a snapshot every 4 steps, and the final teacher
+    TrainOptions o =
+        new TrainOptions(dir, 1, 2, 10, 4, true, 0, 0, dev.jdino.model.Compute.REFERENCE);
+    DinoTrainer.Summary s = run(tiny(3, 32), o, sample(160), new TrainingListener() {});
+    assertEquals(15, s.steps());
+    try (var files = Files.list(dir)) {
+      assertEquals(
+          List.of("checkpoint-0002.safetensors"),
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.startsWith("checkpoint-") && n.endsWith(".safetensors"))
+              .sorted()
+              .toList());
+    }
+    try (var snaps = Files.list(dir.resolve("snapshots"))) {
+      assertEquals(
+          List.of(
+              "teacher-step00000000.safetensors",
+              "teacher-step00000004.safetensors",
+              "teacher-step00000008.safetensors",
+              "teacher-step00000012.safetensors",
+              "teacher-step00000015.safetensors"),
+          snaps
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.endsWith(".safetensors"))
+              .sorted()
+              .toList());
+    }
+    JsonNode args = Json.read(dir.resolve("args.json"));
+    assertEquals(5, args.path("iterations_per_epoch").asInt());
+    assertEquals(15, args.path("total_steps").asLong());
+  }
+
+  @Test
   void shortRunLowersTheLossAndWritesTheRunFiles(@TempDir Path dir) throws Exception {
     DinoConfig cfg =
         tiny(5, 64)

@@ -1,0 +1,159 @@
+package dev.jdino.train;
+
+import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a run keeps in its directory, and when: {@code args.json} at the start, the run's checkpoint
+ * after every epoch and on a stop (the official {@code save_on_master} of {@code checkpoint.pth}),
+ * a kept copy every {@code --saveckp-freq} epochs ({@code checkpointNNNN.pth} there), and the
+ * teacher snapshots an animation is drawn from. Rank 0 alone writes ({@link DataParallel#isMain});
+ * the checkpoint is a collective, so every rank calls it.
+ */
+final class RunWriter {
+  private final Path dir;
+  private final TrainingState state;
+  private final String dataSpec;
+  private final TrainOptions options;
+  private final RunPlan plan;
+  private final DataParallel parallel;
+
+  /** The step of the last snapshot written, so that an epoch's end does not write it twice. */
+  private long lastSnapshot = -1;
+
+  RunWriter(
+      TrainingState state,
+      String dataSpec,
+      TrainOptions options,
+      RunPlan plan,
+      DataParallel parallel) {
+    this.dir = options.outputDir();
+    this.state = state;
+    this.dataSpec = dataSpec;
+    this.options = options;
+    this.plan = plan;
+    this.parallel = parallel;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  /**
+   * The run's description for later readers (the report, resuming commands): configuration, data,
+   * the plan's step counts and {@code extra} (how the configuration was chosen, for instance).
+   */
+  void writeArgs(int images, Map<String, Object> extra) throws IOException {
+    if (!parallel.isMain()) {
+      return;
+    }
+    DinoConfig config = state.config();
+    Map<String, Object> args = new LinkedHashMap<>();
+    args.put("config", config.toJson());
+    args.put("data", dataSpec);
+    args.put("images", images);
+    args.put("options", options);
+    args.put("iterations_per_epoch", plan.stepsPerEpoch());
+    args.put("total_steps", plan.totalSteps());
+    args.put("warmup_steps", plan.warmupSteps());
+    args.put("freeze_last_layer_steps", plan.freezeSteps());
+    args.put("peak_lr", config.train().peakLr(parallel.size()));
+    if (parallel.distributed()) {
+      args.put("world_size", parallel.size());
+      args.put("global_batch_size", parallel.globalBatch(config.train().batchSize()));
+      args.put("distributed", parallel.fields(config.train().batchSize()));
+    }
+    args.put("parameters", state.network().layout().trainableNumel());
+    args.putAll(extra);
+    AtomicFiles.writeString(dir.resolve("args.json"), Json.pretty(args) + "\n");
+  }
+
+  /**
+   * The run's checkpoint, written by rank 0 once the ranks are known to hold the same state; the
+   * others wait until the file is complete (collective).
+   *
+   * @param seconds training time of this invocation, added to the earlier ones'
+   */
+  void checkpoint(double seconds) throws IOException {
+    parallel.requireSameState(state, "at step " + state.position().globalStep());
+    if (parallel.isMain()) {
+      state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds, parallel.checkpointMetadata());
+    }
+    parallel.barrier();
+  }
+
+  /** After a whole epoch: the kept copy {@code checkpoint-NNNN.safetensors} when one is due. */
+  void keptCopy(int epochsDone, double seconds) throws IOException {
+    boolean wholeEpoch = state.position().batchInEpoch() == 0;
+    if (wholeEpoch
+        && options.saveckpFreq() > 0
+        && epochsDone % options.saveckpFreq() == 0
+        && parallel.isMain()) {
+      state.save(
+          dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors", epochsDone)),
+          dataSpec,
+          seconds,
+          parallel.checkpointMetadata());
+    }
+  }
+
+  /** Before the first step: the untrained teacher, the first frame of a training animation. */
+  void firstSnapshot() throws IOException {
+    if (state.position().globalStep() == 0 && options.snapshotEvery() > 0) {
+      snapshot();
+    }
+  }
+
+  /**
+   * After step {@code done} (counted from 1) with {@code --snapshot-every} in steps. A snapshot
+   * that cannot be written costs the run nothing but the frame: {@code warn} is told.
+   */
+  void snapshotAfterStep(long done, TrainingListener warn) {
+    if (!options.snapshotInSteps()
+        || options.snapshotEvery() <= 0
+        || done % options.snapshotEvery() != 0) {
+      return;
+    }
+    try {
+      snapshot();
+    } catch (IOException e) {
+      warn.message("warning: cannot write snapshot: " + e.getMessage());
+    }
+  }
+
+  /**
+   * After an epoch: every {@code --snapshot-every} epochs, and at the run's end whatever the unit,
+   * so that the animation's last frame is the final teacher.
+   */
+  void snapshotAfterEpoch(int epochsDone, boolean finished) throws IOException {
+    boolean due =
+        options.snapshotInSteps()
+            ? finished
+            : epochsDone % Math.max(1, options.snapshotEvery()) == 0 || finished;
+    if (options.snapshotEvery() > 0 && due && lastSnapshot != state.position().globalStep()) {
+      snapshot();
+    }
+  }
+
+  private void snapshot() throws IOException {
+    if (!parallel.isMain()) {
+      return;
+    }
+    Position p = state.position();
+    lastSnapshot = p.globalStep();
+    Snapshots.save(
+        dir.resolve(Snapshots.DIR),
+        state.config(),
+        state.teacher(),
+        p.epoch(),
+        p.batchInEpoch(),
+        plan.stepsPerEpoch(),
+        p.globalStep(),
+        state.lastLoss());
+  }
+}
