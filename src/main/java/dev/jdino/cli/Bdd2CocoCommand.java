@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,6 +60,13 @@ public final class Bdd2CocoCommand extends Subcommand {
   @Option(names = "--split", description = "Split name for the summary (default: from the path).")
   String split;
 
+  @Option(
+      names = "--force",
+      description =
+          "Replace an existing COCO file that this command did not write (no .summary.json"
+              + " beside it).")
+  boolean force;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = out();
@@ -73,7 +81,9 @@ public final class Bdd2CocoCommand extends Subcommand {
         throw new BadInputException("--images " + images + " is not a directory");
       }
       String name = split != null ? split : guessSplit(labels, images);
-      convert(out, name, labels, images, output != null ? output : images.resolve(OUTPUT_NAME));
+      Path file = output != null ? output : images.resolve(OUTPUT_NAME);
+      requireReplaceable(file);
+      convert(out, name, labels, images, file);
       return 0;
     }
     Path dir = root != null ? root : Path.of("data", "bdd100k", "100k");
@@ -87,7 +97,7 @@ public final class Bdd2CocoCommand extends Subcommand {
     if (output != null || split != null) {
       throw new BadInputException("--output and --split apply to one split (--labels/--images)");
     }
-    int done = 0;
+    List<String> found = new ArrayList<>();
     for (String s : SPLITS) {
       Path d = dir.resolve(s);
       if (!Files.isDirectory(d)) {
@@ -97,10 +107,15 @@ public final class Bdd2CocoCommand extends Subcommand {
         out.println(s + ": no label files in " + d + ", skipped (unlabelled split)");
         continue;
       }
-      convert(out, s, d, d, d.resolve(OUTPUT_NAME));
-      done++;
+      requireReplaceable(d.resolve(OUTPUT_NAME));
+      found.add(s);
     }
-    if (done == 0) {
+    // Every split checked before the first is written: a refusal leaves nothing half converted.
+    for (String s : found) {
+      Path d = dir.resolve(s);
+      convert(out, s, d, d, d.resolve(OUTPUT_NAME));
+    }
+    if (found.isEmpty()) {
       throw new BadInputException(
           "no split folder under "
               + dir
@@ -109,6 +124,22 @@ public final class Bdd2CocoCommand extends Subcommand {
               + ") holds per-image label files; for a label list file use --labels and --images");
     }
     return 0;
+  }
+
+  /**
+   * A COCO file is replaced when this command wrote it (its summary is beside it) or with {@code
+   * --force}: {@code _annotations.coco.json} is also the name Roboflow's COCO exports use, and a
+   * user's own annotations are never lost to a conversion.
+   */
+  private void requireReplaceable(Path file) {
+    if (force || !Files.exists(file) || Files.isRegularFile(BddToCoco.summaryFile(file))) {
+      return;
+    }
+    throw new BadInputException(
+        file
+            + " exists and was not written by jdino bdd2coco (no "
+            + BddToCoco.summaryFile(file).getFileName()
+            + " beside it); add --force to replace it, or give another --output");
   }
 
   private static void convert(PrintWriter out, String split, Path labels, Path images, Path output)

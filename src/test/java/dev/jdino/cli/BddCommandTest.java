@@ -150,4 +150,27 @@ class BddCommandTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--labels and --images go together"), r.err());
   }
+
+  @Test
+  void bdd2cocoNeverReplacesAnnotationsItDidNotWrite() throws Exception {
+    Path root = dir.resolve("100k");
+    BddFixtures.legacySplit(root.resolve("train"));
+    BddFixtures.legacySplit(root.resolve("val"));
+    // another tool's COCO file under the same name (Roboflow's), in the second split
+    Path theirs = root.resolve("val").resolve(Bdd2CocoCommand.OUTPUT_NAME);
+    Files.writeString(theirs, "{\"images\": [], \"annotations\": [], \"by\": \"roboflow\"}");
+    TrainCommandTest.Result r = jdino("bdd2coco", "--root", root.toString());
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.err().contains(theirs + " exists and was not written by jdino bdd2coco"), r.err());
+    assertTrue(r.err().contains("--force"), r.err());
+    assertTrue(Files.readString(theirs).contains("roboflow"));
+    // checked before any split is written: the first split is not converted either
+    assertFalse(Files.exists(root.resolve("train").resolve(Bdd2CocoCommand.OUTPUT_NAME)));
+    r = jdino("bdd2coco", "--root", root.toString(), "--force");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(4, Json.read(theirs).get("annotations").size());
+    // its own output, with the summary beside it, is converted again without --force
+    r = jdino("bdd2coco", "--root", root.toString());
+    assertEquals(0, r.code(), r.err());
+  }
 }
