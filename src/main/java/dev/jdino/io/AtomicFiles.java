@@ -78,7 +78,8 @@ public final class AtomicFiles {
    * to {@code <stem>-<modification time, UTC yyyyMMdd-HHmmss>[-n]<extension>} beside it, so that
    * the plain name always holds the latest results (the report reads it) and earlier ones, say of
    * another {@code --feature} or {@code --k}, are not lost. Files that belong together (a probe's
-   * weights and its description) are kept under one stamp, the first existing file's.
+   * weights and its description) are kept under one stamp, the first existing file's. A folder
+   * among them is renamed whole, its name unsplit.
    *
    * @return the kept files' new paths; empty when none of {@code files} existed
    */
@@ -86,7 +87,7 @@ public final class AtomicFiles {
     String stamp = null;
     List<Path> kept = new ArrayList<>();
     for (Path f : files) {
-      if (Files.isRegularFile(f)) {
+      if (Files.isRegularFile(f) || Files.isDirectory(f)) {
         stamp = stamp != null ? stamp : stamp(f);
         kept.add(rename(f, stamp));
       }

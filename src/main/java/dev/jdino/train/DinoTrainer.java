@@ -221,6 +221,9 @@ public final class DinoTrainer implements AutoCloseable {
     // Before anything is written: all ranks must be training the same run from the same state.
     parallel.begin(state, dataSpec, data.size(), plan.stepsPerEpoch());
     if (parallel.isMain()) {
+      for (Path kept : files.keepEarlierStart()) {
+        listener.message("kept a file of an earlier start without a checkpoint as " + kept);
+      }
       Files.createDirectories(files.dir());
     }
     files.writeArgs(data.size(), extraArgs);

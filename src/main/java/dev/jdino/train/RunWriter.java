@@ -3,10 +3,15 @@ package dev.jdino.train;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.Json;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What a run keeps in its directory, and when: {@code args.json} at the start, the run's checkpoint
@@ -43,6 +48,41 @@ final class RunWriter {
   Path dir() {
     return dir;
   }
+
+  /**
+   * Before a new run writes anything: the files of an earlier start in the same folder (a run
+   * killed in its first epoch, before any checkpoint, or one whose checkpoint was removed) are
+   * renamed under one stamp ({@link AtomicFiles#keepPrevious}), so that the new run's metrics are
+   * not appended after theirs and its snapshots not interleaved with theirs by step, and nothing of
+   * theirs is lost. A resumed run continues its own files.
+   *
+   * @return the kept files' new paths
+   */
+  List<Path> keepEarlierStart() throws IOException {
+    if (state.resumed() || !parallel.isMain() || !Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Path> earlier = new ArrayList<>();
+    for (String name :
+        List.of(
+            "args.json",
+            MetricsLog.FILE,
+            Checkpoint.FILE,
+            Checkpoint.sidecar(dir.resolve(Checkpoint.FILE)).getFileName().toString(),
+            Snapshots.DIR)) {
+      earlier.add(dir.resolve(name));
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      s.filter(f -> KEPT_COPY.matcher(f.getFileName().toString()).matches())
+          .sorted()
+          .forEach(earlier::add);
+    }
+    return AtomicFiles.keepPrevious(earlier);
+  }
+
+  /** {@link #keptCopy}'s files and their sidecars. */
+  private static final Pattern KEPT_COPY =
+      Pattern.compile("checkpoint-\\d{4}\\.(safetensors|json)");
 
   /**
    * The run's description for later readers (the report, resuming commands): configuration, data,

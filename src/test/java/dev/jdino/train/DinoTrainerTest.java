@@ -61,6 +61,53 @@ class DinoTrainerTest {
   }
 
   @Test
+  void aNewStartKeepsTheFilesOfAnEarlierOneThatLeftNoCheckpoint(@TempDir Path dir)
+      throws Exception {
+    // what a run killed in its first epoch leaves: no checkpoint, but args, metrics, snapshots
+    Files.writeString(dir.resolve("args.json"), "{\"old\": true}");
+    Files.writeString(dir.resolve(MetricsLog.FILE), "{\"type\": \"step\", \"step\": 500}\n");
+    Files.createDirectories(dir.resolve("snapshots"));
+    Files.writeString(dir.resolve("snapshots/teacher-step00000500.safetensors"), "old");
+    Files.writeString(dir.resolve("checkpoint-0020.safetensors"), "old copy");
+    Files.writeString(dir.resolve("notes.txt"), "the user's");
+    for (String f :
+        List.of("args.json", MetricsLog.FILE, "snapshots", "checkpoint-0020.safetensors")) {
+      Files.setLastModifiedTime(
+          dir.resolve(f),
+          java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2026-12-01T10:20:30Z")));
+    }
+    List<String> messages = new ArrayList<>();
+    TrainingListener l =
+        new TrainingListener() {
+          @Override
+          public void message(String m) {
+            messages.add(m);
+          }
+        };
+    TrainOptions o = TrainOptions.defaults(dir).withSnapshots(1, false);
+    run(tiny(1, 32), o, sample(64), l);
+    String stamp = "-20261201-102030";
+    assertEquals("{\"old\": true}", Files.readString(dir.resolve("args" + stamp + ".json")));
+    assertTrue(Files.readString(dir.resolve("metrics" + stamp + ".jsonl")).contains("500"));
+    assertTrue(
+        Files.isRegularFile(
+            dir.resolve("snapshots" + stamp + "/teacher-step00000500.safetensors")));
+    assertEquals(
+        "old copy", Files.readString(dir.resolve("checkpoint-0020" + stamp + ".safetensors")));
+    assertEquals("the user's", Files.readString(dir.resolve("notes.txt")));
+    assertEquals(
+        4, messages.stream().filter(m -> m.startsWith("kept a file of an earlier")).count());
+    // the new run's own files: its metrics and snapshots alone
+    assertFalse(Files.readString(dir.resolve(MetricsLog.FILE)).contains("\"step\": 500"));
+    assertFalse(Files.exists(dir.resolve("snapshots/teacher-step00000500.safetensors")));
+    assertTrue(Json.read(dir.resolve("args.json")).has("config"));
+    // resumed, a run continues its own files and keeps nothing aside
+    messages.clear();
+    run(tiny(2, 32), o, sample(64), l);
+    assertTrue(messages.stream().noneMatch(m -> m.startsWith("kept a file")), messages.toString());
+  }
+
+  @Test
   void keptCopiesAndStepSnapshotsFallWhereTheOptionsSay(@TempDir Path dir) throws Exception {
     // 3 epochs of 5 steps; a copy every 2 epochs; a snapshot every 4 steps, and the final teacher
     TrainOptions o =
