@@ -90,6 +90,26 @@ public final class FeatureExtractor {
     }
   }
 
+  /**
+   * The embeddings of {@code images} as {@code jdino features} computes them: the evaluation's
+   * resize and centre crop at the backbone's resolution, its normalisation, the L2-normalised CLS
+   * feature (so that a dot product is the cosine similarity). Images that cannot be decoded are
+   * left out and listed in {@link Result#skipped()}; {@link Features#indices()} maps each row to
+   * its image.
+   *
+   * @throws BadInputException if no image at all could be decoded
+   */
+  public static Result embed(Backbone backbone, ImageDataset images) {
+    return extract(
+        images,
+        null,
+        Preprocessing.forBackbone(backbone),
+        List.of(cls(backbone)),
+        Options.DEFAULT,
+        Progress.NONE,
+        "embed");
+  }
+
   /** The k-NN feature of a backbone: the final-norm CLS token. */
   public static Encoder cls(Backbone backbone) {
     return backbone::features;

@@ -190,8 +190,18 @@ public final class KnnClassifier {
   }
 
   /**
+   * The {@code min(k, train rows)} rows of {@code train} most similar to each row of {@code
+   * queries} (dot product: the cosine for L2-normalised features), exact, best first; ties go to
+   * the lower index. The search behind the k-NN classifier, for retrieval.
+   */
+  public static Neighbours neighbours(Features train, Features queries, int k) {
+    return neighbours(train, queries, k, Options.DEFAULT.chunkRows(), Options.DEFAULT.trainBlock());
+  }
+
+  /**
    * The {@code min(k, train rows)} nearest training rows of every test row (see the class comment
-   * for exactness and ties).
+   * for exactness and ties), computed in tiles of {@code chunkSize} test rows by {@code trainBlock}
+   * training rows.
    */
   public static Neighbours neighbours(
       Features train, Features test, int k, int chunkSize, int trainBlock) {

@@ -62,6 +62,11 @@ public record Preprocessing(int resize, int crop, float[] mean, float[] std) {
         std != null ? std : n.std());
   }
 
+  /** {@link #forBackbone(Backbone, Integer, Integer, float[], float[])} with nothing overridden. */
+  public static Preprocessing forBackbone(Backbone backbone) {
+    return forBackbone(backbone, null, null, null, null);
+  }
+
   /** The preparation for a network being trained with {@code config} (online k-NN). */
   public static Preprocessing forTraining(DinoConfig config) {
     int c = config.vit().imgSize();

@@ -3,19 +3,31 @@ package dev.jdino.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.jdino.data.DataSources;
+import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
+import dev.jdino.eval.FeatureExtractor;
+import dev.jdino.eval.Features;
+import dev.jdino.eval.KnnClassifier;
 import dev.jdino.viz.TinyRun;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Java API as the README shows it, on a tiny trained run (ViT 32/2 blocks/2 heads, patch 4).
@@ -36,6 +48,50 @@ class BackboneTest {
       p[i] = (float) r.nextGaussian();
     }
     return p;
+  }
+
+  /** The README's search example, on a folder with a duplicate and a broken file. */
+  @Test
+  void readmeSearchExample(@TempDir Path folder) throws Exception {
+    Random r = new Random(3);
+    for (int i = 0; i < 6; i++) {
+      BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < 28; y++) {
+        for (int x = 0; x < 28; x++) {
+          img.setRGB(x, y, r.nextInt(1 << 24));
+        }
+      }
+      ImageIO.write(img, "png", folder.resolve("img" + i + ".png").toFile());
+    }
+    Files.copy(folder.resolve("img0.png"), folder.resolve("z-copy-of-0.png"));
+    Files.writeString(folder.resolve("broken.png"), "not a png");
+    List<String> printed = new ArrayList<>();
+    double[] sims;
+    try (Backbone backbone = Backbone.load(run)) {
+      ImageDataset images = DataSources.open(folder.toString());
+      FeatureExtractor.Result result = FeatureExtractor.embed(backbone, images);
+      Features index = result.first();
+      KnnClassifier.Neighbours hits =
+          KnnClassifier.neighbours(index, index.select(new int[] {0}), 5);
+      for (int k = 0; k < hits.k(); k++) {
+        int image = index.indices()[hits.indices()[k]];
+        printed.add(
+            String.format(Locale.ROOT, "%.3f %s", hits.similarities()[k], images.describe(image)));
+      }
+      assertEquals(7, index.count(), "the broken file is left out");
+      assertEquals(1, result.skipped().size());
+      assertTrue(result.skipped().get(0).source().contains("broken.png"));
+      assertEquals(5, hits.k());
+      sims = hits.similarities();
+    }
+    // the query itself, then its byte-identical copy: the same feature, cosine 1; the other
+    // images (noise, through a barely trained model) are close but strictly below
+    assertTrue(printed.get(0).endsWith("img0.png"), printed.toString());
+    assertTrue(printed.get(1).endsWith("z-copy-of-0.png"), printed.toString());
+    assertTrue(printed.get(0).startsWith("1.000 ") && printed.get(1).startsWith("1.000 "));
+    assertEquals(sims[0], sims[1], 0.0);
+    assertEquals(1.0, sims[0], 1e-5);
+    assertTrue(sims[2] < sims[1] - 1e-5, Arrays.toString(sims));
   }
 
   @Test
