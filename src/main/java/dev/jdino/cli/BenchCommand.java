@@ -7,7 +7,9 @@ import dev.jdino.dist.CommStats;
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.Json;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
 import dev.jdino.train.DinoTrainer;
@@ -19,8 +21,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,6 +108,14 @@ public final class BenchCommand implements Runnable {
             "With --profile: also record each operator's input shapes in the trace (slower).")
     boolean profileShapes;
 
+    @Option(
+        names = "--json",
+        paramLabel = "FILE",
+        description =
+            "Also write the figures as JSON (machine, settings, images/s, peak RSS, ...); an"
+                + " earlier file there is kept beside it.")
+    Path json;
+
     @Mixin DistributedOptions where;
 
     @Override
@@ -163,6 +176,21 @@ public final class BenchCommand implements Runnable {
         int batch = config.train().batchSize() * world;
         int n = c.measured;
         double total = c.total / 1e9;
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("command", "jdino bench train");
+        record.put("version", Version.string());
+        record.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        record.put("machine", ProcessStats.machine());
+        record.put("preset", preset);
+        record.put("overrides", overrides);
+        record.put("data", dataSpec);
+        record.put("batch", batch);
+        record.put("world_size", world);
+        record.put("steps", n);
+        record.put("warmup", warmup);
+        record.put("arithmetic", options.compute().toString());
+        record.put("images_per_s", n * batch / total);
+        record.put("seconds_per_step", total / n);
         out.printf(
             Locale.ROOT,
             "jdino bench train: preset %s%s, data %s, batch %s, %d measured"
@@ -192,8 +220,15 @@ public final class BenchCommand implements Runnable {
             pct(c.time(Phase.BACKWARD), c.total),
             ms(c.time(Phase.UPDATE), n),
             pct(c.time(Phase.UPDATE), c.total));
+        Map<String, Object> split = new LinkedHashMap<>();
+        for (Phase ph : new Phase[] {Phase.DATA, Phase.FORWARD, Phase.BACKWARD, Phase.UPDATE}) {
+          split.put(ph.name().toLowerCase(Locale.ROOT), ms(c.time(ph), n));
+        }
+        record.put("step_ms", split);
         double flops = ModelFlops.perSourceImage(config);
         double achieved = n * batch / total * flops / 1e9;
+        record.put("gflop_per_image", flops / 1e9);
+        record.put("achieved_gflops", achieved);
         if (world > 1 && n > 0) {
           // What this rank sent per measured step, and the time it spent inside the calls
           // (waiting for slower ranks included).
@@ -229,6 +264,10 @@ public final class BenchCommand implements Runnable {
                   rates[i]));
         }
         double mean = Arrays.stream(rates, 0, shapes.length).average().orElse(Double.NaN);
+        record.put("fp32_gemm_gflops", mean);
+        record.put(
+            "bf16_gemm_gflops",
+            bf16 == null ? null : Arrays.stream(bf16).average().orElse(Double.NaN));
         out.printf(
             Locale.ROOT,
             "achieved: %.1f GFLOP/s = %.0f%% of the engine's fp32 matrix-product"
@@ -248,6 +287,7 @@ public final class BenchCommand implements Runnable {
               100 * achieved / bf16Mean);
         }
         out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", ProcessStats.peakRssGiB());
+        record.put("peak_rss_gib", ProcessStats.peakRssGiB());
         if (c.faultsAtStart >= 0 && c.faultsAtEnd >= 0 && n > 0) {
           // Each minor fault is a fresh 4 KiB page touched. A count that grows from run to run
           // means a leak; a steady one is allocator churn, which BENCHMARKS.md found cheap here.
@@ -257,6 +297,7 @@ public final class BenchCommand implements Runnable {
               "minor page faults: %.0f per measured step (%.1f MiB of fresh" + " pages)%n",
               perStep,
               perStep * 4 / 1024);
+          record.put("minor_faults_per_step", perStep);
         }
         out.printf(
             Locale.ROOT,
@@ -275,6 +316,13 @@ public final class BenchCommand implements Runnable {
             options.numWorkers(),
             Runtime.getRuntime().availableProcessors(),
             world > 1 ? " (per rank, " + world + " ranks)" : "");
+        record.put("engine_threads", Torch.threads());
+        record.put("augmentation_workers", options.numWorkers());
+        if (json != null) {
+          Reports.keepPrevious(out, json);
+          AtomicFiles.writeString(json, Json.pretty(record) + "\n");
+          out.println("wrote " + json);
+        }
         return 0;
       } finally {
         deleteTree(dir);

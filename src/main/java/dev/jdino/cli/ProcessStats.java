@@ -3,6 +3,10 @@ package dev.jdino.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** What the benchmarks report about this process itself, read from Linux's {@code /proc}. */
 final class ProcessStats {
@@ -33,5 +37,49 @@ final class ProcessStats {
       // fall through
     }
     return Double.NaN;
+  }
+
+  /** The instruction-set flags that decide jdino's speed and default arithmetic. */
+  private static final List<String> FLAGS =
+      List.of("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile");
+
+  /**
+   * The processor as benchmark records name it (BENCHMARKS.md states the machine with every
+   * figure): {@code /proc/cpuinfo}'s first model name, family and model, the cores this JVM sees,
+   * and which of {@link #FLAGS} it has. Fields that cannot be read are left out.
+   */
+  static Map<String, Object> machine(String cpuinfo) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String[] key :
+        new String[][] {
+          {"model name", "model_name"}, {"cpu family", "family"}, {"model", "model"}
+        }) {
+      for (String line : cpuinfo.split("\n")) {
+        int colon = line.indexOf(':');
+        if (colon > 0 && line.substring(0, colon).strip().equals(key[0])) {
+          String v = line.substring(colon + 1).strip();
+          m.put(key[1], v.matches("\\d+") ? Integer.valueOf(v) : v);
+          break;
+        }
+      }
+    }
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    for (String line : cpuinfo.split("\n")) {
+      if (line.startsWith("flags")) {
+        Set<String> have = Set.of(line.substring(line.indexOf(':') + 1).strip().split("\\s+"));
+        m.put("flags", FLAGS.stream().filter(have::contains).toList());
+        break;
+      }
+    }
+    return m;
+  }
+
+  /** {@link #machine(String)} of this machine; empty but for the cores where /proc is absent. */
+  static Map<String, Object> machine() {
+    try {
+      return machine(Files.readString(Path.of("/proc/cpuinfo")));
+    } catch (IOException | RuntimeException e) {
+      return machine("");
+    }
   }
 }

@@ -3,18 +3,34 @@ package dev.jdino.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.Json;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jdino bench train} on the bundled sample (what it reports, not how fast it is). */
 class BenchTrainCommandTest {
   @Test
-  void reportsThroughputArithmeticMemoryAndSettings() throws Exception {
+  void reportsThroughputArithmeticMemoryAndSettings(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("bench.json");
     TrainCommandTest.Result r =
         TrainCommandTest.jdino(
-            "bench", "train", "--data", "fmnist-sample", "--steps", "2", "--warmup", "1");
+            "bench",
+            "train",
+            "--data",
+            "fmnist-sample",
+            "--steps",
+            "2",
+            "--warmup",
+            "1",
+            "--json",
+            json.toString());
     assertEquals(0, r.code(), r.err() + r.out());
     String out = r.out();
     assertTrue(out.contains("2 measured steps after 1 warm-up"), out);
@@ -28,6 +44,44 @@ class BenchTrainCommandTest {
     assertTrue(out.contains("peak resident memory: "), out);
     assertTrue(out.matches("(?s).*minor page faults: [0-9]+ per measured step.*"), out);
     assertTrue(out.contains("settings: MKL override "), out);
+    // the JSON holds what was printed
+    JsonNode j = Json.read(json);
+    Matcher ips = Pattern.compile("throughput: ([0-9.]+) source images/s").matcher(out);
+    assertTrue(ips.find(), out);
+    assertEquals(Double.parseDouble(ips.group(1)), j.path("images_per_s").asDouble(), 0.05);
+    assertEquals(Double.parseDouble(m.group(1)), j.path("achieved_gflops").asDouble(), 0.05);
+    assertEquals(2, j.path("steps").asInt());
+    assertEquals(128, j.path("batch").asInt());
+    assertEquals("fmnist-sample", j.path("data").asText());
+    double split = 0;
+    for (JsonNode v : j.path("step_ms")) {
+      split += v.asDouble();
+    }
+    // the four phases cover the step but for the loop's own bookkeeping (a few ms)
+    double step = 1000 * j.path("seconds_per_step").asDouble();
+    assertTrue(split <= step + 0.01 && split > 0.98 * step, split + " of " + step + " ms");
+    assertTrue(j.path("peak_rss_gib").asDouble() > 0.1, j.toString());
+    assertEquals(
+        Runtime.getRuntime().availableProcessors(), j.path("machine").path("cores").asInt());
+    assertTrue(j.path("arithmetic").asText().contains("attention"), j.toString());
+  }
+
+  @Test
+  void theMachineIsNamedFromCpuinfo() {
+    String cpuinfo =
+        "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
+            + "model name\t: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz\n"
+            + "flags\t\t: fpu sse avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
+            + "processor\t: 1\nmodel name\t: another\n";
+    Map<String, Object> m = ProcessStats.machine(cpuinfo);
+    assertEquals("Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz", m.get("model_name"));
+    assertEquals(6, m.get("family"));
+    assertEquals(143, m.get("model"));
+    assertEquals(
+        List.of("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"), m.get("flags"));
+    assertEquals(Runtime.getRuntime().availableProcessors(), m.get("cores"));
+    Map<String, Object> none = ProcessStats.machine("");
+    assertEquals(List.of("cores"), List.copyOf(none.keySet()));
   }
 
   @Test
