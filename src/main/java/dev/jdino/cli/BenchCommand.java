@@ -7,9 +7,7 @@ import dev.jdino.dist.CommStats;
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
-import dev.jdino.io.Json;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
 import dev.jdino.train.DinoTrainer;
@@ -21,8 +19,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -176,11 +172,7 @@ public final class BenchCommand implements Runnable {
         int batch = config.train().batchSize() * world;
         int n = c.measured;
         double total = c.total / 1e9;
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("command", "jdino bench train");
-        record.put("version", Version.string());
-        record.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        record.put("machine", ProcessStats.machine());
+        Map<String, Object> record = BenchRecord.start("jdino bench train");
         record.put("preset", preset);
         record.put("overrides", overrides);
         record.put("data", dataSpec);
@@ -318,11 +310,7 @@ public final class BenchCommand implements Runnable {
             world > 1 ? " (per rank, " + world + " ranks)" : "");
         record.put("engine_threads", Torch.threads());
         record.put("augmentation_workers", options.numWorkers());
-        if (json != null) {
-          Reports.keepPrevious(out, json);
-          AtomicFiles.writeString(json, Json.pretty(record) + "\n");
-          out.println("wrote " + json);
-        }
+        BenchRecord.write(out, json, record);
         return 0;
       } finally {
         deleteTree(dir);

@@ -102,6 +102,14 @@ public final class BenchDataCommand extends Subcommand {
       description = "Also measure with every image decoded at full resolution.")
   boolean compareFullDecode;
 
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description =
+          "Also write the figures as JSON (machine, images/s, ms per image); an earlier file"
+              + " there is kept beside it.")
+  Path json;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = out();
@@ -158,19 +166,33 @@ public final class BenchDataCommand extends Subcommand {
         cfg.localCrops().scale().min(),
         DecodeSize.subsampling(1280, 720, reduced.minSourceSide()));
     out.flush();
+    Map<String, Object> record = BenchRecord.start("jdino bench data");
+    record.put("data", dataset.name());
+    record.put("images", dataset.size());
+    record.put(
+        "crops",
+        cfg.globalCropSize() + " x 2 + " + cfg.localCropSize() + " x " + cfg.localCropsNumber());
+    record.put("batch", batchSize);
+    record.put("batches", batches);
+    record.put("workers", workers);
+    record.put("min_source_side", reduced.minSourceSide());
     // Rates first: the per-image split after them runs on warmed-up (JIT-compiled) code.
     double fast = measure(out, "reduced-resolution decode", dataset, reduced, workers);
-    perImage(out, "reduced-resolution decode", dataset, reduced);
+    record.put(
+        "reduced_decode",
+        figures(fast, perImage(out, "reduced-resolution decode", dataset, reduced)));
     if (compareFullDecode) {
       CropSampler full = reduced.withMinSourceSide(0);
       double fullRate = measure(out, "full-resolution decode", dataset, full, workers);
-      perImage(out, "full-resolution decode", dataset, full);
+      record.put(
+          "full_decode", figures(fullRate, perImage(out, "full-resolution decode", dataset, full)));
       out.printf(
           Locale.ROOT,
           "reduced-resolution decoding is %.2fx the full-resolution rate%n",
           fast / fullRate);
     }
     out.println("compare with what training consumes: jdino bench train with the same crops");
+    BenchRecord.write(out, json, record);
     out.flush();
     return 0;
   }
@@ -215,11 +237,21 @@ public final class BenchDataCommand extends Subcommand {
     return rate;
   }
 
+  private static Map<String, Object> figures(double rate, double[] perImage) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("images_per_s", rate);
+    f.put("decode_ms_per_image", perImage[0]);
+    f.put("crops_ms_per_image", perImage[1]);
+    return f;
+  }
+
   /**
    * CPU time per image on one thread, split into decoding and cropping: less sensitive than the
    * rate to other processes sharing the machine, and it says which half to speed up.
+   *
+   * @return milliseconds per image: decode, crops
    */
-  private static void perImage(
+  private static double[] perImage(
       PrintWriter out, String label, ImageDataset dataset, CropSampler sampler) {
     int n = Math.min(32, dataset.size());
     long decode = 0;
@@ -247,6 +279,7 @@ public final class BenchDataCommand extends Subcommand {
         decode / 1e6 / Math.max(1, ok),
         crops / 1e6 / Math.max(1, ok));
     out.flush();
+    return new double[] {decode / 1e6 / Math.max(1, ok), crops / 1e6 / Math.max(1, ok)};
   }
 
   private AugmentConfig augmentConfig() {

@@ -13,9 +13,11 @@ import dev.jdino.model.Backbone;
 import dev.jdino.train.DinoConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,6 +47,14 @@ public final class BenchKnnCommand extends Subcommand {
   @Mixin ExtractionOptions extraction;
 
   @Mixin NeighbourOptions neighbours;
+
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description =
+          "Also write the figures as JSON (machine, images/s, seconds, accuracy); an earlier file"
+              + " there is kept beside it.")
+  Path json;
 
   @Override
   public Integer call() throws Exception {
@@ -115,9 +125,25 @@ public final class BenchKnnCommand extends Subcommand {
           Locale.ROOT,
           "whole k-NN evaluation: %.1f s (target: under 60 s for fmnist)%n",
           extract + search);
+      Map<String, Object> record = BenchRecord.start("jdino bench knn");
+      record.put("backbone", backbone.toString());
+      record.put("arithmetic", backbone.compute().toString());
+      record.put("train", trainSpec);
+      record.put("test", testSpec);
+      record.put("batch", ext.batchSize());
+      record.put("train_images", a.count());
+      record.put("test_images", b.count());
+      record.put("train_images_per_s", tr.imagesPerSecond());
+      record.put("test_images_per_s", te.imagesPerSecond());
+      record.put("extraction_seconds", extract);
+      record.put("search_seconds", search);
+      record.put("total_seconds", extract + search);
+      List<Map<String, Object>> accuracy = new ArrayList<>();
       for (KnnClassifier.Score s : scores) {
         out.printf(Locale.ROOT, "  k=%d: top-1 %.2f, top-5 %.2f%n", s.k(), s.top1(), s.top5());
+        accuracy.add(Map.of("k", s.k(), "top1", s.top1(), "top5", s.top5()));
       }
+      record.put("scores", accuracy);
       out.printf(
           Locale.ROOT,
           "peak resident memory: %.2f GiB; threads: engine %d, workers %d, cores %d%n",
@@ -125,6 +151,10 @@ public final class BenchKnnCommand extends Subcommand {
           Torch.threads(),
           ext.workers(),
           Runtime.getRuntime().availableProcessors());
+      record.put("peak_rss_gib", ProcessStats.peakRssGiB());
+      record.put("engine_threads", Torch.threads());
+      record.put("workers", ext.workers());
+      BenchRecord.write(out, json, record);
       out.flush();
       return 0;
     }

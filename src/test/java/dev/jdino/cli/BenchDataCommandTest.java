@@ -3,8 +3,12 @@ package dev.jdino.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +38,9 @@ class BenchDataCommandTest {
             "1",
             "--num-workers",
             "2",
-            "--compare-full-decode");
+            "--compare-full-decode",
+            "--json",
+            dir.resolve("data.json").toString());
     assertEquals(0, r.code(), r.err() + r.out());
     try (Stream<Path> s = Files.list(frames)) {
       assertEquals(6, s.filter(p -> p.toString().endsWith(".jpg")).count());
@@ -43,6 +49,18 @@ class BenchDataCommandTest {
     assertTrue(r.out().contains("a 1280x720 frame decodes at 1/16"), r.out());
     assertTrue(r.out().contains("reduced-resolution decode: "), r.out());
     assertTrue(r.out().contains("full-resolution decode: "), r.out());
+    JsonNode j = Json.read(dir.resolve("data.json"));
+    assertEquals(45, j.path("min_source_side").asInt());
+    assertEquals(6, j.path("images").asInt());
+    for (String k : new String[] {"reduced_decode", "full_decode"}) {
+      Matcher m =
+          Pattern.compile(
+                  k.replace("_decode", "") + "-resolution decode: ([0-9.]+) source images/s")
+              .matcher(r.out());
+      assertTrue(m.find(), r.out());
+      assertEquals(Double.parseDouble(m.group(1)), j.path(k).path("images_per_s").asDouble(), 0.05);
+      assertTrue(j.path(k).path("decode_ms_per_image").asDouble() > 0, j.toString());
+    }
     r = TrainCommandTest.jdino("bench", "data", "--make-jpegs", "2");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--make-jpegs needs --dir"), r.err());
