@@ -128,6 +128,11 @@ public final class Recipes {
   public static Fitted capToFit(DinoConfig base, Map<String, ?> overrides) {
     Object e = overrides.get("train.epochs");
     double epochs = e instanceof Number n ? n.doubleValue() : base.train().epochs();
+    if (!(epochs > 0)) {
+      // Nothing fits a run of no length: leave it to TrainConfig to name --epochs, instead of
+      // reporting a cap derived from it (a warm-up of -1 epochs) as the user's mistake.
+      return new Fitted(base, List.of(), Map.of());
+    }
     Map<String, Object> set = new LinkedHashMap<>();
     List<String> notes = new ArrayList<>();
     double w = base.train().warmupEpochs();

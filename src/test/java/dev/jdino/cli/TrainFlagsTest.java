@@ -166,6 +166,20 @@ class TrainFlagsTest {
   }
 
   @Test
+  void aRunOfNoLengthIsRefusedNamingEpochsNotADerivedCap(@TempDir Path tmp) {
+    for (String[] args :
+        new String[][] {
+          {"--epochs", "-1"}, {"--epochs", "0"}, {"--preset", "reference", "--epochs", "-2"}
+        }) {
+      TrainCommandTest.Result r = train(tmp.resolve("run"), args);
+      assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+      assertTrue(r.err().contains("--epochs " + args[args.length - 1]), r.err());
+      assertTrue(r.err().contains("more than 0 epochs"), r.err());
+      assertFalse(r.err().contains("--warmup"), r.err());
+    }
+  }
+
+  @Test
   void withoutAPresetTheFastRecipeIsSizedToTheData(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     TrainCommandTest.Result r = train(run, "--epochs", "2");
