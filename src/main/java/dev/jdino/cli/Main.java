@@ -3,8 +3,14 @@ package dev.jdino.cli;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.train.DinoTrainer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 
@@ -15,6 +21,13 @@ public final class Main {
 
   /** Exit status when training diverged (non-finite loss). */
   public static final int DIVERGED = 3;
+
+  /**
+   * Exit status when the system refused a read or a write (a full disk, a permission, a path
+   * through a file): the environment's failure, not a bug, so one line and no stack trace. Files
+   * are written atomically, so none is left half written.
+   */
+  public static final int IO_FAILURE = 5;
 
   private Main() {}
 
@@ -88,7 +101,40 @@ public final class Main {
       err.flush();
       return DIVERGED;
     }
+    if (e instanceof UncheckedIOException u) {
+      e = u.getCause();
+    }
+    if (e instanceof IOException io) {
+      err.println("jdino: error: " + prefix + describe(io));
+      err.flush();
+      return IO_FAILURE;
+    }
     return null;
+  }
+
+  /** An I/O failure in words: java.nio's exceptions carry the path, not what went wrong. */
+  static String describe(IOException e) {
+    if (e instanceof FileSystemException f && f.getFile() != null) {
+      String what =
+          f instanceof NoSuchFileException
+              ? "no such file or folder"
+              : f instanceof AccessDeniedException
+                  ? "permission denied"
+                  : f instanceof FileAlreadyExistsException
+                      ? "exists, where a folder or a new file was needed"
+                      : f instanceof NotDirectoryException
+                          ? "is not a folder"
+                          : f.getReason() != null ? f.getReason() : "cannot be read or written";
+      String reason =
+          f.getReason() != null && !what.equals(f.getReason()) ? " (" + f.getReason() + ")" : "";
+      return f.getFile()
+          + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "")
+          + ": "
+          + what
+          + reason;
+    }
+    String m = e.getMessage();
+    return "I/O failure: " + (m == null || m.isBlank() ? e.getClass().getSimpleName() : m);
   }
 
   private static Throwable unwrap(Throwable e) {

@@ -1,0 +1,89 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How the command line reports a failure: one line and a status, or a stack trace for a bug. */
+class FailureReportTest {
+  private static String reported(Throwable e, int status) {
+    StringWriter w = new StringWriter();
+    assertEquals(status, Main.report(e, new PrintWriter(w), "rank 1 of 2: "));
+    String text = w.toString();
+    assertEquals(1, text.lines().count(), text);
+    assertTrue(text.startsWith("jdino: error: rank 1 of 2: "), text);
+    return text.strip().substring("jdino: error: rank 1 of 2: ".length());
+  }
+
+  @Test
+  void theSystemRefusingAWriteIsOneLineNamingThePathAndWhy() {
+    assertEquals(
+        "/data/run/.checkpoint.safetensors.1.tmp: No space left on device",
+        reported(
+            new FileSystemException(
+                "/data/run/.checkpoint.safetensors.1.tmp", null, "No space left on device"),
+            Main.IO_FAILURE));
+    assertEquals(
+        "/tmp/afile: exists, where a folder or a new file was needed",
+        reported(new FileAlreadyExistsException("/tmp/afile"), Main.IO_FAILURE));
+    assertEquals(
+        "/srv/images: permission denied",
+        reported(new AccessDeniedException("/srv/images"), Main.IO_FAILURE));
+    assertEquals(
+        "/a -> /b: no such file or folder",
+        reported(new NoSuchFileException("/a", "/b", null), Main.IO_FAILURE));
+    // wrapped, as a stream or a worker thread passes it on
+    assertEquals(
+        "I/O failure: Input/output error",
+        reported(
+            new ExecutionException(new UncheckedIOException(new IOException("Input/output error"))),
+            Main.IO_FAILURE));
+    assertEquals("I/O failure: IOException", reported(new IOException(), Main.IO_FAILURE));
+  }
+
+  @Test
+  void aBugIsNotSwallowed() {
+    StringWriter w = new StringWriter();
+    assertNull(Main.report(new IllegalStateException("bug"), new PrintWriter(w), ""));
+    // only an I/O failure itself, or one passed on unchanged, is the environment's
+    assertNull(
+        Main.report(new IllegalStateException(new IOException("x")), new PrintWriter(w), ""));
+    assertEquals("", w.toString());
+  }
+
+  @Test
+  void aJsonPathThroughAFileEndsTheBenchmarkWithOneLine(@TempDir Path tmp) throws Exception {
+    Path file = Files.writeString(tmp.resolve("afile"), "mine");
+    TrainCommandTest.Result r =
+        TrainCommandTest.jdino(
+            "bench",
+            "data",
+            "--data",
+            "fmnist-sample",
+            "--batches",
+            "1",
+            "--warmup",
+            "0",
+            "--json",
+            file.resolve("x.json").toString());
+    assertEquals(Main.IO_FAILURE, r.code(), r.err());
+    assertTrue(r.err().contains("jdino: error: " + file + ": exists"), r.err());
+    assertFalse(r.err().contains("\tat "), r.err());
+    assertEquals("mine", Files.readString(file));
+  }
+}
