@@ -85,6 +85,7 @@ public final class AttentionCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
+    AtomicFiles.requireCreatable(json, "--json", false);
     PrintWriter out = out();
     PrintWriter err = err();
     String imagesSpec = images.orTestImagesOf(checkpoint.path);

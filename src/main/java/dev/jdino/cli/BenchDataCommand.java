@@ -9,6 +9,7 @@ import dev.jdino.data.DataSources;
 import dev.jdino.data.DecodeSize;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.data.MultiCropLoader;
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.train.DinoConfig;
@@ -112,6 +113,7 @@ public final class BenchDataCommand extends Subcommand {
 
   @Override
   public Integer call() throws IOException {
+    AtomicFiles.requireCreatable(json, "--json", false);
     PrintWriter out = out();
     if (makeJpegs > 0) {
       if (dir == null) {

@@ -9,6 +9,7 @@ import dev.jdino.eval.Features;
 import dev.jdino.eval.KnnClassifier;
 import dev.jdino.eval.Preprocessing;
 import dev.jdino.eval.Progress;
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.model.Backbone;
 import dev.jdino.train.DinoConfig;
 import java.io.PrintWriter;
@@ -58,6 +59,7 @@ public final class BenchKnnCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
+    AtomicFiles.requireCreatable(json, "--json", false);
     PrintWriter out = out();
     FeatureExtractor.Options ext = extraction.options(true);
     KnnClassifier.Options knn = neighbours.options();

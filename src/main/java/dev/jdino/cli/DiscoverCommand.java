@@ -83,6 +83,7 @@ public final class DiscoverCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
+    AtomicFiles.requireCreatable(output, "--output", false);
     PrintWriter out = out();
     if (!data.strip().toLowerCase(Locale.ROOT).startsWith("coco:")) {
       throw new BadInputException(

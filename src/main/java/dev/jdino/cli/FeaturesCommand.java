@@ -6,6 +6,7 @@ import dev.jdino.data.ImageDataset;
 import dev.jdino.eval.FeatureExport;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Preprocessing;
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
@@ -56,11 +57,9 @@ public final class FeaturesCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
+    AtomicFiles.requireCreatable(output, "--output", false);
     PrintWriter out = out();
     FeatureExtractor.Options ext = model.extraction(!raw);
-    if (Files.isDirectory(output)) {
-      throw new BadInputException("--output " + output + " is a directory; give a file name");
-    }
     for (Path f : new Path[] {output, FeatureExport.sidecar(output)}) {
       if (!force && Files.exists(f)) {
         throw new BadInputException("--output: " + f + " exists (add --force to replace it)");

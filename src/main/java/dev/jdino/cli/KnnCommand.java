@@ -87,6 +87,7 @@ public final class KnnCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
+    AtomicFiles.requireCreatable(output, "--output", false);
     PrintWriter out = out();
     KnnClassifier.Options knn;
     FeatureExtractor.Options ext;

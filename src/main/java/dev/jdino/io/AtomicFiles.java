@@ -96,18 +96,52 @@ public final class AtomicFiles {
   }
 
   /**
+   * Fails fast, before a command's work, where {@code target} could never be written: a path that
+   * runs through a file, a file where a folder is wanted or the reverse, or a nearest existing
+   * folder that cannot be written in. Hours of extraction or training then never end on a typo.
+   *
+   * @param flag how the user gave the path, for the message (e.g. {@code "--json"})
+   * @param folder whether {@code target} is to be a folder
+   */
+  public static void requireCreatable(Path target, String flag, boolean folder) {
+    if (target == null) {
+      return;
+    }
+    String named = flag + " " + target;
+    if (Files.exists(target)) {
+      if (folder && !Files.isDirectory(target)) {
+        throw new BadInputException(named + " is a file; expected a folder");
+      }
+      if (!folder && Files.isDirectory(target)) {
+        throw new BadInputException(named + " is a folder; expected a file name");
+      }
+      return;
+    }
+    Path p = target.toAbsolutePath().normalize().getParent();
+    while (p != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      return;
+    }
+    if (!Files.isDirectory(p)) {
+      throw new BadInputException(named + ": " + p + " is a file, not a folder");
+    }
+    if (!Files.isWritable(p)) {
+      throw new BadInputException(named + ": cannot write in " + p);
+    }
+  }
+
+  /**
    * Refuses an output folder that would mix a command's files with the user's: {@code dir} may be
    * missing, empty, or an earlier output of the same command (it holds {@code marker}, the
    * command's summary file); anything else is a {@link BadInputException} naming the folder.
    * Checked before the work starts, so that a refused command costs nothing.
    */
   public static void requireOutputFolder(Path dir, String marker) throws IOException {
+    requireCreatable(dir, "output folder", true);
     if (!Files.exists(dir) || Files.isRegularFile(dir.resolve(marker))) {
       return;
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new BadInputException(
-          dir + " exists and is not a folder; expected a folder to draw into");
     }
     try (Stream<Path> s = Files.list(dir)) {
       if (s.findAny().isPresent()) {

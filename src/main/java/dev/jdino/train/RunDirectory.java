@@ -1,6 +1,7 @@
 package dev.jdino.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.model.Compute;
@@ -42,6 +43,7 @@ public record RunDirectory(
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new BadInputException(dir + " exists and is not a directory");
     }
+    AtomicFiles.requireCreatable(dir, "--output-dir", true);
     Path file = dir.resolve(Checkpoint.FILE);
     if (!Files.exists(file)) {
       DinoConfig config = (base != null ? base : DinoConfig.defaults()).with(overrides);

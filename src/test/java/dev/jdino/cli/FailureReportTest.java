@@ -67,7 +67,7 @@ class FailureReportTest {
   }
 
   @Test
-  void aJsonPathThroughAFileEndsTheBenchmarkWithOneLine(@TempDir Path tmp) throws Exception {
+  void aJsonPathThroughAFileIsRefusedBeforeTheBenchmarkRuns(@TempDir Path tmp) throws Exception {
     Path file = Files.writeString(tmp.resolve("afile"), "mine");
     TrainCommandTest.Result r =
         TrainCommandTest.jdino(
@@ -81,9 +81,22 @@ class FailureReportTest {
             "0",
             "--json",
             file.resolve("x.json").toString());
-    assertEquals(Main.IO_FAILURE, r.code(), r.err());
-    assertTrue(r.err().contains("jdino: error: " + file + ": exists"), r.err());
-    assertFalse(r.err().contains("\tat "), r.err());
+    assertEquals(Main.BAD_INPUT, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "jdino: error: --json " + file.resolve("x.json") + ": " + file + " is a file"),
+        r.err());
+    assertFalse(r.out().contains("source images/s"), "refused before measuring: " + r.out());
+    assertEquals("mine", Files.readString(file));
+    // the same for a training run's folder and a picture folder
+    r =
+        TrainCommandTest.jdino(
+            "train", "--data", "fmnist-sample", "--output-dir", file.resolve("run").toString());
+    assertEquals(Main.BAD_INPUT, r.code(), r.err());
+    assertTrue(
+        r.err().contains("--output-dir " + file.resolve("run") + ": " + file + " is a file"),
+        r.err());
     assertEquals("mine", Files.readString(file));
   }
 }

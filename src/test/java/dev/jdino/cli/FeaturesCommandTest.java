@@ -148,6 +148,6 @@ class FeaturesCommandTest {
             "fmnist-sample",
             "--output",
             tmp.toString()),
-        "is a directory");
+        "is a folder; expected a file name");
   }
 }

@@ -113,6 +113,28 @@ class AtomicFilesTest {
     e =
         assertThrows(
             BadInputException.class, () -> AtomicFiles.requireOutputFolder(file, "pca.json"));
-    assertTrue(e.getMessage().contains("is not a folder"), e.getMessage());
+    assertEquals("output folder " + file + " is a file; expected a folder", e.getMessage());
+  }
+
+  @Test
+  void aPathThatCouldNeverBeWrittenIsRefusedBeforeAnyWork() throws Exception {
+    Path file = Files.writeString(tmp.resolve("afile"), "mine");
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () -> AtomicFiles.requireCreatable(file.resolve("a/b.json"), "--json", false));
+    assertEquals(
+        "--json " + file.resolve("a/b.json") + ": " + file + " is a file, not a folder",
+        e.getMessage());
+    e =
+        assertThrows(
+            BadInputException.class, () -> AtomicFiles.requireCreatable(tmp, "--output", false));
+    assertEquals("--output " + tmp + " is a folder; expected a file name", e.getMessage());
+    // a new file in a new folder under a writable one, an existing file, a missing path: fine
+    AtomicFiles.requireCreatable(tmp.resolve("new/deeper/x.json"), "--json", false);
+    AtomicFiles.requireCreatable(file, "--json", false);
+    AtomicFiles.requireCreatable(tmp.resolve("run"), "--output-dir", true);
+    AtomicFiles.requireCreatable(null, "--json", false);
+    assertFalse(Files.exists(tmp.resolve("new")), "checking creates nothing");
   }
 }
