@@ -1,6 +1,6 @@
 package dev.jdino.cli;
 
-import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.viz.Animator;
 import dev.jdino.viz.ImageSet;
 import java.io.PrintWriter;
@@ -60,7 +60,7 @@ public final class AnimateCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
-    AtomicFiles.requireCreatable(out, "--out", false);
+    OutputPaths.requireCreatable(out, "--out", false);
     PrintWriter o = out();
     PrintWriter err = err();
     // Fail on a run without frames before reading any image.

@@ -4,6 +4,7 @@ import dev.jdino.augment.Normalization;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Backbone;
 import dev.jdino.viz.AttentionRenderer;
 import dev.jdino.viz.ImageSet;
@@ -85,7 +86,7 @@ public final class AttentionCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
-    AtomicFiles.requireCreatable(json, "--json", false);
+    OutputPaths.requireCreatable(json, "--json", false);
     PrintWriter out = out();
     PrintWriter err = err();
     String imagesSpec = images.orTestImagesOf(checkpoint.path);

@@ -2,8 +2,8 @@ package dev.jdino.cli;
 
 import dev.jdino.bdd.BddLabels;
 import dev.jdino.bdd.BddToCoco;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.OutputPaths;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -70,7 +70,7 @@ public final class Bdd2CocoCommand extends Subcommand {
 
   @Override
   public Integer call() throws IOException {
-    AtomicFiles.requireCreatable(output, "--output", false);
+    OutputPaths.requireCreatable(output, "--output", false);
     PrintWriter out = out();
     if (labels != null || images != null) {
       if (root != null) {

@@ -7,8 +7,8 @@ import dev.jdino.dist.CommStats;
 import dev.jdino.engine.Precision;
 import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
 import dev.jdino.train.DinoTrainer;
@@ -128,8 +128,8 @@ public final class BenchCommand implements Runnable {
       if (profileShapes && profile == null) {
         throw new BadInputException("--profile-shapes records into the --profile trace; give both");
       }
-      AtomicFiles.requireCreatable(json, "--json", false);
-      AtomicFiles.requireCreatable(profile, "--profile", false);
+      OutputPaths.requireCreatable(json, "--json", false);
+      OutputPaths.requireCreatable(profile, "--profile", false);
       PrintWriter out = rank.out();
       int world = rank.world().size();
       Map<String, Object> overrides =

@@ -9,9 +9,9 @@ import dev.jdino.data.DataSources;
 import dev.jdino.data.DecodeSize;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.data.MultiCropLoader;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.train.DinoConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -113,7 +113,7 @@ public final class BenchDataCommand extends Subcommand {
 
   @Override
   public Integer call() throws IOException {
-    AtomicFiles.requireCreatable(json, "--json", false);
+    OutputPaths.requireCreatable(json, "--json", false);
     PrintWriter out = out();
     if (makeJpegs > 0) {
       if (dir == null) {

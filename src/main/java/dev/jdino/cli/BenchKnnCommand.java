@@ -9,7 +9,7 @@ import dev.jdino.eval.Features;
 import dev.jdino.eval.KnnClassifier;
 import dev.jdino.eval.Preprocessing;
 import dev.jdino.eval.Progress;
-import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Backbone;
 import dev.jdino.train.DinoConfig;
 import java.io.PrintWriter;
@@ -59,7 +59,7 @@ public final class BenchKnnCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
-    AtomicFiles.requireCreatable(json, "--json", false);
+    OutputPaths.requireCreatable(json, "--json", false);
     PrintWriter out = out();
     FeatureExtractor.Options ext = extraction.options(true);
     KnnClassifier.Options knn = neighbours.options();

@@ -1,6 +1,6 @@
 package dev.jdino.cli;
 
-import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.viz.Curves;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ public final class CurvesCommand extends Subcommand {
     if (output.outputDir != null) {
       // <run>/curves is the run's own (runs drawn before curves.json existed lack the marker); a
       // folder given here may be the user's, and its files are not drawn over.
-      AtomicFiles.requireOutputFolder(dir, Curves.SUMMARY);
+      OutputPaths.requireOutputFolder(dir, Curves.SUMMARY);
     }
     List<Curves.Chart> charts = Curves.write(run.run, dir, curves.xAxis());
     for (Curves.Chart c : charts) {

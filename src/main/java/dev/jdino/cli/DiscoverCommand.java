@@ -9,6 +9,7 @@ import dev.jdino.discover.CorLoc;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Backbone;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -83,7 +84,7 @@ public final class DiscoverCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
-    AtomicFiles.requireCreatable(output, "--output", false);
+    OutputPaths.requireCreatable(output, "--output", false);
     PrintWriter out = out();
     if (!data.strip().toLowerCase(Locale.ROOT).startsWith("coco:")) {
       throw new BadInputException(

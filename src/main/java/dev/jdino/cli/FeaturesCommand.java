@@ -6,9 +6,9 @@ import dev.jdino.data.ImageDataset;
 import dev.jdino.eval.FeatureExport;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Preprocessing;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Backbone;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -57,7 +57,7 @@ public final class FeaturesCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
-    AtomicFiles.requireCreatable(output, "--output", false);
+    OutputPaths.requireCreatable(output, "--output", false);
     PrintWriter out = out();
     FeatureExtractor.Options ext = model.extraction(!raw);
     for (Path f : new Path[] {output, FeatureExport.sidecar(output)}) {

@@ -10,6 +10,7 @@ import dev.jdino.eval.Preprocessing;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Backbone;
 import dev.jdino.model.FeatureKind;
 import java.io.IOException;
@@ -87,7 +88,7 @@ public final class KnnCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
-    AtomicFiles.requireCreatable(output, "--output", false);
+    OutputPaths.requireCreatable(output, "--output", false);
     PrintWriter out = out();
     KnnClassifier.Options knn;
     FeatureExtractor.Options ext;

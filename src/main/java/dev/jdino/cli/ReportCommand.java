@@ -1,6 +1,6 @@
 package dev.jdino.cli;
 
-import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.viz.Report;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ public final class ReportCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
-    AtomicFiles.requireCreatable(out, "--out", false);
+    OutputPaths.requireCreatable(out, "--out", false);
     PrintWriter o = out();
     Report.Result r =
         Report.write(

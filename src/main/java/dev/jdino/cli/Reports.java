@@ -1,7 +1,7 @@
 package dev.jdino.cli;
 
 import dev.jdino.eval.FeatureExtractor;
-import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.OutputPaths;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -14,11 +14,11 @@ final class Reports {
 
   /**
    * Keeps what the given result files hold before new results are written in their place, and says
-   * where ({@link AtomicFiles#keepPrevious}): a command's results never silently replace earlier
+   * where ({@link OutputPaths#keepPrevious}): a command's results never silently replace earlier
    * ones.
    */
   static void keepPrevious(PrintWriter out, Path... files) throws IOException {
-    for (Path kept : AtomicFiles.keepPrevious(List.of(files))) {
+    for (Path kept : OutputPaths.keepPrevious(List.of(files))) {
       out.println("kept the previous results as " + kept);
     }
   }

@@ -1,9 +1,9 @@
 package dev.jdino.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Compute;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +43,7 @@ public record RunDirectory(
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new BadInputException(dir + " exists and is not a directory");
     }
-    AtomicFiles.requireCreatable(dir, "--output-dir", true);
+    OutputPaths.requireCreatable(dir, "--output-dir", true);
     Path file = dir.resolve(Checkpoint.FILE);
     if (!Files.exists(file)) {
       DinoConfig config = (base != null ? base : DinoConfig.defaults()).with(overrides);

@@ -2,6 +2,7 @@ package dev.jdino.train;
 
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ final class RunWriter {
   /**
    * Before a new run writes anything: the files of an earlier start in the same folder (a run
    * killed in its first epoch, before any checkpoint, or one whose checkpoint was removed) are
-   * renamed under one stamp ({@link AtomicFiles#keepPrevious}), so that the new run's metrics are
+   * renamed under one stamp ({@link OutputPaths#keepPrevious}), so that the new run's metrics are
    * not appended after theirs and its snapshots not interleaved with theirs by step, and nothing of
    * theirs is lost. A resumed run continues its own files.
    *
@@ -77,7 +78,7 @@ final class RunWriter {
           .sorted()
           .forEach(earlier::add);
     }
-    return AtomicFiles.keepPrevious(earlier);
+    return OutputPaths.keepPrevious(earlier);
   }
 
   /** {@link #keptCopy}'s files and their sidecars. */

@@ -2,9 +2,9 @@ package dev.jdino.viz;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.augment.Normalization;
-import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.Backbone;
 import dev.jdino.train.Snapshots;
@@ -156,7 +156,7 @@ public final class Animator {
 
   /**
    * Writes the animation of {@code runDir} to {@code out} (a .gif file); an earlier file there is
-   * kept beside it under its modification time ({@link AtomicFiles#keepPrevious}).
+   * kept beside it under its modification time ({@link OutputPaths#keepPrevious}).
    */
   public static Result animate(Path runDir, Path out, Options o, PrintWriter log)
       throws IOException {
@@ -213,7 +213,7 @@ public final class Animator {
     if (o.holdSeconds() > 0) {
       delays[delays.length - 1] = (int) Math.max(1, Math.round(o.holdSeconds() * 100));
     }
-    for (Path kept : AtomicFiles.keepPrevious(List.of(out))) {
+    for (Path kept : OutputPaths.keepPrevious(List.of(out))) {
       log.println("kept the previous animation as " + kept);
     }
     GifWriter.write(out, pictures, delays, true);

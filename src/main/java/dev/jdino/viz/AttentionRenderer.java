@@ -7,6 +7,7 @@ import dev.jdino.augment.Normalization;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Backbone;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -26,7 +27,7 @@ import java.util.Locale;
  * mask-head<h>.png} and {@code mask-mean.png} (the patches keeping the threshold share of the mass,
  * tinted and outlined over the image), and {@code grid.png} with all of them labelled. {@code
  * <output>/attention.json} lists what was drawn and skipped. An earlier output in the same folder
- * is kept beside it ({@link AtomicFiles#keepPreviousOutput}), never drawn over.
+ * is kept beside it ({@link OutputPaths#keepPreviousOutput}), never drawn over.
  */
 public final class AttentionRenderer {
   /** The summary file; it also marks a folder as an attention output. */
@@ -96,7 +97,7 @@ public final class AttentionRenderer {
   public static Result render(
       Backbone backbone, ImageSet images, Path outDir, Options o, PrintWriter log)
       throws IOException {
-    AtomicFiles.requireOutputFolder(outDir, SUMMARY);
+    OutputPaths.requireOutputFolder(outDir, SUMMARY);
     List<Rendered> done = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     int p = backbone.config().patchSize();
@@ -121,7 +122,7 @@ public final class AttentionRenderer {
       if (done.isEmpty()) {
         // Only now, with something to draw: a run where no image can be drawn leaves the earlier
         // pictures where they were.
-        AtomicFiles.keepPreviousOutput(outDir, SUMMARY)
+        OutputPaths.keepPreviousOutput(outDir, SUMMARY)
             .ifPresent(kept -> log.println("kept the previous pictures as " + kept));
         Files.createDirectories(outDir);
       }

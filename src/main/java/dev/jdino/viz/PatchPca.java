@@ -9,6 +9,7 @@ import dev.jdino.augment.Normalization;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Backbone;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -66,14 +67,14 @@ public final class PatchPca {
 
   /**
    * Computes and draws the PCA of {@code images} into {@code outDir}; an earlier PCA there is kept
-   * beside it ({@link AtomicFiles#keepPreviousOutput}).
+   * beside it ({@link OutputPaths#keepPreviousOutput}).
    *
    * @throws BadInputException when {@code outDir} holds files that are not a PCA output
    */
   public static Result run(
       Backbone backbone, ImageSet images, Path outDir, Options o, PrintWriter log)
       throws IOException {
-    AtomicFiles.requireOutputFolder(outDir, SUMMARY);
+    OutputPaths.requireOutputFolder(outDir, SUMMARY);
     int p = backbone.config().patchSize();
     int d = backbone.config().embedDim();
     List<ModelInput> inputs = new ArrayList<>();
@@ -120,7 +121,7 @@ public final class PatchPca {
       fgCount += fg[i] ? 1 : 0;
     }
     int[] rgb = colours(proj, fg, fgCount > 0);
-    AtomicFiles.keepPreviousOutput(outDir, SUMMARY)
+    OutputPaths.keepPreviousOutput(outDir, SUMMARY)
         .ifPresent(kept -> log.println("kept the previous pictures as " + kept));
     Files.createDirectories(outDir);
     List<Path> pictures = new ArrayList<>();
