@@ -11,10 +11,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.data.ImageDecoder;
 import dev.jdino.engine.Torch;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Features;
 import dev.jdino.eval.KnnClassifier;
+import dev.jdino.eval.Preprocessing;
 import dev.jdino.viz.TinyRun;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -83,6 +85,17 @@ class BackboneTest {
       assertTrue(result.skipped().get(0).source().contains("broken.png"));
       assertEquals(5, hits.k());
       sims = hits.similarities();
+
+      // A query file outside the collection, prepared one at a time (the README's second part)
+      Preprocessing prep = Preprocessing.forBackbone(backbone);
+      float[] pixels = new float[prep.sampleLength()];
+      prep.apply(ImageDecoder.decode(folder.resolve("img3.png")), pixels, 0);
+      float[] q = backbone.features(pixels, 1, prep.crop(), prep.crop())[0];
+      Features query = Features.of(q, q.length, null).l2Normalized();
+      KnnClassifier.Neighbours found = KnnClassifier.neighbours(index, query, 1);
+      // the same preparation as the batch: it finds its own row, at cosine 1
+      assertTrue(images.describe(index.indices()[found.indices()[0]]).endsWith("img3.png"));
+      assertEquals(1.0, found.similarities()[0], 1e-5);
     }
     // the query itself, then its byte-identical copy: the same feature, cosine 1; the other
     // images (noise, through a barely trained model) are close but strictly below
