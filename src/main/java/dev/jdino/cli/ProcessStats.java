@@ -1,5 +1,6 @@
 package dev.jdino.cli;
 
+import dev.jdino.engine.CpuInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,26 +51,19 @@ final class ProcessStats {
    */
   static Map<String, Object> machine(String cpuinfo) {
     Map<String, Object> m = new LinkedHashMap<>();
-    for (String[] key :
-        new String[][] {
-          {"model name", "model_name"}, {"cpu family", "family"}, {"model", "model"}
-        }) {
-      for (String line : cpuinfo.split("\n")) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).strip().equals(key[0])) {
-          String v = line.substring(colon + 1).strip();
-          m.put(key[1], v.matches("\\d+") ? Integer.valueOf(v) : v);
-          break;
-        }
-      }
+    CpuInfo.field(cpuinfo, "model name").ifPresent(v -> m.put("model_name", v));
+    for (String key : new String[] {"cpu family", "model"}) {
+      CpuInfo.field(cpuinfo, key)
+          .ifPresent(
+              v ->
+                  m.put(
+                      key.equals("model") ? "model" : "family",
+                      v.matches("\\d+") ? Integer.valueOf(v) : v));
     }
     m.put("cores", Runtime.getRuntime().availableProcessors());
-    for (String line : cpuinfo.split("\n")) {
-      if (line.startsWith("flags")) {
-        Set<String> have = Set.of(line.substring(line.indexOf(':') + 1).strip().split("\\s+"));
-        m.put("flags", FLAGS.stream().filter(have::contains).toList());
-        break;
-      }
+    Set<String> have = CpuInfo.flags(cpuinfo);
+    if (have != null) {
+      m.put("flags", FLAGS.stream().filter(have::contains).toList());
     }
     return m;
   }
@@ -77,8 +71,8 @@ final class ProcessStats {
   /** {@link #machine(String)} of this machine; empty but for the cores where /proc is absent. */
   static Map<String, Object> machine() {
     try {
-      return machine(Files.readString(Path.of("/proc/cpuinfo")));
-    } catch (IOException | RuntimeException e) {
+      return machine(CpuInfo.read());
+    } catch (IOException e) {
       return machine("");
     }
   }

@@ -2,10 +2,6 @@ package dev.jdino.engine;
 
 import dev.jdino.io.BadInputException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -22,9 +18,6 @@ import java.util.Set;
 public enum Precision {
   FP32,
   BF16;
-
-  /** Where {@link #forThisProcessor()} reads the processor's instruction-set flags. */
-  static final Path CPUINFO = Path.of("/proc/cpuinfo");
 
   /**
    * The flags that give bf16 products in hardware: AMX tiles (Intel Sapphire Rapids and later) or
@@ -67,9 +60,10 @@ public enum Precision {
   public static Choice forThisProcessor() {
     String cpuinfo;
     try {
-      cpuinfo = Files.readString(CPUINFO);
+      cpuinfo = CpuInfo.read();
     } catch (IOException | SecurityException e) {
-      return new Choice(FP32, "fp32: cannot read " + CPUINFO + " to look for bf16 instructions");
+      return new Choice(
+          FP32, "fp32: cannot read " + CpuInfo.FILE + " to look for bf16 instructions");
     }
     return forProcessor(cpuinfo);
   }
@@ -79,9 +73,9 @@ public enum Precision {
    * the first processor's {@code flags} line has amx_bf16 or avx512_bf16, fp32 otherwise.
    */
   public static Choice forProcessor(String cpuinfo) {
-    Set<String> have = flags(cpuinfo);
+    Set<String> have = CpuInfo.flags(cpuinfo);
     if (have == null) {
-      return new Choice(FP32, "fp32: no instruction-set flags in " + CPUINFO);
+      return new Choice(FP32, "fp32: no instruction-set flags in " + CpuInfo.FILE);
     }
     // Both flags are named when present: AMX is the one that gives the large speed-up.
     String found =
@@ -117,17 +111,5 @@ public enum Precision {
         FP32,
         "fp32 attention: libtorch's bf16 attention backward is slower than its fp32 one, with AMX"
             + " or without");
-  }
-
-  /** The words of the first {@code flags} line of {@code /proc/cpuinfo}'s text, or null. */
-  private static Set<String> flags(String cpuinfo) {
-    for (String line : cpuinfo.split("\n", -1)) {
-      int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().equals("flags")) {
-        // (a copy, not Set.of: a flag listed twice must not throw)
-        return new HashSet<>(Arrays.asList(line.substring(colon + 1).trim().split("\\s+")));
-      }
-    }
-    return null;
   }
 }

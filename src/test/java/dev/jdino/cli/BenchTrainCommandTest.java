@@ -71,7 +71,8 @@ class BenchTrainCommandTest {
     String cpuinfo =
         "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
             + "model name\t: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz\n"
-            + "flags\t\t: fpu sse avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
+            // a flag listed twice, as some hypervisors do
+            + "flags\t\t: fpu sse avx2 fma fma avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
             + "processor\t: 1\nmodel name\t: another\n";
     Map<String, Object> m = ProcessStats.machine(cpuinfo);
     assertEquals("Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz", m.get("model_name"));
