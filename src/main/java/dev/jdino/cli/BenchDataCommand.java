@@ -273,15 +273,16 @@ public final class BenchDataCommand extends Subcommand {
       decode += t1 - t0;
       ok++;
     }
+    double[] ms = {decode / 1e6 / Math.max(1, ok), crops / 1e6 / Math.max(1, ok)};
     out.printf(
         Locale.ROOT,
-        "%s, one thread, %d images: decode %.2f ms + crops %.2f ms per" + " image%n",
+        "%s, one thread, %d images: decode %.2f ms + crops %.2f ms per image%n",
         label,
         ok,
-        decode / 1e6 / Math.max(1, ok),
-        crops / 1e6 / Math.max(1, ok));
+        ms[0],
+        ms[1]);
     out.flush();
-    return new double[] {decode / 1e6 / Math.max(1, ok), crops / 1e6 / Math.max(1, ok)};
+    return ms;
   }
 
   private AugmentConfig augmentConfig() {

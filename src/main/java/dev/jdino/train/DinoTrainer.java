@@ -9,7 +9,6 @@ import dev.jdino.data.MultiCropLoader;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.DropPath;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -220,13 +219,7 @@ public final class DinoTrainer implements AutoCloseable {
   private Summary run() throws IOException {
     // Before anything is written: all ranks must be training the same run from the same state.
     parallel.begin(state, dataSpec, data.size(), plan.stepsPerEpoch());
-    if (parallel.isMain()) {
-      for (Path kept : files.keepEarlierStart()) {
-        listener.message("kept a file of an earlier start without a checkpoint as " + kept);
-      }
-      Files.createDirectories(files.dir());
-    }
-    files.writeArgs(data.size(), extraArgs);
+    files.start(data.size(), extraArgs, listener);
     invocationStart = state.position().globalStep();
     t0 = System.nanoTime();
     int skipped = 0;

@@ -1,7 +1,6 @@
 package dev.jdino.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Compute;
@@ -40,9 +39,6 @@ public record RunDirectory(
    */
   public static RunDirectory open(
       Path dir, DinoConfig base, Map<String, ?> overrides, String dataSpec) {
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new BadInputException(dir + " exists and is not a directory");
-    }
     OutputPaths.requireCreatable(dir, "--output-dir", true);
     Path file = dir.resolve(Checkpoint.FILE);
     if (!Files.exists(file)) {

@@ -51,6 +51,21 @@ final class RunWriter {
   }
 
   /**
+   * Before the first step: an earlier start's files kept ({@link #keepEarlierStart}), the folder
+   * made, {@code args.json} written; {@code tell} hears of every kept file.
+   */
+  void start(int images, Map<String, Object> extra, TrainingListener tell) throws IOException {
+    if (!parallel.isMain()) {
+      return;
+    }
+    for (Path kept : keepEarlierStart()) {
+      tell.message("kept a file of an earlier start without a checkpoint as " + kept);
+    }
+    Files.createDirectories(dir);
+    writeArgs(images, extra);
+  }
+
+  /**
    * Before a new run writes anything: the files of an earlier start in the same folder (a run
    * killed in its first epoch, before any checkpoint, or one whose checkpoint was removed) are
    * renamed under one stamp ({@link OutputPaths#keepPrevious}), so that the new run's metrics are
@@ -59,8 +74,8 @@ final class RunWriter {
    *
    * @return the kept files' new paths
    */
-  List<Path> keepEarlierStart() throws IOException {
-    if (state.resumed() || !parallel.isMain() || !Files.isDirectory(dir)) {
+  private List<Path> keepEarlierStart() throws IOException {
+    if (state.resumed() || !Files.isDirectory(dir)) {
       return List.of();
     }
     List<Path> earlier = new ArrayList<>();
@@ -89,10 +104,7 @@ final class RunWriter {
    * The run's description for later readers (the report, resuming commands): configuration, data,
    * the plan's step counts and {@code extra} (how the configuration was chosen, for instance).
    */
-  void writeArgs(int images, Map<String, Object> extra) throws IOException {
-    if (!parallel.isMain()) {
-      return;
-    }
+  private void writeArgs(int images, Map<String, Object> extra) throws IOException {
     DinoConfig config = state.config();
     Map<String, Object> args = new LinkedHashMap<>();
     args.put("config", config.toJson());
