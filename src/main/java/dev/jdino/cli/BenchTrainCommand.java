@@ -18,8 +18,10 @@ import dev.jdino.train.TrainingListener;
 import dev.jdino.train.TrainingState;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -92,6 +94,15 @@ public final class BenchTrainCommand implements Callable<Integer> {
   boolean profileShapes;
 
   @Option(
+      names = "--perf-control",
+      paramLabel = "FIFO",
+      description =
+          "Write enable / disable into this FIFO (perf record --control fifo:FIFO -D -1) when"
+              + " the measured steps start and end, so that Linux perf samples only them"
+              + " (tools/sampling_profile.sh).")
+  Path perfControl;
+
+  @Option(
       names = "--json",
       paramLabel = "FILE",
       description =
@@ -120,8 +131,13 @@ public final class BenchTrainCommand implements Callable<Integer> {
     int world = rank.world().size();
     Map<String, Object> overrides =
         ConfigFlags.overrides(spec.commandLine().getParseResult(), spec.commandLine().getErr());
+    // Rank 0 alone: perf records the whole process tree, one FIFO turns it on and off.
+    PerfControl perf =
+        perfControl != null && rank.world().rank() == 0
+            ? PerfControl.open(perfControl, Duration.ofSeconds(10))
+            : null;
     Path dir = Files.createTempDirectory("jdino-bench");
-    try {
+    try (perf) {
       DinoConfig config = ConfigFlags.openRun(dir, preset, overrides, null).config();
       String dataSpec = data != null ? data : DataSources.defaultTrainSpec();
       ImageDataset images = DataSources.open(dataSpec);
@@ -154,7 +170,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
           options.compute().precision() == Precision.BF16
               ? GemmRates.measure(shapes, Precision.BF16)
               : null;
-      Collector c = new Collector(warmup, rank.world(), profile, profileShapes);
+      double[] bf16Kernel = bf16 != null ? GemmRates.measureBf16Kernel(shapes) : null;
+      Collector c = new Collector(warmup, rank.world(), profile, profileShapes, perf);
       try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
         new DinoTrainer(state, options, images, dataSpec, c, rank.parallel()).train();
       }
@@ -249,6 +266,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
       record.put(
           "bf16_gemm_gflops",
           bf16 == null ? null : Arrays.stream(bf16).average().orElse(Double.NaN));
+      record.put(
+          "bf16_gemm_kernel_gflops",
+          bf16Kernel == null ? null : Arrays.stream(bf16Kernel).average().orElse(Double.NaN));
       out.printf(
           Locale.ROOT,
           "achieved: %.1f GFLOP/s = %.0f%% of the engine's fp32 matrix-product"
@@ -259,13 +279,18 @@ public final class BenchTrainCommand implements Callable<Integer> {
           mm);
       if (bf16 != null) {
         double bf16Mean = Arrays.stream(bf16).average().orElse(Double.NaN);
+        double kernelMean = Arrays.stream(bf16Kernel).average().orElse(Double.NaN);
         out.printf(
             Locale.ROOT,
-            "bf16 matrix products on the same shapes: %.0f GFLOP/s (%s); the step reaches %.0f%%"
-                + " of that%n",
+            "bf16 matrix products on the same shapes: %.0f GFLOP/s as the step runs them, casts"
+                + " from and to fp32 included (%s), %.0f GFLOP/s the kernel alone (%s); the step"
+                + " reaches %.0f%% and %.0f%% of them%n",
             bf16Mean,
             Arrays.toString(Arrays.stream(bf16).map(Math::rint).toArray()),
-            100 * achieved / bf16Mean);
+            kernelMean,
+            Arrays.toString(Arrays.stream(bf16Kernel).map(Math::rint).toArray()),
+            100 * achieved / bf16Mean,
+            100 * achieved / kernelMean);
       }
       out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", ProcessStats.peakRssGiB());
       record.put("peak_rss_gib", ProcessStats.peakRssGiB());
@@ -355,20 +380,26 @@ public final class BenchTrainCommand implements Callable<Integer> {
     private final Path profile;
     private final boolean profileShapes;
 
+    private final PerfControl perf;
+    private boolean perfOn;
+
     Collector(int warmup) {
-      this(warmup, null, null, false);
+      this(warmup, null, null, false, null);
     }
 
     /**
      * Also snapshots {@code world}'s communication counters over the measured steps, and records
      * the operator profile of those steps into {@code profile} (if not null), with each operator's
-     * input shapes if {@code profileShapes}.
+     * input shapes if {@code profileShapes}; turns {@code perf}'s sampling on for those steps (if
+     * not null).
      */
-    Collector(int warmup, Collectives world, Path profile, boolean profileShapes) {
+    Collector(
+        int warmup, Collectives world, Path profile, boolean profileShapes, PerfControl perf) {
       this.warmup = warmup;
       this.world = world;
       this.profile = profile;
       this.profileShapes = profileShapes;
+      this.perf = perf;
     }
 
     long time(Phase p) {
@@ -404,12 +435,27 @@ public final class BenchTrainCommand implements Callable<Integer> {
         if (world != null) {
           commAtStart = world.stats();
         }
+        if (perf != null) {
+          try {
+            perf.enable();
+            perfOn = true;
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
       }
       last = now;
     }
 
     @Override
     public void finished() {
+      if (perfOn) {
+        try {
+          perf.disable();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
       if (profile != null && seen > warmup) {
         Profiler.stop(profile);
       }

@@ -63,4 +63,23 @@ final class GemmRates {
     }
     return rates;
   }
+
+  /**
+   * GFLOP/s of bf16 products of the given shapes on tensors already bf16: the kernel alone, best of
+   * a few timed runs ({@link #measure} is the same product as the step runs it, casts included).
+   */
+  static double[] measureBf16Kernel(double[][] shapes) {
+    double[] rates = new double[shapes.length];
+    for (int i = 0; i < shapes.length; i++) {
+      long[] s = {(long) shapes[i][0], (long) shapes[i][1], (long) shapes[i][2]};
+      double best = 0;
+      for (int round = 0; round < 3; round++) {
+        int reps = 10;
+        double secs = TorchBridge.bf16ProductSeconds(s[0], s[1], s[2], reps);
+        best = Math.max(best, 2.0 * s[0] * s[1] * s[2] * reps / secs / 1e9);
+      }
+      rates[i] = best;
+    }
+    return rates;
+  }
 }

@@ -240,6 +240,21 @@ public final class TorchBridge {
     return Native.scaledDotProductAttention(q, k, v, precision == Precision.BF16);
   }
 
+  /**
+   * Seconds for {@code reps} bf16 products (m, k) · (k, n) of tensors made bf16 in libtorch and
+   * kept there: the kernel's own rate, without the casts from and to fp32 that every bridged
+   * product pays ({@code bench train} prints both, so that a step's shortfall can be told apart
+   * from the kernel's).
+   */
+  public static double bf16ProductSeconds(long m, long k, long n, int reps) {
+    if (m < 1 || k < 1 || n < 1 || reps < 1) {
+      throw new IllegalArgumentException(
+          "bf16ProductSeconds: " + m + " x " + k + " x " + n + ", " + reps + " reps");
+    }
+    requireAvailable();
+    return Native.bf16ProductSeconds(m, k, n, reps);
+  }
+
   // ---------------------------------------------------------------- test hooks (package-private)
 
   /** Native objects JavaCPP is keeping alive for this JVM: constant across bridged calls. */
@@ -477,6 +492,21 @@ public final class TorchBridge {
         return o.handOver(q, y.to(torch.ScalarType.Float));
       } catch (RuntimeException e) {
         throw fromTorch("scaledDotProductAttention", e);
+      }
+    }
+
+    static double bf16ProductSeconds(long m, long k, long n, int reps) {
+      try (Owned o = new Owned()) {
+        Tensor a = o.add(o.add(torch.rand(m, k)).to(torch.ScalarType.BFloat16));
+        Tensor b = o.add(o.add(torch.rand(k, n)).to(torch.ScalarType.BFloat16));
+        torch.matmul(a, b).close(); // first call: oneDNN builds its kernel
+        long t0 = System.nanoTime();
+        for (int r = 0; r < reps; r++) {
+          torch.matmul(a, b).close();
+        }
+        return (System.nanoTime() - t0) / 1e9;
+      } catch (RuntimeException e) {
+        throw fromTorch("bf16ProductSeconds", e);
       }
     }
 

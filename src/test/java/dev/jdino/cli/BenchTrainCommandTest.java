@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.io.Json;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,10 @@ class BenchTrainCommandTest {
   @Test
   void reportsThroughputArithmeticMemoryAndSettings(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("bench.json");
+    // perf's side of --perf-control: a reader of the FIFO, as perf record --control is
+    Path fifo = PerfControlTest.mkfifo(tmp.resolve("perf.ctl"));
+    FutureTask<List<String>> perf = new FutureTask<>(() -> Files.readAllLines(fifo));
+    new Thread(perf).start();
     TrainCommandTest.Result r =
         TrainCommandTest.jdino(
             "bench",
@@ -30,8 +37,12 @@ class BenchTrainCommandTest {
             "--warmup",
             "1",
             "--json",
-            json.toString());
+            json.toString(),
+            "--perf-control",
+            fifo.toString());
     assertEquals(0, r.code(), r.err() + r.out());
+    // sampling on for the measured steps only: once on, once off
+    assertEquals(List.of("enable", "disable"), perf.get(10, TimeUnit.SECONDS));
     String out = r.out();
     assertTrue(out.contains("2 measured steps after 1 warm-up"), out);
     assertTrue(out.contains("source images/s"), out);

@@ -231,6 +231,17 @@ class TorchBridgeTest {
     return b;
   }
 
+  @Test
+  void theBf16KernelIsTimedOnBf16TensorsAndBadShapesAreRefused() {
+    // 10 products of 256 x 256 x 256 bf16: some time, far under a second on any machine here
+    double secs = TorchBridge.bf16ProductSeconds(256, 256, 256, 10);
+    assertTrue(secs > 0 && secs < 5, secs + " s");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> TorchBridge.bf16ProductSeconds(256, 0, 256, 1));
+    assertEquals("bf16ProductSeconds: 256 x 0 x 256, 1 reps", e.getMessage());
+  }
+
   // ---------------------------------------------------------------- matmul
 
   @Test
