@@ -25,7 +25,7 @@ class BenchTrainCommandTest {
     // perf's side of --perf-control: a reader of the FIFO, as perf record --control is
     Path fifo = PerfControlTest.mkfifo(tmp.resolve("perf.ctl"));
     FutureTask<List<String>> perf = new FutureTask<>(() -> Files.readAllLines(fifo));
-    new Thread(perf).start();
+    PerfControlTest.startDaemon(perf); // a failed run must not leave it blocking exit
     TrainCommandTest.Result r =
         TrainCommandTest.jdino(
             "bench",

@@ -24,11 +24,18 @@ class PerfControlTest {
     return p;
   }
 
+  /** Runs {@code task} on a daemon thread: a reader whose writer never came must not block exit. */
+  static void startDaemon(Runnable task) {
+    Thread t = new Thread(task, "fifo-reader");
+    t.setDaemon(true);
+    t.start();
+  }
+
   @Test
   void writesPerfsControlLinesInOrder(@TempDir Path tmp) throws Exception {
     Path fifo = mkfifo(tmp.resolve("ctl"));
     FutureTask<List<String>> reader = new FutureTask<>(() -> Files.readAllLines(fifo));
-    new Thread(reader).start();
+    startDaemon(reader);
     try (PerfControl c = PerfControl.open(fifo, Duration.ofSeconds(10))) {
       c.enable();
       c.disable();
