@@ -382,6 +382,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     private final PerfControl perf;
     private boolean perfOn;
+    private boolean profiling;
 
     Collector(int warmup) {
       this(warmup, null, null, false, null);
@@ -409,6 +410,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public void begin(Phase p) {
       long now = System.nanoTime();
+      if (warmup == 0 && seen == 0 && last < 0) {
+        startMeasuring(now); // no warm-up: the first step is timed from its first phase
+      }
       if (current != null && seen >= warmup && last >= 0) {
         phase[current.ordinal()] += now - since;
       }
@@ -428,20 +432,27 @@ public final class BenchTrainCommand implements Callable<Integer> {
           commAtEnd = world.stats();
         }
       } else if (seen == warmup) {
-        faultsAtStart = ProcessStats.minorPageFaults();
-        if (profile != null) {
-          Profiler.start(profileShapes);
-        }
-        if (world != null) {
-          commAtStart = world.stats();
-        }
-        if (perf != null) {
-          try {
-            perf.enable();
-            perfOn = true;
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
+        startMeasuring(now);
+      }
+      last = now;
+    }
+
+    /** The measurement begins: counters snapshot, profilers on. */
+    private void startMeasuring(long now) {
+      faultsAtStart = ProcessStats.minorPageFaults();
+      if (profile != null) {
+        Profiler.start(profileShapes);
+        profiling = true;
+      }
+      if (world != null) {
+        commAtStart = world.stats();
+      }
+      if (perf != null) {
+        try {
+          perf.enable();
+          perfOn = true;
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       }
       last = now;
@@ -456,7 +467,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
           throw new UncheckedIOException(e);
         }
       }
-      if (profile != null && seen > warmup) {
+      if (profiling) {
         Profiler.stop(profile);
       }
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.io.Json;
+import dev.jdino.train.DinoStep.Phase;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +76,26 @@ class BenchTrainCommandTest {
     assertEquals(
         Runtime.getRuntime().availableProcessors(), j.path("machine").path("cores").asInt());
     assertTrue(j.path("arithmetic").asText().contains("attention"), j.toString());
+  }
+
+  @Test
+  void everyStepAfterTheWarmUpIsMeasuredWithOrWithoutOne() throws Exception {
+    for (int warmup : new int[] {0, 1, 2}) {
+      BenchTrainCommand.Collector c = new BenchTrainCommand.Collector(warmup);
+      for (int i = 0; i < warmup + 3; i++) {
+        c.begin(Phase.DATA);
+        Thread.sleep(2);
+        c.begin(Phase.FORWARD);
+        Thread.sleep(2);
+        c.begin(Phase.DONE);
+        c.step(null);
+      }
+      c.finished();
+      // --warmup 0 once measured one step fewer than asked (the first had no start time)
+      assertEquals(3, c.measured, "warm-up " + warmup);
+      assertTrue(c.time(Phase.DATA) > 0 && c.time(Phase.FORWARD) > 0, "warm-up " + warmup);
+      assertTrue(c.total >= c.time(Phase.DATA) + c.time(Phase.FORWARD), "warm-up " + warmup);
+    }
   }
 
   @Test
