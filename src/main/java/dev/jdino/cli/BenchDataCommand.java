@@ -144,8 +144,17 @@ public final class BenchDataCommand extends Subcommand {
         numWorkers != null
             ? numWorkers
             : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    if (batches < 1 || warmup < 0 || batchSize < 1 || workers < 1) {
-      throw new BadInputException("--batches, --batch-size and --num-workers must be >= 1");
+    if (batches < 1) {
+      throw new BadInputException("--batches " + batches + ": expected at least 1");
+    }
+    if (warmup < 0) {
+      throw new BadInputException("--warmup " + warmup + ": expected 0 or more batches");
+    }
+    if (batchSize < 1) {
+      throw new BadInputException("--batch-size " + batchSize + ": expected at least 1");
+    }
+    if (workers < 1) {
+      throw new BadInputException("--num-workers " + workers + ": expected at least 1");
     }
     out.printf(
         Locale.ROOT,

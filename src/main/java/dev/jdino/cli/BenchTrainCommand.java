@@ -122,6 +122,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   /** The benchmark on one rank; rank 0 reports (the step time it sees, and what it sent). */
   private int bench(DistributedRuns.Rank rank) throws Exception {
+    if (steps < 1) {
+      throw new BadInputException("--steps " + steps + ": expected at least 1 measured step");
+    }
+    if (warmup < 0) {
+      throw new BadInputException("--warmup " + warmup + ": expected 0 or more steps");
+    }
     if (profileShapes && profile == null) {
       throw new BadInputException("--profile-shapes records into the --profile trace; give both");
     }

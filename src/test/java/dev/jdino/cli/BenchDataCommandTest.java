@@ -64,5 +64,8 @@ class BenchDataCommandTest {
     r = TrainCommandTest.jdino("bench", "data", "--make-jpegs", "2");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--make-jpegs needs --dir"), r.err());
+    r = TrainCommandTest.jdino("bench", "data", "--data", "fmnist-sample", "--warmup", "-1");
+    assertEquals(2, r.code());
+    assertEquals("jdino: error: --warmup -1: expected 0 or more batches", r.err().strip());
   }
 }

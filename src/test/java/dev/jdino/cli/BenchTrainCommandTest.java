@@ -99,6 +99,17 @@ class BenchTrainCommandTest {
   }
 
   @Test
+  void refusesNoMeasuredStepAndANegativeWarmUpBeforeAnyWork() {
+    // once: --steps 0 trained five steps to print NaN images/s; --warmup -1 ran a whole epoch
+    TrainCommandTest.Result r = TrainCommandTest.jdino("bench", "train", "--steps", "0");
+    assertEquals(2, r.code(), r.err());
+    assertEquals("jdino: error: --steps 0: expected at least 1 measured step", r.err().strip());
+    r = TrainCommandTest.jdino("bench", "train", "--warmup", "-1");
+    assertEquals(2, r.code(), r.err());
+    assertEquals("jdino: error: --warmup -1: expected 0 or more steps", r.err().strip());
+  }
+
+  @Test
   void theMachineIsNamedFromCpuinfo() {
     String cpuinfo =
         "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
