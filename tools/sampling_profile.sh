@@ -27,8 +27,8 @@ grep -m1 'model name' /proc/cpuinfo | sed 's/^/machine: /'
 # 499 Hz per thread: about 10,000 samples per compute thread over 20 steps, a few % overhead.
 perf record -F 499 -o "$out/perf.data" --control "fifo:$out/perf.ctl" -D -1 -- \
   "$here/../jdino" bench train "${args[@]}" --perf-control "$out/perf.ctl" \
-  --json "$out/bench.json" > "$out/bench.log" 2> "$out/perf.log" \
-  || { echo "sampling_profile: the run failed; see $out/bench.log and $out/perf.log" >&2; exit 1; }
+  --json "$out/bench.json" > "$out/bench.log" 2> "$out/stderr.log" \
+  || { echo "sampling_profile: the run failed; see $out/bench.log and $out/stderr.log (perf's and jdino's messages)" >&2; exit 1; }
 grep -E '^(arithmetic|throughput|achieved|bf16 matrix)' "$out/bench.log" || true
 perf script --no-inline -i "$out/perf.data" -F tid,comm,time,ip,sym,dso > "$out/samples.txt" 2>/dev/null
 /usr/bin/python3 "$here/sampling_profile.py" "$out/samples.txt" "$out/bench.json" | tee "$out/profile.md"
