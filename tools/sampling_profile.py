@@ -28,7 +28,7 @@ KINDS = [
     ("casts bf16 <-> fp32", lambda s, d: "reduced_float_copy" in s or "CastLoad" in s
      or "convert" in s.lower()),
     ("copies (layouts, concatenation)", lambda s, d: "copy_kernel" in s or "copy_impl" in s
-     or "cat_serial" in s or "CatArrayBatched" in s or "cat" == s),
+     or "cat_serial" in s),
     ("layer norm", lambda s, d: "LayerNorm" in s or "RowwiseMoments" in s),
     ("softmax, log-softmax", lambda s, d: "softmax" in s.lower()),
     ("reductions (sums, norms)", lambda s, d: re.search(r"sum|reduce|norm_kernel|Reduce", s)),

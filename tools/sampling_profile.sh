@@ -12,7 +12,8 @@
 # samples are attributed to the kernel they land in (MKL's GEMM, oneDNN's JIT code, a cast, an
 # OpenMP barrier), and the second table shows what the main thread runs while the other compute
 # thread waits. Needs perf (Debian: linux-perf) and kernel.perf_event_paranoid <= 1 for a
-# process of one's own (as root: sysctl kernel.perf_event_paranoid=1). About 1 minute.
+# process of one's own (as root: sysctl kernel.perf_event_paranoid=1). About a minute with the
+# default flags on a 2-core AMD EPYC Zen 4 (2026-12-03); longer where steps are slower.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: tools/sampling_profile.sh OUT_DIR [bench train flags...]}"

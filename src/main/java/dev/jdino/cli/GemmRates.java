@@ -33,35 +33,36 @@ final class GemmRates {
     };
   }
 
+  /** Products timed per call to a timer: 4 rounds of 10, the first one not counted (warm-up). */
+  private static final int ROUNDS = 4;
+
+  private static final int REPS = 10;
+
+  /** Seconds for {@code reps} products of shape (m, k, n). */
+  private interface Timer {
+    double seconds(long m, long k, long n, int reps);
+  }
+
   /**
    * GFLOP/s of products of the given shapes in {@code precision} (bf16 through the libtorch bridge,
    * as the training step runs them), best of a few timed runs.
    */
   static double[] measure(double[][] shapes, Precision precision) {
-    double[] rates = new double[shapes.length];
     try (NDManager m = Torch.newManager()) {
-      for (int i = 0; i < shapes.length; i++) {
-        long[] s = {(long) shapes[i][0], (long) shapes[i][1], (long) shapes[i][2]};
-        NDArray x = m.randomUniform(-1, 1, new Shape(s[0], s[1]));
-        NDArray w = m.randomUniform(-1, 1, new Shape(s[1], s[2]));
-        double best = 0;
-        for (int round = 0; round < 4; round++) {
-          int reps = 10;
-          long t0 = System.nanoTime();
-          for (int r = 0; r < reps; r++) {
-            try (NDScope scope = new NDScope()) {
-              TorchBridge.matmul(x, w, precision).getFloat(0, 0);
+      return rates(
+          shapes,
+          (rows, k, n, reps) -> {
+            NDArray x = m.randomUniform(-1, 1, new Shape(rows, k));
+            NDArray w = m.randomUniform(-1, 1, new Shape(k, n));
+            long t0 = System.nanoTime();
+            for (int r = 0; r < reps; r++) {
+              try (NDScope scope = new NDScope()) {
+                TorchBridge.matmul(x, w, precision).getFloat(0, 0);
+              }
             }
-          }
-          double secs = (System.nanoTime() - t0) / 1e9;
-          if (round > 0) {
-            best = Math.max(best, 2.0 * s[0] * s[1] * s[2] * reps / secs / 1e9);
-          }
-        }
-        rates[i] = best;
-      }
+            return (System.nanoTime() - t0) / 1e9;
+          });
     }
-    return rates;
   }
 
   /**
@@ -69,16 +70,21 @@ final class GemmRates {
    * a few timed runs ({@link #measure} is the same product as the step runs it, casts included).
    */
   static double[] measureBf16Kernel(double[][] shapes) {
+    return rates(shapes, TorchBridge::bf16ProductSeconds);
+  }
+
+  private static double[] rates(double[][] shapes, Timer timer) {
     double[] rates = new double[shapes.length];
     for (int i = 0; i < shapes.length; i++) {
-      long[] s = {(long) shapes[i][0], (long) shapes[i][1], (long) shapes[i][2]};
-      double best = 0;
-      for (int round = 0; round < 3; round++) {
-        int reps = 10;
-        double secs = TorchBridge.bf16ProductSeconds(s[0], s[1], s[2], reps);
-        best = Math.max(best, 2.0 * s[0] * s[1] * s[2] * reps / secs / 1e9);
+      long m = (long) shapes[i][0];
+      long k = (long) shapes[i][1];
+      long n = (long) shapes[i][2];
+      for (int round = 0; round < ROUNDS; round++) {
+        double secs = timer.seconds(m, k, n, REPS);
+        if (round > 0) {
+          rates[i] = Math.max(rates[i], 2.0 * m * k * n * REPS / secs / 1e9);
+        }
       }
-      rates[i] = best;
     }
     return rates;
   }

@@ -81,7 +81,7 @@ class BenchTrainCommandTest {
   @Test
   void everyStepAfterTheWarmUpIsMeasuredWithOrWithoutOne() throws Exception {
     for (int warmup : new int[] {0, 1, 2}) {
-      BenchTrainCommand.Collector c = new BenchTrainCommand.Collector(warmup);
+      MeasuredSteps c = new MeasuredSteps(warmup);
       for (int i = 0; i < warmup + 3; i++) {
         c.begin(Phase.DATA);
         Thread.sleep(2);
