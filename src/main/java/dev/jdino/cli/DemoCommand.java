@@ -30,10 +30,12 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Pretrain a small ViT with DINO's fast recipe on the bundled Fashion-MNIST sample, then",
-      "evaluate it and draw what it learned: k-NN with floors, attention maps, animation, one HTML",
-      "report. The training is sized to a time budget (2.5 minutes) measured on this machine; the",
-      "whole demo took under 3 minutes on a 2-core AMD EPYC (Zen 3), longer on slower machines."
+      "Pretrain a small ViT on the bundled sample, evaluate it and draw what it learned.",
+      "DINO's fast recipe on the bundled Fashion-MNIST sample, then k-NN with its floors,"
+          + " attention",
+      "maps, animation and one HTML report. The training is sized to a time budget (2.5 minutes)",
+      "measured on this machine; the whole demo took under 3 minutes on a 2-core AMD EPYC (Zen 3),",
+      "longer on slower machines."
     })
 public final class DemoCommand implements Callable<Integer> {
   /**

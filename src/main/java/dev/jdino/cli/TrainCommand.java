@@ -88,7 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
               + StepTimer.MIN_SECONDS
               + " seconds, at most "
               + StepTimer.MAX_PERCENT
-              + " % of the budget or "
+              + " %% of the budget or "
               + StepTimer.SHORT_BUDGET_SECONDS
               + " seconds). Evaluation and snapshots come on top.")
   String timeBudget;

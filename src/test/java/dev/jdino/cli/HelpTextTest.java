@@ -1,0 +1,68 @@
+package dev.jdino.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * Every command's {@code --help} renders cleanly: picocli formats descriptions with {@code
+ * String.format}, so a bare {@code %} in a description prints "[picocli WARN] Could not format" on
+ * stderr above the help (it did for {@code train --time-budget}); and the first description line,
+ * which the parent's command list shows alone, is a whole sentence.
+ */
+class HelpTextTest {
+
+  private static List<CommandLine> allCommands(CommandLine cl) {
+    List<CommandLine> all = new ArrayList<>(List.of(cl));
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      all.addAll(allCommands(sub));
+    }
+    return all;
+  }
+
+  @Test
+  void everyHelpRendersWithoutPicocliWarnings() {
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    List<String> failures = new ArrayList<>();
+    List<CommandLine> commands = allCommands(Main.commandLine());
+    try {
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      for (CommandLine cl : commands) {
+        captured.reset();
+        String usage = cl.getUsageMessage(CommandLine.Help.Ansi.OFF);
+        String warnings = captured.toString(StandardCharsets.UTF_8);
+        if (!warnings.isEmpty() || usage.contains("%n")) {
+          failures.add(cl.getCommandSpec().qualifiedName() + ": " + warnings.strip());
+        }
+      }
+    } finally {
+      System.setErr(err);
+    }
+    assertTrue(commands.size() > 20, "walked " + commands.size() + " commands");
+    assertEquals(List.of(), failures);
+  }
+
+  @Test
+  void firstDescriptionLineIsASentence() {
+    List<String> cut = new ArrayList<>();
+    for (CommandLine cl : allCommands(Main.commandLine())) {
+      String[] d = cl.getCommandSpec().usageMessage().description();
+      if (d.length == 0) {
+        continue;
+      }
+      String first = d[0].strip();
+      if (!(first.endsWith(".") || first.endsWith(")"))) {
+        cut.add(cl.getCommandSpec().qualifiedName() + ": " + first);
+      }
+    }
+    assertEquals(List.of(), cut);
+  }
+}
