@@ -23,21 +23,30 @@ public final class EvalTransform {
     int[] hw = resizedSize(src.height(), src.width(), resize);
     int h = hw[0];
     int w = hw[1];
-    // torchvision returns the image untouched when the shorter side already has the target size.
-    Image resized =
-        h == src.height() && w == src.width() ? src : BicubicResampler.resize(src, h, w);
     // torchvision's CenterCrop: Python round() on the half difference, which rounds halves to even.
     int top = (int) Math.rint((h - crop) / 2.0);
     int left = (int) Math.rint((w - crop) / 2.0);
-    Image out = Image.zeros(crop, crop);
-    float[] from = resized.data();
+    // torchvision returns the image untouched when the shorter side already has the target size;
+    // otherwise only the crop's window of the resize is computed (the same numbers).
+    Image out =
+        h == src.height() && w == src.width()
+            ? window(src, top, left, crop)
+            : BicubicResampler.resizeWindow(src, h, w, top, left, crop, crop);
     float[] to = out.data();
+    RandomResizedCrop.clamp01(to, 0, to.length);
+    return out;
+  }
+
+  private static Image window(Image src, int top, int left, int crop) {
+    Image out = Image.zeros(crop, crop);
+    int h = src.height();
+    int w = src.width();
     for (int c = 0; c < Image.CHANNELS; c++) {
       for (int y = 0; y < crop; y++) {
-        System.arraycopy(from, (c * h + top + y) * w + left, to, (c * crop + y) * crop, crop);
+        System.arraycopy(
+            src.data(), (c * h + top + y) * w + left, out.data(), (c * crop + y) * crop, crop);
       }
     }
-    RandomResizedCrop.clamp01(to, 0, to.length);
     return out;
   }
 

@@ -4,6 +4,7 @@ import dev.jdino.augment.BicubicResampler;
 import dev.jdino.augment.Image;
 import dev.jdino.augment.Normalize;
 import dev.jdino.io.BadInputException;
+import java.util.Locale;
 
 /**
  * One image as a visualisation feeds it to the model: resized ({@link ImageSizing}, bicubic,
@@ -18,6 +19,14 @@ import dev.jdino.io.BadInputException;
  * @param patchSize the model's patch size
  */
 public record ModelInput(Image display, float[] normalized, int patchSize) {
+
+  /**
+   * The most patches an image is prepared with: a 96 x 96 grid (768 px square at patch 8, 1536 px
+   * at 16). The last block's attention over N patches is heads x (N+1)^2 floats, 340 MB a head at
+   * this limit; a 4000 x 10 px image, resized to shorter side 64, would make 25,600 patches and 10
+   * GB of attention for 4 heads, and its patch tokens for PCA overflowed an array.
+   */
+  public static final int MAX_PATCHES = 96 * 96;
 
   public int height() {
     return display.height();
@@ -40,11 +49,16 @@ public record ModelInput(Image display, float[] normalized, int patchSize) {
   /**
    * Resizes, crops and normalises {@code src}.
    *
-   * @throws BadInputException if the resized image is smaller than one patch on either side
+   * @throws BadInputException if the resized image is smaller than one patch on either side, or
+   *     makes more than {@link #MAX_PATCHES} patches (checked before anything is resized)
    */
   public static ModelInput prepare(
       Image src, ImageSizing sizing, int patchSize, float[] mean, float[] std) {
     int[] hw = sizing.resized(src.height(), src.width());
+    long patches = (long) (hw[0] / patchSize) * (hw[1] / patchSize);
+    if (patches > MAX_PATCHES) {
+      throw tooManyPatches(src.height(), src.width(), hw, patchSize);
+    }
     Image resized = src;
     if (hw[0] != src.height() || hw[1] != src.width()) {
       if (hw[0] < 1 || hw[1] < 1) {
@@ -87,11 +101,41 @@ public record ModelInput(Image display, float[] normalized, int patchSize) {
   }
 
   private static BadInputException tooSmall(int h, int w, int[] resized, int p) {
-    String size =
-        resized[0] == h && resized[1] == w
-            ? h + "x" + w
-            : h + "x" + w + " (resized to " + resized[0] + "x" + resized[1] + ")";
     return new BadInputException(
-        "image of " + size + " pixels is smaller than one " + p + "x" + p + " patch");
+        "image of "
+            + size(h, w, resized)
+            + " pixels is smaller than one "
+            + p
+            + "x"
+            + p
+            + " patch");
+  }
+
+  private static BadInputException tooManyPatches(int h, int w, int[] resized, int p) {
+    long rows = resized[0] / p;
+    long cols = resized[1] / p;
+    String to =
+        resized[0] == h && resized[1] == w ? "" : "; resized to " + resized[1] + " x " + resized[0];
+    return new BadInputException(
+        String.format(
+            Locale.ROOT,
+            "a %d x %d px image (width x height%s) makes %d x %d = %,d patches of %d px, more than"
+                + " the %,d (a 96 x 96 grid) an image is drawn with; give a smaller --image-size"
+                + " or WxH",
+            w,
+            h,
+            to,
+            cols,
+            rows,
+            rows * cols,
+            p,
+            MAX_PATCHES));
+  }
+
+  /** {@code HxW}, the resized size too where it differs (height first, as everywhere here). */
+  private static String size(int h, int w, int[] resized) {
+    return resized[0] == h && resized[1] == w
+        ? h + "x" + w
+        : h + "x" + w + " (resized to " + resized[0] + "x" + resized[1] + ")";
   }
 }

@@ -125,6 +125,36 @@ class BicubicResamplerTest {
   }
 
   @Test
+  void aWindowOfTheResizeIsTheSameNumbersAsTheResizeCropped() {
+    Image src = RandomImages.colour(11, 13, 17);
+    // up in both axes, down in both, and mixed; windows at the corners and inside
+    for (int[] c :
+        new int[][] {
+          {40, 31, 0, 0, 40, 31}, {40, 31, 5, 7, 12, 9}, {40, 31, 28, 22, 12, 9},
+          {6, 8, 1, 2, 4, 5}, {6, 30, 0, 11, 6, 6}, {29, 5, 10, 0, 9, 5}
+        }) {
+      Image full = BicubicResampler.resize(src, c[0], c[1]);
+      Image window = BicubicResampler.resizeWindow(src, c[0], c[1], c[2], c[3], c[4], c[5]);
+      assertEquals(c[4], window.height());
+      assertEquals(c[5], window.width());
+      for (int ch = 0; ch < 3; ch++) {
+        for (int y = 0; y < c[4]; y++) {
+          for (int x = 0; x < c[5]; x++) {
+            assertEquals(
+                full.data()[(ch * c[0] + c[2] + y) * c[1] + c[3] + x],
+                window.data()[(ch * c[4] + y) * c[5] + x],
+                0f,
+                "case " + Arrays.toString(c) + " at " + ch + "," + y + "," + x);
+          }
+        }
+      }
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> BicubicResampler.resizeWindow(src, 10, 10, 5, 0, 6, 10));
+  }
+
+  @Test
   void channelsAreResampledIndependently() {
     Image src = RandomImages.colour(3, 10, 12);
     Image all = BicubicResampler.resize(src, 7, 5);

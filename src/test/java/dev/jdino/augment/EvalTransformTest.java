@@ -35,6 +35,25 @@ class EvalTransformTest {
   }
 
   @Test
+  void aLongStripIsCroppedWithoutItsWholeResize() {
+    // 3 x 2000 px to shorter side 32: a 32 x 21333 resize, of which the 28 x 28 centre is kept;
+    // the same numbers as resizing it all and cropping
+    Image strip = RandomImages.colour(5, 3, 2000);
+    Image out = EvalTransform.apply(strip, 32, 28);
+    Image full = BicubicResampler.resize(strip, 32, 21333);
+    int top = 2;
+    int left = (int) Math.rint((21333 - 28) / 2.0);
+    for (int c = 0; c < 3; c++) {
+      for (int y = 0; y < 28; y++) {
+        for (int x = 0; x < 28; x++) {
+          float v = full.data()[(c * 32 + top + y) * 21333 + left + x];
+          assertEquals(Math.min(1f, Math.max(0f, v)), out.data()[(c * 28 + y) * 28 + x], 0f);
+        }
+      }
+    }
+  }
+
+  @Test
   void shorterSideGoesToTheTargetAndTheLongerOneIsTruncated() {
     assertArrayEquals(new int[] {32, 32}, EvalTransform.resizedSize(28, 28, 32));
     assertArrayEquals(new int[] {12, 18}, EvalTransform.resizedSize(10, 15, 12));

@@ -127,6 +127,26 @@ class VizCommandsTest {
             "--output-dir",
             tmp.resolve("o").toString()),
         "smaller than one 4x4 patch");
+    // a strip of 2000 x 4 px: 14,000 patches at the backbone's 28 px shorter side; skipped in a
+    // line, and the other image is drawn
+    Path strip = tmp.resolve("images/strip.png");
+    Files.createDirectories(strip.getParent());
+    png(strip, 2000, 4);
+    png(tmp.resolve("images/ok.png"), 28, 28);
+    Result r =
+        jdino(
+            "attention",
+            "--checkpoint",
+            run.toString(),
+            "--images",
+            strip.getParent().toString(),
+            "--output-dir",
+            tmp.resolve("o2").toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("strip.png: a 2000 x 4 px image"), r.err());
+    assertTrue(r.err().contains("more than the 9,216"), r.err());
+    assertTrue(r.out().contains("drew 1 image "), r.out());
+    assertTrue(Files.isRegularFile(tmp.resolve("o2/0000-ok/grid.png")), r.out());
   }
 
   @Test

@@ -168,4 +168,24 @@ class AttentionGeometryTest {
     assertThrows(BadInputException.class, () -> ImageSizing.parse("12x", true));
     assertArrayEquals(new int[] {28, 42}, ImageSizing.parse("28", true).resized(30, 45));
   }
+
+  @Test
+  void imagesOfTooManyPatchesAreRefusedBeforeTheResize() {
+    // 4 x 1000 px, shorter side to 28: 28 x 7000, 7 x 1750 = 12,250 patches of 4 px
+    BadInputException e =
+        assertThrows(
+            BadInputException.class,
+            () -> ModelInput.prepare(ramp(4, 1000), ImageSizing.shorterSide(28), 4, MEAN, STD));
+    assertEquals(
+        "a 1000 x 4 px image (width x height; resized to 7000 x 28) makes 1750 x 7 = 12,250"
+            + " patches of 4 px, more than the 9,216 (a 96 x 96 grid) an image is drawn with; give"
+            + " a smaller --image-size or WxH",
+        e.getMessage());
+    // exactly the limit is prepared: 96 x 96 patches of 4 px, native
+    ModelInput at = ModelInput.prepare(ramp(384, 384), ImageSizing.nativeSize(), 4, MEAN, STD);
+    assertEquals(ModelInput.MAX_PATCHES, at.gridHeight() * at.gridWidth());
+    assertThrows(
+        BadInputException.class,
+        () -> ModelInput.prepare(ramp(384, 388), ImageSizing.nativeSize(), 4, MEAN, STD));
+  }
 }
