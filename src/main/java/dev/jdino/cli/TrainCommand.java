@@ -162,6 +162,10 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (runDir.resuming()) {
       DataParallel.checkResumable(runDir.checkpoint(), world);
+      String moved = runDir.checkData(dataSpec, images.size());
+      if (!moved.isEmpty()) {
+        out.println("note: " + moved);
+      }
     }
     int stepsPerEpoch = DinoTrainer.stepsPerEpoch(images, runDir.config(), world);
     if (runDir.finished(stepsPerEpoch)) {

@@ -37,6 +37,8 @@ public final class Checkpoint {
   /**
    * Where training stands, saved alongside the tensors (written and read by Jackson).
    *
+   * @param images the number of images the run trains on, the size its epochs are counted in; null
+   *     in checkpoints written before it was recorded
    * @param config the run's configuration; version-1 files (jdino 0.1) are migrated on reading
    */
   public record State(
@@ -45,6 +47,7 @@ public final class Checkpoint {
       @JsonProperty("batch_in_epoch") int batchInEpoch,
       @JsonProperty("global_step") long globalStep,
       String data,
+      @JsonProperty("images") Integer images,
       @JsonProperty("elapsed_s") double elapsedSeconds,
       @JsonProperty("last_loss") float lastLoss,
       @JsonProperty("optimizer_steps") Map<Group, Long> optimizerSteps,
@@ -54,6 +57,7 @@ public final class Checkpoint {
         Position p,
         DinoConfig config,
         String data,
+        int images,
         Map<Group, Long> optimizerSteps,
         double elapsedSeconds,
         float lastLoss) {
@@ -63,6 +67,7 @@ public final class Checkpoint {
           p.batchInEpoch(),
           p.globalStep(),
           data,
+          images,
           elapsedSeconds,
           lastLoss,
           optimizerSteps,

@@ -109,7 +109,7 @@ public final class DinoTrainer implements AutoCloseable {
     }
     this.collapse =
         new CollapseMonitor(config.head().outDim(), (int) Math.ceil(config.train().warmupEpochs()));
-    this.files = new RunWriter(state, dataSpec, options, plan, parallel);
+    this.files = new RunWriter(state, dataSpec, data.size(), options, plan, parallel);
   }
 
   /**
@@ -137,6 +137,7 @@ public final class DinoTrainer implements AutoCloseable {
     RunDirectory run = RunDirectory.open(options.outputDir(), null, Map.of(), dataSpec);
     if (run.resuming()) {
       DataParallel.checkResumable(run.checkpoint(), parallel.size());
+      run.checkData(dataSpec, data.size());
     }
     if (run.resuming()
         && RunDirectory.firstDifference(run.config().withEpochs(config.train().epochs()), config)

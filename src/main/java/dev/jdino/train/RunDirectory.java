@@ -1,6 +1,7 @@
 package dev.jdino.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.io.OutputPaths;
 import dev.jdino.model.Compute;
@@ -85,6 +86,45 @@ public record RunDirectory(
     }
     return new RunDirectory(
         dir, config, loaded, dataSpec != null ? dataSpec : loaded.state().data(), note);
+  }
+
+  /**
+   * What resuming on {@code spec}, of {@code images} images, means for the saved run: refused when
+   * the number of images changed, since the saved position counts epochs of the old size (20 images
+   * trained in 2 steps of 8 would read, on 10 images, as 2 finished epochs); a note when the data
+   * is named differently but has the run's size (a moved folder, say); else empty. A fresh run, or
+   * a checkpoint older than the record of its size, is not checked for size.
+   *
+   * @throws BadInputException if the run was trained on another number of images
+   */
+  public String checkData(String spec, int images) {
+    if (checkpoint == null) {
+      return "";
+    }
+    Checkpoint.State s = checkpoint.state();
+    if (s.images() != null && s.images() != images) {
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "%s: the run was trained on %,d images of %s, and %s now has %,d: its epochs and"
+                  + " position would not be the run's; resume on the same images, or start a new"
+                  + " run elsewhere",
+              dir,
+              s.images(),
+              s.data(),
+              spec,
+              images));
+    }
+    if (s.data() != null && !s.data().equals(spec)) {
+      return "training continues on "
+          + spec
+          + ", not on the run's "
+          + s.data()
+          + (s.images() != null
+              ? " (the same number of images)"
+              : " (this older checkpoint does not record its number of images)");
+    }
+    return "";
   }
 
   /** True if {@code dir} holds a checkpoint to resume. */

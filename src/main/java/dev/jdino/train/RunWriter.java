@@ -25,6 +25,7 @@ final class RunWriter {
   private final Path dir;
   private final TrainingState state;
   private final String dataSpec;
+  private final int images;
   private final TrainOptions options;
   private final RunPlan plan;
   private final DataParallel parallel;
@@ -35,12 +36,14 @@ final class RunWriter {
   RunWriter(
       TrainingState state,
       String dataSpec,
+      int images,
       TrainOptions options,
       RunPlan plan,
       DataParallel parallel) {
     this.dir = options.outputDir();
     this.state = state;
     this.dataSpec = dataSpec;
+    this.images = images;
     this.options = options;
     this.plan = plan;
     this.parallel = parallel;
@@ -135,7 +138,8 @@ final class RunWriter {
   void checkpoint(double seconds) throws IOException {
     parallel.requireSameState(state, "at step " + state.position().globalStep());
     if (parallel.isMain()) {
-      state.save(dir.resolve(Checkpoint.FILE), dataSpec, seconds, parallel.checkpointMetadata());
+      state.save(
+          dir.resolve(Checkpoint.FILE), dataSpec, images, seconds, parallel.checkpointMetadata());
     }
     parallel.barrier();
   }
@@ -150,6 +154,7 @@ final class RunWriter {
       state.save(
           dir.resolve(String.format(Locale.ROOT, "checkpoint-%04d.safetensors", epochsDone)),
           dataSpec,
+          images,
           seconds,
           parallel.checkpointMetadata());
     }

@@ -103,15 +103,15 @@ public final class TrainingState implements AutoCloseable {
     if (!p.consistent(stepsPerEpoch)) {
       throw new BadInputException(
           checkpoint.file()
-              + ": saved at step "
-              + p.globalStep()
-              + " of epochs of "
-              + stepsPerEpoch
-              + " steps does not match epoch "
+              + ": saved at epoch "
               + p.epoch()
-              + " batch "
+              + ", batch "
               + p.batchInEpoch()
-              + " (the data or the batch size changed since it was written)");
+              + " (step "
+              + p.globalStep()
+              + "), which epochs of "
+              + stepsPerEpoch
+              + " steps do not reach: the data or the batch size changed since it was written");
     }
     var manager = Torch.newManager();
     DinoNetwork network = new DinoNetwork(config.vit(), config.head(), manager, compute);
@@ -125,14 +125,23 @@ public final class TrainingState implements AutoCloseable {
         checkpoint);
   }
 
-  /** Writes the state as a checkpoint (atomically). */
-  public void save(Path file, String dataSpec, double elapsedThisInvocation) throws IOException {
-    save(file, dataSpec, elapsedThisInvocation, Map.of());
+  /**
+   * Writes the state as a checkpoint (atomically).
+   *
+   * @param images the size of the data {@code dataSpec} named, which a resume must find again
+   */
+  public void save(Path file, String dataSpec, int images, double elapsedThisInvocation)
+      throws IOException {
+    save(file, dataSpec, images, elapsedThisInvocation, Map.of());
   }
 
   /** As above, with {@code extra} metadata entries ({@link Checkpoint#save}). */
   public void save(
-      Path file, String dataSpec, double elapsedThisInvocation, Map<String, String> extra)
+      Path file,
+      String dataSpec,
+      int images,
+      double elapsedThisInvocation,
+      Map<String, String> extra)
       throws IOException {
     Checkpoint.save(
         file,
@@ -140,6 +149,7 @@ public final class TrainingState implements AutoCloseable {
             position,
             config,
             dataSpec,
+            images,
             optimizer.stepCounts(),
             elapsedBefore + elapsedThisInvocation,
             lastLoss),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jdino.viz.TinyRun;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,6 +182,46 @@ class TrainCommandTest {
     Result r = train(run);
     assertBadInput(r, "checkpoint.safetensors", "truncated");
     assertArrayEquals(half, Files.readAllBytes(ckpt));
+  }
+
+  @Test
+  void resumeOnAnotherNumberOfImagesIsRefusedAndOnTheSameImagesNamedOtherwiseNoted(
+      @TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    Result first = train(run, "--epochs", "1", "--max-steps", "1", "--batch-size", "8");
+    assertEquals(0, first.code(), first.err());
+    Path folder = Files.createDirectory(tmp.resolve("folder"));
+    for (int i = 0; i < 20; i++) {
+      ImageIO.write(
+          new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY),
+          "png",
+          folder.resolve(i + ".png").toFile());
+    }
+    byte[] args = Files.readAllBytes(run.resolve("args.json"));
+    byte[] metrics = Files.readAllBytes(run.resolve("metrics.jsonl"));
+    Result other = jdino("train", "--output-dir", run.toString(), "--data", folder.toString());
+    assertBadInput(other, "trained on 5,000 images of fmnist-sample", folder + " now has 20");
+    assertArrayEquals(args, Files.readAllBytes(run.resolve("args.json")));
+    assertArrayEquals(metrics, Files.readAllBytes(run.resolve("metrics.jsonl")));
+    // The same 5,000 images under another name: resumed, with a note.
+    Result renamed =
+        jdino(
+            "train",
+            "--output-dir",
+            run.toString(),
+            "--data",
+            "fmnist-sample:train",
+            "--max-steps",
+            "2");
+    assertEquals(0, renamed.code(), renamed.err());
+    assertTrue(
+        renamed
+            .out()
+            .contains(
+                "note: training continues on fmnist-sample:train, not on the run's fmnist-sample"
+                    + " (the same number of images)"),
+        renamed.out());
+    assertTrue(renamed.out().contains("resuming in epoch 1/1 after step 1/"), renamed.out());
   }
 
   @Test

@@ -71,8 +71,8 @@ class GlobalBatchTest {
     Path single = dir.resolve("single.safetensors");
     Path two = dir.resolve("two.safetensors");
     try (TrainingState s = TrainingState.fresh(c, null)) {
-      s.save(single, "fmnist-sample", 0);
-      s.save(two, "fmnist-sample", 0, Map.of(DataParallel.WORLD_SIZE_KEY, "2"));
+      s.save(single, "fmnist-sample", 100, 0);
+      s.save(two, "fmnist-sample", 100, 0, Map.of(DataParallel.WORLD_SIZE_KEY, "2"));
     }
     DataParallel.checkResumable(Checkpoint.open(single), 1);
     DataParallel.checkResumable(Checkpoint.open(two), 2);
