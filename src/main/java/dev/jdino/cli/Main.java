@@ -3,6 +3,7 @@ package dev.jdino.cli;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.train.DinoTrainer;
+import dev.jdino.train.StepTimer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -28,6 +29,9 @@ public final class Main {
    * are written atomically, so none is left half written.
    */
   public static final int IO_FAILURE = 5;
+
+  /** Exit status after Ctrl-C (128 + SIGINT, the shell's convention and the JVM's own). */
+  public static final int INTERRUPTED = 130;
 
   private Main() {}
 
@@ -95,6 +99,9 @@ public final class Main {
       err.println("jdino: error: " + prefix + e.getMessage());
       err.flush();
       return BAD_INPUT;
+    }
+    if (e instanceof StepTimer.Interrupted) {
+      return INTERRUPTED; // the command has said so on its console
     }
     if (e instanceof DinoTrainer.NonFiniteLossStop) {
       err.println("jdino: error: " + prefix + e.getMessage());

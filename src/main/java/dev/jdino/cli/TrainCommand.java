@@ -1,12 +1,15 @@
 package dev.jdino.cli;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
 import dev.jdino.eval.OnlineKnn;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
+import dev.jdino.io.Json;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.PretrainedWeights;
 import dev.jdino.train.DataParallel;
@@ -16,6 +19,7 @@ import dev.jdino.train.Recipes;
 import dev.jdino.train.RunDirectory;
 import dev.jdino.train.Seeds;
 import dev.jdino.train.StepTimer;
+import dev.jdino.train.StopSignal;
 import dev.jdino.train.TrainConfig;
 import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingState;
@@ -138,13 +142,8 @@ public final class TrainCommand implements Callable<Integer> {
       dataSpec = data != null ? data : DataSources.defaultTrainSpec();
       images = DataSources.open(dataSpec);
       chosen = preset != null ? preset : Recipes.fastPresetFor(images);
-    } else if (timeBudget != null || pretrainedWeights != null) {
-      throw new BadInputException(
-          (timeBudget != null ? "--time-budget sizes" : "--pretrained-weights" + " starts")
-              + " new runs only; "
-              + dir
-              + " holds a run to resume (raise --epochs to"
-              + " train it further, or choose a new --output-dir)");
+    } else {
+      startFlagsOnResume(dir, out);
     }
     List<String> capped = List.of();
     if (fresh) {
@@ -281,6 +280,92 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
+   * {@code --time-budget} and {@code --pretrained-weights} shape a run when it starts. "Run the
+   * same command to resume" must hold for a run they started, so there they are taken, with a note;
+   * on a run they did not start (another budget, no weights) they are refused: they would not do
+   * what they say.
+   */
+  private void startFlagsOnResume(Path dir, PrintWriter out) {
+    JsonNode recipe = MissingNode.getInstance();
+    try {
+      recipe = Json.read(dir.resolve("args.json")).path("recipe");
+    } catch (BadInputException unreadable) {
+      // a run without its args.json still resumes; the flags cannot be compared then
+    }
+    String further = " (raise --epochs to train it further, or choose a new --output-dir)";
+    if (timeBudget != null) {
+      double asked = Durations.seconds(timeBudget, "--time-budget");
+      JsonNode sized = recipe.path("time_budget_s");
+      if (!sized.isNumber() || Math.abs(sized.asDouble() - asked) > 1e-6 * asked) {
+        throw new BadInputException(
+            "--time-budget "
+                + timeBudget
+                + ": the run in "
+                + dir
+                + (sized.isNumber()
+                    ? String.format(
+                        Locale.ROOT, " was sized to a budget of %.0f s", sized.asDouble())
+                    : " was not sized by this time budget")
+                + "; resume it without --time-budget"
+                + further);
+      }
+      out.println(
+          "note: --time-budget "
+              + timeBudget
+              + " sized this run when it started; it resumes as sized"
+              + further);
+    }
+    if (pretrainedWeights != null) {
+      if (recipe.path("pretrained_weights").isMissingNode()) {
+        throw new BadInputException(
+            "--pretrained-weights starts new runs only; the run in "
+                + dir
+                + " did not start from weights; resume it without --pretrained-weights"
+                + further);
+      }
+      out.println(
+          "note: this run started from pretrained weights; it resumes from its checkpoint, not"
+              + " from "
+              + pretrainedWeights);
+    }
+  }
+
+  /**
+   * The step time of {@code c} on this machine, for a budget of {@code seconds}. Ctrl-C stops the
+   * measurement after its current step: the JVM's exit waits for it, then for the line saying so.
+   */
+  private static StepTimer.StepTime measureStep(
+      DinoConfig c, ImageDataset images, TrainOptions o, double seconds, PrintWriter out) {
+    StopSignal stop = new StopSignal();
+    Thread hook =
+        new Thread(() -> stop.requestAndWait("interrupted", 60_000), "jdino-stop-measuring");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return StepTimer.measure(
+          c,
+          images,
+          o.numWorkers(),
+          o.compute(),
+          StepTimer.WARMUP_STEPS,
+          StepTimer.MIN_STEPS,
+          StepTimer.MIN_SECONDS,
+          StepTimer.maxSecondsFor(seconds),
+          stop);
+    } catch (StepTimer.Interrupted e) {
+      out.println("jdino train: " + e.getMessage());
+      out.flush();
+      throw e;
+    } finally {
+      stop.ended();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running, and returns now that the measurement has ended.
+      }
+    }
+  }
+
+  /**
    * A new run's configuration fitted to its data and length: the time budget turned into epochs,
    * then the recipe sized (no preset named) or capped ({@link Recipes#fit}); each change is one
    * line on the console and an entry in args.json's {@code recipe}.
@@ -306,16 +391,7 @@ public final class TrainCommand implements Callable<Integer> {
       double seconds = Durations.seconds(timeBudget, "--time-budget");
       Torch.start(run.threads != null ? run.threads : 0);
       TrainOptions o = run.toOptions(runDir.dir(), out, spec.commandLine().getErr());
-      StepTimer.StepTime measured =
-          StepTimer.measure(
-              c,
-              images,
-              o.numWorkers(),
-              o.compute(),
-              StepTimer.WARMUP_STEPS,
-              StepTimer.MIN_STEPS,
-              StepTimer.MIN_SECONDS,
-              StepTimer.maxSecondsFor(seconds));
+      StepTimer.StepTime measured = measureStep(c, images, o, seconds, out);
       double perStep = measured.secondsPerStep();
       double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
       // The budget fixes the length only now, so the caps that capToFit applied for --epochs

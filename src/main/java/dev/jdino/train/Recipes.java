@@ -117,6 +117,10 @@ public final class Recipes {
     return new Fitted(fitted, List.copyOf(notes), Map.copyOf(set));
   }
 
+  /** The settings {@link #capToFit} may cut, by path. */
+  public static final List<String> CUT_TO_FIT =
+      List.of("train.warmupEpochs", "train.freezeLastLayer", "loss.warmupTeacherTempEpochs");
+
   /**
    * The caps, applied before a configuration is built: a warm-up, freeze or teacher-temperature
    * warm-up of {@code base} that the user did not set (no entry in {@code overrides}) and that does

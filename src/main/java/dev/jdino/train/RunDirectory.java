@@ -8,6 +8,7 @@ import dev.jdino.model.Compute;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -51,7 +52,18 @@ public record RunDirectory(
     DinoConfig config = saved.with(overrides);
     double epochs = config.train().epochs();
     if (base != null) {
-      String differs = firstDifference(base.with(overrides).withEpochs(epochs), config);
+      // A default the recipe cut to fit the run's length (Recipes.capToFit) is the run's own: the
+      // preset's longer value, named again to resume ("run the same command"), is no conflict.
+      Map<String, Object> asked = new LinkedHashMap<>(overrides);
+      JsonNode s = saved.toJson();
+      JsonNode b = base.toJson();
+      for (String cut : Recipes.CUT_TO_FIT) {
+        String pointer = "/" + cut.replace('.', '/');
+        if (!overrides.containsKey(cut) && s.at(pointer).asDouble() <= b.at(pointer).asDouble()) {
+          asked.put(cut, s.at(pointer).numberValue());
+        }
+      }
+      String differs = firstDifference(base.with(asked).withEpochs(epochs), config);
       if (differs != null) {
         throw new BaseConflict(
             differs,
@@ -83,6 +95,18 @@ public record RunDirectory(
               TrainConfig.fmt(saved.train().epochs()),
               TrainConfig.fmt(epochs),
               TrainConfig.fmt(epochs));
+      if (epochs > saved.train().epochs()) {
+        // A recipe fitted to a short run (a warm-up cut to it, a low teacher momentum) stays, and
+        // a much longer run on it can collapse: say what stays.
+        note +=
+            String.format(
+                Locale.ROOT,
+                "; the rest stays as the run began (lr warm-up %s epochs, teacher momentum %s):"
+                    + " for settings sized to %s epochs, start a new run",
+                TrainConfig.fmt(saved.train().warmupEpochs()),
+                TrainConfig.fmt(saved.train().momentumTeacher()),
+                TrainConfig.fmt(epochs));
+      }
     }
     return new RunDirectory(
         dir, config, loaded, dataSpec != null ? dataSpec : loaded.state().data(), note);

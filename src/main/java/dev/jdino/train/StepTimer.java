@@ -38,6 +38,18 @@ public final class StepTimer {
    */
   public static final int SHORT_BUDGET_SECONDS = 15;
 
+  /**
+   * The measurement was asked to stop ({@link StopSignal}, Ctrl-C): it ended after its current step
+   * with its throwaway state closed, so no thread is inside libtorch when the JVM exits (exiting
+   * while a step's backward ran crashed the JVM in libtorch's teardown).
+   */
+  public static final class Interrupted extends RuntimeException {
+    public Interrupted() {
+      super(
+          "interrupted while measuring the step time, before the run started: nothing was written");
+    }
+  }
+
   /** A measured step time: the mean over the {@code steps} timed steps it was taken from. */
   public record StepTime(double secondsPerStep, int steps, double seconds, boolean settled) {}
 
@@ -70,6 +82,25 @@ public final class StepTimer {
       int minSteps,
       double minSeconds,
       double maxSeconds) {
+    return measure(
+        config, data, workers, compute, warmup, minSteps, minSeconds, maxSeconds, new StopSignal());
+  }
+
+  /**
+   * As above, ending early when {@code stop} is requested.
+   *
+   * @throws Interrupted if {@code stop} was requested; the throwaway state is closed by then
+   */
+  public static StepTime measure(
+      DinoConfig config,
+      ImageDataset data,
+      int workers,
+      Compute compute,
+      int warmup,
+      int minSteps,
+      double minSeconds,
+      double maxSeconds,
+      StopSignal stop) {
     int stepsPerEpoch = DinoTrainer.stepsPerEpoch(data, config);
     int untimed = Math.min(warmup, Math.max(0, stepsPerEpoch - 1));
     RunPlan plan =
@@ -89,6 +120,9 @@ public final class StepTimer {
       double rate = config.vit().dropPathRate();
       long last = 0;
       for (int i = 0; i < stepsPerEpoch; i++) {
+        if (stop.requested()) {
+          throw new Interrupted();
+        }
         if (i == untimed) {
           last = System.nanoTime();
         }

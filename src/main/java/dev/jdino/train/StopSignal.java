@@ -28,8 +28,8 @@ public final class StopSignal {
     return reason;
   }
 
-  /** Called by the run when it has ended, however it ended. */
-  void ended() {
+  /** Called by the run (or whatever the signal stops) when it has ended, however it ended. */
+  public void ended() {
     ended.countDown();
   }
 

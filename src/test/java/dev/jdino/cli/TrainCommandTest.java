@@ -125,6 +125,18 @@ class TrainCommandTest {
     assertEquals(0.1 * epochs, args.at("/config/train/warmupEpochs").asDouble(), 1e-12);
     assertEquals(0.1 * epochs, args.at("/config/train/freezeLastLayer").asDouble(), 1e-12);
     assertEquals(2, args.at("/recipe/capped_to_budget").size(), args.toString());
+    // "Run the same command to resume": the same budget is taken, a note says it sized the run
+    Result again = train(run, tiny("--time-budget", "2s", "--threads", "1").toArray(String[]::new));
+    assertEquals(0, again.code(), again.err());
+    assertTrue(
+        again.out().contains("note: --time-budget 2s sized this run when it started"), again.out());
+    assertTrue(again.out().contains("nothing to do"), again.out());
+    // another budget would not do what it says
+    assertBadInput(
+        train(run, tiny("--time-budget", "5s", "--threads", "1").toArray(String[]::new)),
+        "--time-budget 5s",
+        "was sized to a budget of 2 s",
+        "resume it without --time-budget");
   }
 
   @Test
@@ -263,5 +275,19 @@ class TrainCommandTest {
         again.out().contains("this time (")
             && again.out().contains(" in all, with the runs" + " before the resume)"),
         again.out());
+    // A longer run on the same directory: the schedules follow, what was fitted to the first
+    // length is named
+    Result longer =
+        jdino("train", "--output-dir", run.toString(), "--epochs", "2", "--max-steps", "3");
+    assertEquals(0, longer.code(), longer.err());
+    assertTrue(
+        longer
+            .out()
+            .contains(
+                "note: the run's length changed from 1 to 2 epochs: the schedules are recomputed"
+                    + " for 2 epochs; the rest stays as the run began (lr warm-up "),
+        longer.out());
+    assertTrue(
+        longer.out().contains("for settings sized to 2 epochs, start a new run"), longer.out());
   }
 }

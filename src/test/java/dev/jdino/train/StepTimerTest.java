@@ -2,6 +2,7 @@ package dev.jdino.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdino.model.Compute;
@@ -28,6 +29,47 @@ class StepTimerTest {
             0);
     assertEquals(3, t.steps());
     assertTrue(t.secondsPerStep() > 0, "a positive time: " + t.secondsPerStep());
+  }
+
+  @Test
+  void aStopRequestEndsTheMeasurementAfterTheCurrentStep() throws Exception {
+    // an hour's floor would time the whole epoch; the stop, requested from another thread once
+    // the measurement runs (as Ctrl-C's hook does), ends it and lets the waiting hook return
+    StopSignal stop = new StopSignal();
+    Thread hook =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(300);
+              } catch (InterruptedException e) {
+                return;
+              }
+              stop.requestAndWait("interrupted", 60_000);
+            });
+    hook.start();
+    long t0 = System.nanoTime();
+    assertThrows(
+        StepTimer.Interrupted.class,
+        () -> {
+          try {
+            StepTimer.measure(
+                DinoTrainerTest.tiny(1, 16),
+                DinoTrainerTest.sample(4096),
+                1,
+                Compute.fp32(),
+                0,
+                1,
+                3600,
+                3600,
+                stop);
+          } finally {
+            stop.ended();
+          }
+        });
+    hook.join(10_000);
+    assertFalse(hook.isAlive(), "the hook returned once the measurement had ended");
+    assertTrue(stop.requested());
+    assertTrue((System.nanoTime() - t0) / 1e9 < 30, "stopped well before the epoch's end");
   }
 
   @Test
