@@ -230,7 +230,7 @@ public final class BenchDataCommand extends Subcommand {
             start = System.nanoTime();
           }
         }
-        skipped += loader.failures().count();
+        skipped += loader.failures().images();
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -243,7 +243,9 @@ public final class BenchDataCommand extends Subcommand {
         rate * (2 + sampler.localCropsNumber()),
         batches,
         seconds,
-        skipped > 0 ? ", " + skipped + " images failed to load" : "");
+        skipped > 0
+            ? ", " + skipped + (skipped == 1 ? " image" : " images") + " could not be loaded"
+            : "");
     out.flush();
     return rate;
   }

@@ -55,7 +55,12 @@ final class ConsoleProgress implements TrainingListener {
             e.kl(),
             e.seconds(),
             e.imagesPerSecond(),
-            e.skippedImages() > 0 ? ", " + e.skippedImages() + " images skipped" : ""));
+            e.skippedImages() > 0
+                ? ", "
+                    + e.skippedImages()
+                    + (e.skippedImages() == 1 ? " image" : " images")
+                    + " skipped"
+                : ""));
   }
 
   @Override

@@ -142,6 +142,10 @@ public final class TrainCommand implements Callable<Integer> {
       dataSpec = data != null ? data : DataSources.defaultTrainSpec();
       images = DataSources.open(dataSpec);
       chosen = preset != null ? preset : Recipes.fastPresetFor(images);
+      if (preset != null) {
+        // Data of which nothing can be read is refused before the run writes anything.
+        images.firstReadable(1);
+      }
     } else {
       startFlagsOnResume(dir, out);
     }

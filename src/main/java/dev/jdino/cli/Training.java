@@ -82,14 +82,15 @@ final class Training {
             : ProgressDisplay.clock(r.seconds());
     out.printf(
         Locale.ROOT,
-        "%s: %s epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d images" + " skipped%n",
+        "%s: %s epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d %s skipped%n",
         r.stoppedEarly() ? "stopped" : "done",
         TrainConfig.fmt(r.epochs()),
         r.steps(),
         r.finalLoss(),
         time,
         r.imagesPerSecond(),
-        r.skippedImages());
+        r.skippedImages(),
+        r.skippedImages() == 1 ? "image" : "images");
     out.println("checkpoint: " + r.checkpoint().toAbsolutePath());
     out.println("metrics:    " + r.metrics().toAbsolutePath());
     out.flush();

@@ -1,8 +1,10 @@
 package dev.jdino.data;
 
 import dev.jdino.augment.Image;
+import dev.jdino.io.BadInputException;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -32,6 +34,48 @@ public interface ImageDataset {
    */
   default Image load(int index, int minShorterSide) throws IOException {
     return load(index);
+  }
+
+  /** Images {@link #firstReadable} tries, spread over the dataset, before giving up. */
+  int PROBE_IMAGES = 64;
+
+  /**
+   * The first image that decodes among up to {@link #PROBE_IMAGES} spread evenly over the dataset
+   * (all of a smaller one): the check, before a run writes anything, that its data can be read at
+   * all. A folder whose first files are corrupt but which holds good ones passes; one with nothing
+   * readable among the images tried is refused, naming how many were tried and why the first
+   * failed.
+   *
+   * @param minShorterSide passed to {@link #load(int, int)}
+   * @throws BadInputException if none of the images tried decodes
+   */
+  default Image firstReadable(int minShorterSide) {
+    int n = size();
+    int tries = Math.min(n, PROBE_IMAGES);
+    String first = null;
+    for (int i = 0; i < tries; i++) {
+      int index = (int) ((long) i * n / tries);
+      try {
+        Image img = load(index, minShorterSide);
+        if (img != null) {
+          return img;
+        }
+      } catch (IOException | RuntimeException unreadable) {
+        if (first == null) {
+          String why = String.valueOf(unreadable.getMessage());
+          first = why.startsWith(describe(index)) ? why : describe(index) + ": " + why;
+        }
+      }
+    }
+    throw new BadInputException(
+        String.format(
+            Locale.ROOT,
+            "%s: none of the %s could be read; the first: %s",
+            name(),
+            tries == n
+                ? String.format(Locale.ROOT, "%,d images", n)
+                : String.format(Locale.ROOT, "%,d images tried (spread over its %,d)", tries, n),
+            first != null ? first : "no image returned"));
   }
 
   /** Human-readable origin of image {@code index}, for messages (a path, or file#index). */

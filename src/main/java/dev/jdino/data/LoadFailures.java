@@ -2,7 +2,9 @@ package dev.jdino.data;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Images that failed to load during an epoch and were replaced. Thread-safe; the list is kept in
@@ -24,10 +26,12 @@ public final class LoadFailures {
   public record Failure(long position, int attempt, int index, String source, String message) {}
 
   private final List<Failure> kept = new ArrayList<>();
+  private final Set<Integer> images = new HashSet<>();
   private int count;
 
   synchronized void add(Failure f) {
     count++;
+    images.add(f.index());
     if (kept.size() < MAX_KEPT) {
       kept.add(f);
     }
@@ -38,6 +42,16 @@ public final class LoadFailures {
     return count;
   }
 
+  /** Distinct images that failed to load so far (a bad file drawn twice counts once). */
+  public synchronized int images() {
+    return images.size();
+  }
+
+  /** The dataset indices of those images. */
+  public synchronized Set<Integer> indices() {
+    return Set.copyOf(images);
+  }
+
   /** The failures kept so far, by position then attempt. */
   public synchronized List<Failure> failures() {
     List<Failure> sorted = new ArrayList<>(kept);
@@ -46,25 +60,33 @@ public final class LoadFailures {
   }
 
   /**
-   * A report for the end of an epoch: the count, then up to {@code maxListed} lines "source:
-   * message". Empty string when nothing failed.
+   * A report for the end of an epoch: the distinct images that failed, then up to {@code maxListed}
+   * of them, "source: message", once each. Empty string when nothing failed.
    */
   public String summary(int maxListed) {
     List<Failure> list = failures();
-    int total = count();
-    if (total == 0) {
+    int distinct = images();
+    if (distinct == 0) {
       return "";
     }
+    int loads = count();
     StringBuilder sb = new StringBuilder();
-    sb.append(total)
-        .append(total == 1 ? " image" : " images")
-        .append(" failed to load and were replaced by other images:");
-    for (int i = 0; i < Math.min(maxListed, list.size()); i++) {
-      Failure f = list.get(i);
-      sb.append("\n  ").append(f.source()).append(": ").append(f.message());
+    sb.append(distinct)
+        .append(distinct == 1 ? " image" : " images")
+        .append(" could not be loaded; ")
+        .append(loads == 1 ? "its sample was" : loads + " samples were")
+        .append(" taken from other images:");
+    Set<Integer> listed = new HashSet<>();
+    for (Failure f : list) {
+      if (listed.size() >= maxListed) {
+        break;
+      }
+      if (listed.add(f.index())) {
+        sb.append("\n  ").append(f.source()).append(": ").append(f.message());
+      }
     }
-    if (total > maxListed) {
-      sb.append("\n  ... and ").append(total - Math.min(maxListed, list.size())).append(" more");
+    if (distinct > listed.size()) {
+      sb.append("\n  ... and ").append(distinct - listed.size()).append(" more");
     }
     return sb.toString();
   }

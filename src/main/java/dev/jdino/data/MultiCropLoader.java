@@ -5,8 +5,11 @@ import dev.jdino.io.BadInputException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Iterates one epoch of multi-crop batches, prepared by background threads.
@@ -34,15 +37,20 @@ import java.util.Objects;
  *
  * <p><b>Bad images</b>: when {@code load} fails, the sample is taken from {@link
  * EpochOrder#replacementIndex} instead, the failure is recorded in {@link #failures()} and training
- * goes on. {@value #MAX_CONSECUTIVE_FAILURES} failures in a row for one sample mean the data is
- * unusable: a {@link BadInputException} reaches the consumer. Any other error in a worker is
- * rethrown by {@link #next()} when its batch is due.
+ * goes on; a file that failed is not decoded again in the epoch. After {@value
+ * #MAX_CONSECUTIVE_FAILURES} random replacements in a row fail, the sample scans on through the
+ * dataset, so that a mostly corrupt folder still trains on what it has; only a dataset of which no
+ * image can be read is unusable, and a {@link BadInputException} reaches the consumer. Any other
+ * error in a worker is rethrown by {@link #next()} when its batch is due.
  *
  * <p>Workers are daemon threads; {@link #close()} stops them within about one image's work.
  */
 public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoCloseable {
 
-  /** Failed loads in a row, for one sample, after which the dataset is declared unusable. */
+  /**
+   * Random replacements tried for one sample before a scan through the dataset, which declares it
+   * unusable only when no image at all can be read.
+   */
   public static final int MAX_CONSECUTIVE_FAILURES = 32;
 
   private static final long CLOSE_WAIT_MS = 10_000;
@@ -58,6 +66,10 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
   private final int endBatch;
   private final int[] order;
   private final LoadFailures failures = new LoadFailures();
+
+  /** Images that failed to load in this epoch, and why. */
+  private final Map<Integer, String> unreadable = new ConcurrentHashMap<>();
+
   private final int minSourceSide;
 
   private final Object lock = new Object();
@@ -274,38 +286,49 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
 
   private Image loadOrReplace(long position, int[] indices, int s) {
     int index = order[(int) position];
+    int n = dataset.size();
     for (int attempt = 0; ; attempt++) {
-      String message;
-      try {
-        Image image = dataset.load(index, minSourceSide);
-        if (image != null) {
-          indices[s] = index;
-          return image;
-        }
-        message = "the dataset returned no image";
-      } catch (BadInputException e) {
-        throw e;
-      } catch (Exception e) {
-        // Decoders fail with unchecked exceptions too; any of them only costs this one image.
-        message = e.getMessage() != null ? e.getMessage() : e.toString();
-      }
       String source = dataset.describe(index);
-      if (message.startsWith(source + ": ")) {
-        message = message.substring(source.length() + 2);
+      // A file that failed once fails again: it is not decoded twice. Which worker saw it first
+      // does not matter, so the replacements, and the batches, stay those of the seed.
+      String message = unreadable.get(index);
+      if (message == null) {
+        try {
+          Image image = dataset.load(index, minSourceSide);
+          if (image != null) {
+            indices[s] = index;
+            return image;
+          }
+          message = "the dataset returned no image";
+        } catch (BadInputException e) {
+          throw e;
+        } catch (Exception e) {
+          // Decoders fail with unchecked exceptions too; any of them only costs this one image.
+          message = e.getMessage() != null ? e.getMessage() : e.toString();
+        }
+        if (message.startsWith(source + ": ")) {
+          message = message.substring(source.length() + 2);
+        }
+        unreadable.putIfAbsent(index, message);
       }
       failures.add(new LoadFailures.Failure(position, attempt, index, source, message));
-      if (attempt + 1 >= MAX_CONSECUTIVE_FAILURES) {
+      if (attempt + 1 >= MAX_CONSECUTIVE_FAILURES + n) {
         throw new BadInputException(
-            "cannot load images from "
-                + dataset.name()
-                + ": "
-                + MAX_CONSECUTIVE_FAILURES
-                + " attempts in a row failed, the last: "
-                + source
-                + ": "
-                + message);
+            String.format(
+                Locale.ROOT,
+                "cannot load images from %s: none of its %,d images could be read, the last: %s:"
+                    + " %s",
+                dataset.name(),
+                n,
+                source,
+                message));
       }
-      index = EpochOrder.replacementIndex(seed, epoch, position, attempt + 1, dataset.size());
+      // Random replacements first; a dataset mostly unreadable then gets a scan onwards from
+      // the last one, which finds a readable image if there is any (each file is tried once).
+      index =
+          attempt + 1 < MAX_CONSECUTIVE_FAILURES
+              ? EpochOrder.replacementIndex(seed, epoch, position, attempt + 1, n)
+              : (index + 1) % n;
     }
   }
 

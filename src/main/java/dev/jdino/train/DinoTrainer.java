@@ -11,10 +11,12 @@ import dev.jdino.model.DropPath;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * DINO pretraining: the official {@code train_dino} and {@code train_one_epoch} loops over a {@link
@@ -223,7 +225,8 @@ public final class DinoTrainer implements AutoCloseable {
     files.start(data.size(), extraArgs, listener);
     invocationStart = state.position().globalStep();
     t0 = System.nanoTime();
-    int skipped = 0;
+    // Distinct images this rank could not load, over all epochs: a bad file counts once.
+    Set<Integer> skipped = new HashSet<>();
     CropSampler sampler = CropSampler.augmenting(new MultiCropAugmentation(config.augment()));
     try (MetricsLog metrics =
         parallel.isMain()
@@ -250,7 +253,7 @@ public final class DinoTrainer implements AutoCloseable {
       }
       while (!finished()) {
         EpochStats s = trainOneEpoch(sampler, metrics);
-        skipped += s.skipped;
+        skipped.addAll(s.unreadable);
         if (s.steps < s.planned && stopped()) {
           files.checkpoint(seconds());
           listener.message(
@@ -278,7 +281,7 @@ public final class DinoTrainer implements AutoCloseable {
         seconds,
         state.elapsedBefore() + seconds,
         steps * (double) globalBatch() / Math.max(seconds, 1e-9),
-        skipped,
+        parallel.distributed() ? Math.toIntExact(parallel.sum(skipped.size())) : skipped.size(),
         !finished(),
         state.resumed(),
         files.dir().resolve(Checkpoint.FILE),
@@ -349,7 +352,8 @@ public final class DinoTrainer implements AutoCloseable {
           stop.request("--max-steps");
         }
       }
-      s.skipped = loader.failures().count();
+      s.skipped = loader.failures().images();
+      s.unreadable = loader.failures().indices();
       s.failures = loader.failures().summary(20);
     }
     if (parallel.distributed()) {

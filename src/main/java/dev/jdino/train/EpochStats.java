@@ -1,6 +1,7 @@
 package dev.jdino.train;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Sums over one epoch's steps (the official {@code MetricLogger} of {@code train_one_epoch}), and
@@ -18,6 +19,10 @@ final class EpochStats {
   private double kl;
   int steps;
   int skipped;
+
+  /** The dataset indices of the images this rank could not load in the epoch. */
+  Set<Integer> unreadable = Set.of();
+
   String failures = "";
   double seconds;
 

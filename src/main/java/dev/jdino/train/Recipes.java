@@ -2,8 +2,6 @@ package dev.jdino.train;
 
 import dev.jdino.data.IdxDataset;
 import dev.jdino.data.ImageDataset;
-import dev.jdino.io.BadInputException;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,15 +49,9 @@ public final class Recipes {
     if (data instanceof IdxDataset idx) {
       return Math.min(idx.height(), idx.width()) <= SMALL_SIDE ? SMALL_IMAGES : LARGER_IMAGES;
     }
-    for (int i = 0; i < Math.min(16, data.size()); i++) {
-      try {
-        var img = data.load(i);
-        return Math.min(img.height(), img.width()) <= SMALL_SIDE ? SMALL_IMAGES : LARGER_IMAGES;
-      } catch (IOException | RuntimeException unreadable) {
-        // a corrupt image is the loader's business; look at the next one
-      }
-    }
-    throw new BadInputException(data.name() + ": none of its first images could be read");
+    // Decoded no smaller than SMALL_SIDE + 1, a reduced decode still tells the two kinds apart.
+    var img = data.firstReadable(SMALL_SIDE + 1);
+    return Math.min(img.height(), img.width()) <= SMALL_SIDE ? SMALL_IMAGES : LARGER_IMAGES;
   }
 
   /**

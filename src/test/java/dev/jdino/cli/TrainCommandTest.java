@@ -75,6 +75,25 @@ class TrainCommandTest {
   }
 
   @Test
+  void aFolderOfOnlyCorruptFilesIsRefusedBeforeAnythingIsWritten(@TempDir Path tmp)
+      throws Exception {
+    Path bad = Files.createDirectory(tmp.resolve("bad"));
+    for (int i = 0; i < 12; i++) {
+      Files.writeString(bad.resolve(i + ".jpg"), "not a jpeg");
+    }
+    Path run = tmp.resolve("run");
+    for (String[] preset : new String[][] {{}, {"--preset", "folder-fast"}}) {
+      List<String> a = new ArrayList<>(List.of("train", "--data", bad.toString()));
+      a.addAll(List.of(preset));
+      a.addAll(List.of("--output-dir", run.toString()));
+      assertBadInput(
+          jdino(a.toArray(String[]::new)), "none of the 12 images could be read", "0.jpg");
+      assertFalse(Files.exists(run.resolve("args.json")), String.join(" ", a));
+      assertFalse(Files.exists(run.resolve("metrics.jsonl")), String.join(" ", a));
+    }
+  }
+
+  @Test
   void cropSizeNotAMultipleOfThePatch(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     assertBadInput(train(run, "--global-crop-size", "30"), "--global-crop-size 30", "patch size 4");

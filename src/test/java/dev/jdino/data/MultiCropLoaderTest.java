@@ -193,6 +193,47 @@ class MultiCropLoaderTest {
   }
 
   @Test
+  void aMostlyCorruptDatasetTrainsOnWhatItHasAndDecodesEachBadFileOnce() {
+    // 40 of 45 images fail: 32 random replacements in a row fail often (0.89^32 = 2.4 % a
+    // sample), which ended training before; the scan after them finds the 5 good ones
+    Set<Integer> bad = new HashSet<>();
+    for (int i = 0; i < 40; i++) {
+      bad.add(i);
+    }
+    FakeData.Dataset ds = new FakeData.Dataset(45, bad, 0);
+    MultiCropLoader l = loader(ds, 4, 2).optEpoch(0).build();
+    List<MultiCropBatch> batches = drain(l);
+    assertEquals(11, batches.size());
+    for (MultiCropBatch b : batches) {
+      for (int index : b.sourceIndices()) {
+        assertTrue(index >= 40, "a failed image was used: " + index);
+      }
+    }
+    assertTrue(l.failures().images() <= 40 && l.failures().images() > 0);
+    assertTrue(l.failures().count() > l.failures().images(), "bad files are drawn repeatedly");
+    String summary = l.failures().summary(3);
+    assertTrue(
+        summary.startsWith(
+            l.failures().images()
+                + " images could not be loaded; "
+                + l.failures().count()
+                + " samples were taken from other images:"),
+        summary);
+    assertEquals(3, summary.split("\n  fake#", -1).length - 1, "each file listed once: " + summary);
+    assertTrue(summary.endsWith("... and " + (l.failures().images() - 3) + " more"), summary);
+    // and the batches are the seed's, whichever worker saw a bad file first
+    FakeData.Dataset again = new FakeData.Dataset(45, bad, 0);
+    MultiCropLoader one = loader(again, 4, 1).build();
+    List<MultiCropBatch> single = drain(one);
+    for (int k = 0; k < batches.size(); k++) {
+      assertArrayEquals(batches.get(k).sourceIndices(), single.get(k).sourceIndices());
+    }
+    // a bad file is decoded once in the epoch however often it is drawn: 44 samples loaded, plus
+    // one failed decode per bad file
+    assertEquals(44 + one.failures().images(), again.loads.get());
+  }
+
+  @Test
   void allImagesFailingIsBadInput() {
     Set<Integer> all = new HashSet<>();
     for (int i = 0; i < 20; i++) {
@@ -201,6 +242,7 @@ class MultiCropLoaderTest {
     try (MultiCropLoader l = loader(new FakeData.Dataset(20, all, 0), 4, 2).build()) {
       BadInputException e = assertThrows(BadInputException.class, l::next);
       assertTrue(e.getMessage().contains("fake(20)"), e.getMessage());
+      assertTrue(e.getMessage().contains("none of its 20 images could be read"), e.getMessage());
       assertTrue(e.getMessage().contains("broken on purpose"), e.getMessage());
     }
   }
