@@ -1,6 +1,7 @@
 package dev.jdino.cli;
 
 import dev.jdino.io.BadInputException;
+import dev.jdino.io.OutputPaths;
 import dev.jdino.weights.Conversion;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -42,6 +43,7 @@ public final class ConvertCommand extends Subcommand {
       throw new BadInputException("IN " + in + ": file not found");
     }
     Conversion.formatOf(out);
+    OutputPaths.requireCreatable(out, "OUT", false);
     if (Files.exists(out) && !force) {
       throw new BadInputException("OUT " + out + " exists (add --force to replace it)");
     }

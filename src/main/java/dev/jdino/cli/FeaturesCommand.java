@@ -58,6 +58,11 @@ public final class FeaturesCommand extends Subcommand {
   @Override
   public Integer call() throws Exception {
     OutputPaths.requireCreatable(output, "--output", false);
+    if (!output.getFileName().toString().endsWith(".safetensors")) {
+      // its description would be <name>.json beside it: new.json would get new.json.json
+      throw new BadInputException(
+          "--output " + output + ": expected a .safetensors file name (the features' format)");
+    }
     PrintWriter out = out();
     FeatureExtractor.Options ext = model.extraction(!raw);
     for (Path f : new Path[] {output, FeatureExport.sidecar(output)}) {

@@ -6,13 +6,19 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Writes files so that a reader (or a crash) never sees a half-written one: the content goes to a
@@ -27,11 +33,23 @@ public final class AtomicFiles {
     void write(OutputStream out) throws IOException;
   }
 
-  /** Atomically replaces {@code target} with what {@code writer} produces. */
+  /**
+   * Atomically replaces {@code target} with what {@code writer} produces.
+   *
+   * @throws IOException naming {@code target}, not the temporary file, when the system refuses
+   */
   public static void write(Path target, Writer writer) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    if (Files.isDirectory(target)) {
+      throw new FileSystemException(target.toString(), null, "is a folder; a file was expected");
+    }
+    Path tmp;
+    try {
+      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", TMP);
+    } catch (FileSystemException e) {
+      throw new FileSystemException(target.toString(), null, reason(e));
+    }
     try {
       shareable(tmp, target);
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
@@ -46,6 +64,10 @@ public final class AtomicFiles {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
+    } catch (FileSystemException e) {
+      throw e.getFile() != null && e.getFile().equals(tmp.toString())
+          ? new FileSystemException(target.toString(), null, reason(e))
+          : e;
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -64,6 +86,34 @@ public final class AtomicFiles {
             ? Files.getPosixFilePermissions(target)
             : PosixFilePermissions.fromString("rw-r--r--");
     Files.setPosixFilePermissions(tmp, perms);
+  }
+
+  private static final String TMP = ".tmp";
+
+  /** A temporary file of {@link #write}: "." + the target's name + "." + digits + ".tmp". */
+  private static final Pattern TEMPORARY = Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
+
+  private static String reason(FileSystemException e) {
+    return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+  }
+
+  /**
+   * The temporary files that writes of {@code dir}'s files named as {@code ofTarget} accepts left
+   * behind when their process was killed (the target itself was never touched).
+   */
+  public static List<Path> leftovers(Path dir, Predicate<String> ofTarget) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(
+              f -> {
+                Matcher m = TEMPORARY.matcher(f.getFileName().toString());
+                return m.matches() && ofTarget.test(m.group(1)) && Files.isRegularFile(f);
+              })
+          .sorted()
+          .toList();
+    }
   }
 
   /** Atomically replaces {@code target} with {@code text} (UTF-8). */

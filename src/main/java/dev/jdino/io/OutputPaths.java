@@ -75,8 +75,17 @@ public final class OutputPaths {
     if (!Files.isDirectory(p)) {
       throw new BadInputException(named + ": " + p + " is a file, not a folder");
     }
-    if (!Files.isWritable(p)) {
+    if (!Files.isWritable(p) || readOnly(p)) {
       throw new BadInputException(named + ": cannot write in " + p);
+    }
+  }
+
+  /** A read-only mount: writable by its permissions, root's above all, yet refusing writes. */
+  private static boolean readOnly(Path p) {
+    try {
+      return Files.getFileStore(p).isReadOnly();
+    } catch (IOException e) {
+      return false; // what cannot be told is left to the write to report
     }
   }
 

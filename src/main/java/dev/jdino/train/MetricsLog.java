@@ -4,6 +4,8 @@ import dev.jdino.io.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +21,27 @@ public final class MetricsLog implements AutoCloseable {
   private final BufferedWriter out;
 
   public MetricsLog(Path file) throws IOException {
+    boolean cut = endsInsideALine(file);
     this.out =
         Files.newBufferedWriter(
             file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    if (cut) {
+      // A run killed mid-write left half a record: end its line, so the records after it (the
+      // resume first) stay whole lines; readers skip the broken one.
+      out.write('\n');
+      out.flush();
+    }
+  }
+
+  private static boolean endsInsideALine(Path file) throws IOException {
+    if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+      return false;
+    }
+    try (SeekableByteChannel c = Files.newByteChannel(file, StandardOpenOption.READ)) {
+      ByteBuffer last = ByteBuffer.allocate(1);
+      c.position(c.size() - 1).read(last);
+      return last.get(0) != '\n';
+    }
   }
 
   private MetricsLog() {

@@ -64,6 +64,7 @@ final class RunWriter {
     for (Path kept : keepEarlierStart()) {
       tell.message("kept a file of an earlier start without a checkpoint as " + kept);
     }
+    removePartialWrites(tell);
     Files.createDirectories(dir);
     writeArgs(images, extra);
   }
@@ -97,6 +98,39 @@ final class RunWriter {
           .forEach(earlier::add);
     }
     return OutputPaths.keepPrevious(earlier);
+  }
+
+  /**
+   * A process killed while it wrote a checkpoint (or a snapshot, args.json) leaves that write's
+   * temporary file, 10 - 20 MB each, beside the intact previous file: removed at the next start.
+   * Only the temporary files of this run's own files are touched.
+   */
+  private void removePartialWrites(TrainingListener tell) throws IOException {
+    List<Path> partial = new ArrayList<>();
+    partial.addAll(
+        AtomicFiles.leftovers(
+            dir,
+            name ->
+                name.equals("args.json")
+                    || name.equals(Checkpoint.FILE)
+                    || name.equals(
+                        Checkpoint.sidecar(dir.resolve(Checkpoint.FILE)).getFileName().toString())
+                    || KEPT_COPY.matcher(name).matches()));
+    partial.addAll(
+        AtomicFiles.leftovers(dir.resolve(Snapshots.DIR), name -> name.endsWith(".safetensors")));
+    for (Path p : partial) {
+      Files.deleteIfExists(p);
+    }
+    if (!partial.isEmpty()) {
+      tell.message(
+          "removed "
+              + partial.size()
+              + (partial.size() == 1 ? " partial file" : " partial files")
+              + " of writes cut short by an earlier interruption ("
+              + partial.get(0).getFileName()
+              + (partial.size() > 1 ? ", ..." : "")
+              + ")");
+    }
   }
 
   /** {@link #keptCopy}'s files and their sidecars. */

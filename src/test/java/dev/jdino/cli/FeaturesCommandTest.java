@@ -149,5 +149,16 @@ class FeaturesCommandTest {
             "--output",
             tmp.toString()),
         "is a folder; expected a file name");
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(
+            "features",
+            "--checkpoint",
+            model.toString(),
+            "--data",
+            "fmnist-sample",
+            "--output",
+            tmp.resolve("new.json").toString()),
+        "new.json",
+        "expected a .safetensors file name");
   }
 }

@@ -228,6 +228,9 @@ class TrainCommandTest {
           "png",
           folder.resolve(i + ".png").toFile());
     }
+    // what a run killed while writing its checkpoint leaves, and a file of the user's
+    Path partial = Files.writeString(run.resolve(".checkpoint.safetensors.4242.tmp"), "half");
+    Path users = Files.writeString(run.resolve("notes.4242.tmp"), "mine");
     byte[] args = Files.readAllBytes(run.resolve("args.json"));
     byte[] metrics = Files.readAllBytes(run.resolve("metrics.jsonl"));
     Result other = jdino("train", "--output-dir", run.toString(), "--data", folder.toString());
@@ -253,6 +256,15 @@ class TrainCommandTest {
                     + " (the same number of images)"),
         renamed.out());
     assertTrue(renamed.out().contains("resuming in epoch 1/1 after step 1/"), renamed.out());
+    assertTrue(
+        renamed
+            .out()
+            .contains(
+                "removed 1 partial file of writes cut short by an earlier interruption"
+                    + " (.checkpoint.safetensors.4242.tmp)"),
+        renamed.out());
+    assertFalse(Files.exists(partial));
+    assertTrue(Files.exists(users));
   }
 
   @Test

@@ -114,6 +114,12 @@ class WeightCommandsTest {
     assertBadInput(
         jdino("convert", fixture("legacy.pth"), tmp.resolve("z.safetensors").toString()),
         "legacy format");
+    // a folder named like the output is refused before the conversion, with --force too
+    Path folder = Files.createDirectory(tmp.resolve("d.safetensors"));
+    assertBadInput(
+        jdino("convert", fixture("vit_full.pth"), folder.toString(), "--force"),
+        "OUT " + folder,
+        "is a folder; expected a file name");
   }
 
   @Test
