@@ -104,6 +104,7 @@ public final class CocoAnnotations {
     List<ImageEntry> images = new ArrayList<>();
     List<Category> categories = new ArrayList<>();
     Raw raw = new Raw();
+    boolean listsImages = false;
     try (InputStream in = Files.newInputStream(file);
         JsonParser p = Json.MAPPER.getFactory().createParser(in)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -113,8 +114,10 @@ public final class CocoAnnotations {
         String key = p.currentName();
         JsonToken t = p.nextToken();
         switch (key) {
-          case "images" ->
-              readArray(p, file, key, t, n -> images.add(image(file, n, images.size())));
+          case "images" -> {
+            listsImages = true;
+            readArray(p, file, key, t, n -> images.add(image(file, n, images.size())));
+          }
           case "categories" -> readArray(p, file, key, t, n -> categories.add(category(file, n)));
           case "annotations" -> readArray(p, file, key, t, n -> raw.add(file, n));
           default -> p.skipChildren();
@@ -125,6 +128,9 @@ public final class CocoAnnotations {
     } catch (IOException e) {
       throw new BadInputException(
           file + ": not a readable COCO JSON file (" + firstLine(e.getMessage()) + ")", e);
+    }
+    if (!listsImages) {
+      throw bad(file, "has no \"images\" list; expected a COCO annotation file");
     }
     categories.sort(Comparator.comparingInt(Category::id));
     Map<Long, Integer> imageIndex = new HashMap<>(images.size() * 2);
@@ -231,10 +237,34 @@ public final class CocoAnnotations {
     JsonNode id = n.get("id");
     JsonNode name = n.get("file_name");
     if (id == null || !id.canConvertToLong() || name == null || !name.isTextual()) {
-      throw bad(file, "images[" + position + "] needs a numeric id and a file_name");
+      throw bad(
+          file,
+          "images["
+              + position
+              + "] needs an id that is a whole number within 64 bits and a file_name, got "
+              + (id == null ? "no id" : "id " + id)
+              + (name == null ? " and no file_name" : ""));
     }
-    return new ImageEntry(
-        id.asLong(), name.asText(), n.path("width").asInt(0), n.path("height").asInt(0));
+    int[] wh = new int[2];
+    String[] keys = {"width", "height"};
+    for (int k = 0; k < 2; k++) {
+      JsonNode v = n.path(keys[k]);
+      if (!v.isMissingNode() && !v.isNull() && !(v.canConvertToInt() && v.asInt() >= 0)) {
+        throw bad(
+            file,
+            "images["
+                + position
+                + "] ("
+                + name.asText()
+                + "): "
+                + keys[k]
+                + " "
+                + v
+                + " is not a size in pixels");
+      }
+      wh[k] = v.asInt(0);
+    }
+    return new ImageEntry(id.asLong(), name.asText(), wh[0], wh[1]);
   }
 
   private static Category category(Path file, JsonNode n) {

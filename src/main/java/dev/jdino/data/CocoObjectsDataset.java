@@ -27,12 +27,15 @@ public final class CocoObjectsDataset implements ImageDataset {
   private final int[] boxes; // indices into annotations' boxes
   private final List<String> classNames;
   private final int minSize;
+  private final int[] leftOut; // crowd, smaller than minSize, outside their image
 
-  private CocoObjectsDataset(CocoAnnotations a, List<Path> files, int[] boxes, int minSize) {
+  private CocoObjectsDataset(
+      CocoAnnotations a, List<Path> files, int[] boxes, int minSize, int[] leftOut) {
     this.annotations = a;
     this.files = files;
     this.boxes = boxes;
     this.minSize = minSize;
+    this.leftOut = leftOut;
     List<String> names = new ArrayList<>();
     for (CocoAnnotations.Category c : a.categories()) {
       names.add(c.name());
@@ -54,11 +57,18 @@ public final class CocoObjectsDataset implements ImageDataset {
     Path root = CocoDataset.imageRoot(annotationFile, imageRoot, a);
     List<Path> files = CocoDataset.resolveAll(a, root);
     int[] keep = new int[a.boxCount()];
+    int[] leftOut = new int[3];
     int n = 0;
     for (int b = 0; b < a.boxCount(); b++) {
       CocoAnnotations.Box box = a.box(b);
       double[] c = clipped(box, a.images().get(box.image()));
-      if (!box.crowd() && Math.min(c[2], c[3]) >= minSize) {
+      if (box.crowd()) {
+        leftOut[0]++;
+      } else if (box.w() > 0 && box.h() > 0 && (c[2] <= 0 || c[3] <= 0)) {
+        leftOut[2]++; // a box that clipping to its image empties: a labelling error, worth a count
+      } else if (Math.min(c[2], c[3]) < minSize) {
+        leftOut[1]++;
+      } else {
         keep[n++] = b;
       }
     }
@@ -72,7 +82,7 @@ public final class CocoObjectsDataset implements ImageDataset {
               + " boxes); lower"
               + " --min-object-size");
     }
-    return new CocoObjectsDataset(a, files, Arrays.copyOf(keep, n), minSize);
+    return new CocoObjectsDataset(a, files, Arrays.copyOf(keep, n), minSize, leftOut);
   }
 
   /** The box clipped to the declared image size ({x, y, w, h}); unclipped if none is declared. */
@@ -127,13 +137,20 @@ public final class CocoObjectsDataset implements ImageDataset {
 
   @Override
   public String name() {
+    String out =
+        (leftOut[0] > 0 ? ", " + leftOut[0] + " crowd" : "")
+            + (leftOut[1] > 0 ? ", " + leftOut[1] + " smaller" : "")
+            + (leftOut[2] > 0 ? ", " + leftOut[2] + " outside their image" : "");
     return String.format(
         Locale.ROOT,
-        "coco objects:%s (%d objects >= %d px, %d classes)",
+        "coco objects:%s (%d objects >= %d px of %d boxes%s; %d %s)",
         annotations.file(),
         boxes.length,
         minSize,
-        classNames.size());
+        annotations.boxCount(),
+        out.isEmpty() ? "" : "; left out" + out.replaceFirst(",", ":"),
+        classNames.size(),
+        classNames.size() == 1 ? "class" : "classes");
   }
 
   @Override

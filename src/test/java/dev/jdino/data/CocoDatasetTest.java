@@ -127,6 +127,18 @@ class CocoDatasetTest {
     Files.writeString(ann, "[1, 2]");
     m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
     assertTrue(m.contains("expected a JSON object"), m);
+    // no images list: said so, not "annotation 1 refers to image 7, which is not in images"
+    Files.writeString(ann, good.replaceFirst("\"images\"", "\"pictures\""));
+    m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
+    assertEquals(ann + ": has no \"images\" list; expected a COCO annotation file", m);
+    Files.writeString(
+        ann, good.replace("\"width\": 64, \"height\": 32}],", "\"width\": -64, \"height\": 32}],"));
+    m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
+    assertEquals(ann + ": images[1] (b.jpg): width -64 is not a size in pixels", m);
+    Files.writeString(ann, good.replace("\"id\": 7,", "\"id\": 1e30,"));
+    m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
+    assertTrue(m.contains("images[0] needs an id that is a whole number within 64 bits"), m);
+    assertTrue(m.contains("got id 1.0E30"), m);
   }
 
   @Test
@@ -148,6 +160,18 @@ class CocoDatasetTest {
     Image person = objects.load(1);
     assertTrue(ReducedDecodeTest.near(ReducedDecodeTest.rgb(person, 6, 14), TestImages.RED));
     assertTrue(objects.describe(0).contains("[object 1, car]"), objects.describe(0));
+    assertTrue(
+        objects
+            .name()
+            .endsWith("(2 objects >= 10 px of 4 boxes; left out: 1 crowd, 1 smaller; 3 classes)"),
+        objects.name());
+    // a box that lies wholly outside its image is counted apart
+    Path outside = dir.resolve("set/outside.json");
+    Files.writeString(outside, Files.readString(ann).replace("[2, 2, 28, 12]", "[80, 2, 28, 12]"));
+    assertTrue(
+        DataSources.openObjects("coco:" + outside, 10)
+            .name()
+            .contains("left out: 1 crowd, 1 smaller, 1 outside their image"));
     assertEquals(3, DataSources.openObjects("coco:" + ann, 4).size());
     String m =
         assertThrows(BadInputException.class, () -> DataSources.openObjects("coco:" + ann, 100))
