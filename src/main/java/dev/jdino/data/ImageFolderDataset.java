@@ -153,6 +153,37 @@ public final class ImageFolderDataset extends ImageFiles {
         + ")";
   }
 
+  /**
+   * Why a folder with class subfolders has no labels, or empty: the images lying directly in it,
+   * beside the subfolders, which make the whole folder unlabelled (ImageFolder's rule).
+   */
+  public String whyUnlabelled() {
+    if (hasLabels()) {
+      return "";
+    }
+    List<Path> loose = new ArrayList<>();
+    int below = 0;
+    for (int i = 0; i < size(); i++) {
+      Path rel = root.relativize(path(i));
+      if (rel.getNameCount() == 1) {
+        loose.add(rel);
+      } else {
+        below++;
+      }
+    }
+    if (below == 0) {
+      return "";
+    }
+    return String.format(
+        Locale.ROOT,
+        "%,d of its images %s directly in it, beside the class subfolders (%s%s), which makes"
+            + " the whole folder unlabelled",
+        loose.size(),
+        loose.size() == 1 ? "lies" : "lie",
+        loose.get(0),
+        loose.size() > 1 ? ", ..." : "");
+  }
+
   /** The folder this dataset was listed from. */
   public Path root() {
     return root;

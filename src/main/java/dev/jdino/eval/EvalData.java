@@ -3,6 +3,7 @@ package dev.jdino.eval;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.EpochOrder;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.data.ImageFolderDataset;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
 import java.util.Arrays;
@@ -59,11 +60,14 @@ public final class EvalData {
   /** Fails with a one-line message when {@code data} has no labels. */
   public static void requireLabels(ImageDataset data, String spec, String flag) {
     if (!data.hasLabels()) {
+      String why = data instanceof ImageFolderDataset f ? f.whyUnlabelled() : "";
       throw new BadInputException(
           flag
               + " "
               + spec
-              + " has no labels; this evaluation needs labelled"
+              + " has no labels"
+              + (why.isEmpty() ? "" : " (" + why + ")")
+              + "; this evaluation needs labelled"
               + " data (IDX images with a label file, idx:<images>:<labels>, or a folder with one"
               + " subfolder per class)");
     }

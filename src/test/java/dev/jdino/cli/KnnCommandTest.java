@@ -17,6 +17,7 @@ import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.Backbone;
 import dev.jdino.model.VitConfig;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -198,6 +200,30 @@ class KnnCommandTest {
             bare.toString()),
         "--test-data",
         "has no labels");
+    // class subfolders with a stray image beside them: the message says why
+    Path folder = tmp.resolve("classes");
+    for (String c : new String[] {"cat", "dog"}) {
+      Files.createDirectories(folder.resolve(c));
+      ImageIO.write(
+          new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY),
+          "png",
+          folder.resolve(c + "/1.png").toFile());
+    }
+    ImageIO.write(
+        new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY),
+        "png",
+        folder.resolve("stray.png").toFile());
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            folder.toString(),
+            "--test-data",
+            test.toString()),
+        "has no labels (1 of its images lies directly in it, beside the class subfolders"
+            + " (stray.png), which makes the whole folder unlabelled)");
   }
 
   @Test
