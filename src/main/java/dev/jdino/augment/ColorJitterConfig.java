@@ -12,11 +12,19 @@ public record ColorJitterConfig(
 
   public ColorJitterConfig {
     Probabilities.check("p", p);
-    if (!(brightness >= 0 && contrast >= 0 && saturation >= 0)) {
-      throw new ConfigException("brightness", "colour jitter strengths must be >= 0");
-    }
+    strength("brightness", brightness);
+    strength("contrast", contrast);
+    strength("saturation", saturation);
     if (!(hue >= 0 && hue <= 0.5)) {
       throw new ConfigException("hue", "hue jitter must lie in [0, 0.5], got " + hue);
+    }
+  }
+
+  // An infinite strength passes ">= 0" and draws infinite factors, so NaN pixels.
+  private static void strength(String setting, double v) {
+    if (!(Double.isFinite(v) && v >= 0)) {
+      throw new ConfigException(
+          setting, "the " + setting + " jitter strength must be a finite number >= 0, got " + v);
     }
   }
 }

@@ -22,9 +22,16 @@ public record Normalization(float[] mean, float[] std) {
     if (std == null || std.length != 3) {
       throw new ConfigException("std", "the normalisation std needs 3 values (R G B)");
     }
+    // (x - mean) / std with a non-finite mean or std makes every pixel NaN or 0.
+    for (float m : mean) {
+      if (!Float.isFinite(m)) {
+        throw new ConfigException("mean", "normalisation mean values must be finite, got " + m);
+      }
+    }
     for (float s : std) {
-      if (!(s > 0)) {
-        throw new ConfigException("std", "normalisation std values must be > 0, got " + s);
+      if (!(Float.isFinite(s) && s > 0)) {
+        throw new ConfigException(
+            "std", "normalisation std values must be finite numbers > 0, got " + s);
       }
     }
     mean = mean.clone();

@@ -47,8 +47,10 @@ public record VitConfig(
           "numHeads",
           "the embed dim " + embedDim + " is not divisible by the number of heads " + numHeads);
     }
-    if (!(mlpRatio > 0)) {
-      throw new ConfigException("mlpRatio", "the MLP ratio must be > 0, got " + mlpRatio);
+    // Infinity passes "> 0" and would ask for an MLP of Integer.MAX_VALUE units.
+    if (!(Double.isFinite(mlpRatio) && mlpRatio > 0)) {
+      throw new ConfigException(
+          "mlpRatio", "the MLP ratio must be a finite number > 0, got " + mlpRatio);
     }
     if (!(dropPathRate >= 0 && dropPathRate < 1)) {
       throw new ConfigException(

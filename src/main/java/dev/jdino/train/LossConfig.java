@@ -34,14 +34,19 @@ public record LossConfig(
   }
 
   public LossConfig {
-    if (!(studentTemp > 0)) {
-      throw new ConfigException("studentTemp", "the student temperature must be > 0");
+    // An infinite temperature passes "> 0" but turns every softmax into NaN.
+    if (!(Double.isFinite(studentTemp) && studentTemp > 0)) {
+      throw new ConfigException(
+          "studentTemp", "the student temperature must be a finite number > 0, got " + studentTemp);
     }
-    if (!(teacherTemp > 0)) {
-      throw new ConfigException("teacherTemp", "the teacher temperature must be > 0");
+    if (!(Double.isFinite(teacherTemp) && teacherTemp > 0)) {
+      throw new ConfigException(
+          "teacherTemp", "the teacher temperature must be a finite number > 0, got " + teacherTemp);
     }
-    if (!(warmupTeacherTemp > 0)) {
-      throw new ConfigException("warmupTeacherTemp", "the teacher temperature must be > 0");
+    if (!(Double.isFinite(warmupTeacherTemp) && warmupTeacherTemp > 0)) {
+      throw new ConfigException(
+          "warmupTeacherTemp",
+          "the initial teacher temperature must be a finite number > 0, got " + warmupTeacherTemp);
     }
     if (warmupTeacherTempEpochs < 0) {
       throw new ConfigException(
@@ -54,8 +59,9 @@ public record LossConfig(
     if (centering == null) {
       throw new ConfigException("centering", "a centring method is needed (EMA or SINKHORN_KNOPP)");
     }
-    if (!(koleoWeight >= 0)) {
-      throw new ConfigException("koleoWeight", "the KoLeo weight must be >= 0, got " + koleoWeight);
+    if (!(Double.isFinite(koleoWeight) && koleoWeight >= 0)) {
+      throw new ConfigException(
+          "koleoWeight", "the KoLeo weight must be a finite number >= 0, got " + koleoWeight);
     }
   }
 

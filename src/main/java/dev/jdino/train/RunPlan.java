@@ -24,6 +24,9 @@ public record RunPlan(
     double[] momentum,
     double[] teacherTemp) {
 
+  /** The most steps a run can have: every schedule is a Java array with one value per step. */
+  public static final long MAX_STEPS = Integer.MAX_VALUE - 8;
+
   /**
    * @throws ConfigException if the warm-up does not fit in the run
    */
@@ -42,6 +45,17 @@ public record RunPlan(
     TrainConfig t = config.train();
     LossConfig l = config.loss();
     long total = t.totalSteps(stepsPerEpoch);
+    if (total > MAX_STEPS) {
+      throw new ConfigException(
+          "train.epochs",
+          "the run of "
+              + total
+              + " steps ("
+              + stepsPerEpoch
+              + " per epoch) is longer than the "
+              + MAX_STEPS
+              + " steps a run can have");
+    }
     long warmup = Math.round(t.warmupEpochs() * stepsPerEpoch);
     if (warmup > total) {
       throw new ConfigException(

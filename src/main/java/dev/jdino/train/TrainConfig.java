@@ -39,21 +39,34 @@ public record TrainConfig(
     double freezeLastLayer,
     long seed) {
 
+  /** The longest run a configuration may ask for, in epochs. */
+  public static final double MAX_EPOCHS = 1e6;
+
   public TrainConfig {
-    if (!(epochs > 0 && epochs <= 1e6)) {
+    if (!(epochs > 0)) {
       throw new ConfigException("epochs", "the run must last more than 0 epochs, got " + epochs);
+    }
+    // The plan holds one teacher temperature per epoch and one value per step of every schedule.
+    if (!(epochs <= MAX_EPOCHS)) {
+      throw new ConfigException(
+          "epochs", "the run can last at most " + fmt(MAX_EPOCHS) + " epochs, got " + fmt(epochs));
     }
     if (batchSize < 1) {
       throw new ConfigException("batchSize", "the batch size must be at least 1, got " + batchSize);
     }
-    if (!(lr >= 0)) {
-      throw new ConfigException("lr", "the learning rate must be >= 0, got " + lr);
+    // Comparisons alone let Infinity through (NaN fails them): an infinite learning rate trains
+    // one step and then yields NaN losses, so every quantity that must be a number says "finite".
+    if (!finiteAtLeast0(lr)) {
+      throw new ConfigException("lr", "the learning rate must be a finite number >= 0, got " + lr);
     }
-    if (!(minLr >= 0)) {
-      throw new ConfigException("minLr", "the final learning rate must be >= 0, got " + minLr);
+    if (!finiteAtLeast0(minLr)) {
+      throw new ConfigException(
+          "minLr", "the final learning rate must be a finite number >= 0, got " + minLr);
     }
-    if (!(warmupEpochs >= 0)) {
-      throw new ConfigException("warmupEpochs", "the warm-up must be >= 0 epochs");
+    if (!finiteAtLeast0(warmupEpochs)) {
+      throw new ConfigException(
+          "warmupEpochs",
+          "the warm-up must be a finite number >= 0 of epochs, got " + warmupEpochs);
     }
     if (warmupEpochs > epochs) {
       throw new ConfigException(
@@ -65,8 +78,14 @@ public record TrainConfig(
               + (epochs == 1 ? " epoch" : " epochs"),
           "epochs");
     }
-    if (!(weightDecay >= 0 && weightDecayEnd >= 0)) {
-      throw new ConfigException("weightDecay", "weight decay must be >= 0");
+    if (!finiteAtLeast0(weightDecay)) {
+      throw new ConfigException(
+          "weightDecay", "weight decay must be a finite number >= 0, got " + weightDecay);
+    }
+    if (!finiteAtLeast0(weightDecayEnd)) {
+      throw new ConfigException(
+          "weightDecayEnd",
+          "the final weight decay must be a finite number >= 0, got " + weightDecayEnd);
     }
     if (!(momentumTeacher >= 0 && momentumTeacher <= 1)) {
       throw new ConfigException(
@@ -77,13 +96,20 @@ public record TrainConfig(
           "momentumTeacherEnd",
           "the final teacher momentum must lie in [0, 1], got " + momentumTeacherEnd);
     }
-    if (!(clipGrad >= 0)) {
-      throw new ConfigException("clipGrad", "the clipping norm must be >= 0 (0 disables)");
-    }
-    if (!(freezeLastLayer >= 0)) {
+    if (!finiteAtLeast0(clipGrad)) {
       throw new ConfigException(
-          "freezeLastLayer", "the last-layer freeze must be >= 0 epochs, got " + freezeLastLayer);
+          "clipGrad",
+          "the clipping norm must be a finite number >= 0 (0 disables), got " + clipGrad);
     }
+    if (!finiteAtLeast0(freezeLastLayer)) {
+      throw new ConfigException(
+          "freezeLastLayer",
+          "the last-layer freeze must be a finite number >= 0 of epochs, got " + freezeLastLayer);
+    }
+  }
+
+  private static boolean finiteAtLeast0(double x) {
+    return Double.isFinite(x) && x >= 0;
   }
 
   /** The official main_dino.py defaults. */

@@ -180,6 +180,42 @@ class TrainFlagsTest {
   }
 
   @Test
+  void nonFiniteValuesAreRefusedNamingTheFlag(@TempDir Path tmp) {
+    // --lr Infinity once trained a step and then logged NaN losses.
+    String[][] cases = {
+      {"--lr", "Infinity", "the learning rate must be a finite number >= 0, got Infinity"},
+      {
+        "--teacher-temp",
+        "Infinity",
+        "the teacher temperature must be a finite number > 0, got Infinity"
+      },
+      {
+        "--clip-grad",
+        "Infinity",
+        "the clipping norm must be a finite number >= 0 (0 disables), got Infinity"
+      },
+      {"--mlp-ratio", "Infinity", "the MLP ratio must be a finite number > 0, got Infinity"}
+    };
+    for (String[] c : cases) {
+      Path run = tmp.resolve("run");
+      TrainCommandTest.Result r = train(run, c[0], c[1]);
+      assertEquals(2, r.code(), r.err());
+      assertEquals("jdino: error: " + c[0] + " " + c[1] + ": " + c[2], r.err().strip());
+      assertFalse(Files.exists(run));
+    }
+  }
+
+  @Test
+  void theLongestRunIsRefusedAsAnUpperBound(@TempDir Path tmp) {
+    TrainCommandTest.Result r = train(tmp.resolve("run"), "--epochs", "1e12");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "jdino: error: --epochs 1000000000000: the run can last at most 1000000 epochs, got"
+            + " 1000000000000",
+        r.err().strip());
+  }
+
+  @Test
   void withoutAPresetTheFastRecipeIsSizedToTheData(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     TrainCommandTest.Result r = train(run, "--epochs", "2");

@@ -129,6 +129,68 @@ class DinoConfigTest {
   }
 
   @Test
+  void nonFiniteValuesAreRefusedNamingTheSetting() {
+    DinoConfig c = DinoConfig.preset("fmnist-small");
+    for (String path :
+        new String[] {
+          "train.lr",
+          "train.minLr",
+          "train.warmupEpochs",
+          "train.weightDecay",
+          "train.weightDecayEnd",
+          "train.clipGrad",
+          "train.freezeLastLayer",
+          "loss.studentTemp",
+          "loss.teacherTemp",
+          "loss.warmupTeacherTemp",
+          "loss.koleoWeight",
+          "vit.mlpRatio",
+          "augment.colorJitter.brightness",
+          "augment.colorJitter.contrast",
+          "augment.colorJitter.saturation"
+        }) {
+      for (double v : new double[] {Double.POSITIVE_INFINITY, Double.NaN}) {
+        ConfigException e = assertThrows(ConfigException.class, () -> c.with(Map.of(path, v)));
+        assertEquals(path, e.setting(), path + " " + v);
+        assertTrue(e.getMessage().endsWith("got " + v), e.getMessage());
+        assertTrue(e.getMessage().contains("finite number"), e.getMessage());
+      }
+    }
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                c.with(
+                    Map.of(
+                        "augment.normalize.std", new double[] {1, Double.POSITIVE_INFINITY, 1})));
+    assertEquals("augment.normalize.std", e.setting());
+    assertEquals(
+        "normalisation std values must be finite numbers > 0, got Infinity", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> c.with(Map.of("augment.normalize.mean", new double[] {Double.NaN, 0, 0})));
+    assertEquals("augment.normalize.mean", e.setting());
+    assertEquals("normalisation mean values must be finite, got NaN", e.getMessage());
+  }
+
+  @Test
+  void theLongestRunIsSaidAsAnUpperBound() {
+    DinoConfig c = DinoConfig.preset("fmnist-small");
+    for (double epochs : new double[] {3e7, 1e12, Double.POSITIVE_INFINITY}) {
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> c.with(Map.of("train.epochs", epochs)));
+      assertEquals("train.epochs", e.setting());
+      assertEquals(
+          "the run can last at most 1000000 epochs, got " + TrainConfig.fmt(epochs),
+          e.getMessage());
+    }
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> c.with(Map.of("train.epochs", 0)));
+    assertEquals("the run must last more than 0 epochs, got 0.0", e.getMessage());
+  }
+
+  @Test
   void defaultsAreTheReference() {
     DinoConfig d = DinoConfig.defaults();
     assertEquals(d, DinoConfig.preset("reference"));

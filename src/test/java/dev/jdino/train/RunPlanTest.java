@@ -2,8 +2,10 @@ package dev.jdino.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jdino.io.ConfigException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +35,19 @@ class RunPlanTest {
     assertEquals(peak, p.at(4).lr(), 1e-18);
     // then the cosine from the peak over the 20 remaining steps: i = 10 of 20 is the midpoint.
     assertEquals(1e-6 + 0.5 * (peak - 1e-6), p.at(15).lr(), 1e-15);
+  }
+
+  @Test
+  void aRunWithMoreStepsThanAScheduleCanHoldIsRefusedByItsLength() {
+    // A million epochs is a valid configuration; at 5,000 steps an epoch it is 5e9 steps, more
+    // than one Java array holds.
+    DinoConfig c = DinoConfig.preset("fmnist-small").with(Map.of("train.epochs", 1e6));
+    ConfigException e = assertThrows(ConfigException.class, () -> RunPlan.of(c, 5000));
+    assertEquals("train.epochs", e.setting());
+    assertEquals(
+        "the run of 5000000000 steps (5000 per epoch) is longer than the 2147483639 steps a run"
+            + " can have",
+        e.getMessage());
   }
 
   @Test
