@@ -61,8 +61,15 @@ final class RunOptions {
 
   @Mixin ComputeOptions arithmetic;
 
+  private boolean threadsNoted;
+
   TrainOptions toOptions(Path dir, PrintWriter out, PrintWriter err) {
-    return toOptions(dir).withCompute(arithmetic.compute(out, err));
+    TrainOptions o = toOptions(dir).withCompute(arithmetic.compute(out, err));
+    if (!threadsNoted) {
+      threadsNoted = true;
+      EngineOptions.noteOversubscription(threads, out);
+    }
+    return o;
   }
 
   /** With {@code --snapshots COUNT}, the spacing in steps for a run of {@code totalSteps}. */
@@ -99,6 +106,13 @@ final class RunOptions {
                 + ": expected a number of epochs (e.g. 1) or of steps with suffix s (e.g. 500s)");
       }
     }
+    // Inside TrainOptions 0 means "no limit" and "the engine's default"; on the command line
+    // leaving the flag out says that, and an explicit 0 was a silent full-length run.
+    if (maxSteps != null && maxSteps < 1) {
+      throw new BadInputException(
+          "--max-steps " + maxSteps + ": expected at least 1 step (leave it out for no limit)");
+    }
+    EngineOptions.check(threads);
     try {
       return new TrainOptions(
           dir,

@@ -29,16 +29,43 @@ public record TrainOptions(
     long maxSteps,
     Compute compute) {
 
+  /** The most augmentation threads a run may ask for. */
+  public static final int MAX_WORKERS = 256;
+
   public TrainOptions {
-    if (numWorkers < 1) {
-      throw new IllegalArgumentException("--num-workers must be at least 1, got " + numWorkers);
+    // Each worker is a thread with its own crop buffers: far more than any machine's cores only
+    // costs memory, and 100,000 of them exhaust it before the first step.
+    if (numWorkers < 1 || numWorkers > MAX_WORKERS) {
+      throw new IllegalArgumentException(
+          "--num-workers "
+              + numWorkers
+              + ": expected 1 to "
+              + MAX_WORKERS
+              + " augmentation threads");
     }
     if (compute == null) {
       throw new IllegalArgumentException("an arithmetic (Compute) is needed");
     }
-    if (saveckpFreq < 0 || logEvery < 1 || snapshotEvery < 0 || maxSteps < 0) {
+    // One message per setting, each naming its own value: a shared message about three flags
+    // left the user to guess which one was wrong (and named none of them for --max-steps).
+    if (saveckpFreq < 0) {
       throw new IllegalArgumentException(
-          "--saveckp-freq and --snapshot-every must be >= 0 and --log-every >= 1");
+          "--saveckp-freq " + saveckpFreq + ": expected a number of epochs >= 0 (0: never)");
+    }
+    if (logEvery < 1) {
+      throw new IllegalArgumentException(
+          "--log-every " + logEvery + ": expected a number of steps >= 1");
+    }
+    if (snapshotEvery < 0) {
+      throw new IllegalArgumentException(
+          "--snapshot-every " + snapshotEvery + ": expected a number >= 0 (0: off)");
+    }
+    if (maxSteps < 0) {
+      throw new IllegalArgumentException(
+          "--max-steps " + maxSteps + ": expected a number of steps >= 1");
+    }
+    if (threads < 0) {
+      throw new IllegalArgumentException("--threads " + threads + ": expected at least 1");
     }
   }
 

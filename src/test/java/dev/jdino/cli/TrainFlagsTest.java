@@ -216,6 +216,48 @@ class TrainFlagsTest {
   }
 
   @Test
+  void eachRunFlagIsRefusedInItsOwnWords(@TempDir Path tmp) {
+    String[][] cases = {
+      {"--max-steps", "0", "expected at least 1 step (leave it out for no limit)"},
+      {"--max-steps", "-1", "expected at least 1 step (leave it out for no limit)"},
+      {"--log-every", "0", "expected a number of steps >= 1"},
+      {"--saveckp-freq", "-1", "expected a number of epochs >= 0 (0: never)"},
+      {"--threads", "0", "expected at least 1 (leave it out for all cores)"},
+      {"--threads", "-1", "expected at least 1 (leave it out for all cores)"},
+      {"--num-workers", "0", "expected 1 to 256 augmentation threads"},
+      {"--num-workers", "100000", "expected 1 to 256 augmentation threads"}
+    };
+    for (String[] c : cases) {
+      TrainCommandTest.Result r =
+          TrainCommandTest.jdino(
+              "train",
+              "--data",
+              "fmnist-sample",
+              "--output-dir",
+              tmp.resolve("run").toString(),
+              c[0],
+              c[1]);
+      assertEquals(2, r.code(), r.err());
+      assertEquals("jdino: error: " + c[0] + " " + c[1] + ": " + c[2], r.err().strip());
+    }
+  }
+
+  @Test
+  void moreThreadsThanCoresRunWithANote(@TempDir Path tmp) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    TrainCommandTest.Result r = train(tmp.resolve("run"), "--threads", String.valueOf(cores + 1));
+    assertEquals(0, r.code(), r.err());
+    String note =
+        "note: --threads "
+            + (cores + 1)
+            + " is more than the "
+            + cores
+            + (cores == 1 ? " core" : " cores")
+            + " this process may use; threads beyond that share cores";
+    assertEquals(1, r.out().lines().filter(note::equals).count(), r.out());
+  }
+
+  @Test
   void withoutAPresetTheFastRecipeIsSizedToTheData(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     TrainCommandTest.Result r = train(run, "--epochs", "2");
