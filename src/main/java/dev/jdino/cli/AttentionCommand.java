@@ -87,6 +87,11 @@ public final class AttentionCommand extends Subcommand {
   @Override
   public Integer call() throws Exception {
     OutputPaths.requireCreatable(json, "--json", false);
+    // 0 is documented as "all"; a negative count meant the same by accident.
+    if (limit != null && limit < 0) {
+      throw new BadInputException(
+          "--limit " + limit + ": expected a number of images >= 1, or 0 for all");
+    }
     PrintWriter out = out();
     PrintWriter err = err();
     String imagesSpec = images.orTestImagesOf(checkpoint.path);

@@ -135,7 +135,7 @@ public final class KnnCommand extends Subcommand {
               seed,
               file,
               out);
-      out.printf(Locale.ROOT, "%.1f s%n", r.seconds());
+      out.printf(Locale.ROOT, "k-NN done in %.1f s%n", r.seconds());
       out.flush();
       return 0;
     }
@@ -202,6 +202,9 @@ public final class KnnCommand extends Subcommand {
         r.trainImages(),
         r.testImages());
     out.print(r.table());
+    if (r.cappedNote() != null) {
+      out.println(r.cappedNote());
+    }
     Reports.skipped(out, r.skipped());
     if (file != null) {
       Reports.keepPrevious(out, file);

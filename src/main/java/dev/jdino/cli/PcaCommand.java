@@ -1,5 +1,6 @@
 package dev.jdino.cli;
 
+import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
 import dev.jdino.viz.ImageSet;
 import dev.jdino.viz.PatchPca;
@@ -46,6 +47,13 @@ public final class PcaCommand extends Subcommand {
 
   @Override
   public Integer call() throws Exception {
+    // ImageSet takes 0 as "every image"; pca documents no such value (its grid is for a few).
+    if (limit < 1) {
+      throw new BadInputException("--limit " + limit + ": expected a number of images >= 1");
+    }
+    if (!Double.isFinite(threshold)) {
+      throw new BadInputException("--threshold " + threshold + ": expected a finite number");
+    }
     PrintWriter out = out();
     PrintWriter err = err();
     Path dir = output.dir(checkpoint.runDir());

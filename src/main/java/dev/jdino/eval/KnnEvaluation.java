@@ -25,8 +25,17 @@ public final class KnnEvaluation {
 
   private KnnEvaluation() {}
 
-  /** One line of the results: a model at one k, accuracies in percent. */
-  public record Row(String model, int k, double top1, double top5) {}
+  /**
+   * One line of the results: a model at one k, accuracies in percent.
+   *
+   * @param kUsed the neighbours that voted: {@code k}, or every training image when there are fewer
+   */
+  public record Row(String model, int k, int kUsed, double top1, double top5) {
+
+    public boolean capped() {
+      return kUsed < k;
+    }
+  }
 
   /**
    * What {@code jdino knn} reports and writes ({@code knn.json}).
@@ -47,7 +56,8 @@ public final class KnnEvaluation {
 
     /**
      * The JSON document: exactly {@code checkpoint, checkpoint_key, train_data, test_data,
-     * temperature, train_images, test_images, results[{model, k, top1, top5}], seconds}.
+     * temperature, train_images, test_images, results[{model, k, top1, top5}], seconds}; a row
+     * whose k exceeds the training images also has {@code k_used}, the neighbours that voted.
      */
     public ObjectNode toJson() {
       ObjectNode o = Json.object();
@@ -63,6 +73,11 @@ public final class KnnEvaluation {
         ObjectNode j = rs.addObject();
         j.put("model", r.model());
         j.put("k", r.k());
+        // A k beyond the training set scores exactly as k = its size: without this, a row of
+        // k=100000 reads as a measurement at a k that never happened.
+        if (r.capped()) {
+          j.put("k_used", r.kUsed());
+        }
         j.put("top1", r.top1());
         j.put("top5", r.top5());
       }
@@ -84,7 +99,10 @@ public final class KnnEvaluation {
             String.format(
                 Locale.ROOT,
                 " | %-13s",
-                "k=" + r.k() + (r.k() == KnnClassifier.HEADLINE_K ? " *" : "")));
+                "k="
+                    + r.k()
+                    + (r.capped() ? " (" + r.kUsed() + ")" : "")
+                    + (r.k() == KnnClassifier.HEADLINE_K ? " *" : "")));
       }
       sb.append('\n').append(String.format(Locale.ROOT, "%-12s", ""));
       for (int i = 0; i < first.size(); i++) {
@@ -99,6 +117,29 @@ public final class KnnEvaluation {
         sb.append('\n');
       }
       return sb.toString();
+    }
+
+    /**
+     * One line saying which k were more than the training images and so used all of them, or null
+     * when none was.
+     */
+    public String cappedNote() {
+      List<String> ks =
+          results.stream()
+              .filter(Row::capped)
+              .map(r -> Integer.toString(r.k()))
+              .distinct()
+              .toList();
+      if (ks.isEmpty()) {
+        return null;
+      }
+      return String.format(
+          Locale.ROOT,
+          "note: k is capped at the %,d training images: k=%s %s with all of them (k_used in the"
+              + " JSON)",
+          trainImages,
+          String.join(", ", ks),
+          ks.size() == 1 ? "votes" : "vote");
     }
 
     private static String label(String model) {
@@ -151,7 +192,8 @@ public final class KnnEvaluation {
     for (int m = 0; m < encoders.size(); m++) {
       for (KnnClassifier.Score s :
           KnnClassifier.evaluate(tr.features().get(m), te.features().get(m), knn)) {
-        rows.add(new Row(names.get(m), s.k(), s.top1(), s.top5()));
+        int kUsed = Math.min(s.k(), tr.features().get(m).count());
+        rows.add(new Row(names.get(m), s.k(), kUsed, s.top1(), s.top5()));
       }
     }
     List<FeatureExtractor.Skipped> skipped = new ArrayList<>(tr.skipped());

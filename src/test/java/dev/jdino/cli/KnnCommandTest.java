@@ -140,6 +140,57 @@ class KnnCommandTest {
   }
 
   @Test
+  void aKBeyondTheTrainingImagesIsNotedAndMarkedAsCapped() throws Exception {
+    Path json = tmp.resolve("knn-capped.json");
+    Result r =
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--k",
+            "5,500",
+            "--output",
+            json.toString());
+    assertEquals(0, r.code(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(
+        lines.contains(
+            "note: k is capped at the 120 training images: k=500 votes with all of them (k_used"
+                + " in the JSON)"),
+        r.out());
+    assertTrue(lines.get(lines.size() - 1).matches("k-NN done in \\d+\\.\\d s"), r.out());
+    assertTrue(r.out().contains("| k=500 (120)"), r.out());
+    JsonNode results = Json.read(json).get("results");
+    assertEquals(5, results.get(0).get("k").asInt());
+    assertFalse(results.get(0).has("k_used"), results.toString());
+    assertEquals(500, results.get(1).get("k").asInt());
+    assertEquals(120, results.get(1).get("k_used").asInt());
+  }
+
+  @Test
+  void threadsBelowOneAreRefused() {
+    for (String n : new String[] {"0", "-2"}) {
+      Result r =
+          jdino(
+              "knn",
+              "--checkpoint",
+              backbone.toString(),
+              "--train-data",
+              train.toString(),
+              "--threads",
+              n);
+      assertEquals(2, r.code(), r.err());
+      assertEquals(
+          "jdino: error: --threads " + n + ": expected at least 1 (leave it out for all cores)",
+          r.err().strip());
+    }
+  }
+
+  @Test
   void aRunDirectoryGetsKnnJsonAndNeedsTrainDataWhenItNamesNone() throws Exception {
     Path run = Files.createDirectories(tmp.resolve("run"));
     Files.copy(backbone, run.resolve("checkpoint.safetensors"));

@@ -164,6 +164,25 @@ class VizCommandsTest {
   }
 
   @Test
+  void countsAndThresholdsOutsideTheirRangeAreRefused() {
+    // attention documents --limit 0 as "all"; -1 once drew every image too, as pca --limit 0 did.
+    String c = run.toString();
+    String[][] cases = {
+      {"attention --limit -1", "--limit -1: expected a number of images >= 1, or 0 for all"},
+      {"pca --limit 0", "--limit 0: expected a number of images >= 1"},
+      {"pca --limit -3", "--limit -3: expected a number of images >= 1"},
+      {"pca --threshold NaN", "--threshold NaN: expected a finite number"},
+      {"pca --threshold Infinity", "--threshold Infinity: expected a finite number"}
+    };
+    for (String[] k : cases) {
+      String[] words = k[0].split(" ");
+      Result r = jdino(words[0], "--checkpoint", c, words[1], words[2]);
+      assertEquals(2, r.code(), k[0] + ": " + r.err());
+      assertEquals("jdino: error: " + k[1], r.err().strip(), k[0]);
+    }
+  }
+
+  @Test
   void scoreWritesBothModelsAsJson(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("score.json");
     Result r =
