@@ -1,5 +1,7 @@
 package dev.jdino.augment;
 
+import dev.jdino.io.ConfigException;
+
 /**
  * A closed interval of a sampled quantity: a crop's area fraction, its aspect ratio, a blur sigma.
  *
@@ -8,10 +10,18 @@ package dev.jdino.augment;
  */
 public record Range(double min, double max) {
 
+  // A ConfigException (not a bare IllegalArgumentException) so that DinoConfig can say which
+  // range, and the command line which flag, instead of Jackson's "Cannot construct instance".
   public Range {
-    if (!(Double.isFinite(min) && Double.isFinite(max) && min <= max)) {
-      throw new IllegalArgumentException(
-          "a range needs finite min <= max, got (" + min + ", " + max + ")");
+    if (!Double.isFinite(min)) {
+      throw new ConfigException("min", "a range's min must be a finite number, got " + min);
+    }
+    if (!Double.isFinite(max)) {
+      throw new ConfigException("max", "a range's max must be a finite number, got " + max);
+    }
+    if (min > max) {
+      throw new ConfigException(
+          "min", "the min " + min + " is larger than the max " + max + "; expected min <= max");
     }
   }
 

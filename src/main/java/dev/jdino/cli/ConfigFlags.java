@@ -378,6 +378,12 @@ final class ConfigFlags {
         }
       }
     }
+    // A record that checks its components together (a crop's scale range) names their parent.
+    for (Flag f : order) {
+      if (f.paths().stream().allMatch(p -> p.startsWith(path + "."))) {
+        return f;
+      }
+    }
     return null;
   }
 
@@ -391,7 +397,7 @@ final class ConfigFlags {
     if (v instanceof double[] d) {
       StringBuilder sb = new StringBuilder();
       for (double x : d) {
-        sb.append(sb.length() == 0 ? "" : " ").append(x);
+        sb.append(sb.length() == 0 ? "" : " ").append(show(x));
       }
       return sb.toString();
     }
@@ -417,9 +423,28 @@ final class ConfigFlags {
     } catch (ConfigException e) {
       throw bad(
           e,
-          overrides.get(e.setting()),
+          given(overrides, e.setting()),
           values(overrides, base != null ? base : DinoConfig.defaults()));
     }
+  }
+
+  /**
+   * The value the user gave for {@code setting}, as typed: all of a multi-value flag's values
+   * ({@code --global-crops-scale 0.9 0.2}), not only the one of the setting at fault.
+   */
+  static Object given(Map<String, Object> overrides, String setting) {
+    Flag f = flagFor(setting);
+    if (f != null && f.type() == double[].class && f.paths().size() > 1) {
+      double[] d = new double[f.paths().size()];
+      for (int i = 0; i < d.length; i++) {
+        if (!(overrides.get(f.paths().get(i)) instanceof Number n)) {
+          return overrides.get(setting);
+        }
+        d[i] = n.doubleValue();
+      }
+      return d;
+    }
+    return overrides.get(setting);
   }
 
   /** picocli hands a multi-value double option over as Double[]; the table speaks double[]. */

@@ -3,6 +3,7 @@ package dev.jdino.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.BadInputException;
@@ -149,11 +150,20 @@ public final class Checkpoint {
     try {
       state = Json.MAPPER.readValue(raw, State.class);
       state.config();
-    } catch (IOException | ConfigException e) {
-      throw new BadInputException(
-          file + ": checkpoint metadata is not a jdino training state (" + e.getMessage() + ")");
+    } catch (JsonProcessingException e) {
+      // Jackson's full message adds a second line ("at [Source: ...]") that names nothing a user
+      // can act on.
+      throw notAState(file, Json.firstLine(e.getOriginalMessage()));
+    } catch (IOException | ConfigException | BadInputException e) {
+      // The configuration inside does not hold: said with the file it came from.
+      throw notAState(file, Json.firstLine(e.getMessage()));
     }
     return new Loaded(file, st, state);
+  }
+
+  private static BadInputException notAState(Path file, String why) {
+    return new BadInputException(
+        file + ": checkpoint metadata is not a jdino training state (" + why + ")");
   }
 
   /** An opened checkpoint: its description, and its tensors read on demand. */

@@ -216,6 +216,40 @@ class TrainFlagsTest {
   }
 
   @Test
+  void aBadRangeNamesItsFlagAndBothValues(@TempDir Path tmp) {
+    // Once: "not a jdino DINO configuration: Cannot construct instance of `...Range`, problem: ..."
+    String[][] cases = {
+      {
+        "--global-crops-scale",
+        "0.9",
+        "0.2",
+        "the min 0.9 is larger than the max 0.2; expected min <= max"
+      },
+      {"--blur-sigma", "2", "1", "the min 2.0 is larger than the max 1.0; expected min <= max"},
+      {
+        "--global-crops-scale",
+        "0.2",
+        "Infinity",
+        "a range's max must be a finite number, got Infinity"
+      },
+      {
+        "--local-crops-scale",
+        "0.2",
+        "1.5",
+        "a crop's area range must satisfy 0 < min <= max <= 1, got (0.2, 1.5)"
+      }
+    };
+    for (String[] c : cases) {
+      Path run = tmp.resolve("run");
+      TrainCommandTest.Result r = train(run, c[0], c[1], c[2]);
+      assertEquals(2, r.code(), r.err());
+      assertEquals(
+          "jdino: error: " + c[0] + " " + c[1] + " " + c[2] + ": " + c[3], r.err().strip());
+      assertFalse(Files.exists(run));
+    }
+  }
+
+  @Test
   void eachRunFlagIsRefusedInItsOwnWords(@TempDir Path tmp) {
     String[][] cases = {
       {"--max-steps", "0", "expected at least 1 step (leave it out for no limit)"},
