@@ -26,13 +26,14 @@ public final class CurvesCommand extends Subcommand {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = out();
-    Path dir = output.dir(Optional.of(run.run));
+    Path runDir = run.dir();
+    Path dir = output.dir(Optional.of(runDir));
     if (output.outputDir != null) {
       // <run>/curves is the run's own (runs drawn before curves.json existed lack the marker); a
       // folder given here may be the user's, and its files are not drawn over.
       OutputPaths.requireOutputFolder(dir, Curves.SUMMARY);
     }
-    List<Curves.Chart> charts = Curves.write(run.run, dir, curves.xAxis());
+    List<Curves.Chart> charts = Curves.write(runDir, dir, curves.xAxis());
     for (Curves.Chart c : charts) {
       out.println("wrote " + c.file());
     }

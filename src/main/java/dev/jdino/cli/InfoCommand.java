@@ -26,6 +26,14 @@ public final class InfoCommand extends Subcommand {
   @Override
   public Integer call() {
     Path f = Files.isDirectory(file) ? file.resolve("checkpoint.safetensors") : file;
+    if (Files.isDirectory(file) && !Files.isRegularFile(f)) {
+      // "file not found" for a folder that exists sent people looking for a typo.
+      throw new BadInputException(
+          "FILE "
+              + file
+              + ": a directory without checkpoint.safetensors; expected a weight file (.pth or"
+              + " safetensors) or a run directory");
+    }
     if (!Files.isRegularFile(f)) {
       throw new BadInputException("FILE " + file + ": file not found");
     }

@@ -1,5 +1,7 @@
 package dev.jdino.cli;
 
+import dev.jdino.io.BadInputException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -10,6 +12,22 @@ import picocli.CommandLine.Option;
 final class RunDirOptions {
   @Option(names = "--run", required = true, paramLabel = "DIR", description = "The run directory.")
   Path run;
+
+  /**
+   * The run directory, refused in one line when it is not one: a file given here (metrics.jsonl,
+   * say) otherwise failed deep inside with "cannot read (Input length = 1)" or "Not a directory".
+   */
+  Path dir() {
+    if (Files.isRegularFile(run)) {
+      throw new BadInputException(
+          "--run " + run + ": a file, not a directory; expected a jdino run directory");
+    }
+    if (!Files.isDirectory(run)) {
+      throw new BadInputException(
+          "--run " + run + ": no such directory; expected a jdino run directory");
+    }
+    return run;
+  }
 
   /** {@code given}, else {@code name} in the run directory. */
   Path orInRun(Path given, String name) {

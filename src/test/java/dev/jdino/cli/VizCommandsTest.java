@@ -164,6 +164,28 @@ class VizCommandsTest {
   }
 
   @Test
+  void curvesOfAFileInsteadOfARunIsExitTwoNamingThePath(@TempDir Path tmp) throws Exception {
+    // Once "cannot read (Input length = 1)" for a binary file and, for metrics.jsonl itself,
+    // ".../metrics.jsonl/curves: Not a directory" with exit 5.
+    Path binary = Files.write(tmp.resolve("model.bin"), new byte[] {(byte) 0xff, 0, 1});
+    Path metrics = run.resolve("metrics.jsonl");
+    for (Path p : List.of(binary, metrics)) {
+      Result r = jdino("curves", "--run", p.toString());
+      assertEquals(2, r.code(), r.err());
+      assertEquals(
+          "jdino: error: --run " + p + ": a file, not a directory; expected a jdino run directory",
+          r.err().strip());
+    }
+    Result r = jdino("curves", "--run", tmp.resolve("nope").toString());
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "jdino: error: --run "
+            + tmp.resolve("nope")
+            + ": no such directory; expected a jdino run directory",
+        r.err().strip());
+  }
+
+  @Test
   void countsAndThresholdsOutsideTheirRangeAreRefused() {
     // attention documents --limit 0 as "all"; -1 once drew every image too, as pca --limit 0 did.
     String c = run.toString();

@@ -81,6 +81,20 @@ class WeightCommandsTest {
   }
 
   @Test
+  void infoOnADirectoryWithoutACheckpointSaysItIsADirectory() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("emptydir"));
+    KnnCommandTest.Result r = jdino("info", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "jdino: error: FILE "
+            + dir
+            + ": a directory without checkpoint.safetensors; expected a weight file (.pth or"
+            + " safetensors) or a run directory",
+        r.err().strip());
+    assertBadInput(jdino("info", tmp.resolve("nope").toString()), "nope: file not found");
+  }
+
+  @Test
   void infoOnAHostileFileIsOneErrorLine() throws Exception {
     byte[] p = HandMade.pickle().global("os", "system").str("id").op(0x85).reduce().stop().bytes();
     Path f = HandMade.checkpoint(tmp.resolve("evil.pth"), p, Map.of());
