@@ -338,9 +338,39 @@ public final class DataSources {
     }
     if (magic != IdxDataset.IMAGES_MAGIC) {
       throw new BadInputException(
-          "data file " + path + " is neither an IDX image file nor a folder; " + FORMS);
+          String.format(
+              Locale.ROOT,
+              "data file %s %s: not an IDX image file (magic 0x%08x, idx3-ubyte) nor a folder; %s",
+              path,
+              whatItIs(path, magic),
+              IdxDataset.IMAGES_MAGIC,
+              FORMS));
     }
     return IdxDataset.open(path, siblingLabels(path));
+  }
+
+  /**
+   * What a file with {@code magic} is instead of IDX images: an empty file, a float IDX and a stray
+   * file all used to get the same sentence, without the magic found.
+   */
+  static String whatItIs(Path path, int magic) {
+    if (magic == -1) {
+      long size;
+      try {
+        size = Files.size(path);
+      } catch (IOException e) {
+        size = -1;
+      }
+      return size == 0
+          ? "is empty"
+          : "is too short for an IDX header (" + (size < 0 ? "under 4" : size) + " bytes)";
+    }
+    String start = String.format(Locale.ROOT, "starts with 0x%08x", magic);
+    String type = IdxDataset.elementType(magic);
+    if (type != null) {
+      start += " (an IDX file of " + type + ", " + (magic & 0xff) + " dimensions)";
+    }
+    return start;
   }
 
   /** {@code x-images-idx3-ubyte[.gz]} -> {@code x-labels-idx1-ubyte[.gz]} if that exists. */

@@ -138,6 +138,25 @@ public final class IdxDataset extends LabelledImages {
   }
 
   /**
+   * The element type an IDX magic number declares ({@code 0x0000TTDD}: type TT, DD dimensions),
+   * e.g. "unsigned bytes", or null when {@code magic} is not an IDX magic number at all.
+   */
+  static String elementType(int magic) {
+    if ((magic >>> 16) != 0 || (magic & 0xff) == 0) {
+      return null;
+    }
+    return switch ((magic >>> 8) & 0xff) {
+      case 0x08 -> "unsigned bytes";
+      case 0x09 -> "signed bytes";
+      case 0x0B -> "16-bit integers";
+      case 0x0C -> "32-bit integers";
+      case 0x0D -> "32-bit floats";
+      case 0x0E -> "64-bit floats";
+      default -> null;
+    };
+  }
+
+  /**
    * The magic number of an IDX file (gzipped or not), or -1 if the file is shorter than 4 bytes;
    * lets callers recognise IDX files by content.
    */

@@ -127,7 +127,26 @@ class DataSourcesTest {
     String m = message(missing.toString());
     assertTrue(m.startsWith("data path " + missing + " does not exist"), m);
     Path text = Files.writeString(dir.resolve("notes.txt"), "hello");
-    assertTrue(message(text.toString()).contains("neither an IDX image file nor a folder"));
+    String notIdx =
+        ": not an IDX image file (magic 0x00000803, idx3-ubyte) nor a folder; expected"
+            + " fmnist-sample[:test], fmnist[:test], idx:<images>[:<labels>],"
+            + " coco:<annotations.json>[:<image-root>], an IDX image file or an image folder";
+    assertEquals(
+        "data file " + text + " starts with 0x68656c6c" + notIdx, message(text.toString()));
+    Path empty = Files.createFile(dir.resolve("empty.idx"));
+    assertEquals("data file " + empty + " is empty" + notIdx, message(empty.toString()));
+    Path tiny = Files.write(dir.resolve("tiny.idx"), new byte[] {0, 0, 8});
+    assertEquals(
+        "data file " + tiny + " is too short for an IDX header (3 bytes)" + notIdx,
+        message(tiny.toString()));
+    // A float IDX (type 0x0D) of 3 dimensions: a valid IDX file jdino does not read.
+    Path floats = Files.write(dir.resolve("floats.idx"), new byte[] {0, 0, 0x0D, 3, 0, 0, 0, 1});
+    assertEquals(
+        "data file "
+            + floats
+            + " starts with 0x00000d03 (an IDX file of 32-bit floats, 3 dimensions)"
+            + notIdx,
+        message(floats.toString()));
     assertTrue(message("fmnist:val").contains("unknown split 'val'"));
     assertTrue(
         message("coco:/x/instances.json")
