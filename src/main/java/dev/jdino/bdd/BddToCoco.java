@@ -78,11 +78,13 @@ public final class BddToCoco {
       sb.append(
           String.format(
               Locale.ROOT,
-              "%s (%s labels): %,d images, %,d boxes -> %s%n",
+              "%s (%s labels): %,d image%s, %,d box%s -> %s%n",
               split,
               layout,
               images,
+              images == 1 ? "" : "s",
               boxes,
+              boxes == 1 ? "" : "es",
               output));
       sb.append("  boxes per category: ").append(join(boxesPerCategory)).append('\n');
       if (!skippedImages.isEmpty()) {

@@ -55,10 +55,13 @@ public final class Bdd2CocoCommand extends Subcommand {
   @Option(
       names = "--output",
       paramLabel = "FILE",
-      description = "COCO file to write (default <images>/" + OUTPUT_NAME + ").")
+      description = "COCO file to write (default: " + OUTPUT_NAME + " in the images folder).")
   Path output;
 
-  @Option(names = "--split", description = "Split name for the summary (default: from the path).")
+  @Option(
+      names = "--split",
+      paramLabel = "NAME",
+      description = "Split name for the summary (default: from the path).")
   String split;
 
   @Option(

@@ -57,6 +57,7 @@ public final class BddCommand implements Runnable {
 
     @Option(
         names = "--components",
+        paramLabel = "LIST",
         split = ",",
         defaultValue = "images,labels",
         description = "What to fetch: images, labels (default ${DEFAULT-VALUE}).")
@@ -64,12 +65,14 @@ public final class BddCommand implements Runnable {
 
     @Option(
         names = "--images-url",
+        paramLabel = "URL",
         defaultValue = IMAGES_URL,
         description = "Images archive (default: the seed's mirror, ${DEFAULT-VALUE}).")
     URI imagesUrl;
 
     @Option(
         names = "--labels-url",
+        paramLabel = "URL",
         defaultValue = LABELS_URL,
         description = "Labels archive (default ${DEFAULT-VALUE}).")
     URI labelsUrl;
@@ -88,6 +91,7 @@ public final class BddCommand implements Runnable {
 
     @Option(
         names = "--retries",
+        paramLabel = "N",
         defaultValue = "5",
         description = "Resume attempts after an interrupted transfer (default ${DEFAULT-VALUE}).")
     int retries;

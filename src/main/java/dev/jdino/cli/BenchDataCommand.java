@@ -59,6 +59,7 @@ public final class BenchDataCommand extends Subcommand {
 
   @Option(
       names = "--preset",
+      paramLabel = "NAME",
       defaultValue = "fmnist-small",
       description =
           "Crop configuration: fmnist-small or reference (224/96, 8 local crops;"
@@ -76,6 +77,7 @@ public final class BenchDataCommand extends Subcommand {
 
   @Option(
       names = "--batch-size",
+      paramLabel = "N",
       defaultValue = "64",
       description = "Source images per batch (default ${DEFAULT-VALUE}).")
   int batchSize;
@@ -88,12 +90,14 @@ public final class BenchDataCommand extends Subcommand {
 
   @Option(
       names = "--batches",
+      paramLabel = "N",
       defaultValue = "20",
       description = "Measured batches (default ${DEFAULT-VALUE}).")
   int batches;
 
   @Option(
       names = "--warmup",
+      paramLabel = "N",
       defaultValue = "2",
       description = "Unmeasured batches first (default ${DEFAULT-VALUE}).")
   int warmup;

@@ -34,14 +34,19 @@ import picocli.CommandLine.Option;
 public final class BenchKnnCommand extends Subcommand {
   @Option(
       names = "--data",
+      paramLabel = "SPEC",
       description = "Labelled training data (default: fmnist if installed, else the sample).")
   String data;
 
-  @Option(names = "--test-data", description = "Labelled test data (default: its test split).")
+  @Option(
+      names = "--test-data",
+      paramLabel = "SPEC",
+      description = "Labelled test data (default: its test split).")
   String testData;
 
   @Option(
       names = "--checkpoint",
+      paramLabel = "PATH",
       description = "A backbone to time instead of a random fmnist-small one.")
   Path checkpoint;
 

@@ -47,31 +47,35 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--preset",
+      paramLabel = "NAME",
       defaultValue = "fmnist-small",
       description = "Configuration (default ${DEFAULT-VALUE}).")
   String preset;
 
   @Option(
       names = "--data",
+      paramLabel = "SPEC",
       description = "Data (default: full Fashion-MNIST if installed, else the sample).")
   String data;
 
   @Option(
       names = "--steps",
+      paramLabel = "N",
       defaultValue = "30",
       description = "Measured steps (default ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(
       names = "--warmup",
+      paramLabel = "N",
       defaultValue = "5",
       description = "Unmeasured steps first (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--num-workers", description = "Augmentation threads.")
+  @Option(names = "--num-workers", paramLabel = "N", description = "Augmentation threads.")
   Integer numWorkers;
 
-  @Option(names = "--threads", description = "Engine compute threads.")
+  @Option(names = "--threads", paramLabel = "N", description = "Engine compute threads.")
   Integer threads;
 
   @Mixin ComputeOptions arithmetic;

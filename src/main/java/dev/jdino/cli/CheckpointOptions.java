@@ -18,7 +18,8 @@ final class CheckpointOptions {
       paramLabel = "PATH",
       description =
           "A run directory, a checkpoint or snapshot file, a flat backbone safetensors file, or a"
-              + " PyTorch .pth (released DINO weights, an official full checkpoint, a timm ViT).")
+              + " PyTorch file (.pth: released DINO weights, an official full checkpoint, a timm"
+              + " ViT).")
   Path path;
 
   @Mixin BackboneKeyOptions backbone;

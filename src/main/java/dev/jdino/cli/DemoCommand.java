@@ -61,7 +61,10 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Training time (default 150s; 10m with --full).")
   String timeBudget;
 
-  @Option(names = "--epochs", description = "Train this many epochs instead of a time budget.")
+  @Option(
+      names = "--epochs",
+      paramLabel = "X",
+      description = "Train this many epochs instead of a time budget.")
   Double epochs;
 
   @Option(

@@ -39,6 +39,7 @@ public final class KnnCommand extends Subcommand {
 
   @Option(
       names = "--temperature",
+      paramLabel = "X",
       description = "Vote temperature T, weights exp(sim/T) (default ${DEFAULT-VALUE}).")
   double temperature = KnnClassifier.DEFAULT_TEMPERATURE;
 
@@ -59,6 +60,7 @@ public final class KnnCommand extends Subcommand {
 
   @Option(
       names = "--seed",
+      paramLabel = "N",
       description = "Seed of the random-init floor (default ${DEFAULT-VALUE}).")
   long seed;
 

@@ -33,6 +33,7 @@ public final class LinearCommand extends Subcommand {
 
   @Option(
       names = "--n-last-blocks",
+      paramLabel = "N",
       description = "Concatenate the CLS of this many last blocks (default ${DEFAULT-VALUE}).")
   int nLastBlocks = 4;
 
@@ -41,11 +42,13 @@ public final class LinearCommand extends Subcommand {
 
   @Option(
       names = "--epochs",
+      paramLabel = "N",
       description = "Training epochs (default ${DEFAULT-VALUE}, as the official script).")
   int epochs = 100;
 
   @Option(
       names = "--lr",
+      paramLabel = "X",
       description = "Base lr for batch 256; peak = lr * batch / 256 (default ${DEFAULT-VALUE}).")
   double lr = 0.001;
 
@@ -59,6 +62,7 @@ public final class LinearCommand extends Subcommand {
 
   @Option(
       names = "--seed",
+      paramLabel = "N",
       description = "Seed of the init, order and augmentation (default ${DEFAULT-VALUE}).")
   long seed;
 

@@ -15,11 +15,13 @@ final class ModelOptions {
 
   @Option(
       names = "--resize",
+      paramLabel = "PX",
       description = "Shorter side before the centre crop (default: crop * 256/224, 32 for 28 px).")
   Integer resize;
 
   @Option(
       names = "--crop",
+      paramLabel = "PX",
       description = "Centre crop side (default: the backbone's training resolution).")
   Integer crop;
 

@@ -143,9 +143,10 @@ public final class CocoObjectsDataset implements ImageDataset {
             + (leftOut[2] > 0 ? ", " + leftOut[2] + " outside their image" : "");
     return String.format(
         Locale.ROOT,
-        "coco objects:%s (%d objects >= %d px of %d boxes%s; %d %s)",
+        "coco objects:%s (%d object%s >= %d px of %d boxes%s; %d %s)",
         annotations.file(),
         boxes.length,
+        boxes.length == 1 ? "" : "s",
         minSize,
         annotations.boxCount(),
         out.isEmpty() ? "" : "; left out" + out.replaceFirst(",", ":"),

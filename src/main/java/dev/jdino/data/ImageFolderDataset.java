@@ -148,8 +148,10 @@ public final class ImageFolderDataset extends ImageFiles {
     return root
         + " ("
         + size()
-        + " images"
-        + (hasLabels() ? ", " + classNames().size() + " classes" : "")
+        + (size() == 1 ? " image" : " images")
+        + (hasLabels()
+            ? ", " + classNames().size() + (classNames().size() == 1 ? " class" : " classes")
+            : "")
         + ")";
   }
 

@@ -84,11 +84,11 @@ public final class EvalData {
       throw new BadInputException(
           "the training data has "
               + a.size()
-              + " classes "
+              + (a.size() == 1 ? " class " : " classes ")
               + brief(a)
               + " but the test data has "
               + b.size()
-              + " classes "
+              + (b.size() == 1 ? " class " : " classes ")
               + brief(b)
               + "; both need the same classes in the same order");
     }

@@ -145,7 +145,7 @@ class BddCommandTest {
             "--output",
             out.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("train (current labels): 1 images, 1 boxes"), r.out());
+    assertTrue(r.out().contains("train (current labels): 1 image, 1 box"), r.out());
     r = jdino("bdd2coco", "--labels", list.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--labels and --images go together"), r.err());

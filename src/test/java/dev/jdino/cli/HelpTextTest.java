@@ -50,6 +50,28 @@ class HelpTextTest {
     assertEquals(List.of(), failures);
   }
 
+  /**
+   * picocli wraps at a line-break opportunity, and a dot before letters is one: "a PyTorch .pth"
+   * once printed as "a PyTorch ." and "pth (released..." on the next line.
+   */
+  @Test
+  void noLineBreaksInsideAFileExtension() {
+    List<String> split = new ArrayList<>();
+    for (CommandLine cl : allCommands(Main.commandLine())) {
+      List<String> lines = cl.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
+      for (int i = 0; i + 1 < lines.size(); i++) {
+        String line = lines.get(i);
+        String next = lines.get(i + 1).strip();
+        if ((line.endsWith(" .") || line.endsWith("(."))
+            && !next.isEmpty()
+            && Character.isLetter(next.charAt(0))) {
+          split.add(cl.getCommandSpec().qualifiedName() + ": " + lines.get(i) + " / " + next);
+        }
+      }
+    }
+    assertEquals(List.of(), split);
+  }
+
   @Test
   void firstDescriptionLineIsASentence() {
     List<String> cut = new ArrayList<>();

@@ -61,6 +61,17 @@ class ImageFolderDatasetTest {
   }
 
   @Test
+  void theNameCountsInTheSingularForOne() throws Exception {
+    Files.createDirectories(root.resolve("cat"));
+    ImageDecoderTest.grayPng(root.resolve("cat/one.png"));
+    assertEquals(root + " (1 image, 1 class)", ImageFolderDataset.open(root).name());
+    ImageDecoderTest.grayPng(root.resolve("cat/two.png"));
+    Files.createDirectories(root.resolve("dog"));
+    ImageDecoderTest.grayPng(root.resolve("dog/three.png"));
+    assertEquals(root + " (3 images, 2 classes)", ImageFolderDataset.open(root).name());
+  }
+
+  @Test
   void anImageAtTheTopMakesItUnlabelled() throws Exception {
     makeLabelledTree();
     ImageDecoderTest.colorPng(root.resolve("top.gif.png"));
