@@ -117,6 +117,15 @@ final class PreparedBatches implements AutoCloseable {
   }
 
   /** Images left out so far, by position. */
+  /**
+   * The decoder's message without the image's name in front: decoders already say "path: empty
+   * file", and every report prints the source beside the message ("path: path: empty file").
+   */
+  static String reason(String source, String message) {
+    String m = String.valueOf(message);
+    return m.startsWith(source + ": ") ? m.substring(source.length() + 2) : m;
+  }
+
   List<Failure> failures() {
     synchronized (failures) {
       List<Failure> copy = new ArrayList<>(failures);
@@ -146,7 +155,8 @@ final class PreparedBatches implements AutoCloseable {
         if (bad == null) {
           bad = new ArrayList<>();
         }
-        bad.add(new Failure(p, index, data.describe(index), String.valueOf(e.getMessage())));
+        String source = data.describe(index);
+        bad.add(new Failure(p, index, source, reason(source, e.getMessage())));
         continue;
       }
       transform.apply(img, p, pixels, n * sampleLength);

@@ -89,8 +89,13 @@ public final class PatchPca {
             ModelInput.prepare(
                 images.load(i), o.sizing(), p, o.normalization().mean(), o.normalization().std());
       } catch (IOException | BadInputException e) {
-        skipped.add(images.describe(i) + ": " + e.getMessage());
-        log.println("skipped " + images.describe(i) + ": " + e.getMessage());
+        // The decoder's message may already start with the image's name (as in AttentionRenderer).
+        String why =
+            String.valueOf(e.getMessage()).startsWith(images.describe(i))
+                ? e.getMessage()
+                : images.describe(i) + ": " + e.getMessage();
+        skipped.add(why);
+        log.println("skipped " + why);
         continue;
       }
       inputs.add(in);

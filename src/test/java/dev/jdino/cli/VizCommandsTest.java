@@ -99,6 +99,28 @@ class VizCommandsTest {
   }
 
   @Test
+  void pcaNamesASkippedImageOnce(@TempDir Path tmp) throws Exception {
+    Path images = Files.createDirectory(tmp.resolve("images"));
+    png(images.resolve("a.png"), 28, 28);
+    png(images.resolve("b.png"), 28, 28);
+    Path empty = Files.createFile(images.resolve("empty.png"));
+    Result r =
+        jdino(
+            "pca",
+            "--checkpoint",
+            run.toString(),
+            "--images",
+            images.toString(),
+            "--output-dir",
+            tmp.resolve("out").toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode skipped = Json.read(tmp.resolve("out/pca.json")).path("skipped");
+    assertEquals(1, skipped.size(), skipped.toString());
+    // once "<path>: <path>: empty file"
+    assertEquals(empty + ": empty file", skipped.get(0).asText());
+  }
+
+  @Test
   void nothingDrawableIsExitCodeTwo(@TempDir Path tmp) throws Exception {
     Path broken = tmp.resolve("broken.jpg");
     Files.writeString(broken, "not a jpeg");

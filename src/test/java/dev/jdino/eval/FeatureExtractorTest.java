@@ -11,10 +11,15 @@ import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FeatureExtractorTest {
 
@@ -107,6 +112,28 @@ class FeatureExtractorTest {
             new FeatureExtractor.Skipped(2, "synthetic#2", "broken on purpose"),
             new FeatureExtractor.Skipped(7, "synthetic#7", "broken on purpose")),
         r.skipped());
+  }
+
+  @Test
+  void aSkippedFileIsNamedOnceBesideItsReason(@TempDir Path tmp) throws Exception {
+    // The decoder says "<path>: empty file"; knn, features and pca printed "<path>: <path>: ...".
+    ImageIO.write(
+        new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY),
+        "png",
+        tmp.resolve("a.png").toFile());
+    Files.createFile(tmp.resolve("b.png"));
+    ImageDataset data = DataSources.open(tmp.toString());
+    FeatureExtractor.Result r =
+        FeatureExtractor.extract(
+            data,
+            null,
+            new Preprocessing(4, 4, new float[3], new float[] {1, 1, 1}),
+            List.of(FeatureExtractor.pixels(true)),
+            new FeatureExtractor.Options(2, 1, false),
+            Progress.NONE,
+            "t");
+    assertEquals(
+        List.of(new FeatureExtractor.Skipped(1, data.describe(1), "empty file")), r.skipped());
   }
 
   @Test
