@@ -132,6 +132,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Map<String, Object> overrides = ConfigFlags.overrides(spec.commandLine().getParseResult(), err);
     Path dir = outputDir != null ? outputDir : Path.of("runs", "dino");
+    // Every run flag is checked before the recipe is sized or a step time measured: a bad one is
+    // refused first, not after lines about the run it would have been.
+    run.toOptions(dir);
     boolean fresh = !RunDirectory.hasCheckpoint(dir);
     String dataSpec = data;
     ImageDataset images = null;

@@ -94,6 +94,15 @@ class TrainCommandTest {
   }
 
   @Test
+  void aBadRunFlagIsRefusedBeforeTheRecipeIsSized(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    Result r = jdino("train", "--output-dir", run.toString(), "--num-workers", "0");
+    assertBadInput(r, "--num-workers");
+    assertFalse(r.out().contains("sized"), r.out());
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
   void cropSizeNotAMultipleOfThePatch(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     assertBadInput(train(run, "--global-crop-size", "30"), "--global-crop-size 30", "patch size 4");
