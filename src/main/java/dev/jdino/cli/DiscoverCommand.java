@@ -85,6 +85,7 @@ public final class DiscoverCommand extends Subcommand {
   @Override
   public Integer call() throws Exception {
     OutputPaths.requireCreatable(output, "--output", false);
+    OutputPaths.requireJson(output, "--output");
     PrintWriter out = out();
     if (!data.strip().toLowerCase(Locale.ROOT).startsWith("coco:")) {
       throw new BadInputException(

@@ -91,6 +91,7 @@ public final class KnnCommand extends Subcommand {
   @Override
   public Integer call() throws Exception {
     OutputPaths.requireCreatable(output, "--output", false);
+    OutputPaths.requireJson(output, "--output");
     PrintWriter out = out();
     KnnClassifier.Options knn;
     FeatureExtractor.Options ext;

@@ -80,6 +80,18 @@ public final class OutputPaths {
     }
   }
 
+  /**
+   * Refuses a JSON output path without the {@code .json} extension: an earlier file at the path is
+   * kept by renaming it ({@link #keepPrevious}), which is right for earlier results and wrong for a
+   * user's {@code notes.html} given by mistake.
+   */
+  public static void requireJson(Path target, String flag) {
+    if (target != null && !target.getFileName().toString().endsWith(".json")) {
+      throw new BadInputException(
+          flag + " " + target + ": expected a .json file name (the results are JSON)");
+    }
+  }
+
   /** A read-only mount: writable by its permissions, root's above all, yet refusing writes. */
   private static boolean readOnly(Path p) {
     try {

@@ -278,6 +278,24 @@ class KnnCommandTest {
   }
 
   @Test
+  void anOutputThatIsNotJsonIsRefusedAndTheUsersFileLeftWhereItIs() throws Exception {
+    Path mine = Files.writeString(tmp.resolve("mine.html"), "<p>my notes</p>");
+    assertBadInput(
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            test.toString(),
+            "--output",
+            mine.toString()),
+        "--output " + mine + ": expected a .json file name");
+    assertEquals("<p>my notes</p>", Files.readString(mine));
+  }
+
+  @Test
   void mismatchedLabelCount() throws Exception {
     Path odd = EvalFixtures.sampleIdx(tmp, "odd", 0, 10, 11);
     assertBadInput(
