@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -421,11 +422,45 @@ final class ConfigFlags {
               + (f != null ? f.name() : e.setting())
               + "); resume without --preset, or use a new --output-dir");
     } catch (ConfigException e) {
-      throw bad(
-          e,
-          given(overrides, e.setting()),
-          values(overrides, base != null ? base : DinoConfig.defaults()));
+      throw byWhatWasGiven(e, overrides)
+          .orElseGet(
+              () ->
+                  bad(
+                      e,
+                      given(overrides, e.setting()),
+                      values(overrides, base != null ? base : DinoConfig.defaults())));
     }
+  }
+
+  /**
+   * A check of two settings that fails on one the user left alone, through one the user gave
+   * ({@code --epochs 0.5} against the run's warm-up of 1 epoch): the message leads with the flag
+   * given, which the user is looking at, and names the other with its value and where it came from.
+   */
+  private static Optional<BadInputException> byWhatWasGiven(
+      ConfigException e, Map<String, Object> overrides) {
+    Flag f = flagFor(e.setting());
+    if (f == null || given(overrides, e.setting()) != null) {
+      return Optional.empty();
+    }
+    for (String r : e.related()) {
+      Flag g = flagFor(r);
+      if (g != null && overrides.containsKey(r)) {
+        return Optional.of(
+            new BadInputException(
+                g.name()
+                    + " "
+                    + show(given(overrides, r))
+                    + ": "
+                    + e.getMessage()
+                    + " (that is "
+                    + f.name()
+                    + " as the run or its preset has it; give "
+                    + f.name()
+                    + " too to change it)"));
+      }
+    }
+    return Optional.empty();
   }
 
   /**

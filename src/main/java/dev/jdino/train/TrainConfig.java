@@ -73,7 +73,8 @@ public record TrainConfig(
           "warmupEpochs",
           "the warm-up of "
               + fmt(warmupEpochs)
-              + " epochs is longer than the run of "
+              + (warmupEpochs == 1 ? " epoch" : " epochs")
+              + " is longer than the run of "
               + fmt(epochs)
               + (epochs == 1 ? " epoch" : " epochs"),
           "epochs");

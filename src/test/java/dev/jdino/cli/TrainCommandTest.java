@@ -246,6 +246,12 @@ class TrainCommandTest {
     assertBadInput(other, "trained on 5,000 images of fmnist-sample", folder + " now has 20");
     assertArrayEquals(args, Files.readAllBytes(run.resolve("args.json")));
     assertArrayEquals(metrics, Files.readAllBytes(run.resolve("metrics.jsonl")));
+    // a shorter run than its warm-up: said by the flag given, not the one left alone
+    assertBadInput(
+        jdino("train", "--output-dir", run.toString(), "--epochs", "0.5"),
+        "--epochs 0.5: the warm-up of 1 epoch is longer than the run of 0.5 epochs (that is"
+            + " --warmup-epochs as the run or its preset has it; give --warmup-epochs too to change"
+            + " it)");
     // The same 5,000 images under another name: resumed, with a note.
     Result renamed =
         jdino(
