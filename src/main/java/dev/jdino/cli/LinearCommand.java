@@ -134,6 +134,17 @@ public final class LinearCommand extends Subcommand {
           cfg.augment()
               ? "official protocol (augmented features every epoch)"
               : "fast mode (cached features)");
+      if (cfg.batchSize() > train.size()) {
+        // As the official eval_linear: the lr follows the batch asked for, not the one reached.
+        out.printf(
+            Locale.ROOT,
+            "note: --batch-size %d is more than the %,d training images: every epoch is one batch"
+                + " of %,d, while the learning rate is scaled for %d (lr x batch / 256)%n",
+            cfg.batchSize(),
+            train.size(),
+            train.size(),
+            cfg.batchSize());
+      }
       out.flush();
       long t0 = System.nanoTime();
       LinearProbe.Result r =

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -115,10 +116,28 @@ public final class LocalLauncher {
     }
   }
 
+  /** Local ranks allowed per core: two share a core's threads, more only wait on each other. */
+  static final int MAX_RANKS_PER_CORE = 2;
+
   /** The launch {@link #run} would start, for this JVM on this machine. */
   public static Plan plan(int nprocPerNode, String mainClass, List<String> args) {
     if (nprocPerNode < 1) {
       throw new BadInputException("--nproc-per-node " + nprocPerNode + ": expected at least 1");
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (nprocPerNode > MAX_RANKS_PER_CORE * cores) {
+      // each rank is a JVM with its own engine and data workers: 100 of them on 2 cores did not
+      // come up in minutes
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "--nproc-per-node %d: more ranks than %d per core of this machine's %d (each rank"
+                  + " is a process with its own engine); give at most %d, or mpirun across"
+                  + " machines",
+              nprocPerNode,
+              MAX_RANKS_PER_CORE,
+              cores,
+              MAX_RANKS_PER_CORE * cores));
     }
     Distributed.detect(System.getenv())
         .ifPresent(

@@ -16,6 +16,7 @@ import dev.jdino.data.EpochOrder;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
 import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
 import dev.jdino.model.Backbone;
@@ -126,6 +127,12 @@ public final class LinearProbe {
       Progress progress,
       Consumer<Epoch> onEpoch) {
     EvalData.requireSameClasses(train, test);
+    int classCount = classCount(train, test);
+    if (classCount < 2) {
+      // one class is 100 % for any features: a result that says nothing about them
+      throw new BadInputException(
+          train.name() + " has one class: a linear probe needs at least two to tell apart");
+    }
     FeatureExtractor.Encoder enc =
         encoder(backbone, config.nLastBlocks(), config.avgpoolPatchTokens());
     FeatureExtractor.Options raw = new FeatureExtractor.Options(config.batchSize(), workers, false);

@@ -2,6 +2,7 @@ package dev.jdino.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +10,10 @@ import dev.jdino.eval.EvalFixtures;
 import dev.jdino.eval.LinearProbe;
 import dev.jdino.io.Json;
 import dev.jdino.io.Safetensors;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,5 +129,30 @@ class LinearCommandTest {
             "--output-dir",
             tmp.resolve("o").toString()),
         "--epochs");
+    // one class: 100 % for any features, refused
+    Path one = tmp.resolve("one");
+    for (int i = 0; i < 3; i++) {
+      Files.createDirectories(one.resolve("a"));
+      ImageIO.write(
+          new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY),
+          "png",
+          one.resolve("a/" + i + ".png").toFile());
+    }
+    KnnCommandTest.assertBadInput(
+        KnnCommandTest.jdino(
+            "linear",
+            "--checkpoint",
+            model.toString(),
+            "--train-data",
+            one.toString(),
+            "--test-data",
+            one.toString(),
+            "--no-augment",
+            "--n-last-blocks",
+            "1",
+            "--output-dir",
+            tmp.resolve("o").toString()),
+        "has one class: a linear probe needs at least two to tell apart");
+    assertFalse(Files.exists(tmp.resolve("o/linear.json")));
   }
 }

@@ -103,6 +103,19 @@ class LocalLauncherTest {
     BadInputException e =
         assertThrows(BadInputException.class, () -> LocalLauncher.plan(0, "Main", List.of()));
     assertEquals("--nproc-per-node 0: expected at least 1", e.getMessage());
+    // 100 ranks on a 2-core machine never came up; refused before anything starts
+    int cores = Runtime.getRuntime().availableProcessors();
+    int tooMany = 2 * cores + 1;
+    e = assertThrows(BadInputException.class, () -> LocalLauncher.plan(tooMany, "Main", List.of()));
+    assertEquals(
+        "--nproc-per-node "
+            + tooMany
+            + ": more ranks than 2 per core of this machine's "
+            + cores
+            + " (each rank is a process with its own engine); give at most "
+            + 2 * cores
+            + ", or mpirun across machines",
+        e.getMessage());
   }
 
   @Test
