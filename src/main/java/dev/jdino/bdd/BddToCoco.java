@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.data.CocoDataset;
 import dev.jdino.data.ImageDecoder;
 import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -194,6 +195,20 @@ public final class BddToCoco {
             perCategory[category - 1]++;
           }
         });
+    if (images.isEmpty()) {
+      // An empty COCO file converts nothing, and discover or train would only then refuse it.
+      throw new BadInputException(
+          labels
+              + (frames[0] == 0
+                  ? ": lists no frames"
+                  : (frames[0] == 1
+                          ? ": its one frame has no readable image in "
+                          : ": none of its " + frames[0] + " frames has a readable image in ")
+                      + imagesDir
+                      + " "
+                      + skippedImages)
+              + "; nothing written");
+    }
     AtomicFiles.write(
         output,
         out -> {

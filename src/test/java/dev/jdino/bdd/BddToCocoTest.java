@@ -2,6 +2,7 @@ package dev.jdino.bdd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,6 +135,38 @@ class BddToCocoTest {
             BadInputException.class,
             () -> BddToCoco.convert("x", list, images, dir.resolve("out.json")));
     assertTrue(e.getMessage().contains("expected a JSON list"), e.getMessage());
+  }
+
+  @Test
+  void labelsThatConvertNoImageWriteNothing() throws Exception {
+    Path images = dir.resolve("imgs");
+    BddFixtures.images(images);
+    Path out = dir.resolve("out.json");
+    Path empty = Files.writeString(dir.resolve("empty.json"), "[]");
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> BddToCoco.convert("x", empty, images, out));
+    assertEquals(empty + ": lists no frames; nothing written", e.getMessage());
+    Path missing =
+        Files.writeString(
+            dir.resolve("missing.json"),
+            "[{\"name\": \"x.jpg\", \"labels\": [{\"category\": \"car\"}]}]");
+    e = assertThrows(BadInputException.class, () -> BddToCoco.convert("x", missing, images, out));
+    assertEquals(
+        missing
+            + ": its one frame has no readable image in "
+            + images
+            + " {image file missing=1}; nothing written",
+        e.getMessage());
+    Files.writeString(
+        missing, "[{\"name\": \"x.jpg\", \"labels\": []}, {\"name\": \"y.jpg\", \"labels\": []}]");
+    e = assertThrows(BadInputException.class, () -> BddToCoco.convert("x", missing, images, out));
+    assertEquals(
+        missing
+            + ": none of its 2 frames has a readable image in "
+            + images
+            + " {image file missing=2}; nothing written",
+        e.getMessage());
+    assertFalse(Files.exists(out));
   }
 
   @Test
