@@ -288,11 +288,11 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
     int index = order[(int) position];
     int n = dataset.size();
     for (int attempt = 0; ; attempt++) {
-      String source = dataset.describe(index);
       // A file that failed once fails again: it is not decoded twice. Which worker saw it first
       // does not matter, so the replacements, and the batches, stay those of the seed.
       String message = unreadable.get(index);
-      if (message == null) {
+      boolean fresh = message == null;
+      if (fresh) {
         try {
           Image image = dataset.load(index, minSourceSide);
           if (image != null) {
@@ -306,6 +306,10 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
           // Decoders fail with unchecked exceptions too; any of them only costs this one image.
           message = e.getMessage() != null ? e.getMessage() : e.toString();
         }
+      }
+      // Described only on failure: a path string per loaded sample would be garbage for nothing.
+      String source = dataset.describe(index);
+      if (fresh) {
         if (message.startsWith(source + ": ")) {
           message = message.substring(source.length() + 2);
         }

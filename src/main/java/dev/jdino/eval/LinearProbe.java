@@ -145,10 +145,10 @@ public final class LinearProbe {
           FeatureExtractor.extract(
               train, null, prep, List.of(enc), raw, progress, "probe features (train)");
       skipped.addAll(tr.skipped());
-      Result r = fit(tr.first(), te.first(), config, classCount(train, test), onEpoch);
+      Result r = fit(tr.first(), te.first(), config, classCount, onEpoch);
       return withSkipped(r, skipped);
     }
-    int classes = classCount(train, test);
+    int classes = classCount;
     int crop = prep.crop();
     int plane = crop * crop;
     Trainer t =
