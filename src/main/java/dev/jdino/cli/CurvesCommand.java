@@ -2,6 +2,7 @@ package dev.jdino.cli;
 
 import dev.jdino.io.OutputPaths;
 import dev.jdino.viz.Curves;
+import dev.jdino.viz.RunMetrics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +38,7 @@ public final class CurvesCommand extends Subcommand {
     for (Curves.Chart c : charts) {
       out.println("wrote " + c.file());
     }
+    RunMetrics.read(runDir).skippedNote().ifPresent(n -> out.println("note: " + n));
     out.flush();
     return 0;
   }

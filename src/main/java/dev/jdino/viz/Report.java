@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -106,6 +107,12 @@ public final class Report {
         h.chart(c.file(), c.title());
       }
       h.raw("</div>");
+      Optional<String> skipped = RunMetrics.read(runDir).skippedNote();
+      if (skipped.isPresent()) {
+        h.note(skipped.get());
+        notes.add(skipped.get());
+        log.println("report: " + skipped.get());
+      }
     } catch (BadInputException e) {
       h.note("No curves: " + e.getMessage());
       notes.add(e.getMessage());

@@ -9,14 +9,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * A run's {@code metrics.jsonl}, read for plotting: the step and epoch records in step order, one
  * per step (a resumed run may log a step twice; the later record wins, as the log's contract says).
- * Lines that are not JSON (a run killed mid-write leaves a partial last line) are skipped.
+ * Lines that are not JSON (a run killed mid-write leaves a partial last line; a file edited by hand
+ * may have worse) are left out, and {@link #skippedNote} names them so a reader can say so.
  */
 public final class RunMetrics {
   /** File name inside a run directory. */
@@ -25,14 +29,26 @@ public final class RunMetrics {
   private final List<JsonNode> steps;
   private final List<JsonNode> epochs;
   private final List<JsonNode> evals;
-  private final int skippedLines;
+  private final Path file;
+  private final List<Integer> skippedLines;
+  private final int lineCount;
+  private final boolean allCutByStops;
 
   private RunMetrics(
-      List<JsonNode> steps, List<JsonNode> epochs, List<JsonNode> evals, int skippedLines) {
+      Path file,
+      List<JsonNode> steps,
+      List<JsonNode> epochs,
+      List<JsonNode> evals,
+      List<Integer> skippedLines,
+      int lineCount,
+      boolean allCutByStops) {
+    this.file = file;
     this.steps = steps;
     this.epochs = epochs;
     this.evals = evals;
     this.skippedLines = skippedLines;
+    this.lineCount = lineCount;
+    this.allCutByStops = allCutByStops;
   }
 
   /**
@@ -53,8 +69,11 @@ public final class RunMetrics {
     Map<Long, JsonNode> steps = new TreeMap<>();
     Map<Long, JsonNode> epochs = new TreeMap<>();
     Map<Long, JsonNode> evals = new TreeMap<>();
-    int bad = 0;
-    for (String line : lines) {
+    List<Integer> bad = new ArrayList<>();
+    boolean allCutByStops = true;
+    int pendingBad = -1; // a broken line not yet known to be a stop's: the next record decides
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
       if (line.isBlank()) {
         continue;
       }
@@ -62,9 +81,17 @@ public final class RunMetrics {
       try {
         n = Json.parse(line);
       } catch (IOException e) {
-        bad++;
+        bad.add(i + 1);
+        if (pendingBad >= 0) {
+          allCutByStops = false;
+        }
+        pendingBad = i;
         continue;
       }
+      if (pendingBad >= 0 && !n.path("type").asText().equals("resume")) {
+        allCutByStops = false;
+      }
+      pendingBad = -1;
       if (!n.isObject() || !n.path("step").isNumber()) {
         continue;
       }
@@ -76,10 +103,13 @@ public final class RunMetrics {
       }
     }
     return new RunMetrics(
+        file,
         new ArrayList<>(steps.values()),
         new ArrayList<>(epochs.values()),
         new ArrayList<>(evals.values()),
-        bad);
+        List.copyOf(bad),
+        lines.size(),
+        allCutByStops);
   }
 
   /** Step records, by step. */
@@ -94,7 +124,45 @@ public final class RunMetrics {
 
   /** Lines that were not JSON. */
   public int skippedLines() {
-    return skippedLines;
+    return skippedLines.size();
+  }
+
+  /**
+   * One line saying which lines were left out, if any. A line cut short where the run stopped (the
+   * file's last line, or one followed by the resumed run's {@code resume} record) is what a killed
+   * run leaves and is said as such; any other means the file was damaged or edited.
+   */
+  public Optional<String> skippedNote() {
+    if (skippedLines.isEmpty()) {
+      return Optional.empty();
+    }
+    String shown =
+        skippedLines.stream().limit(5).map(String::valueOf).collect(Collectors.joining(", "));
+    String lines =
+        String.format(
+            Locale.ROOT,
+            "line%s %s%s",
+            skippedLines.size() == 1 ? "" : "s",
+            shown,
+            skippedLines.size() > 5 ? ", ..." : "");
+    if (allCutByStops) {
+      return Optional.of(
+          String.format(
+              Locale.ROOT,
+              "%s: %s cut short where the run was stopped mid-write (%s); left out",
+              file,
+              skippedLines.size() == 1 ? "a record was" : skippedLines.size() + " records were",
+              lines));
+    }
+    return Optional.of(
+        String.format(
+            Locale.ROOT,
+            "%s: %d of its %d lines %s not JSON (%s); left out",
+            file,
+            skippedLines.size(),
+            lineCount,
+            skippedLines.size() == 1 ? "is" : "are",
+            lines));
   }
 
   /**

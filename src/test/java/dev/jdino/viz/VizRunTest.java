@@ -149,10 +149,39 @@ class VizRunTest {
     assertEquals(6.9, m.steps().get(0).get("loss").asDouble());
     assertEquals(2, m.epochs().size());
     assertEquals(1, m.skippedLines());
+    assertEquals(
+        dir.resolve("metrics.jsonl")
+            + ": a record was cut short where the run was stopped mid-write (line 7); left out",
+        m.skippedNote().orElseThrow());
     assertEquals(55.0, m.knnTop1At(40).getAsDouble());
     assertTrue(m.knnTop1At(30).isEmpty());
     List<Curves.Chart> charts = Curves.write(dir, dir.resolve("c"), Curves.XAxis.STEPS);
     assertTrue(charts.stream().anyMatch(c -> c.name().equals("knn")));
     assertTrue(charts.stream().anyMatch(c -> c.name().equals("loss")));
+  }
+
+  @Test
+  void metricsNameTheLinesLeftOutAndTellAStopsFromDamage(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("metrics.jsonl");
+    String start = "{\"type\":\"start\",\"epoch\":0,\"step\":0}";
+    String step = "{\"type\":\"step\",\"epoch\":0,\"step\":10,\"loss\":7.0}";
+    // A killed run resumed: the broken record is followed by the resume record.
+    Files.writeString(
+        file,
+        String.join("\n", start, "{\"type\":\"st", "{\"type\":\"resume\",\"step\":0}", step)
+            + "\n");
+    assertEquals(
+        file + ": a record was cut short where the run was stopped mid-write (line 2); left out",
+        RunMetrics.read(dir).skippedNote().orElseThrow());
+    // Garbage between two records is damage, not a stop; every such line is counted.
+    Files.writeString(
+        file, String.join("\n", start, "not json", step, "", "{oops", step, "x}") + "\n");
+    RunMetrics m = RunMetrics.read(dir);
+    assertEquals(3, m.skippedLines());
+    assertEquals(
+        file + ": 3 of its 7 lines are not JSON (lines 2, 5, 7); left out",
+        m.skippedNote().orElseThrow());
+    Files.writeString(file, start + "\n" + step + "\n");
+    assertTrue(RunMetrics.read(dir).skippedNote().isEmpty());
   }
 }
