@@ -208,6 +208,9 @@ public final class KnnCommand extends Subcommand {
     if (r.cappedNote() != null) {
       out.println(r.cappedNote());
     }
+    if (r.missingClassesNote() != null) {
+      out.println(r.missingClassesNote());
+    }
     Reports.skipped(out, r.skipped());
     if (file != null) {
       Reports.keepPrevious(out, file);

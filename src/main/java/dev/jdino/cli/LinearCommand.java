@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.eval.EvalData;
+import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.LinearProbe;
 import dev.jdino.eval.LinearProbeConfig;
 import dev.jdino.eval.Preprocessing;
@@ -178,6 +179,7 @@ public final class LinearCommand extends Subcommand {
       desc.put("train_data", trainSpec);
       desc.put("test_data", testSpec);
       desc.set("preprocessing", prep.toJson());
+      FeatureExtractor.Skipped.putInto(desc, r.skipped());
       double seconds = (System.nanoTime() - t0) / 1e9;
       desc.put("seconds", seconds);
       var names = desc.putArray("class_names");

@@ -3,7 +3,6 @@ package dev.jdino.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.engine.Torch;
 import dev.jdino.io.AtomicFiles;
@@ -51,14 +50,7 @@ public final class FeatureExport {
         "features (N, D) float32"
             + (f.hasLabels() ? "; labels (N) int64" : "")
             + "; indices (N) int64 (dataset index of each row)");
-    meta.put("skipped_images", skipped.size());
-    ArrayNode sk = meta.putArray("skipped");
-    for (FeatureExtractor.Skipped s : skipped) {
-      ObjectNode o = sk.addObject();
-      o.put("index", s.index());
-      o.put("source", s.source());
-      o.put("message", s.message());
-    }
+    FeatureExtractor.Skipped.putInto(meta, skipped);
     try (NDManager m = Torch.newManager()) {
       Map<String, NDArray> t = new LinkedHashMap<>();
       t.put("features", m.create(f.values(), new Shape(f.count(), f.dim())));

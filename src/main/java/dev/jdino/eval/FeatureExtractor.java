@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.data.IdxDataset;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
@@ -72,7 +74,23 @@ public final class FeatureExtractor {
   }
 
   /** An image left out because it could not be decoded. */
-  public record Skipped(int index, String source, String message) {}
+  public record Skipped(int index, String source, String message) {
+    /**
+     * Records {@code skipped} in a result file as {@code skipped_images} (the count) and {@code
+     * skipped} (each image's dataset index, source and reason), so a score computed on fewer images
+     * than the data holds says so in the file as well as on the console.
+     */
+    public static void putInto(ObjectNode json, List<Skipped> skipped) {
+      json.put("skipped_images", skipped.size());
+      ArrayNode list = json.putArray("skipped");
+      for (Skipped s : skipped) {
+        ObjectNode o = list.addObject();
+        o.put("index", s.index());
+        o.put("source", s.source());
+        o.put("message", s.message());
+      }
+    }
+  }
 
   /**
    * What an extraction produced.

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The whole k-NN protocol for a backbone: features of the training and test images, the weighted
@@ -41,6 +42,9 @@ public final class KnnEvaluation {
    * What {@code jdino knn} reports and writes ({@code knn.json}).
    *
    * @param skipped images left out of either set because they could not be decoded
+   * @param classesWithoutTraining classes the test features have and the training features lack
+   *     (none in the data, or every such image undecodable), each with why; their test images can
+   *     only be misclassified
    */
   public record Report(
       String checkpoint,
@@ -52,12 +56,15 @@ public final class KnnEvaluation {
       int testImages,
       List<Row> results,
       double seconds,
-      List<FeatureExtractor.Skipped> skipped) {
+      List<FeatureExtractor.Skipped> skipped,
+      List<String> classesWithoutTraining) {
 
     /**
      * The JSON document: exactly {@code checkpoint, checkpoint_key, train_data, test_data,
-     * temperature, train_images, test_images, results[{model, k, top1, top5}], seconds}; a row
-     * whose k exceeds the training images also has {@code k_used}, the neighbours that voted.
+     * temperature, train_images, test_images, results[{model, k, top1, top5}], skipped_images,
+     * skipped[{index, source, message}], seconds}; a row whose k exceeds the training images also
+     * has {@code k_used}, the neighbours that voted; {@code classes_without_training_images} is
+     * there when some test class has no training feature.
      */
     public ObjectNode toJson() {
       ObjectNode o = Json.object();
@@ -80,6 +87,11 @@ public final class KnnEvaluation {
         }
         j.put("top1", r.top1());
         j.put("top5", r.top5());
+      }
+      FeatureExtractor.Skipped.putInto(o, skipped);
+      if (!classesWithoutTraining.isEmpty()) {
+        ArrayNode c = o.putArray("classes_without_training_images");
+        classesWithoutTraining.forEach(c::add);
       }
       o.put("seconds", seconds);
       return o;
@@ -142,6 +154,27 @@ public final class KnnEvaluation {
           ks.size() == 1 ? "votes" : "vote");
     }
 
+    /**
+     * One line naming the classes that have test images but no training feature, or null when every
+     * test class has some: a score that cannot reach 100 % for a reason outside the model.
+     */
+    public String missingClassesNote() {
+      if (classesWithoutTraining.isEmpty()) {
+        return null;
+      }
+      int n = classesWithoutTraining.size();
+      return String.format(
+          Locale.ROOT,
+          "note: %d class%s of the test data %s no training image, so %s test images can only be"
+              + " misclassified: %s%s",
+          n,
+          n == 1 ? "" : "es",
+          n == 1 ? "has" : "have",
+          n == 1 ? "its" : "their",
+          String.join("; ", classesWithoutTraining.subList(0, Math.min(5, n))),
+          n > 5 ? "; ..." : "");
+    }
+
     private static String label(String model) {
       return model.equals(RANDOM) ? "random init" : model;
     }
@@ -198,6 +231,7 @@ public final class KnnEvaluation {
     }
     List<FeatureExtractor.Skipped> skipped = new ArrayList<>(tr.skipped());
     skipped.addAll(te.skipped());
+    List<String> missing = classesWithoutTraining(train, tr, te);
     return new Report(
         checkpoint,
         checkpointKey,
@@ -208,6 +242,54 @@ public final class KnnEvaluation {
         te.first().count(),
         List.copyOf(rows),
         (System.nanoTime() - t0) / 1e9,
-        List.copyOf(skipped));
+        List.copyOf(skipped),
+        missing);
+  }
+
+  /**
+   * The test classes with no training feature, each as {@code "name (N test images; why)"}: a class
+   * the training data does not have, or one whose training images were all undecodable.
+   */
+  static List<String> classesWithoutTraining(
+      ImageDataset train, FeatureExtractor.Result tr, FeatureExtractor.Result te) {
+    Map<Integer, Integer> trainCount = counts(tr.first().labels());
+    Map<Integer, Integer> testCount = counts(te.first().labels());
+    Map<Integer, Integer> undecodable = new TreeMap<>();
+    for (FeatureExtractor.Skipped s : tr.skipped()) {
+      undecodable.merge(train.label(s.index()), 1, Integer::sum);
+    }
+    List<String> names = train.classNames();
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<Integer, Integer> e : testCount.entrySet()) {
+      int c = e.getKey();
+      if (trainCount.containsKey(c)) {
+        continue;
+      }
+      String name = c < names.size() ? names.get(c) : "class " + c;
+      int lost = undecodable.getOrDefault(c, 0);
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%s (%,d test image%s; %s)",
+              name,
+              e.getValue(),
+              e.getValue() == 1 ? "" : "s",
+              lost == 0
+                  ? "none in the training data"
+                  : lost == 1
+                      ? "its one training image could not be decoded"
+                      : "all " + lost + " of its training images could not be decoded"));
+    }
+    return List.copyOf(out);
+  }
+
+  private static Map<Integer, Integer> counts(int[] labels) {
+    Map<Integer, Integer> m = new TreeMap<>();
+    if (labels != null) {
+      for (int l : labels) {
+        m.merge(l, 1, Integer::sum);
+      }
+    }
+    return m;
   }
 }

@@ -11,6 +11,7 @@ import dev.jdino.eval.EvalFixtures;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Features;
 import dev.jdino.eval.KnnClassifier;
+import dev.jdino.eval.LinearProbe;
 import dev.jdino.eval.Preprocessing;
 import dev.jdino.eval.Progress;
 import dev.jdino.io.Json;
@@ -98,8 +99,11 @@ class KnnCommandTest {
             "train_images",
             "test_images",
             "results",
+            "skipped_images",
+            "skipped",
             "seconds"),
         keys);
+    assertEquals(0, j.get("skipped_images").asInt());
     assertEquals(backbone.toString(), j.get("checkpoint").asText());
     assertEquals("teacher", j.get("checkpoint_key").asText());
     assertEquals(0.07, j.get("temperature").asDouble());
@@ -410,5 +414,85 @@ class KnnCommandTest {
     assertBadInput(
         jdino("knn", "--checkpoint", backbone.toString(), "--train-data", train.toString()),
         "--test-data is required");
+  }
+
+  /**
+   * Undecodable images are counted in the result files as on the console, and a class whose
+   * training images were all undecodable is named: its test images cannot score.
+   */
+  @Test
+  void undecodableImagesAreRecordedAndAClassLeftWithoutTrainingIsNamed() throws Exception {
+    Path trainDir = tmp.resolve("broken-train");
+    Path testDir = tmp.resolve("broken-test");
+    String[] classes = {"bag", "coat", "shirt"};
+    for (String c : classes) {
+      for (Path d : new Path[] {trainDir, testDir}) {
+        Files.createDirectories(d.resolve(c));
+        for (int i = 0; i < 3; i++) {
+          BufferedImage im = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+          im.getRaster().setSample(i, c.length(), 0, 255);
+          ImageIO.write(im, "png", d.resolve(c + "/" + i + ".png").toFile());
+        }
+      }
+    }
+    // every training image of "coat" is broken, and one test image of "bag"
+    for (int i = 0; i < 3; i++) {
+      Files.writeString(trainDir.resolve("coat/" + i + ".png"), "not a png");
+    }
+    Files.writeString(testDir.resolve("bag/0.png"), "not a png");
+    Path json = tmp.resolve("broken-knn.json");
+    Result r =
+        jdino(
+            "knn",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            trainDir.toString(),
+            "--test-data",
+            testDir.toString(),
+            "--k",
+            "3",
+            "--output",
+            json.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.out()
+            .contains(
+                "note: 1 class of the test data has no training image, so its test images can"
+                    + " only be misclassified: coat (3 test images; all 3 of its training images"
+                    + " could not be decoded)"),
+        r.out());
+    assertTrue(r.out().contains("4 images could not be decoded and were left out"), r.out());
+    JsonNode j = Json.read(json);
+    assertEquals(4, j.get("skipped_images").asInt());
+    assertEquals(4, j.get("skipped").size());
+    assertTrue(j.get("skipped").get(0).get("source").asText().endsWith(".png"), j.toString());
+    assertEquals(
+        "coat (3 test images; all 3 of its training images could not be decoded)",
+        j.get("classes_without_training_images").get(0).asText());
+    assertEquals(6, j.get("train_images").asInt());
+    assertEquals(8, j.get("test_images").asInt());
+
+    Path linear = tmp.resolve("broken-linear");
+    r =
+        jdino(
+            "linear",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            trainDir.toString(),
+            "--test-data",
+            testDir.toString(),
+            "--n-last-blocks",
+            "1",
+            "--epochs",
+            "1",
+            "--no-augment",
+            "--output-dir",
+            linear.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
+    assertEquals(4, d.get("skipped_images").asInt(), d.toString());
+    assertEquals(4, d.get("skipped").size());
   }
 }
