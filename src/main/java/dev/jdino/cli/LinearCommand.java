@@ -160,11 +160,11 @@ public final class LinearCommand extends Subcommand {
               e -> {
                 out.printf(
                     Locale.ROOT,
-                    "epoch %d/%d: lr %.3g, loss %.4f, test top-1 %.2f%s, %.1f s%n",
+                    "epoch %d/%d: lr %.3g, loss %s, test top-1 %.2f%s, %.1f s%n",
                     e.epoch() + 1,
                     epochs,
                     e.lr(),
-                    e.trainLoss(),
+                    LinearProbe.formatLoss(e.trainLoss()),
                     e.top1(),
                     Double.isNaN(e.top5())
                         ? ""
@@ -197,6 +197,9 @@ public final class LinearCommand extends Subcommand {
               : String.format(Locale.ROOT, ", top-5 %.2f", r.bestTop5()),
           epochs,
           seconds);
+      if (r.divergenceNote() != null) {
+        out.println(r.divergenceNote());
+      }
       out.println("linear layer: " + file.toAbsolutePath());
       out.flush();
       return 0;

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -79,7 +80,40 @@ public final class LinearProbe {
       float[] bias,
       int trainImages,
       int testImages,
-      List<FeatureExtractor.Skipped> skipped) {}
+      List<FeatureExtractor.Skipped> skipped) {
+
+    /**
+     * One line when the probe diverged, else null: the last epoch's mean training loss is not
+     * finite or more than twice a uniform guess's ln C. A learning rate far too high does this
+     * while the top-1 stays finite and may even look plausible, so the score alone does not show
+     * it.
+     */
+    public String divergenceNote() {
+      if (epochs.isEmpty() || classes < 2) {
+        return null;
+      }
+      double loss = epochs.get(epochs.size() - 1).trainLoss();
+      double guess = Math.log(classes);
+      if (Double.isFinite(loss) && loss <= 2 * guess) {
+        return null;
+      }
+      return String.format(
+          Locale.ROOT,
+          "note: the probe diverged: its last epoch's training loss is %s against ln %d = %.3f for"
+              + " a uniform guess; lower --lr (peak %.3g here)",
+          formatLoss(loss),
+          classes,
+          guess,
+          config.peakLr());
+    }
+  }
+
+  /** A loss as a person reads it: fixed decimals while small, exponent once it has blown up. */
+  public static String formatLoss(double loss) {
+    return Double.isFinite(loss) && Math.abs(loss) < 1e5
+        ? String.format(Locale.ROOT, "%.4f", loss)
+        : String.format(Locale.ROOT, "%.4g", loss);
+  }
 
   /**
    * The probe's input for a backbone: CLS of the last {@code n} blocks, oldest first, each after
@@ -315,6 +349,9 @@ public final class LinearProbe {
     meta.put("best_top1", r.bestTop1());
     putNumber(meta, "best_top5", r.bestTop5());
     meta.put("weights_from_epoch", r.epochs().size() - 1);
+    if (r.divergenceNote() != null) {
+      meta.put("diverged", true);
+    }
     Path file = dir.resolve(WEIGHTS_FILE);
     try (NDManager m = Torch.newManager()) {
       Map<String, NDArray> t = new LinkedHashMap<>();
@@ -328,7 +365,7 @@ public final class LinearProbe {
       ObjectNode o = eps.addObject();
       o.put("epoch", e.epoch());
       o.put("lr", e.lr());
-      o.put("train_loss", e.trainLoss());
+      putNumber(o, "train_loss", e.trainLoss());
       o.put("test_top1", e.top1());
       putNumber(o, "test_top5", e.top5());
       o.put("seconds", e.seconds());

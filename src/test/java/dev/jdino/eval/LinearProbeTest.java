@@ -2,6 +2,8 @@ package dev.jdino.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -9,12 +11,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.engine.Torch;
+import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LinearProbeTest {
 
@@ -177,5 +183,49 @@ class LinearProbeTest {
       }
       assertEquals(96, LinearProbe.featureDim(b, 2, true));
     }
+  }
+
+  private static LinearProbe.Result withLastLoss(int classes, double... losses) {
+    LinearProbeConfig c =
+        new LinearProbeConfig(1, false, losses.length, 0.001, 256, false, 0.08, 0);
+    List<LinearProbe.Epoch> eps = new ArrayList<>();
+    for (int e = 0; e < losses.length; e++) {
+      eps.add(new LinearProbe.Epoch(e, 0.001, losses[e], 50, Double.NaN, 1));
+    }
+    return new LinearProbe.Result(
+        c,
+        2,
+        classes,
+        eps,
+        0,
+        50,
+        Double.NaN,
+        new float[2 * classes],
+        new float[classes],
+        8,
+        8,
+        List.of());
+  }
+
+  /** ln 10 = 2.3026: the note comes above twice that, or for a loss that is not a number. */
+  @Test
+  void aDivergedProbeIsNamedByItsLastEpochsLoss(@TempDir Path dir) throws Exception {
+    assertNull(withLastLoss(10, 1e9, 4.6).divergenceNote(), "a high early loss that recovered");
+    assertEquals(
+        "note: the probe diverged: its last epoch's training loss is 4.6100 against ln 10 = 2.303"
+            + " for a uniform guess; lower --lr (peak 0.00100 here)",
+        withLastLoss(10, 2.0, 4.61).divergenceNote());
+    assertTrue(withLastLoss(10, 2.0, 2.3e31).divergenceNote().contains("loss is 2.300e+31"));
+    LinearProbe.Result nan = withLastLoss(3, 1.0, Double.NaN);
+    assertTrue(nan.divergenceNote().contains("loss is NaN against ln 3 = 1.099"));
+    // The file stays JSON: a NaN loss is written as null, and the run is marked.
+    LinearProbe.save(dir, nan, Json.object());
+    JsonNode d = Json.read(dir.resolve(LinearProbe.DESCRIPTION_FILE));
+    assertTrue(d.get("epochs").get(1).get("train_loss").isNull(), d.toString());
+    assertTrue(d.get("diverged").asBoolean());
+    LinearProbe.save(dir, withLastLoss(3, 1.0), Json.object());
+    assertFalse(Json.read(dir.resolve(LinearProbe.DESCRIPTION_FILE)).has("diverged"));
+    assertEquals("0.1235", LinearProbe.formatLoss(0.12345));
+    assertEquals("1.235e+05", LinearProbe.formatLoss(123456.0));
   }
 }
