@@ -63,7 +63,8 @@ public final class AnimateCommand extends Subcommand {
     OutputPaths.requireCreatable(out, "--out", false);
     PrintWriter o = out();
     PrintWriter err = err();
-    // Fail on a run without frames before reading any image.
+    // Fail on a run without frames, or a target that cannot be written, before reading any image.
+    Animator.requireTarget(run.orInRun(out, "animation.gif"));
     Animator.frames(run.run);
     ImageSet set = images.images == null ? null : ImageSet.open(images.images, numImages);
     Animator.Result r =

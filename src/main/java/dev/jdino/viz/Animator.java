@@ -12,7 +12,9 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +67,7 @@ public final class Animator {
       if (!(threshold > 0 && threshold <= 1)) {
         throw new BadInputException("--threshold " + threshold + ": expected a share in (0, 1]");
       }
+      Pictures.requireScale(scale);
     }
 
     /** Four test images, 4 frames per second, last frame held 2 s, all heads, 60% of the mass. */
@@ -155,14 +158,38 @@ public final class Animator {
   }
 
   /**
+   * Refuses an output that is not a {@code .gif} name, or an existing file there that is not a GIF:
+   * an earlier animation is kept under another name, but a file of the user's that merely ends in
+   * .gif would be renamed and called "the previous animation".
+   */
+  public static void requireTarget(Path out) throws IOException {
+    if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gif")) {
+      throw new BadInputException("--out " + out + ": only .gif is supported");
+    }
+    if (Files.isRegularFile(out)) {
+      byte[] head = new byte[6];
+      int n;
+      try (InputStream in = Files.newInputStream(out)) {
+        n = in.readNBytes(head, 0, head.length);
+      }
+      String magic = new String(head, 0, n, StandardCharsets.US_ASCII);
+      if (!magic.equals("GIF87a") && !magic.equals("GIF89a")) {
+        throw new BadInputException(
+            "--out "
+                + out
+                + ": exists and is not a GIF, so not an earlier animation to keep; give a new"
+                + " path or move the file");
+      }
+    }
+  }
+
+  /**
    * Writes the animation of {@code runDir} to {@code out} (a .gif file); an earlier file there is
    * kept beside it under its modification time ({@link OutputPaths#keepPrevious}).
    */
   public static Result animate(Path runDir, Path out, Options o, PrintWriter log)
       throws IOException {
-    if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gif")) {
-      throw new BadInputException("--out " + out + ": only .gif is supported");
-    }
+    requireTarget(out);
     List<Frame> frames = frames(runDir);
     ImageSet images = o.images() != null ? o.images() : ImageSet.ofRun(runDir, o.count());
     List<ModelInput> inputs = new ArrayList<>();

@@ -51,9 +51,7 @@ public final class AttentionRenderer {
       if (!(threshold > 0 && threshold <= 1)) {
         throw new BadInputException("--threshold " + threshold + ": expected a share in (0, 1]");
       }
-      if (scale < 0) {
-        throw new BadInputException("--scale " + scale + ": expected >= 0");
-      }
+      Pictures.requireScale(scale);
     }
 
     /**

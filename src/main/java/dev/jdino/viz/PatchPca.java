@@ -44,6 +44,10 @@ public final class PatchPca {
    */
   public record Options(
       ImageSizing sizing, Normalization normalization, double threshold, int scale) {
+    public Options {
+      Pictures.requireScale(scale);
+    }
+
     public static Options defaults(Backbone backbone) {
       return new Options(
           ImageSizing.shorterSide(backbone.config().imgSize()), backbone.normalization(), 0, 0);

@@ -2,6 +2,7 @@ package dev.jdino.viz;
 
 import dev.jdino.augment.Image;
 import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.BadInputException;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -134,6 +135,22 @@ public final class Pictures {
     }
     return out;
   }
+
+  /**
+   * Refuses a {@code --scale} that is negative (which read as automatic before) or beyond {@link
+   * #MAX_SCALE}: the scale exists to enlarge small images (28 px at 64x is already 1,792 px), and a
+   * mistyped 1000 would otherwise run until the heap gives out.
+   */
+  public static int requireScale(int scale) {
+    if (scale < 0 || scale > MAX_SCALE) {
+      throw new BadInputException(
+          "--scale " + scale + ": expected 0 (automatic) to " + MAX_SCALE + " times");
+    }
+    return scale;
+  }
+
+  /** The largest {@code --scale}. */
+  public static final int MAX_SCALE = 64;
 
   /**
    * The integer display scale for an image of {@code h x w}: enough to make the shorter side at

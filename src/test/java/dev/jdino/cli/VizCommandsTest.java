@@ -216,7 +216,9 @@ class VizCommandsTest {
       {"pca --limit 0", "--limit 0: expected a number of images >= 1"},
       {"pca --limit -3", "--limit -3: expected a number of images >= 1"},
       {"pca --threshold NaN", "--threshold NaN: expected a finite number"},
-      {"pca --threshold Infinity", "--threshold Infinity: expected a finite number"}
+      {"pca --threshold Infinity", "--threshold Infinity: expected a finite number"},
+      {"pca --scale -2", "--scale -2: expected 0 (automatic) to 64 times"},
+      {"attention --scale 65", "--scale 65: expected 0 (automatic) to 64 times"}
     };
     for (String[] k : cases) {
       String[] words = k[0].split(" ");
@@ -292,6 +294,20 @@ class VizCommandsTest {
         "only .gif");
     assertBadInput(jdino("animate", "--run", run.toString(), "--heads", "5"), "--heads 5");
     assertBadInput(jdino("animate", "--run", run.toString(), "--fps", "0"), "--fps");
+    // --scale -1 once read as automatic
+    Result neg = jdino("animate", "--run", run.toString(), "--scale", "-1");
+    assertEquals(2, neg.code(), neg.err());
+    assertEquals("jdino: error: --scale -1: expected 0 (automatic) to 64 times", neg.err().strip());
+    // a file of the user's that only ends in .gif is not "the previous animation"
+    Path mine = Files.writeString(tmp.resolve("mine.gif"), "my notes");
+    assertBadInput(
+        jdino("animate", "--run", run.toString(), "--out", mine.toString()),
+        mine.toString(),
+        "exists and is not a GIF");
+    assertEquals("my notes", Files.readString(mine));
+    try (Stream<Path> left = Files.list(tmp)) {
+      assertEquals(1, left.filter(f -> f.toString().contains("mine")).count());
+    }
   }
 
   @Test
