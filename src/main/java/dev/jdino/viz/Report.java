@@ -119,6 +119,7 @@ public final class Report {
     }
 
     ReportSections.knn(h, runDir);
+    ReportSections.linear(h, runDir);
     ReportSections.score(h, runDir);
 
     Path attention = o.attentionDir() != null ? o.attentionDir() : runDir.resolve("attention");

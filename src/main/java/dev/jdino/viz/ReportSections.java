@@ -154,6 +154,58 @@ final class ReportSections {
     h.raw("</table>");
   }
 
+  /** The {@code jdino linear} result in the run's own {@code linear} folder, when it has one. */
+  static void linear(Report.Html h, Path runDir) {
+    Path file = runDir.resolve("linear").resolve("linear.json");
+    if (!Files.isRegularFile(file)) {
+      return;
+    }
+    h.section("Linear probe");
+    JsonNode j = readOrNote(h, file);
+    if (j == null) {
+      return;
+    }
+    JsonNode p = j.path("probe");
+    int blocks = p.path("n_last_blocks").asInt();
+    h.raw("<p>A linear layer on the frozen teacher's features (")
+        .text(
+            "CLS of the last "
+                + blocks
+                + " block"
+                + (blocks == 1 ? "" : "s")
+                + (p.path("avgpool_patchtokens").asBoolean() ? " + mean patch token" : "")
+                + ", "
+                + j.path("feature_dim").asText("?")
+                + " features), "
+                + p.path("epochs").asText("?")
+                + " epochs, "
+                + (p.path("augment").asBoolean()
+                    ? "the official protocol (augmented every epoch)"
+                    : "fast mode (cached features)")
+                + "; "
+                + j.path("train_images").asText("?")
+                + " train / "
+                + j.path("test_images").asText("?")
+                + " test images of "
+                + j.path("test_data").asText("the test data"))
+        .raw(".</p><table><tr><th>best epoch</th><th>top-1</th><th>top-5</th></tr>")
+        .raw("<tr class=\"headline\"><td>")
+        .text(Integer.toString(j.path("best_epoch").asInt() + 1))
+        .raw("</td><td>")
+        .text(pct(j.path("best_top1")))
+        .raw("</td><td>")
+        .text(pct(j.path("best_top5")))
+        .raw("</td></tr></table>");
+    if (j.path("diverged").asBoolean()) {
+      h.note(
+          "The probe diverged (its last epoch's training loss is far above a uniform guess's):"
+              + " run jdino linear again with a lower --lr.");
+    }
+    if (j.path("skipped_images").asInt() > 0) {
+      h.note(j.path("skipped_images").asInt() + " images could not be decoded and were left out.");
+    }
+  }
+
   /** The JSON in {@code file}, or null when it cannot be read, which the page then says. */
   private static JsonNode readOrNote(Report.Html h, Path file) {
     try {

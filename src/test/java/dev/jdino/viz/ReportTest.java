@@ -35,6 +35,13 @@ class ReportTest {
                   {"model":"pretrained","k":10,"top1":70.0,"top5":96.0}],"seconds":3.5}
       """;
 
+  private static final String LINEAR =
+      """
+      {"test_data":"fmnist-sample:test","train_images":5000,"test_images":1000,"feature_dim":512,
+       "probe":{"n_last_blocks":4,"avgpool_patchtokens":false,"epochs":100,"augment":false},
+       "best_epoch":41,"best_top1":80.25,"best_top5":98.5,"skipped_images":3,"diverged":true}
+      """;
+
   @TempDir static Path tmp;
   private static Path run;
   private static Report.Result result;
@@ -56,6 +63,8 @@ class ReportTest {
       }
     }
     Files.writeString(run.resolve("knn.json"), KNN);
+    Files.createDirectories(run.resolve("linear"));
+    Files.writeString(run.resolve("linear/linear.json"), LINEAR);
     StringWriter log = new StringWriter();
     result = Report.write(run, Report.Options.defaults(), new PrintWriter(log));
     html = Files.readString(result.html());
@@ -69,6 +78,7 @@ class ReportTest {
             "Configuration",
             "Training curves",
             "k-NN evaluation",
+            "Linear probe",
             "Attention maps",
             "Patch features (PCA)",
             "Attention during training"),
@@ -117,6 +127,20 @@ class ReportTest {
                 + "<td>40.25</td><td>80.00</td><td>75.00</td><td>95.50</td></tr>"),
         "k = 20 row");
     assertTrue(html.contains("<tr><td>10</td><td>70.00</td><td>96.00</td><td></td>"));
+  }
+
+  @Test
+  void linearProbeShowsItsBestEpochAndWhatWentWrong() {
+    assertTrue(
+        html.contains(
+            "A linear layer on the frozen teacher's features (CLS of the last 4 blocks, 512"
+                + " features), 100 epochs, fast mode (cached features); 5000 train / 1000 test"
+                + " images of fmnist-sample:test."),
+        html);
+    assertTrue(
+        html.contains("<tr class=\"headline\"><td>42</td><td>80.25</td><td>98.50</td></tr>"));
+    assertTrue(html.contains("The probe diverged"));
+    assertTrue(html.contains("3 images could not be decoded and were left out."));
   }
 
   /** Debian's Chromium draws the page offline (skipped where it is not installed). */
