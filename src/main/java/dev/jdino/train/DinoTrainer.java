@@ -182,7 +182,10 @@ public final class DinoTrainer implements AutoCloseable {
               + " images, fewer than one batch of "
               + batch
               + (worldSize > 1 ? " on each of " + worldSize + " ranks" : "")
-              + " (the last incomplete batch is dropped)");
+              + " (the last incomplete batch is dropped); "
+              + (data.size() >= worldSize
+                  ? "give --batch-size " + data.size() / worldSize + " or less"
+                  : "use at most " + data.size() + " ranks"));
     }
     return n;
   }

@@ -61,8 +61,13 @@ class GlobalBatchTest {
             () -> DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(40), c, 3));
     assertEquals(
         "the data has 40 images, fewer than one batch of 16 on each of 3 ranks (the last"
-            + " incomplete batch is dropped)",
+            + " incomplete batch is dropped); give --batch-size 13 or less",
         e.getMessage());
+    BadInputException few =
+        assertThrows(
+            BadInputException.class,
+            () -> DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(2), c, 3));
+    assertTrue(few.getMessage().endsWith("; use at most 2 ranks"), few.getMessage());
   }
 
   @Test
