@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -52,11 +53,35 @@ public final class AtomicFiles {
     }
     try {
       shareable(tmp, target);
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-        writer.write(out);
-      }
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
+      try {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+          writer.write(out);
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+      } catch (IOException e) {
+        if (e instanceof FileSystemException) {
+          throw e;
+        }
+        // A stream's failure ("No space left on device") names no file; say which one, and how
+        // far it got, so a full disk reads as such and not as a bare I/O failure.
+        long written = Files.exists(tmp) ? Files.size(tmp) : 0;
+        Files.deleteIfExists(tmp);
+        FileSystemException named =
+            new FileSystemException(
+                target.toString(),
+                null,
+                String.format(
+                    Locale.ROOT,
+                    "cannot be written: %s after %.1f MiB; %.1f MiB free there once the partial"
+                        + " file is removed%s",
+                    e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(),
+                    written / 1048576.0,
+                    Files.getFileStore(dir).getUsableSpace() / 1048576.0,
+                    Files.exists(target) ? "; the previous file is untouched" : ""));
+        named.initCause(e);
+        throw named;
       }
       try {
         Files.move(

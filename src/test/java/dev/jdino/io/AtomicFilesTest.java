@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,34 @@ class AtomicFilesTest {
         assertThrows(FileSystemException.class, () -> AtomicFiles.writeString(target, "x"));
     assertEquals(target.toString(), e.getFile());
     assertEquals("is a folder; a file was expected", e.getReason());
+    try (var s = Files.list(dir)) {
+      assertEquals(List.of(target), s.toList(), "no temporary file left");
+    }
+  }
+
+  /** A full disk: the stream's bare "No space left on device" becomes the target's failure. */
+  @Test
+  void aStreamFailureNamesTheTargetAndLeavesThePreviousFile(@TempDir Path dir) throws Exception {
+    Path target = Files.writeString(dir.resolve("checkpoint.safetensors"), "the last good one");
+    FileSystemException e =
+        assertThrows(
+            FileSystemException.class,
+            () ->
+                AtomicFiles.write(
+                    target,
+                    out -> {
+                      out.write(new byte[3 << 20]);
+                      throw new IOException("No space left on device");
+                    }));
+    assertEquals(target.toString(), e.getFile());
+    assertTrue(
+        e.getReason()
+            .matches(
+                "cannot be written: No space left on device after 3\\.0 MiB; [0-9.]+ MiB free"
+                    + " there once the partial file is removed; the previous file is untouched"),
+        e.getReason());
+    assertEquals("No space left on device", e.getCause().getMessage());
+    assertEquals("the last good one", Files.readString(target));
     try (var s = Files.list(dir)) {
       assertEquals(List.of(target), s.toList(), "no temporary file left");
     }
