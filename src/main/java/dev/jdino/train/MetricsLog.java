@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,8 +20,10 @@ import java.nio.file.StandardOpenOption;
 public final class MetricsLog implements AutoCloseable {
   public static final String FILE = "metrics.jsonl";
   private final BufferedWriter out;
+  private final Path file;
 
   public MetricsLog(Path file) throws IOException {
+    this.file = file;
     boolean cut = endsInsideALine(file);
     this.out =
         Files.newBufferedWriter(
@@ -46,6 +49,7 @@ public final class MetricsLog implements AutoCloseable {
 
   private MetricsLog() {
     this.out = null;
+    this.file = null;
   }
 
   /** A log that writes nothing: the ranks other than 0 of a data-parallel run. */
@@ -62,7 +66,16 @@ public final class MetricsLog implements AutoCloseable {
       out.write('\n');
       out.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + FILE, e);
+      // The stream's message ("No space left on device") names no file: name it, since the
+      // command line reports the cause.
+      FileSystemException named =
+          new FileSystemException(
+              file.toString(),
+              null,
+              "cannot be appended to: "
+                  + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+      named.initCause(e);
+      throw new UncheckedIOException(named);
     }
   }
 
