@@ -30,8 +30,12 @@ import java.util.Locale;
  * }
  * }</pre>
  *
- * <p>Inputs of any size work: the position embedding is resized bicubically as in DINO. Results are
- * attached to the input's manager; wrap calls in an {@code NDScope} to free intermediates.
+ * <p>Inputs of any size of at least one patch work: the position embedding is resized bicubically
+ * as in DINO, and pixels past the last whole patch are ignored, as in PyTorch. Results are attached
+ * to the input's manager; wrap calls in an {@code NDScope} to free intermediates. A mistaken
+ * argument (shape, type, length, a closed array) is an {@link IllegalArgumentException}, an
+ * unsuitable file a {@link BadInputException}, use after {@link #close} an {@link
+ * IllegalStateException}.
  */
 public final class Backbone implements AutoCloseable {
   private final NDManager manager;
@@ -39,6 +43,7 @@ public final class Backbone implements AutoCloseable {
   private final ParameterSet params;
   private final String source;
   private final JsonNode description;
+  private volatile boolean closed;
 
   private Backbone(
       VitConfig config, float[] values, String source, JsonNode description, Compute compute) {
@@ -92,7 +97,12 @@ public final class Backbone implements AutoCloseable {
   }
 
   private static Backbone load(Path path, String key, Integer numHeads, Compute compute) {
-    if (!key.equals("teacher") && !key.equals("student")) {
+    if (path == null) {
+      throw new IllegalArgumentException(
+          "path null: expected a run directory, a checkpoint or a weight file");
+    }
+    requireCompute(compute);
+    if (!"teacher".equals(key) && !"student".equals(key)) {
       throw new BadInputException("--checkpoint-key " + key + ": expected teacher or student");
     }
     Path file = path;
@@ -180,6 +190,10 @@ public final class Backbone implements AutoCloseable {
 
   /** The same, with {@code compute}'s arithmetic (a floor computed as its trained backbone is). */
   public static Backbone random(VitConfig config, long seed, Compute compute) {
+    if (config == null) {
+      throw new IllegalArgumentException("config null: expected the ViT's shape (a VitConfig)");
+    }
+    requireCompute(compute);
     ParameterLayout.Builder b = ParameterLayout.builder();
     float[] values;
     try (NDManager tmp = Torch.newManager();
@@ -187,6 +201,20 @@ public final class Backbone implements AutoCloseable {
       values = b.build().initialValues(seed);
     }
     return new Backbone(config, values, "random init (seed " + seed + ")", Json.object(), compute);
+  }
+
+  private static void requireCompute(Compute compute) {
+    if (compute == null) {
+      throw new IllegalArgumentException(
+          "compute null: expected Compute.forThisProcessor(), Compute.fp32() or another Compute");
+    }
+  }
+
+  /** Fails in one line naming this backbone, rather than with the engine's "released" message. */
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the backbone from " + source + " is closed");
+    }
   }
 
   private static JsonNode metadata(Safetensors st) {
@@ -239,6 +267,7 @@ public final class Backbone implements AutoCloseable {
 
   /** The manager that owns the weights; make input managers from it. */
   public NDManager manager() {
+    requireOpen();
     return manager;
   }
 
@@ -253,11 +282,13 @@ public final class Backbone implements AutoCloseable {
 
   /** The feature: final-norm CLS token, (B, D). */
   public NDArray features(NDArray images) {
+    requireOpen();
     return vit.forward(params, images, null);
   }
 
   /** The frozen feature of {@code kind} (see {@link FeatureKind}). */
   public NDArray features(NDArray images, FeatureKind kind) {
+    requireOpen();
     return vit.feature(params, images, kind);
   }
 
@@ -268,21 +299,51 @@ public final class Backbone implements AutoCloseable {
 
   /** The last block's attention softmax, (B, heads, 1+N, 1+N). */
   public NDArray lastSelfAttention(NDArray images) {
+    requireOpen();
     return vit.lastSelfAttention(params, images);
   }
 
   /** All tokens after the final norm, (B, 1+N, D). */
   public NDArray tokens(NDArray images) {
+    requireOpen();
     return vit.forwardTokens(params, images);
   }
 
   /** Final-norm outputs of the last {@code n} blocks. */
   public List<NDArray> intermediateLayers(NDArray images, int n) {
+    requireOpen();
     return vit.intermediateLayers(params, images, n);
   }
 
-  /** Features of a float batch (B, 3, H, W), as Java arrays; intermediates are freed. */
+  /**
+   * Features of a float batch (B, 3, H, W), as Java arrays; intermediates are freed.
+   *
+   * @param images exactly {@code batch * 3 * height * width} floats
+   */
   public float[][] features(float[] images, int batch, int height, int width) {
+    requireOpen();
+    if (images == null) {
+      throw new IllegalArgumentException("images null: expected batch x 3 x height x width floats");
+    }
+    if (batch < 0 || height < 0 || width < 0) {
+      throw new IllegalArgumentException(
+          "batch " + batch + " of " + height + "x" + width + " images: expected no negative size");
+    }
+    // A longer array would otherwise be read in part without a word. In double: the product of
+    // three ints can overflow a long, and one past 2^53 differs from any array length anyway.
+    double need = 3.0 * batch * height * width;
+    if (images.length != need) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "images: expected batch x 3 x height x width = %d x 3 x %d x %d = %.0f floats, got"
+                  + " %d",
+              batch,
+              height,
+              width,
+              need,
+              images.length));
+    }
     try (NDScope scope = new NDScope()) {
       NDArray x = manager.create(images, new Shape(batch, 3, height, width));
       float[] f = features(x).toFloatArray();
@@ -310,6 +371,7 @@ public final class Backbone implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     vit.close();
     manager.close();
   }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import dev.jdino.model.ParameterLayout.Init;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,20 @@ public final class VisionTransformer implements AutoCloseable {
 
   /** Patch tokens with the [CLS] token prepended and position embeddings added: (B, 1+N, D). */
   NDArray prepareTokens(ParameterSet p, NDArray images) {
+    // Checked here so that a mistaken array is named, not met inside libtorch's convolution.
+    if (images == null) {
+      throw new IllegalArgumentException("images null: expected a (B, 3, H, W) float32 array");
+    }
+    if (images.isReleased()) {
+      throw new IllegalArgumentException(
+          "images: the array was closed (its manager or NDScope closed) before this call");
+    }
+    if (images.getDataType() != DataType.FLOAT32) {
+      throw new IllegalArgumentException(
+          "images of type "
+              + images.getDataType()
+              + ": expected float32 (images.toType(DataType.FLOAT32, false) converts)");
+    }
     long[] s = images.getShape().getShape();
     if (s.length != 4 || s[1] != 3) {
       throw new IllegalArgumentException(
@@ -111,6 +126,10 @@ public final class VisionTransformer implements AutoCloseable {
 
   /** The frozen feature of {@code kind}: (B, D) for CLS, (B, 2D) for CLS + mean patch token. */
   public NDArray feature(ParameterSet p, NDArray images, FeatureKind kind) {
+    if (kind == null) {
+      // Without this, null would fall through to CLS_AVGPOOL and give twice the width.
+      throw new IllegalArgumentException("kind null: expected a FeatureKind (CLS or CLS_AVGPOOL)");
+    }
     if (kind == FeatureKind.CLS) {
       return forward(p, images, null);
     }
