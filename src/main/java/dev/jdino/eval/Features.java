@@ -29,6 +29,10 @@ public record Features(float[] values, int count, int dim, int[] labels, int[] i
 
   /** Unlabelled rows indexed 0..count-1 (tests and in-memory use). */
   public static Features of(float[] values, int dim, int[] labels) {
+    Objects.requireNonNull(values, "values");
+    if (dim < 1) {
+      throw new IllegalArgumentException("dim must be >= 1, got " + dim);
+    }
     int n = values.length / dim;
     int[] idx = new int[n];
     Arrays.setAll(idx, i -> i);

@@ -205,6 +205,18 @@ public final class KnnClassifier {
    */
   public static Neighbours neighbours(
       Features train, Features test, int k, int chunkSize, int trainBlock) {
+    if (train == null || test == null) {
+      throw new IllegalArgumentException("k-NN needs training and query features, got null");
+    }
+    // Options checks these for the classifier; retrieval calls come here directly, where a chunk
+    // of 0 rows would never advance.
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be >= 1, got " + k);
+    }
+    if (chunkSize < 1 || trainBlock < 1) {
+      throw new IllegalArgumentException(
+          "chunk sizes must be >= 1, got " + chunkSize + " and " + trainBlock);
+    }
     int n = train.count();
     int d = train.dim();
     int q = test.count();

@@ -3,9 +3,11 @@ package dev.jdino.eval;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdino.io.BadInputException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -227,5 +229,33 @@ class KnnClassifierTest {
     assertThrows(
         BadInputException.class,
         () -> KnnClassifier.evaluate(TRAIN, nan, KnnClassifier.Options.DEFAULT));
+  }
+
+  @Test
+  void neighboursRefusesAKOrChunkBelowOne() {
+    // A chunk of 0 rows used to loop forever; k of 0 or less failed deep inside the search.
+    for (int k : new int[] {0, -1}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> KnnClassifier.neighbours(TRAIN, TRAIN, k));
+      assertTrue(e.getMessage().contains("got " + k), e.getMessage());
+    }
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(30),
+        () ->
+            assertThrows(
+                IllegalArgumentException.class,
+                () -> KnnClassifier.neighbours(TRAIN, TRAIN, 1, 0, 10)));
+    assertThrows(
+        IllegalArgumentException.class, () -> KnnClassifier.neighbours(TRAIN, TRAIN, 1, 10, 0));
+    assertThrows(IllegalArgumentException.class, () -> KnnClassifier.neighbours(null, TRAIN, 1));
+    assertThrows(IllegalArgumentException.class, () -> KnnClassifier.neighbours(TRAIN, null, 1));
+  }
+
+  @Test
+  void featuresOfARowWidthBelowOneAreRefused() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Features.of(new float[4], 0, null));
+    assertTrue(e.getMessage().contains("dim"), e.getMessage());
   }
 }
