@@ -118,6 +118,9 @@ public final class FeatureExtractor {
    * @throws BadInputException if no image at all could be decoded
    */
   public static Result embed(Backbone backbone, ImageDataset images) {
+    if (backbone == null || images == null) {
+      throw new IllegalArgumentException("embed needs a backbone and a dataset, got null");
+    }
     return extract(
         images,
         null,

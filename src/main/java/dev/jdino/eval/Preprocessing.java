@@ -86,6 +86,19 @@ public record Preprocessing(int resize, int crop, float[] mean, float[] std) {
 
   /** Resizes, centre-crops and normalises {@code src} into {@code dst} from {@code off}. */
   public void apply(Image src, float[] dst, int off) {
+    if (src == null || dst == null) {
+      throw new IllegalArgumentException("apply needs an image and a destination array, got null");
+    }
+    // Checked first: the resize is the costly part, and arraycopy's message names no image size.
+    if (off < 0 || off > dst.length - sampleLength()) {
+      throw new IllegalArgumentException(
+          "dst of "
+              + dst.length
+              + " floats has no room for a "
+              + sampleLength()
+              + "-float image (3 x crop x crop) at offset "
+              + off);
+    }
     Image out = EvalTransform.apply(src, resize, crop);
     System.arraycopy(out.data(), 0, dst, off, sampleLength());
     Normalize.apply(dst, off, crop * crop, mean, std);

@@ -174,4 +174,17 @@ class FeatureExtractorTest {
     // Image 1 failed: row 1 is image 2.
     assertEquals(0.002f, r.features().get(1).row(1)[47]);
   }
+
+  @Test
+  void embedNamesAMissingBackboneOrDataset() {
+    ImageDataset sample = DataSources.open(DataSources.SAMPLE);
+    try (Backbone b = Backbone.random(EvalFixtures.TINY, 3)) {
+      for (Runnable call :
+          List.<Runnable>of(
+              () -> FeatureExtractor.embed(null, sample), () -> FeatureExtractor.embed(b, null))) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
+        assertTrue(e.getMessage().contains("embed needs a backbone and a dataset"), e.getMessage());
+      }
+    }
+  }
 }

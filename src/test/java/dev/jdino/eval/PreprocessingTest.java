@@ -72,4 +72,19 @@ class PreprocessingTest {
         IllegalArgumentException.class,
         () -> new Preprocessing(32, 28, EvalFixtures.MEAN, new float[3]));
   }
+
+  @Test
+  void applyChecksItsDestinationBeforeWriting() {
+    Preprocessing p = new Preprocessing(6, 4, EvalFixtures.MEAN, EvalFixtures.STD);
+    Image src = new Image(5, 7, new float[3 * 5 * 7]);
+    for (int[] lenOff : new int[][] {{10, 0}, {48, 1}, {48, -1}}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> p.apply(src, new float[lenOff[0]], lenOff[1]));
+      assertTrue(e.getMessage().contains("48-float image"), e.getMessage());
+      assertTrue(e.getMessage().contains("offset " + lenOff[1]), e.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> p.apply(null, new float[48], 0));
+    assertThrows(IllegalArgumentException.class, () -> p.apply(src, null, 0));
+  }
 }
