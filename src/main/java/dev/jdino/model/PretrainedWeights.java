@@ -82,6 +82,9 @@ public final class PretrainedWeights {
    * @param key {@code teacher} or {@code student}, for files holding both
    */
   public static PretrainedWeights open(Path path, String key) {
+    if (path == null) {
+      throw new IllegalArgumentException("path null: expected a .pth or safetensors file");
+    }
     WeightFile f = WeightFile.open(path);
     return new PretrainedWeights(f, CheckpointLayout.of(f, key));
   }

@@ -146,7 +146,7 @@ public final class CheckpointLayout {
    *     teacher is what DINO evaluates); other layouts hold one network and ignore it
    */
   public static CheckpointLayout of(WeightFile f, String key) {
-    if (!key.equals("teacher") && !key.equals("student")) {
+    if (!"teacher".equals(key) && !"student".equals(key)) {
       throw new BadInputException("checkpoint key " + key + ": expected teacher or student");
     }
     String other = key.equals("teacher") ? "student" : "teacher";

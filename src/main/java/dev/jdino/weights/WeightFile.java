@@ -126,6 +126,9 @@ public final class WeightFile {
    * {@link BadInputException} saying what the file is and what was expected.
    */
   public static WeightFile open(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new BadInputException(file + ": a directory, expected a .pth or safetensors file");
+    }
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(file + ": file not found");
     }

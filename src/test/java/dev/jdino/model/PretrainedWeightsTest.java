@@ -274,4 +274,20 @@ class PretrainedWeightsTest {
   private static float[] slice(float[] values, ParameterLayout.Spec s) {
     return Arrays.copyOfRange(values, (int) s.offset(), (int) (s.offset() + s.numel()));
   }
+
+  @Test
+  void mistakenPathsAndKeysAreNamed(@TempDir Path tmp) {
+    BadInputException dir =
+        assertThrows(BadInputException.class, () -> PretrainedWeights.open(tmp, "teacher"));
+    // It exists: "file not found" sent the user looking in the wrong place.
+    assertEquals(tmp + ": a directory, expected a .pth or safetensors file", dir.getMessage());
+    for (String f : List.of("vit_flat.pth", "vit_full.pth")) {
+      BadInputException key =
+          assertThrows(BadInputException.class, () -> PretrainedWeights.open(fixture(f), null));
+      assertEquals("checkpoint key null: expected teacher or student", key.getMessage());
+    }
+    IllegalArgumentException path =
+        assertThrows(IllegalArgumentException.class, () -> PretrainedWeights.open(null, "teacher"));
+    assertTrue(path.getMessage().contains("path"), path.getMessage());
+  }
 }
