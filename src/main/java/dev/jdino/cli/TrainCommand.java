@@ -10,6 +10,7 @@ import dev.jdino.eval.OnlineKnn;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.io.Json;
+import dev.jdino.model.Backbone;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.PretrainedWeights;
 import dev.jdino.train.DataParallel;
@@ -94,7 +95,8 @@ public final class TrainCommand implements Callable<Integer> {
               + StepTimer.MAX_PERCENT
               + " %% of the budget or "
               + StepTimer.SHORT_BUDGET_SECONDS
-              + " seconds). Evaluation and snapshots come on top.")
+              + " seconds). The online k-NN (--eval-data) is timed too and its evaluations are"
+              + " part of the budget; checkpoints and snapshots come on top.")
   String timeBudget;
 
   @Option(
@@ -400,7 +402,33 @@ public final class TrainCommand implements Callable<Integer> {
       TrainOptions o = run.toOptions(runDir.dir(), out, spec.commandLine().getErr());
       StepTimer.StepTime measured = measureStep(c, images, o, seconds, out);
       double perStep = measured.secondsPerStep();
-      double epochs = StepTimer.epochsFor(seconds, perStep, stepsPerEpoch);
+      // The online k-NN's evaluations are part of the run's time: timed once, on a backbone of
+      // the run's architecture, and taken out of the budget.
+      OnlineKnn eval = knn.open(c, o.numWorkers());
+      double evalSeconds = 0;
+      if (eval != null) {
+        try (Backbone b = Backbone.random(c.vit(), c.train().seed(), o.compute())) {
+          evalSeconds = eval.secondsPerEvaluation(b);
+        }
+      }
+      long budgetSteps =
+          eval == null
+              ? Math.max(1, (long) Math.floor(seconds / perStep))
+              : StepTimer.stepsFor(
+                  seconds, perStep, evalSeconds, n -> eval.evaluationsIn(n, stepsPerEpoch));
+      int evaluations = eval == null ? 0 : eval.evaluationsIn(budgetSteps, stepsPerEpoch);
+      if (eval != null && budgetSteps * perStep + evaluations * evalSeconds > seconds) {
+        throw new BadInputException(
+            String.format(
+                Locale.ROOT,
+                "--time-budget %s: the online k-NN alone takes %.1f s an evaluation here, and a"
+                    + " run evaluates at least %d times; give a longer budget, a larger"
+                    + " --eval-every or a smaller --eval-subset",
+                timeBudget,
+                evalSeconds,
+                evaluations));
+      }
+      double epochs = budgetSteps / (double) stepsPerEpoch;
       // The budget fixes the length only now, so the caps that capToFit applied for --epochs
       // are applied here: a default warm-up or freeze longer than the budget's run is cut to fit
       // (an explicit one is still refused by the records).
@@ -425,12 +453,20 @@ public final class TrainCommand implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "time budget %s: %.2f s per step measured here (the last %d steps of %.0f s of"
-                  + " throwaway steps, %s), so %d steps (%s epochs of %d steps)",
+                  + " throwaway steps, %s)%s, so %d steps (%s epochs of %d steps)",
               ProgressDisplay.clock(seconds),
               perStep,
               measured.steps(),
               measured.seconds(),
               measured.settled() ? "settled" : "not settled: the latest taken",
+              eval == null
+                  ? ""
+                  : String.format(
+                      Locale.ROOT,
+                      " and %.1f s per online k-NN (%d evaluations, %s of the budget)",
+                      evalSeconds,
+                      evaluations,
+                      ProgressDisplay.clock(evaluations * evalSeconds)),
               c.train().totalSteps(stepsPerEpoch),
               TrainConfig.fmt(Math.round(epochs * 100) / 100.0),
               stepsPerEpoch);
@@ -444,6 +480,10 @@ public final class TrainCommand implements Callable<Integer> {
       recipe.put("measured_steps", measured.steps());
       recipe.put("measured_for_s", measured.seconds());
       recipe.put("measured_settled", measured.settled());
+      if (eval != null) {
+        recipe.put("measured_knn_s", evalSeconds);
+        recipe.put("knn_evaluations", evaluations);
+      }
       recipe.put("epochs_from_budget", epochs);
     }
     Recipes.Fitted f = Recipes.fit(c, explicit, images.size(), stepsPerEpoch, size);

@@ -3,6 +3,7 @@ package dev.jdino.eval;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.BadInputException;
+import dev.jdino.model.Backbone;
 import dev.jdino.model.DinoNetwork;
 import dev.jdino.model.FeatureKind;
 import dev.jdino.model.ParameterSet;
@@ -120,6 +121,39 @@ public final class OnlineKnn implements EpochHook {
     return every;
   }
 
+  /**
+   * How many times this hook evaluates in a new run of {@code steps} steps of {@code
+   * stepsPerEpoch}: once before training, after every {@code every}-th epoch, and after the last (a
+   * partial last epoch included).
+   */
+  public int evaluationsIn(long steps, int stepsPerEpoch) {
+    long epochs = (steps + stepsPerEpoch - 1) / stepsPerEpoch;
+    return (int) (1 + epochs / every + (epochs % every != 0 ? 1 : 0));
+  }
+
+  /**
+   * Seconds one evaluation takes with {@code backbone}'s architecture (its weights do not change
+   * the cost), so that a run sized to a time budget can take its evaluations out of the budget.
+   */
+  public double secondsPerEvaluation(Backbone backbone) {
+    long t0 = System.nanoTime();
+    score(FeatureExtractor.of(backbone, feature));
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private record Scored(Features train, Features test, KnnClassifier.Score score) {}
+
+  private Scored score(FeatureExtractor.Encoder encoder) {
+    List<FeatureExtractor.Encoder> enc = List.of(encoder);
+    Features tr =
+        FeatureExtractor.extract(train, trainRows, prep, enc, extraction, Progress.NONE, "knn")
+            .first();
+    Features te =
+        FeatureExtractor.extract(test, testRows, prep, enc, extraction, Progress.NONE, "knn")
+            .first();
+    return new Scored(tr, te, KnnClassifier.evaluate(tr, te, knn).get(0));
+  }
+
   @Override
   public void afterEpoch(EpochEnd end, Map<String, Object> metrics) {
     int epoch = end.epoch();
@@ -129,15 +163,10 @@ public final class OnlineKnn implements EpochHook {
     DinoNetwork network = end.network();
     ParameterSet teacher = end.teacher();
     long t0 = System.nanoTime();
-    List<FeatureExtractor.Encoder> enc =
-        List.of(x -> network.backbone().feature(teacher, x, feature));
-    Features tr =
-        FeatureExtractor.extract(train, trainRows, prep, enc, extraction, Progress.NONE, "knn")
-            .first();
-    Features te =
-        FeatureExtractor.extract(test, testRows, prep, enc, extraction, Progress.NONE, "knn")
-            .first();
-    KnnClassifier.Score s = KnnClassifier.evaluate(tr, te, knn).get(0);
+    Scored r = score(x -> network.backbone().feature(teacher, x, feature));
+    KnnClassifier.Score s = r.score();
+    Features tr = r.train();
+    Features te = r.test();
     double secs = (System.nanoTime() - t0) / 1e9;
     metrics.put("knn_top1", s.top1());
     metrics.put("knn_top5", s.top5());

@@ -7,6 +7,7 @@ import dev.jdino.data.MultiCropLoader;
 import dev.jdino.model.Compute;
 import dev.jdino.model.DropPath;
 import java.util.ArrayDeque;
+import java.util.function.LongToIntFunction;
 
 /**
  * How long one training step of a configuration takes on this machine, measured on a throwaway copy
@@ -220,5 +221,27 @@ public final class StepTimer {
   public static double epochsFor(double seconds, double secondsPerStep, int stepsPerEpoch) {
     long steps = Math.max(1, (long) Math.floor(seconds / secondsPerStep));
     return steps / (double) stepsPerEpoch;
+  }
+
+  /**
+   * The most steps that fit {@code seconds} together with the evaluations such a run makes ({@code
+   * evaluations.applyAsInt(steps)}, each {@code evalSeconds}): the budget is the run's training
+   * time, and an online k-NN every epoch is part of it (the demo's was 23 s of a 2:30 budget).
+   * Steps and evaluations both grow with the length, so the time is monotone in the steps and the
+   * largest that fits is found by bisection; at least 1, which may not fit (the caller checks).
+   */
+  public static long stepsFor(
+      double seconds, double secondsPerStep, double evalSeconds, LongToIntFunction evaluations) {
+    long lo = 1;
+    long hi = Math.max(1, (long) Math.floor(seconds / secondsPerStep));
+    while (lo < hi) {
+      long mid = lo + (hi - lo + 1) / 2;
+      if (mid * secondsPerStep + evaluations.applyAsInt(mid) * evalSeconds <= seconds) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
   }
 }

@@ -94,4 +94,51 @@ class OnlineKnnFlagsTest {
         "no labels");
     assertFalse(Files.exists(run.resolve("metrics.jsonl")));
   }
+
+  /** A time budget holds the online k-NN's evaluations: timed first, taken out of the budget. */
+  @Test
+  void aTimeBudgetTakesTheEvaluationsOutOfIt(@TempDir Path tmp) throws Exception {
+    Path data = EvalFixtures.sampleIdx(tmp, "train", 0, 64, 64);
+    Path ev = EvalFixtures.sampleIdx(tmp, "ev", 1000, 60, 60);
+    Path run = tmp.resolve("run");
+    List<String> a =
+        new ArrayList<>(
+            List.of("train", "--data", data.toString(), "--output-dir", run.toString()));
+    a.addAll(List.of("--preset", "fmnist-small"));
+    a.addAll(TinyRun.FLAGS);
+    a.addAll(
+        List.of(
+            "--batch-size",
+            "32",
+            "--local-crops-number",
+            "2",
+            "--num-workers",
+            "1",
+            "--time-budget",
+            "4s",
+            "--eval-data",
+            ev.toString(),
+            "--eval-test-data",
+            ev.toString()));
+    KnnCommandTest.Result r = KnnCommandTest.jdino(a.toArray(String[]::new));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("s per online k-NN ("), r.out());
+    JsonNode recipe = Json.read(run.resolve("args.json")).get("recipe");
+    double budget = recipe.get("time_budget_s").asDouble();
+    double perStep = recipe.get("measured_s_per_step").asDouble();
+    double knn = recipe.get("measured_knn_s").asDouble();
+    int evaluations = recipe.get("knn_evaluations").asInt();
+    assertTrue(knn > 0, recipe.toString());
+    long steps = Math.round(recipe.get("epochs_from_budget").asDouble() * 2); // 64 / 32 per epoch
+    long epochs = (steps + 1) / 2;
+    assertEquals(1 + epochs, evaluations, "before training and after every epoch");
+    assertTrue(steps * perStep + evaluations * knn <= budget, recipe.toString());
+    assertTrue((steps + 1) * perStep + (1 + (steps + 2) / 2) * knn > budget, "the most that fit");
+    long logged = 0;
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      JsonNode j = Json.parse(line);
+      logged += j.has("knn_top1") ? 1 : 0;
+    }
+    assertEquals(evaluations, logged, "the run evaluated as many times as the budget counted");
+  }
 }

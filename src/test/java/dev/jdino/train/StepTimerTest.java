@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdino.model.Compute;
+import java.util.function.LongToIntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -160,5 +161,20 @@ class StepTimerTest {
     assertEquals(15, StepTimer.maxSecondsFor(150), 1e-12); // 4.5 s -> 15
     assertEquals(0.03 * 2880, StepTimer.maxSecondsFor(2880), 1e-9); // 48 min -> 86.4 s
     assertEquals(StepTimer.MAX_SECONDS, StepTimer.maxSecondsFor(36_000), 1e-12); // 10 h -> 120
+  }
+
+  /**
+   * 100 s at 1 s a step, an evaluation of 2 s before training and after each 10-step epoch: 80
+   * steps make 1 + 8 evaluations, 80 + 18 = 98 s; 81 steps make 1 + 9 (the partial ninth epoch is
+   * evaluated), 81 + 20 = 101 s.
+   */
+  @Test
+  void theBudgetHoldsTheEvaluationsTheRunWillMake() {
+    LongToIntFunction evals = s -> (int) (1 + (s + 9) / 10);
+    assertEquals(80, StepTimer.stepsFor(100, 1, 2, evals));
+    assertEquals(100, StepTimer.stepsFor(100, 1, 0, evals), "free evaluations take nothing");
+    assertEquals(90, StepTimer.stepsFor(100, 1, 1, evals), "90 + 10 = 100 fits exactly");
+    assertEquals(
+        1, StepTimer.stepsFor(10, 1, 20, evals), "nothing fits: one step, and the caller refuses");
   }
 }
