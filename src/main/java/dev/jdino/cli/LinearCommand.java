@@ -200,6 +200,9 @@ public final class LinearCommand extends Subcommand {
       if (r.divergenceNote() != null) {
         out.println(r.divergenceNote());
       }
+      if (r.missingClassesNote() != null) {
+        out.println(r.missingClassesNote());
+      }
       out.println("linear layer: " + file.toAbsolutePath());
       out.flush();
       return 0;

@@ -6,9 +6,15 @@ import dev.jdino.data.ImageDataset;
 import dev.jdino.data.ImageFolderDataset;
 import dev.jdino.io.BadInputException;
 import dev.jdino.model.Backbone;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Opening and checking the labelled data an evaluation needs, with one-line errors that name the
@@ -139,5 +145,80 @@ public final class EvalData {
               + ")");
     }
     return implied;
+  }
+
+  /**
+   * The test classes left with no training image, each as {@code "name (N test images; why)"}: a
+   * class the training data does not have, or one whose training images were all undecodable. Their
+   * test images can only be misclassified, by k-NN and a linear probe alike.
+   *
+   * @param trainLeftOut and {@code testLeftOut}: dataset indices of the images left out
+   */
+  public static List<String> classesWithoutTraining(
+      ImageDataset train,
+      Collection<Integer> trainLeftOut,
+      ImageDataset test,
+      Collection<Integer> testLeftOut) {
+    if (!train.hasLabels() || !test.hasLabels()) {
+      return List.of();
+    }
+    Set<Integer> trainOut = new HashSet<>(trainLeftOut);
+    Set<Integer> testOut = new HashSet<>(testLeftOut);
+    Map<Integer, Integer> trainCount = new TreeMap<>();
+    Map<Integer, Integer> undecodable = new TreeMap<>();
+    for (int i = 0; i < train.size(); i++) {
+      (trainOut.contains(i) ? undecodable : trainCount).merge(train.label(i), 1, Integer::sum);
+    }
+    Map<Integer, Integer> testCount = new TreeMap<>();
+    for (int i = 0; i < test.size(); i++) {
+      if (!testOut.contains(i)) {
+        testCount.merge(test.label(i), 1, Integer::sum);
+      }
+    }
+    List<String> names = train.classNames();
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<Integer, Integer> e : testCount.entrySet()) {
+      int c = e.getKey();
+      if (trainCount.containsKey(c)) {
+        continue;
+      }
+      int lost = undecodable.getOrDefault(c, 0);
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%s (%,d test image%s; %s)",
+              c < names.size() ? names.get(c) : "class " + c,
+              e.getValue(),
+              e.getValue() == 1 ? "" : "s",
+              lost == 0
+                  ? "none in the training data"
+                  : lost == 1
+                      ? "its one training image could not be decoded"
+                      : "all " + lost + " of its training images could not be decoded"));
+    }
+    return List.copyOf(out);
+  }
+
+  /** One line naming {@link #classesWithoutTraining}'s classes, or null when there are none. */
+  public static String missingClassesNote(List<String> classes) {
+    if (classes.isEmpty()) {
+      return null;
+    }
+    int n = classes.size();
+    return String.format(
+        Locale.ROOT,
+        "note: %d class%s of the test data %s no training image, so %s test images can only be"
+            + " misclassified: %s%s",
+        n,
+        n == 1 ? "" : "es",
+        n == 1 ? "has" : "have",
+        n == 1 ? "its" : "their",
+        String.join("; ", classes.subList(0, Math.min(5, n))),
+        n > 5 ? "; ..." : "");
+  }
+
+  /** The dataset indices of {@code skipped}. */
+  public static List<Integer> indices(List<FeatureExtractor.Skipped> skipped) {
+    return skipped.stream().map(FeatureExtractor.Skipped::index).toList();
   }
 }

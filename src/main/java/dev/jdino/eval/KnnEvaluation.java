@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The whole k-NN protocol for a backbone: features of the training and test images, the weighted
@@ -159,20 +158,7 @@ public final class KnnEvaluation {
      * test class has some: a score that cannot reach 100 % for a reason outside the model.
      */
     public String missingClassesNote() {
-      if (classesWithoutTraining.isEmpty()) {
-        return null;
-      }
-      int n = classesWithoutTraining.size();
-      return String.format(
-          Locale.ROOT,
-          "note: %d class%s of the test data %s no training image, so %s test images can only be"
-              + " misclassified: %s%s",
-          n,
-          n == 1 ? "" : "es",
-          n == 1 ? "has" : "have",
-          n == 1 ? "its" : "their",
-          String.join("; ", classesWithoutTraining.subList(0, Math.min(5, n))),
-          n > 5 ? "; ..." : "");
+      return EvalData.missingClassesNote(classesWithoutTraining);
     }
 
     private static String label(String model) {
@@ -231,7 +217,9 @@ public final class KnnEvaluation {
     }
     List<FeatureExtractor.Skipped> skipped = new ArrayList<>(tr.skipped());
     skipped.addAll(te.skipped());
-    List<String> missing = classesWithoutTraining(train, tr, te);
+    List<String> missing =
+        EvalData.classesWithoutTraining(
+            train, EvalData.indices(tr.skipped()), test, EvalData.indices(te.skipped()));
     return new Report(
         checkpoint,
         checkpointKey,
@@ -244,52 +232,5 @@ public final class KnnEvaluation {
         (System.nanoTime() - t0) / 1e9,
         List.copyOf(skipped),
         missing);
-  }
-
-  /**
-   * The test classes with no training feature, each as {@code "name (N test images; why)"}: a class
-   * the training data does not have, or one whose training images were all undecodable.
-   */
-  static List<String> classesWithoutTraining(
-      ImageDataset train, FeatureExtractor.Result tr, FeatureExtractor.Result te) {
-    Map<Integer, Integer> trainCount = counts(tr.first().labels());
-    Map<Integer, Integer> testCount = counts(te.first().labels());
-    Map<Integer, Integer> undecodable = new TreeMap<>();
-    for (FeatureExtractor.Skipped s : tr.skipped()) {
-      undecodable.merge(train.label(s.index()), 1, Integer::sum);
-    }
-    List<String> names = train.classNames();
-    List<String> out = new ArrayList<>();
-    for (Map.Entry<Integer, Integer> e : testCount.entrySet()) {
-      int c = e.getKey();
-      if (trainCount.containsKey(c)) {
-        continue;
-      }
-      String name = c < names.size() ? names.get(c) : "class " + c;
-      int lost = undecodable.getOrDefault(c, 0);
-      out.add(
-          String.format(
-              Locale.ROOT,
-              "%s (%,d test image%s; %s)",
-              name,
-              e.getValue(),
-              e.getValue() == 1 ? "" : "s",
-              lost == 0
-                  ? "none in the training data"
-                  : lost == 1
-                      ? "its one training image could not be decoded"
-                      : "all " + lost + " of its training images could not be decoded"));
-    }
-    return List.copyOf(out);
-  }
-
-  private static Map<Integer, Integer> counts(int[] labels) {
-    Map<Integer, Integer> m = new TreeMap<>();
-    if (labels != null) {
-      for (int l : labels) {
-        m.merge(l, 1, Integer::sum);
-      }
-    }
-    return m;
   }
 }

@@ -80,7 +80,13 @@ public final class LinearProbe {
       float[] bias,
       int trainImages,
       int testImages,
-      List<FeatureExtractor.Skipped> skipped) {
+      List<FeatureExtractor.Skipped> skipped,
+      List<String> classesWithoutTraining) {
+
+    /** One line naming the test classes left with no training image, or null when none is. */
+    public String missingClassesNote() {
+      return EvalData.missingClassesNote(classesWithoutTraining);
+    }
 
     /**
      * One line when the probe diverged, else null: the last epoch's mean training loss is not
@@ -180,7 +186,7 @@ public final class LinearProbe {
               train, null, prep, List.of(enc), raw, progress, "probe features (train)");
       skipped.addAll(tr.skipped());
       Result r = fit(tr.first(), te.first(), config, classCount, onEpoch);
-      return withSkipped(r, skipped);
+      return withSkipped(r, skipped, train, tr.skipped(), test, te.skipped());
     }
     int classes = classCount;
     int crop = prep.crop();
@@ -191,6 +197,7 @@ public final class LinearProbe {
             config,
             featureDim(backbone, config.nLastBlocks(), config.avgpoolPatchTokens()),
             classes);
+    List<FeatureExtractor.Skipped> trainSkipped = new ArrayList<>();
     try (t) {
       int seen = 0;
       for (int e = 0; e < config.epochs(); e++) {
@@ -245,14 +252,15 @@ public final class LinearProbe {
           }
           if (e == 0) {
             for (PreparedBatches.Failure f : batches.failures()) {
-              skipped.add(new FeatureExtractor.Skipped(f.index(), f.source(), f.message()));
+              trainSkipped.add(new FeatureExtractor.Skipped(f.index(), f.source(), f.message()));
             }
+            skipped.addAll(trainSkipped);
           }
         }
         seen = images;
         onEpoch.accept(t.endEpoch(e, lr, lossSum / Math.max(1, images), t0));
       }
-      return withSkipped(t.result(seen), skipped);
+      return withSkipped(t.result(seen), skipped, train, trainSkipped, test, te.skipped());
     }
   }
 
@@ -352,6 +360,10 @@ public final class LinearProbe {
     if (r.divergenceNote() != null) {
       meta.put("diverged", true);
     }
+    if (!r.classesWithoutTraining().isEmpty()) {
+      ArrayNode c = meta.putArray("classes_without_training_images");
+      r.classesWithoutTraining().forEach(c::add);
+    }
     Path file = dir.resolve(WEIGHTS_FILE);
     try (NDManager m = Torch.newManager()) {
       Map<String, NDArray> t = new LinkedHashMap<>();
@@ -383,7 +395,13 @@ public final class LinearProbe {
     }
   }
 
-  private static Result withSkipped(Result r, List<FeatureExtractor.Skipped> skipped) {
+  private static Result withSkipped(
+      Result r,
+      List<FeatureExtractor.Skipped> skipped,
+      ImageDataset train,
+      List<FeatureExtractor.Skipped> trainSkipped,
+      ImageDataset test,
+      List<FeatureExtractor.Skipped> testSkipped) {
     return new Result(
         r.config(),
         r.dim(),
@@ -396,7 +414,9 @@ public final class LinearProbe {
         r.bias(),
         r.trainImages(),
         r.testImages(),
-        List.copyOf(skipped));
+        List.copyOf(skipped),
+        EvalData.classesWithoutTraining(
+            train, EvalData.indices(trainSkipped), test, EvalData.indices(testSkipped)));
   }
 
   /** The classifier, the cached test features, and the running best. */
@@ -458,6 +478,7 @@ public final class LinearProbe {
           classifier.biases(),
           trainImages,
           test.count(),
+          List.of(),
           List.of());
     }
 

@@ -494,5 +494,28 @@ class KnnCommandTest {
     JsonNode d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
     assertEquals(4, d.get("skipped_images").asInt(), d.toString());
     assertEquals(4, d.get("skipped").size());
+    String coat = "coat (3 test images; all 3 of its training images could not be decoded)";
+    assertTrue(r.out().contains("misclassified: " + coat), r.out());
+    assertEquals(coat, d.get("classes_without_training_images").get(0).asText());
+    // the official protocol finds the training images' failures while it trains, and says the same
+    r =
+        jdino(
+            "linear",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            trainDir.toString(),
+            "--test-data",
+            testDir.toString(),
+            "--n-last-blocks",
+            "1",
+            "--epochs",
+            "1",
+            "--output-dir",
+            linear.toString());
+    assertEquals(0, r.code(), r.err());
+    d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
+    assertEquals(4, d.get("skipped_images").asInt(), d.toString());
+    assertEquals(coat, d.get("classes_without_training_images").get(0).asText());
   }
 }

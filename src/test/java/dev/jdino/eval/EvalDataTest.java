@@ -10,6 +10,7 @@ import dev.jdino.augment.Image;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.io.BadInputException;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class EvalDataTest {
@@ -81,5 +82,35 @@ class EvalDataTest {
         return classes;
       }
     };
+  }
+
+  /**
+   * Synthetic labels are index % 3: train 0..3 holds classes 0, 1, 2, 0; test 0..8 each 3 times.
+   */
+  @Test
+  void classesLeftWithoutTrainingImagesAreNamedWithWhy() {
+    ImageDataset test = EvalFixtures.synthetic(9, Set.of());
+    assertEquals(
+        List.of(),
+        EvalData.classesWithoutTraining(
+            EvalFixtures.synthetic(4, Set.of()), List.of(), test, List.of()));
+    assertEquals(
+        List.of("class 1 (3 test images; its one training image could not be decoded)"),
+        EvalData.classesWithoutTraining(
+            EvalFixtures.synthetic(4, Set.of()), List.of(1), test, List.of()));
+    assertEquals(
+        List.of("class 2 (2 test images; none in the training data)"),
+        EvalData.classesWithoutTraining(
+            EvalFixtures.synthetic(2, Set.of()), List.of(), test, List.of(5)));
+    // a class whose test images were all left out cannot be misclassified
+    assertEquals(
+        List.of(),
+        EvalData.classesWithoutTraining(
+            EvalFixtures.synthetic(2, Set.of()), List.of(), test, List.of(2, 5, 8)));
+    assertEquals(
+        "note: 2 classes of the test data have no training image, so their test images can only"
+            + " be misclassified: a; b",
+        EvalData.missingClassesNote(List.of("a", "b")));
+    assertNull(EvalData.missingClassesNote(List.of()));
   }
 }

@@ -204,6 +204,7 @@ class LinearProbeTest {
         new float[classes],
         8,
         8,
+        List.of(),
         List.of());
   }
 
