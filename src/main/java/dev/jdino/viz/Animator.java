@@ -207,7 +207,7 @@ public final class Animator {
                   images.load(i), sizing, first.config().patchSize(), norm.mean(), norm.std()));
           names.add(images.describe(i));
         } catch (IOException | BadInputException e) {
-          log.println("skipped " + images.describe(i) + ": " + e.getMessage());
+          log.println("skipped " + images.failure(i, e));
         }
       }
     }

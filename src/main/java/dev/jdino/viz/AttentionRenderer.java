@@ -107,10 +107,7 @@ public final class AttentionRenderer {
             ModelInput.prepare(
                 img, o.sizing(), p, o.normalization().mean(), o.normalization().std());
       } catch (IOException | BadInputException e) {
-        String why =
-            e.getMessage().startsWith(images.describe(i))
-                ? e.getMessage()
-                : images.describe(i) + ": " + e.getMessage();
+        String why = images.failure(i, e);
         skipped.add(why);
         log.println("skipped " + why);
         log.flush();

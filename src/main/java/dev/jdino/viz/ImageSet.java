@@ -114,6 +114,16 @@ public final class ImageSet {
     return single != null ? single.toString() : data.describe(i);
   }
 
+  /**
+   * Why image {@code i} was left out, as "source: reason": the decoder's message often starts with
+   * the file's name already, and is then taken as it is.
+   */
+  public String failure(int i, Exception e) {
+    String d = describe(i);
+    String m = String.valueOf(e.getMessage());
+    return m.startsWith(d) ? m : d + ": " + m;
+  }
+
   /** True if every image has a class label. */
   public boolean hasLabels() {
     return data != null && data.hasLabels();

@@ -93,11 +93,7 @@ public final class PatchPca {
             ModelInput.prepare(
                 images.load(i), o.sizing(), p, o.normalization().mean(), o.normalization().std());
       } catch (IOException | BadInputException e) {
-        // The decoder's message may already start with the image's name (as in AttentionRenderer).
-        String why =
-            String.valueOf(e.getMessage()).startsWith(images.describe(i))
-                ? e.getMessage()
-                : images.describe(i) + ": " + e.getMessage();
+        String why = images.failure(i, e);
         skipped.add(why);
         log.println("skipped " + why);
         continue;

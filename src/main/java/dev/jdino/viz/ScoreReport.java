@@ -26,6 +26,7 @@ import java.util.Locale;
  * @param trained the checkpoint's score
  * @param random the mean of the random backbones' scores
  * @param randomSeeds each random backbone's score, by seed
+ * @param skipped the images left out (undecodable or too small), each "source: reason"
  * @param seconds wall time of all of them
  */
 public record ScoreReport(
@@ -39,6 +40,7 @@ public record ScoreReport(
     SegmentationScore.Result random,
     List<SegmentationScore.Result> randomSeeds,
     List<String> classNames,
+    List<String> skipped,
     double seconds) {
 
   /** Where a run directory keeps its score, for the report. */
@@ -62,9 +64,30 @@ public record ScoreReport(
       throw new BadInputException("--random-seeds " + seeds + ": expected >= 1");
     }
     long t0 = System.nanoTime();
+    // Every backbone meets the same images: the first pass names what it leaves out, once.
+    List<String> skipped = new ArrayList<>();
     SegmentationScore.Result a =
         SegmentationScore.score(
-            "checkpoint", trained, images, sizing, norm, threshold, foregroundThreshold, log);
+            "checkpoint",
+            trained,
+            images,
+            sizing,
+            norm,
+            threshold,
+            foregroundThreshold,
+            skipped::add);
+    if (!skipped.isEmpty()) {
+      log.printf(
+          Locale.ROOT,
+          "%d image%s could not be scored and %s left out:%n",
+          skipped.size(),
+          skipped.size() == 1 ? "" : "s",
+          skipped.size() == 1 ? "was" : "were");
+      skipped.stream().limit(20).forEach(why -> log.println("  " + why));
+      if (skipped.size() > 20) {
+        log.println("  ... and " + (skipped.size() - 20) + " more (all in the JSON)");
+      }
+    }
     List<SegmentationScore.Result> randoms = new ArrayList<>();
     for (int i = 0; i < seeds; i++) {
       try (Backbone random = Backbone.random(trained.config(), firstSeed + i)) {
@@ -77,7 +100,7 @@ public record ScoreReport(
                 norm,
                 threshold,
                 foregroundThreshold,
-                log));
+                why -> {}));
       }
     }
     SegmentationScore.Result floor =
@@ -94,6 +117,7 @@ public record ScoreReport(
         floor,
         randoms,
         images.classNames(),
+        List.copyOf(skipped),
         (System.nanoTime() - t0) / 1e9);
   }
 
@@ -102,6 +126,9 @@ public record ScoreReport(
     j.put("checkpoint_source", checkpoint);
     j.put("data", data);
     j.put("images", trained.images());
+    j.put("skipped_images", skipped.size());
+    ArrayNode left = j.putArray("skipped");
+    skipped.forEach(left::add);
     j.put("image_size", imageSize);
     j.put("threshold", threshold);
     j.put("foreground_threshold", foregroundThreshold);

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A number for emergent segmentation on images whose object is everything that is not black
@@ -153,6 +154,30 @@ public final class SegmentationScore {
       double threshold,
       double foregroundThreshold,
       PrintWriter log) {
+    return score(
+        model,
+        backbone,
+        images,
+        sizing,
+        norm,
+        threshold,
+        foregroundThreshold,
+        why -> log.println("skipped " + why));
+  }
+
+  /**
+   * The same, handing each image left out to {@code skipped} ("source: reason"), so that a caller
+   * scoring several backbones on the same images reports each image once.
+   */
+  public static Result score(
+      String model,
+      Backbone backbone,
+      ImageSet images,
+      ImageSizing sizing,
+      Normalization norm,
+      double threshold,
+      double foregroundThreshold,
+      Consumer<String> skipped) {
     int heads = backbone.config().numHeads();
     int classes = images.hasLabels() ? maxLabel(images) + 1 : 0;
     double[] perHead = new double[heads];
@@ -171,7 +196,7 @@ public final class SegmentationScore {
               ModelInput.prepare(
                   images.load(i), sizing, backbone.config().patchSize(), norm.mean(), norm.std());
         } catch (IOException | BadInputException e) {
-          log.println("skipped " + images.describe(i) + ": " + e.getMessage());
+          skipped.accept(images.failure(i, e));
           continue;
         }
       }

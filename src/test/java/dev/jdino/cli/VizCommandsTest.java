@@ -228,6 +228,35 @@ class VizCommandsTest {
     }
   }
 
+  /** Each backbone scores the same images: a broken one is named once, and counted in the JSON. */
+  @Test
+  void scoreNamesAnUndecodableImageOnceForAllItsModels(@TempDir Path tmp) throws Exception {
+    Path images = Files.createDirectory(tmp.resolve("images"));
+    png(images.resolve("good.png"), 28, 28);
+    png(images.resolve("good2.png"), 28, 28);
+    Files.writeString(images.resolve("broken.png"), "not a png");
+    Path json = tmp.resolve("score.json");
+    Result r =
+        jdino(
+            "attention",
+            "--checkpoint",
+            run.toString(),
+            "--score",
+            "--images",
+            images.toString(),
+            "--random-seeds",
+            "3",
+            "--json",
+            json.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("1 image could not be scored and was left out:"), r.err());
+    assertEquals(1, r.err().split("broken.png", -1).length - 1, r.err());
+    JsonNode j = Json.read(json);
+    assertEquals(2, j.path("images").asInt());
+    assertEquals(1, j.path("skipped_images").asInt());
+    assertTrue(j.path("skipped").get(0).asText().contains("broken.png"), j.toString());
+  }
+
   @Test
   void scoreWritesBothModelsAsJson(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("score.json");
@@ -249,6 +278,7 @@ class VizCommandsTest {
     assertTrue(r.out().contains("checkpoint") && r.out().contains("random init"), r.out());
     JsonNode j = Json.read(json);
     assertEquals(16, j.path("images").asInt());
+    assertEquals(0, j.path("skipped_images").asInt(-1));
     for (String model : new String[] {"checkpoint", "random"}) {
       double best = j.path(model).path("best_head").asDouble(-1);
       double mean = j.path(model).path("head_mean").asDouble(-1);
