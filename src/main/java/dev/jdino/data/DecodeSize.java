@@ -56,7 +56,9 @@ public final class DecodeSize {
     int f = 1;
     if (minShorterSide > 0 && shorter > minShorterSide) {
       f = Math.max(1, shorter / minShorterSide);
-      while (ceilDiv(shorter, f + 1) >= minShorterSide) {
+      // (f < shorter: for a shorter side of 1 every f would do, and f would count past the int
+      // range)
+      while (f < shorter && ceilDiv(shorter, f + 1) >= minShorterSide) {
         f++;
       }
     }

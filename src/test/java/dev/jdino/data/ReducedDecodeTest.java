@@ -67,6 +67,9 @@ class ReducedDecodeTest {
     assertEquals(1, DecodeSize.subsampling(1280, 720, 0));
     assertEquals(3, DecodeSize.subsampling(4000, 3000, 1000)); // 3000/3 = 1000 > ceil(3000/4)
     assertEquals(5, DecodeSize.subsampling(20000, 20000, 0)); // the pixel budget: 4000^2 <= 2^24
+    // a shorter side of 1 (train's "does anything decode" probe): one pixel row, at once
+    assertEquals(120, DecodeSize.subsampling(160, 120, 1));
+    assertEquals(1, DecodeSize.subsampling(1, 1, 1));
   }
 
   @Test
