@@ -1,6 +1,7 @@
 package dev.jdino.train;
 
 import dev.jdino.io.AtomicFiles;
+import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.io.OutputPaths;
 import java.io.IOException;
@@ -160,7 +161,18 @@ final class RunWriter {
     }
     args.put("parameters", state.network().layout().trainableNumel());
     args.putAll(extra);
-    AtomicFiles.writeString(dir.resolve("args.json"), Json.pretty(args) + "\n");
+    Path file = dir.resolve("args.json");
+    if (state.resumed() && Files.isRegularFile(file)) {
+      // What the run's start recorded and a resume does not know is kept: the recipe (how the
+      // configuration was chosen and sized) is read again by the next resume, which takes the
+      // --time-budget or --pretrained-weights that started the run only when it finds them there.
+      try {
+        Json.read(file).fields().forEachRemaining(e -> args.putIfAbsent(e.getKey(), e.getValue()));
+      } catch (BadInputException unreadable) {
+        // a damaged args.json is replaced by what this invocation knows
+      }
+    }
+    AtomicFiles.writeString(file, Json.pretty(args) + "\n");
   }
 
   /**

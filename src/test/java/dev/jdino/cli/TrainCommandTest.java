@@ -168,6 +168,45 @@ class TrainCommandTest {
   }
 
   @Test
+  void theSameCommandResumesAStartFromWeightsAgainAndAgain(@TempDir Path tmp) throws Exception {
+    // Each resume rewrites args.json; the recipe that records the weights must survive it, or the
+    // second resume of "the same command" is refused as if the run had not started from weights.
+    Path run = tmp.resolve("run");
+    String weights = dev.jdino.testing.Fixtures.path("pth/vit_full.pth").toString();
+    String[] same = {
+      "train",
+      "--data",
+      "fmnist-sample",
+      "--output-dir",
+      run.toString(),
+      "--pretrained-weights",
+      weights,
+      "--patch-size",
+      "4",
+      "--local-crop-size",
+      "12",
+      "--epochs",
+      "1",
+      "--batch-size",
+      "16",
+      "--threads",
+      "1",
+      "--max-steps",
+      "1"
+    };
+    Result first = jdino(same);
+    assertEquals(0, first.code(), first.err());
+    for (int resume = 1; resume <= 2; resume++) {
+      Result again = jdino(same);
+      assertEquals(0, again.code(), "resume " + resume + ": " + again.err());
+      assertTrue(
+          again.out().contains("note: this run started from pretrained weights"), again.out());
+      JsonNode args = new ObjectMapper().readTree(run.resolve("args.json").toFile());
+      assertTrue(args.at("/recipe/pretrained_weights").isTextual(), args.toString());
+    }
+  }
+
+  @Test
   void explicitWarmupLongerThanTheBudgetIsRefused(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
     String[] a =
