@@ -32,10 +32,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Pretrain a small ViT on the bundled sample, evaluate it and draw what it learned.",
       "DINO's fast recipe on the bundled Fashion-MNIST sample, then k-NN with its floors,"
-          + " attention",
-      "maps, animation and one HTML report. The training is sized to a time budget (2.5 minutes)",
-      "measured on this machine; the whole demo took under 3 minutes on a 2-core AMD EPYC (Zen 3),",
-      "longer on slower machines."
+          + " attention maps, animation and one HTML report. The training is sized to a time"
+          + " budget (2.5 minutes) measured on this machine; the whole demo took under 3 minutes"
+          + " on a 2-core AMD EPYC (Zen 3), longer on slower machines."
     })
 public final class DemoCommand implements Callable<Integer> {
   /**

@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "features",
     description = {
-      "Export a backbone's features of a dataset to safetensors (features (N, D), labels, indices)",
-      "plus a JSON description, for clustering, search or downstream training.",
+      "Export a backbone's features of a dataset to safetensors (features (N, D), labels, indices)"
+          + " plus a JSON description, for clustering, search or downstream training.",
       "Example: jdino features --checkpoint runs/fmnist --data fmnist:test --output"
           + " test.safetensors"
     })

@@ -50,10 +50,10 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Pretrain a Vision Transformer with DINO on unlabelled images.",
-      "Without --preset, the fast small-data recipe for the data's kind of images, sized to its",
-      "number of images and the run's length; --preset reference is the official main_dino.py",
-      "defaults, fmnist-small the benchmark configuration. Rerun with the same --output-dir to",
-      "resume."
+      "Without --preset, the fast small-data recipe for the data's kind of images, sized to its"
+          + " number of images and the run's length; --preset reference is the official"
+          + " main_dino.py defaults, fmnist-small the benchmark configuration. Rerun with the same"
+          + " --output-dir to resume."
     })
 public final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -87,4 +87,27 @@ class HelpTextTest {
     }
     assertEquals(List.of(), cut);
   }
+
+  /**
+   * picocli prints each description element on lines of its own and wraps it at 80 columns, so a
+   * sentence split over elements (hand-wrapped source lines) printed as ragged lines: "... with its
+   * floors, attention" / "maps, animation ..." in {@code demo --help}. Every element is a whole
+   * paragraph: none continues into the next.
+   */
+  @Test
+  void descriptionElementsAreWholeParagraphs() {
+    List<String> split = new ArrayList<>();
+    for (CommandLine cl : allCommands(Main.commandLine())) {
+      String[] d = cl.getCommandSpec().usageMessage().description();
+      for (int i = 0; i + 1 < d.length; i++) {
+        String here = d[i].strip();
+        String next = d[i + 1].strip();
+        boolean ended = here.endsWith(".") || here.endsWith(":");
+        if (!ended && !next.isEmpty() && Character.isLowerCase(next.charAt(0))) {
+          split.add(cl.getCommandSpec().qualifiedName() + ": " + d[i] + " / " + next);
+        }
+      }
+    }
+    assertEquals(List.of(), split);
+  }
 }
