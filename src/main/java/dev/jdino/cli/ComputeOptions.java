@@ -14,9 +14,9 @@ final class ComputeOptions {
       names = "--precision",
       paramLabel = "fp32|bf16",
       description =
-          "Arithmetic of the large matrix products and attention (fp32 master weights, optimiser"
-              + " and loss either way). Default: bf16 on processors with AMX or AVX512_BF16, else"
-              + " fp32.")
+          "Arithmetic of the large matrix products (fp32 master weights, optimiser and loss"
+              + " either way; the fused attention stays fp32 unless --attention-precision bf16)."
+              + " Default: bf16 on processors with AMX or AVX512_BF16, else fp32.")
   String precision;
 
   @Option(

@@ -117,9 +117,19 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (where.nprocPerNode != null) {
+      // Refused here, before mpirun starts the ranks, where it is one line and not N aborts.
+      if (where.nprocPerNode > 1 && timeBudget != null) {
+        throw budgetInDistributedRun();
+      }
       return DistributedRuns.relaunch(spec, where.nprocPerNode);
     }
     return DistributedRuns.run(spec, where, this::train);
+  }
+
+  private static BadInputException budgetInDistributedRun() {
+    return new BadInputException(
+        "--time-budget sizes a run from the step time measured in one process, which the ranks of"
+            + " a distributed run would each measure differently; give --epochs instead");
   }
 
   /** The command on one rank (the only one, unless an MPI launcher started several). */
@@ -128,9 +138,7 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     int world = rank.world().size();
     if (world > 1 && timeBudget != null) {
-      throw new BadInputException(
-          "--time-budget sizes a run from the step time measured in one process, which the ranks of"
-              + " a distributed run would each measure differently; give --epochs instead");
+      throw budgetInDistributedRun();
     }
     Map<String, Object> overrides = ConfigFlags.overrides(spec.commandLine().getParseResult(), err);
     Path dir = outputDir != null ? outputDir : Path.of("runs", "dino");
@@ -452,11 +460,11 @@ public final class TrainCommand implements Callable<Integer> {
       String line =
           String.format(
               Locale.ROOT,
-              "time budget %s: %.2f s per step measured here (the last %d steps of %.0f s of"
+              "time budget %s: %.2f s per step measured here (the last %s of %.0f s of"
                   + " throwaway steps, %s)%s, so %d steps (%s epochs of %d steps)",
               ProgressDisplay.clock(seconds),
               perStep,
-              measured.steps(),
+              measured.steps() == 1 ? "step" : measured.steps() + " steps",
               measured.seconds(),
               measured.settled() ? "settled" : "not settled: the latest taken",
               eval == null

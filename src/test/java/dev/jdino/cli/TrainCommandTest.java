@@ -206,6 +206,16 @@ class TrainCommandTest {
     }
   }
 
+  /** Refused in the launching process, in one line, before any rank is started. */
+  @Test
+  void aTimeBudgetForSeveralRanksIsRefusedBeforeLaunching(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    Result r = train(run, "--time-budget", "10s", "--nproc-per-node", "2");
+    assertBadInput(r, "--time-budget sizes a run", "give --epochs instead");
+    assertFalse(r.err().contains("MPI") || r.out().contains("rank"), r.out() + r.err());
+    assertFalse(Files.exists(run));
+  }
+
   @Test
   void explicitWarmupLongerThanTheBudgetIsRefused(@TempDir Path tmp) {
     Path run = tmp.resolve("run");
