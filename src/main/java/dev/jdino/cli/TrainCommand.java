@@ -162,6 +162,18 @@ public final class TrainCommand implements Callable<Integer> {
     } else {
       startFlagsOnResume(dir, out);
     }
+    PretrainedWeights weights = null;
+    if (pretrainedWeights != null) {
+      // The weights fix the architecture before any setting is checked, so a crop size is
+      // checked against their patch size and not the preset's; a resume takes the architecture
+      // the run recorded (the file may have moved since).
+      if (fresh) {
+        weights = PretrainedWeights.open(pretrainedWeights, "teacher");
+        overrides.putAll(pretrainedArchitecture(weights, overrides));
+      } else {
+        recordedArchitecture(dir).forEach(overrides::putIfAbsent);
+      }
+    }
     List<String> capped = List.of();
     if (fresh) {
       Recipes.Fitted caps = Recipes.capToFit(DinoConfig.preset(chosen), overrides);
@@ -198,18 +210,11 @@ public final class TrainCommand implements Callable<Integer> {
       out.println("note: " + runDir.note());
     }
     Map<String, Object> recipe = new LinkedHashMap<>();
-    PretrainedWeights weights = null;
     for (String n : capped) {
       out.println("jdino train: " + n);
     }
     if (fresh) {
       recipe.put("capped", capped);
-      if (pretrainedWeights != null) {
-        weights = PretrainedWeights.open(pretrainedWeights, "teacher");
-        runDir =
-            runDir.withConfig(
-                pretrainedArchitecture(weights, runDir.config(), overrides), runDir.note());
-      }
       runDir = fit(runDir, overrides, images, stepsPerEpoch, chosen, preset == null, recipe, out);
     }
     // Online k-NN runs on rank 0 alone (DinoTrainer): the others need none of its data.
@@ -238,11 +243,11 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * {@code c} with the backbone (and head, if the file has one) of the pretrained weights; a flag
-   * that says otherwise is refused.
+   * The backbone (and head, if the file has one) settings of the pretrained weights; a flag that
+   * says otherwise is refused.
    */
-  private static DinoConfig pretrainedArchitecture(
-      PretrainedWeights w, DinoConfig c, Map<String, Object> overrides) {
+  private static Map<String, Object> pretrainedArchitecture(
+      PretrainedWeights w, Map<String, Object> overrides) {
     Object heads = overrides.get("vit.numHeads");
     PretrainedWeights.Architecture a = w.architecture(heads == null ? null : (Integer) heads);
     Map<String, Object> arch = new LinkedHashMap<>();
@@ -280,12 +285,42 @@ public final class TrainCommand implements Callable<Integer> {
                 + ")");
       }
     }
-    overrides.putAll(arch);
+    return arch;
+  }
+
+  /** The architecture a run recorded in its args.json (empty if it cannot be read). */
+  private static Map<String, Object> recordedArchitecture(Path dir) {
+    Map<String, Object> arch = new LinkedHashMap<>();
+    JsonNode config;
     try {
-      return c.with(arch);
-    } catch (ConfigException e) {
-      throw ConfigFlags.bad(e, null, ConfigFlags.values(overrides, c));
+      config = Json.read(dir.resolve("args.json")).path("config");
+    } catch (BadInputException unreadable) {
+      return arch;
     }
+    for (String key :
+        List.of(
+            "vit.patchSize",
+            "vit.embedDim",
+            "vit.depth",
+            "vit.numHeads",
+            "vit.mlpRatio",
+            "vit.qkvBias",
+            "head.outDim",
+            "head.hiddenDim",
+            "head.bottleneckDim",
+            "head.nlayers",
+            "head.normLastLayer")) {
+      String[] part = key.split("\\.");
+      JsonNode v = config.path(part[0]).path(part[1]);
+      if (v.isInt()) {
+        arch.put(key, v.asInt());
+      } else if (v.isNumber()) {
+        arch.put(key, v.asDouble());
+      } else if (v.isBoolean()) {
+        arch.put(key, v.asBoolean());
+      }
+    }
+    return arch;
   }
 
   /** The pretrained values laid out for the run's network (position embedding resized). */

@@ -206,6 +206,47 @@ class TrainCommandTest {
     }
   }
 
+  /**
+   * The weights' architecture applies before any setting is checked: a local crop of 12 fits their
+   * patch of 4 (it was refused against the preset's 7), and a preset whose architecture the weights
+   * replaced resumes with the same command.
+   */
+  @Test
+  void pretrainedWeightsSetThePatchBeforeCropsAreCheckedAndResumeUnderAPreset(@TempDir Path tmp)
+      throws Exception {
+    Path run = tmp.resolve("run");
+    String weights = dev.jdino.testing.Fixtures.path("pth/vit_full.pth").toString();
+    java.util.function.IntFunction<String[]> command =
+        steps ->
+            new String[] {
+              "train",
+              "--preset",
+              "fmnist-small",
+              "--data",
+              "fmnist-sample",
+              "--output-dir",
+              run.toString(),
+              "--pretrained-weights",
+              weights,
+              "--local-crop-size",
+              "12",
+              "--batch-size",
+              "16",
+              "--threads",
+              "1",
+              "--max-steps",
+              Integer.toString(steps)
+            };
+    Result first = jdino(command.apply(1));
+    assertEquals(0, first.code(), first.err());
+    JsonNode args = new ObjectMapper().readTree(run.resolve("args.json").toFile());
+    assertEquals(4, args.at("/config/vit/patchSize").asInt(), args.toString());
+    assertEquals(12, args.at("/config/augment/localCrops/size").asInt(-1), args.toString());
+    Result again = jdino(command.apply(2));
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("note: this run started from pretrained weights"), again.out());
+  }
+
   /** Refused in the launching process, in one line, before any rank is started. */
   @Test
   void aTimeBudgetForSeveralRanksIsRefusedBeforeLaunching(@TempDir Path tmp) {
