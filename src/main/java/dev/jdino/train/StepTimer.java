@@ -72,24 +72,8 @@ public final class StepTimer {
    * and takes the step time from them.
    *
    * @param warmup steps run first and not timed (JIT compilation, one-off caches, prefetch)
+   * @param stop ends the measurement after its current step when requested (Ctrl-C)
    * @return seconds per step, data loading included
-   */
-  public static StepTime measure(
-      DinoConfig config,
-      ImageDataset data,
-      int workers,
-      Compute compute,
-      int warmup,
-      int minSteps,
-      double minSeconds,
-      double maxSeconds) {
-    return measure(
-        config, data, workers, compute, warmup, minSteps, minSeconds, maxSeconds, new StopSignal());
-  }
-
-  /**
-   * As above, ending early when {@code stop} is requested.
-   *
    * @throws Interrupted if {@code stop} was requested; the throwaway state is closed by then
    */
   public static StepTime measure(

@@ -7,7 +7,6 @@ import dev.jdino.io.BadInputException;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -140,34 +139,11 @@ public final class SegmentationScore {
   }
 
   /**
-   * Scores {@code backbone} on every image of {@code images} (undecodable images are skipped with a
-   * message on {@code log}).
+   * Scores {@code backbone} on every image of {@code images}; each image left out (undecodable, too
+   * small) goes to {@code skipped} as "source: reason", so that a caller scoring several backbones
+   * on the same images reports each image once.
    *
    * @throws BadInputException if no image could be scored
-   */
-  public static Result score(
-      String model,
-      Backbone backbone,
-      ImageSet images,
-      ImageSizing sizing,
-      Normalization norm,
-      double threshold,
-      double foregroundThreshold,
-      PrintWriter log) {
-    return score(
-        model,
-        backbone,
-        images,
-        sizing,
-        norm,
-        threshold,
-        foregroundThreshold,
-        why -> log.println("skipped " + why));
-  }
-
-  /**
-   * The same, handing each image left out to {@code skipped} ("source: reason"), so that a caller
-   * scoring several backbones on the same images reports each image once.
    */
   public static Result score(
       String model,

@@ -27,7 +27,8 @@ class StepTimerTest {
             2,
             3,
             0,
-            0);
+            0,
+            new StopSignal());
     assertEquals(3, t.steps());
     assertTrue(t.secondsPerStep() > 0, "a positive time: " + t.secondsPerStep());
   }
@@ -85,7 +86,8 @@ class StepTimerTest {
             2,
             1,
             3600,
-            3600);
+            3600,
+            new StopSignal());
     assertEquals(6, t.steps(), "8 steps per epoch less 2 untimed");
   }
 
@@ -100,7 +102,8 @@ class StepTimerTest {
             5,
             10,
             5,
-            5);
+            5,
+            new StopSignal());
     assertEquals(1, t.steps(), "the warm-up gives way to the only step there is");
   }
 
