@@ -474,8 +474,8 @@ class KnnCommandTest {
     assertEquals(8, j.get("test_images").asInt());
 
     Path linear = tmp.resolve("broken-linear");
-    r =
-        jdino(
+    List<String> probe =
+        List.of(
             "linear",
             "--checkpoint",
             backbone.toString(),
@@ -487,9 +487,11 @@ class KnnCommandTest {
             "1",
             "--epochs",
             "1",
-            "--no-augment",
             "--output-dir",
             linear.toString());
+    List<String> fast = new ArrayList<>(probe);
+    fast.add("--no-augment");
+    r = jdino(fast.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     JsonNode d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
     assertEquals(4, d.get("skipped_images").asInt(), d.toString());
@@ -498,21 +500,7 @@ class KnnCommandTest {
     assertTrue(r.out().contains("misclassified: " + coat), r.out());
     assertEquals(coat, d.get("classes_without_training_images").get(0).asText());
     // the official protocol finds the training images' failures while it trains, and says the same
-    r =
-        jdino(
-            "linear",
-            "--checkpoint",
-            backbone.toString(),
-            "--train-data",
-            trainDir.toString(),
-            "--test-data",
-            testDir.toString(),
-            "--n-last-blocks",
-            "1",
-            "--epochs",
-            "1",
-            "--output-dir",
-            linear.toString());
+    r = jdino(probe.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
     assertEquals(4, d.get("skipped_images").asInt(), d.toString());

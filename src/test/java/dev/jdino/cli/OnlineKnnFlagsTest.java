@@ -17,21 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jdino train --eval-data ...}: the online k-NN is wired into the run. */
 class OnlineKnnFlagsTest {
-  private static final List<String> TINY = tiny();
+  private static final List<String> TINY = tiny(true);
 
-  private static List<String> tiny() {
+  /** The tiny ViT at batch 32; with a 1-epoch warm-up, which a time budget sizes itself. */
+  private static List<String> tiny(boolean warmup) {
     List<String> a = new ArrayList<>(List.of("--preset", "fmnist-small"));
     a.addAll(TinyRun.FLAGS);
-    a.addAll(
-        List.of(
-            "--batch-size",
-            "32",
-            "--local-crops-number",
-            "2",
-            "--warmup-epochs",
-            "1",
-            "--num-workers",
-            "1"));
+    a.addAll(List.of("--batch-size", "32", "--local-crops-number", "2", "--num-workers", "1"));
+    if (warmup) {
+      a.addAll(List.of("--warmup-epochs", "1"));
+    }
     return a;
   }
 
@@ -104,16 +99,9 @@ class OnlineKnnFlagsTest {
     List<String> a =
         new ArrayList<>(
             List.of("train", "--data", data.toString(), "--output-dir", run.toString()));
-    a.addAll(List.of("--preset", "fmnist-small"));
-    a.addAll(TinyRun.FLAGS);
+    a.addAll(tiny(false));
     a.addAll(
         List.of(
-            "--batch-size",
-            "32",
-            "--local-crops-number",
-            "2",
-            "--num-workers",
-            "1",
             "--time-budget",
             "4s",
             "--eval-data",
