@@ -34,11 +34,12 @@ public final class CurvesCommand extends Subcommand {
       // folder given here may be the user's, and its files are not drawn over.
       OutputPaths.requireOutputFolder(dir, Curves.SUMMARY);
     }
-    List<Curves.Chart> charts = Curves.write(runDir, dir, curves.xAxis());
+    RunMetrics metrics = RunMetrics.read(runDir);
+    List<Curves.Chart> charts = Curves.write(runDir, metrics, dir, curves.xAxis());
     for (Curves.Chart c : charts) {
       out.println("wrote " + c.file());
     }
-    RunMetrics.read(runDir).skippedNote().ifPresent(n -> out.println("note: " + n));
+    metrics.skippedNote().ifPresent(n -> out.println("note: " + n));
     out.flush();
     return 0;
   }

@@ -75,7 +75,15 @@ public final class Curves {
    * @throws BadInputException if the run has no metrics or no step record
    */
   public static List<Chart> write(Path runDir, Path outDir, XAxis x) throws IOException {
-    RunMetrics m = RunMetrics.read(runDir);
+    return write(runDir, RunMetrics.read(runDir), outDir, x);
+  }
+
+  /**
+   * {@link #write(Path, Path, XAxis)} from metrics already read, so that a caller that also reports
+   * on them parses the file once.
+   */
+  public static List<Chart> write(Path runDir, RunMetrics m, Path outDir, XAxis x)
+      throws IOException {
     if (m.steps().isEmpty() && m.epochs().isEmpty()) {
       throw new BadInputException(runDir.resolve(RunMetrics.FILE) + ": no step or epoch records");
     }

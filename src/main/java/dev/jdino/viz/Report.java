@@ -96,18 +96,30 @@ public final class Report {
                 + " · report written "
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
         .raw("</p>");
-    ReportSections.summary(h, runDir, args);
+    // metrics.jsonl is parsed once for the summary, the curves and the note on skipped lines: a
+    // long run's file has a record per step.
+    RunMetrics metrics = null;
+    BadInputException noMetrics = null;
+    try {
+      metrics = RunMetrics.read(runDir);
+    } catch (BadInputException e) {
+      noMetrics = e;
+    }
+    ReportSections.summary(h, args, metrics);
     ReportSections.configuration(h, args);
 
     h.section("Training curves");
     try {
-      List<Curves.Chart> charts = Curves.write(runDir, runDir.resolve("curves"), o.x());
+      if (metrics == null) {
+        throw noMetrics;
+      }
+      List<Curves.Chart> charts = Curves.write(runDir, metrics, runDir.resolve("curves"), o.x());
       h.raw("<div class=\"charts\">");
       for (Curves.Chart c : charts) {
         h.chart(c.file(), c.title());
       }
       h.raw("</div>");
-      Optional<String> skipped = RunMetrics.read(runDir).skippedNote();
+      Optional<String> skipped = metrics.skippedNote();
       if (skipped.isPresent()) {
         h.note(skipped.get());
         notes.add(skipped.get());

@@ -33,7 +33,8 @@ final class ReportSections {
 
   private ReportSections() {}
 
-  static void summary(Report.Html h, Path runDir, JsonNode args) {
+  /** The run at a glance; {@code m} is its metrics, null where it has none that can be read. */
+  static void summary(Report.Html h, JsonNode args, RunMetrics m) {
     JsonNode c = args.path("config");
     JsonNode v = c.path("vit");
     List<String[]> rows = new ArrayList<>();
@@ -63,8 +64,7 @@ final class ReportSections {
               + " steps, batch "
               + c.path("train").path("batchSize").asInt()
         });
-    if (Files.isRegularFile(runDir.resolve(RunMetrics.FILE))) {
-      RunMetrics m = RunMetrics.read(runDir);
+    if (m != null) {
       if (!m.epochs().isEmpty()) {
         JsonNode last = m.epochs().get(m.epochs().size() - 1);
         rows.add(
