@@ -16,8 +16,10 @@ import java.util.Objects;
 public record Features(float[] values, int count, int dim, int[] labels, int[] indices) {
 
   public Features {
-    Objects.requireNonNull(values, "values");
-    Objects.requireNonNull(indices, "indices");
+    if (values == null || indices == null) {
+      throw new IllegalArgumentException(
+          (values == null ? "values" : "indices") + ": expected an array, got null");
+    }
     if (count < 0 || dim < 1 || (long) count * dim != values.length) {
       throw new IllegalArgumentException(
           "expected " + count + " x " + dim + " values, got " + values.length);
@@ -29,7 +31,9 @@ public record Features(float[] values, int count, int dim, int[] labels, int[] i
 
   /** Unlabelled rows indexed 0..count-1 (tests and in-memory use). */
   public static Features of(float[] values, int dim, int[] labels) {
-    Objects.requireNonNull(values, "values");
+    if (values == null) {
+      throw new IllegalArgumentException("values: expected a float[] of rows x dim, got null");
+    }
     if (dim < 1) {
       throw new IllegalArgumentException("dim must be >= 1, got " + dim);
     }

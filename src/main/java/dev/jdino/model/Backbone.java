@@ -273,10 +273,13 @@ public final class Backbone implements AutoCloseable {
 
   /** The parameters (for code that needs the network directly). */
   public ParameterSet parameters() {
+    requireOpen();
     return params;
   }
 
+  /** The network the parameters run in (for code that needs it directly). */
   public VisionTransformer network() {
+    requireOpen();
     return vit;
   }
 

@@ -151,7 +151,9 @@ class BackboneInputTest {
             () -> b.lastSelfAttention(x),
             () -> b.intermediateLayers(x, 1),
             () -> b.features(new float[768], 1, 16, 16),
-            b::manager
+            b::manager,
+            b::parameters,
+            b::network
           }) {
         refused(IllegalStateException.class, call, "closed", "vit_flat.pth");
       }
