@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -197,7 +198,9 @@ public final class LinearProbe {
             config,
             featureDim(backbone, config.nLastBlocks(), config.avgpoolPatchTokens()),
             classes);
-    List<FeatureExtractor.Skipped> trainSkipped = new ArrayList<>();
+    // Every epoch decodes the training images again, so an image may fail in a later epoch only
+    // (a file replaced or removed during the run): the failures of all epochs, once each.
+    Map<Integer, FeatureExtractor.Skipped> trainFailed = new TreeMap<>();
     try (t) {
       int seen = 0;
       for (int e = 0; e < config.epochs(); e++) {
@@ -250,16 +253,16 @@ public final class LinearProbe {
             }
             images += labels.length;
           }
-          if (e == 0) {
-            for (PreparedBatches.Failure f : batches.failures()) {
-              trainSkipped.add(new FeatureExtractor.Skipped(f.index(), f.source(), f.message()));
-            }
-            skipped.addAll(trainSkipped);
+          for (PreparedBatches.Failure f : batches.failures()) {
+            trainFailed.putIfAbsent(
+                f.index(), new FeatureExtractor.Skipped(f.index(), f.source(), f.message()));
           }
         }
         seen = images;
         onEpoch.accept(t.endEpoch(e, lr, lossSum / Math.max(1, images), t0));
       }
+      List<FeatureExtractor.Skipped> trainSkipped = List.copyOf(trainFailed.values());
+      skipped.addAll(trainSkipped);
       return withSkipped(t.result(seen), skipped, train, trainSkipped, test, te.skipped());
     }
   }

@@ -12,12 +12,15 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
 import dev.jdino.io.Json;
 import dev.jdino.model.Backbone;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -228,5 +231,43 @@ class LinearProbeTest {
     assertFalse(Json.read(dir.resolve(LinearProbe.DESCRIPTION_FILE)).has("diverged"));
     assertEquals("0.1235", LinearProbe.formatLoss(0.12345));
     assertEquals("1.235e+05", LinearProbe.formatLoss(123456.0));
+  }
+
+  /**
+   * The official protocol decodes the training images every epoch: images that fail from the second
+   * epoch on (files removed during the run) are listed, and their class named, as images that fail
+   * from the first.
+   */
+  @Test
+  void trainingImagesThatFailInALaterEpochAreCounted() {
+    Set<Integer> failing = new HashSet<>();
+    ImageDataset train = EvalFixtures.synthetic(9, failing);
+    ImageDataset test = EvalFixtures.synthetic(6, Set.of());
+    LinearProbeConfig c = new LinearProbeConfig(1, false, 2, 0.001, 4, true, 0.08, 0);
+    List<Integer> seenPerEpoch = new ArrayList<>();
+    try (Backbone b = Backbone.random(EvalFixtures.TINY, 4)) {
+      LinearProbe.Result r =
+          LinearProbe.run(
+              b,
+              train,
+              test,
+              Preprocessing.forBackbone(b),
+              c,
+              1,
+              Progress.NONE,
+              e -> {
+                seenPerEpoch.add(e.epoch());
+                failing.addAll(List.of(1, 4, 7)); // class 1's training images, after epoch 0
+              });
+      assertEquals(List.of(0, 1), seenPerEpoch);
+      assertEquals(6, r.trainImages(), "the last epoch trained on the 6 images left");
+      assertEquals(
+          List.of(1, 4, 7),
+          r.skipped().stream().map(FeatureExtractor.Skipped::index).toList(),
+          "the test set decodes; the three training images fail once each, not once per epoch");
+      assertEquals(
+          List.of("class 1 (2 test images; all 3 of its training images could not be decoded)"),
+          r.classesWithoutTraining());
+    }
   }
 }
