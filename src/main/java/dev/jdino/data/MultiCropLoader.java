@@ -135,6 +135,30 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
     return datasetSize / batchSize;
   }
 
+  /**
+   * Full batches in an epoch of {@code dataset} over {@code worldSize} ranks, each taking {@code
+   * batchSize} images a step; refuses data too small for one, naming the batch that fits.
+   *
+   * @throws BadInputException if not even one global batch fits
+   */
+  public static int requireOneBatch(ImageDataset dataset, int batchSize, int worldSize) {
+    int batches = batchesPerEpoch(dataset.size(), Math.multiplyExact(batchSize, worldSize));
+    if (batches < 1) {
+      throw new BadInputException(
+          dataset.name()
+              + " has "
+              + dataset.size()
+              + " images, fewer than one batch of "
+              + batchSize
+              + (worldSize > 1 ? " on each of " + worldSize + " ranks" : "")
+              + " (the last incomplete batch is dropped); "
+              + (dataset.size() >= worldSize
+                  ? "give --batch-size " + dataset.size() / worldSize + " or less"
+                  : "use at most " + dataset.size() + " ranks"));
+    }
+    return batches;
+  }
+
   /** Full batches in this loader's epoch (counting those before the start batch). */
   public int batchesPerEpoch() {
     return endBatch;
@@ -440,17 +464,7 @@ public final class MultiCropLoader implements Iterator<MultiCropBatch>, AutoClos
         throw new IllegalArgumentException(
             "a global batch of " + batchSize + " x " + worldSize + " ranks exceeds 2^31 images");
       }
-      int batches = batchesPerEpoch(dataset.size(), batchSize * worldSize);
-      if (batches == 0) {
-        throw new BadInputException(
-            dataset.name()
-                + " has "
-                + dataset.size()
-                + " images, fewer than one batch of "
-                + batchSize
-                + (worldSize > 1 ? " on each of " + worldSize + " ranks" : "")
-                + "; use a smaller --batch-size");
-      }
+      int batches = requireOneBatch(dataset, batchSize, worldSize);
       if (startBatch < 0 || startBatch > batches) {
         throw new IllegalArgumentException(
             "start batch " + startBatch + " is outside the epoch's 0.." + batches + " batches");

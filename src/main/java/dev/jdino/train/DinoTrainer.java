@@ -173,21 +173,7 @@ public final class DinoTrainer implements AutoCloseable {
    * batch per step: whole global batches only, so every rank makes the same number of steps.
    */
   public static int stepsPerEpoch(ImageDataset data, DinoConfig config, int worldSize) {
-    int batch = config.train().batchSize();
-    int n = MultiCropLoader.batchesPerEpoch(data.size(), Math.multiplyExact(batch, worldSize));
-    if (n < 1) {
-      throw new BadInputException(
-          "the data has "
-              + data.size()
-              + " images, fewer than one batch of "
-              + batch
-              + (worldSize > 1 ? " on each of " + worldSize + " ranks" : "")
-              + " (the last incomplete batch is dropped); "
-              + (data.size() >= worldSize
-                  ? "give --batch-size " + data.size() / worldSize + " or less"
-                  : "use at most " + data.size() + " ranks"));
-    }
-    return n;
+    return MultiCropLoader.requireOneBatch(data, config.train().batchSize(), worldSize);
   }
 
   public void addHook(EpochHook hook) {

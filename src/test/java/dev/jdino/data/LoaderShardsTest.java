@@ -121,7 +121,8 @@ class LoaderShardsTest {
         e.getMessage()
             .endsWith(
                 "has 15 images, fewer than one batch of 8 on each of 2"
-                    + " ranks; use a smaller --batch-size"),
+                    + " ranks (the last incomplete batch is dropped); give --batch-size 7 or"
+                    + " less"),
         e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> MultiCropLoader.builder().optShard(2, 2));
   }

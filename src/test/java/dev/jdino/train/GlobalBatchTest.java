@@ -60,7 +60,8 @@ class GlobalBatchTest {
             BadInputException.class,
             () -> DinoTrainer.stepsPerEpoch(DinoTrainerTest.sample(40), c, 3));
     assertEquals(
-        "the data has 40 images, fewer than one batch of 16 on each of 3 ranks (the last"
+        DinoTrainerTest.sample(40).name()
+            + " has 40 images, fewer than one batch of 16 on each of 3 ranks (the last"
             + " incomplete batch is dropped); give --batch-size 13 or less",
         e.getMessage());
     BadInputException few =
