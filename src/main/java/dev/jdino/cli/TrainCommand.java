@@ -23,6 +23,7 @@ import dev.jdino.train.TrainOptions;
 import dev.jdino.train.TrainingState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -397,6 +398,9 @@ public final class TrainCommand implements Callable<Integer> {
     recipe.put("preset", presetName);
     recipe.put("chosen", size ? "no --preset: the fast recipe for these images" : "--preset");
     Set<String> explicit = new HashSet<>(overrides.keySet());
+    // What the step computes is fixed first, so that a budget times the model the run trains.
+    Recipes.Fitted model = Recipes.fitModel(c, explicit, images.size(), size);
+    c = model.config();
     if (timeBudget != null) {
       if (overrides.containsKey("train.epochs")) {
         throw new BadInputException(
@@ -408,11 +412,13 @@ public final class TrainCommand implements Callable<Integer> {
       explicit.add("train.epochs");
     }
     Recipes.Fitted f = Recipes.fit(c, explicit, images.size(), stepsPerEpoch, size);
-    for (String n : f.notes()) {
+    List<String> changes = new ArrayList<>(model.notes());
+    changes.addAll(f.notes());
+    for (String n : changes) {
       out.println("jdino train: " + n);
     }
     recipe.put("sized", size);
-    recipe.put("changes", f.notes());
+    recipe.put("changes", changes);
     return runDir.withConfig(f.config(), runDir.note());
   }
 }

@@ -63,16 +63,14 @@ public final class Recipes {
    */
   public static Fitted fit(
       DinoConfig c, Set<String> explicit, int images, int stepsPerEpoch, boolean size) {
-    Map<String, Object> set = new LinkedHashMap<>();
-    List<String> notes = new ArrayList<>();
+    Fitted model = fitModel(c, explicit, images, size);
+    Map<String, Object> set = new LinkedHashMap<>(model.sized());
+    List<String> notes = new ArrayList<>(model.notes());
+    c = model.config();
     TrainConfig t = c.train();
     double epochs = t.epochs();
     long steps = t.totalSteps(stepsPerEpoch);
     if (size) {
-      int k = prototypes(images);
-      if (!explicit.contains("head.outDim") && k != c.head().outDim()) {
-        set.put("head.outDim", k);
-      }
       double m =
           explicit.contains("train.momentumTeacher")
               ? t.momentumTeacher()
@@ -104,9 +102,27 @@ public final class Recipes {
     }
     DinoConfig fitted = c.with(set);
     for (Map.Entry<String, Object> e : set.entrySet()) {
-      notes.add(describe(e.getKey(), e.getValue(), c, images, steps, size));
+      if (!model.sized().containsKey(e.getKey())) {
+        notes.add(describe(e.getKey(), e.getValue(), c, images, steps, size));
+      }
     }
     return new Fitted(fitted, List.copyOf(notes), Map.copyOf(set));
+  }
+
+  /**
+   * The part of {@link #fit} that changes what a step computes, and depends on the data alone: the
+   * number of prototypes K when sizing. A run sized to a time budget applies it before its step is
+   * timed, so the timer runs the head the run will train (the fast recipe's preset K of 4096
+   * against the 1024 sized for 5,000 images).
+   */
+  public static Fitted fitModel(DinoConfig c, Set<String> explicit, int images, boolean size) {
+    int k = prototypes(images);
+    if (!size || explicit.contains("head.outDim") || k == c.head().outDim()) {
+      return new Fitted(c, List.of(), Map.of());
+    }
+    Map<String, Object> set = Map.of("head.outDim", k);
+    return new Fitted(
+        c.with(set), List.of(describe("head.outDim", k, c, images, 0, true)), Map.copyOf(set));
   }
 
   /** The settings {@link #capToFit} may cut, by path. */

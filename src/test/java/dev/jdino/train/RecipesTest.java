@@ -3,6 +3,8 @@ package dev.jdino.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,31 @@ class RecipesTest {
         f.notes().toString());
     Recipes.Fitted g = Recipes.fit(c, Set.of(), 5_000, 39, true);
     assertEquals(1024, g.config().head().outDim());
+  }
+
+  /**
+   * A budgeted run fixes K before its step is timed (fitModel), then fits the rest: the same
+   * configuration and notes as fitting all at once, so timing the fitted model changes nothing
+   * else.
+   */
+  @Test
+  void theModelIsFittedFirstAndTheRestAgreesWithOneFit() {
+    DinoConfig c = DinoConfig.preset("fmnist-fast").withEpochs(3);
+    Recipes.Fitted model = Recipes.fitModel(c, Set.of(), 5_000, true);
+    assertEquals(4096, c.head().outDim());
+    assertEquals(1024, model.config().head().outDim());
+    assertEquals(List.of("sized: K = 1024 prototypes for 5,000 images"), model.notes());
+    assertEquals(Map.of("head.outDim", 1024), model.sized());
+    Recipes.Fitted whole = Recipes.fit(c, Set.of(), 5_000, 78, true);
+    Recipes.Fitted rest = Recipes.fit(model.config(), Set.of(), 5_000, 78, true);
+    assertEquals(whole.config(), rest.config());
+    List<String> both = new ArrayList<>(model.notes());
+    both.addAll(rest.notes());
+    assertEquals(whole.notes(), both);
+    // Nothing to fit: not sizing, K given, or K already right.
+    assertEquals(c, Recipes.fitModel(c, Set.of(), 5_000, false).config());
+    assertEquals(c, Recipes.fitModel(c, Set.of("head.outDim"), 5_000, true).config());
+    assertEquals(List.of(), Recipes.fitModel(c, Set.of(), 80_000, true).notes(), "4096 for 80k");
   }
 
   @Test
