@@ -28,13 +28,15 @@ final class TimeBudget {
   /**
    * {@code c} with the epochs the budget holds, and the default warm-up and freeze cut to fit; one
    * line on {@code out} says how, and {@code recipe} records what was measured.
+   *
+   * @param eval the run's online k-NN, timed here too; null without {@code --eval-data}
    */
   static DinoConfig size(
       String timeBudget,
       DinoConfig c,
       ImageDataset images,
       TrainOptions o,
-      OnlineKnnOptions knn,
+      OnlineKnn eval,
       int stepsPerEpoch,
       Map<String, Object> overrides,
       Map<String, Object> recipe,
@@ -44,7 +46,6 @@ final class TimeBudget {
     double perStep = measured.secondsPerStep();
     // The online k-NN's evaluations are part of the run's time: timed once, on a backbone of
     // the run's architecture, and taken out of the budget.
-    OnlineKnn eval = knn.open(c, o.numWorkers());
     double evalSeconds = 0;
     if (eval != null) {
       try (Backbone b = Backbone.random(c.vit(), c.train().seed(), o.compute())) {

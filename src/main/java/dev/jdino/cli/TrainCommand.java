@@ -211,13 +211,25 @@ public final class TrainCommand implements Callable<Integer> {
     for (String n : capped) {
       out.println("jdino train: " + n);
     }
-    if (fresh) {
-      recipe.put("capped", capped);
-      runDir = fit(runDir, overrides, images, stepsPerEpoch, chosen, preset == null, recipe, out);
-    }
-    // Online k-NN runs on rank 0 alone (DinoTrainer): the others need none of its data.
+    // Online k-NN runs on rank 0 alone (DinoTrainer): the others need none of its data. It is
+    // opened once, before a budget times it: what it reads of the configuration (the input size
+    // and normalisation) is not what fitting the run changes.
     OnlineKnn onlineKnn =
         rank.world().isMain() ? knn.open(runDir.config(), run.toOptions(dir).numWorkers()) : null;
+    if (fresh) {
+      recipe.put("capped", capped);
+      runDir =
+          fit(
+              runDir,
+              overrides,
+              images,
+              onlineKnn,
+              stepsPerEpoch,
+              chosen,
+              preset == null,
+              recipe,
+              out);
+    }
     TrainOptions options =
         run.spreadSnapshots(
             run.toOptions(dir, out, err), runDir.config().train().totalSteps(stepsPerEpoch));
@@ -389,6 +401,7 @@ public final class TrainCommand implements Callable<Integer> {
       RunDirectory runDir,
       Map<String, Object> overrides,
       ImageDataset images,
+      OnlineKnn onlineKnn,
       int stepsPerEpoch,
       String presetName,
       boolean size,
@@ -408,7 +421,9 @@ public final class TrainCommand implements Callable<Integer> {
       }
       Torch.start(run.threads != null ? run.threads : 0);
       TrainOptions o = run.toOptions(runDir.dir(), out, spec.commandLine().getErr());
-      c = TimeBudget.size(timeBudget, c, images, o, knn, stepsPerEpoch, overrides, recipe, out);
+      c =
+          TimeBudget.size(
+              timeBudget, c, images, o, onlineKnn, stepsPerEpoch, overrides, recipe, out);
       explicit.add("train.epochs");
     }
     Recipes.Fitted f = Recipes.fit(c, explicit, images.size(), stepsPerEpoch, size);
