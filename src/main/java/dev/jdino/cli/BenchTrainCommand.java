@@ -8,6 +8,7 @@ import dev.jdino.engine.Profiler;
 import dev.jdino.engine.Torch;
 import dev.jdino.io.BadInputException;
 import dev.jdino.io.OutputPaths;
+import dev.jdino.train.Checkpoint;
 import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
 import dev.jdino.train.DinoTrainer;
@@ -179,8 +180,19 @@ public final class BenchTrainCommand implements Callable<Integer> {
               : null;
       double[] bf16Kernel = bf16 != null ? GemmRates.measureBf16Kernel(shapes) : null;
       MeasuredSteps c = new MeasuredSteps(warmup, rank.world(), profile, profileShapes, perf);
+      double checkpointSeconds = Double.NaN;
+      long checkpointBytes = 0;
       try (TrainingState state = TrainingState.fresh(config, null, options.compute())) {
         new DinoTrainer(state, options, images, dataSpec, c, rank.parallel()).train();
+        if (rank.world().isMain()) {
+          // What a run adds after every epoch, and what --time-budget does not count: one
+          // checkpoint of the trained state, written as a run writes it (atomically).
+          Path file = dir.resolve("timed-" + Checkpoint.FILE);
+          long t0 = System.nanoTime();
+          state.save(file, dataSpec, images.size(), 0);
+          checkpointSeconds = (System.nanoTime() - t0) / 1e9;
+          checkpointBytes = Files.size(file);
+        }
       }
       int batch = config.train().batchSize() * world;
       int n = c.measured;
@@ -298,6 +310,16 @@ public final class BenchTrainCommand implements Callable<Integer> {
             Arrays.toString(Arrays.stream(bf16Kernel).map(Math::rint).toArray()),
             100 * achieved / bf16Mean,
             100 * achieved / kernelMean);
+      }
+      if (checkpointBytes > 0) {
+        out.printf(
+            Locale.ROOT,
+            "checkpoint: %.1f MB written in %.2f s (a run writes one after every epoch; a time"
+                + " budget does not count it)%n",
+            checkpointBytes / 1e6,
+            checkpointSeconds);
+        record.put("checkpoint_bytes", checkpointBytes);
+        record.put("checkpoint_s", checkpointSeconds);
       }
       out.printf(Locale.ROOT, "peak resident memory: %.2f GiB%n", ProcessStats.peakRssGiB());
       record.put("peak_rss_gib", ProcessStats.peakRssGiB());

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.io.Json;
+import dev.jdino.train.DinoConfig;
 import dev.jdino.train.DinoStep.Phase;
+import dev.jdino.train.TrainingState;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +79,18 @@ class BenchTrainCommandTest {
     assertEquals(
         Runtime.getRuntime().availableProcessors(), j.path("machine").path("cores").asInt());
     assertTrue(j.path("arithmetic").asText().contains("attention"), j.toString());
+    // The timed checkpoint holds the student, the teacher and AdamW's two moments of every
+    // parameter in fp32, and the loss's centre: 16 bytes a parameter, a header on top.
+    long numel;
+    try (TrainingState s = TrainingState.fresh(DinoConfig.preset("fmnist-small"), null)) {
+      numel = s.network().layout().numel();
+    }
+    long bytes = j.path("checkpoint_bytes").asLong();
+    assertTrue(bytes >= 16 * numel && bytes < 16 * numel + (1 << 20), bytes + " for " + numel);
+    assertTrue(j.path("checkpoint_s").asDouble() > 0, j.toString());
+    assertTrue(
+        out.contains(String.format(Locale.ROOT, "checkpoint: %.1f MB written in", bytes / 1e6)),
+        out);
   }
 
   @Test
