@@ -35,7 +35,7 @@ final class Reports {
         skipped.size() == 1 ? "" : "s",
         skipped.size() == 1 ? "was" : "were");
     for (int i = 0; i < Math.min(20, skipped.size()); i++) {
-      out.println("  " + skipped.get(i).source() + ": " + skipped.get(i).message());
+      out.println("  " + skipped.get(i).describe());
     }
     if (skipped.size() > 20) {
       out.println("  ... and " + (skipped.size() - 20) + " more");

@@ -74,7 +74,34 @@ public final class FeatureExtractor {
   }
 
   /** An image left out because it could not be decoded. */
-  public record Skipped(int index, String source, String message) {
+  public record Skipped(int index, String source, String message, String split) {
+
+    /** An image of the one data set a result is about. */
+    public Skipped(int index, String source, String message) {
+      this(index, source, message, null);
+    }
+
+    /**
+     * The failures of an evaluation over a training and a test set, each tagged with its set
+     * ({@code "train"}, {@code "test"}): indices count within each set, and the two may be the same
+     * folder, so an untagged list could not say which images a score lacks.
+     */
+    public static List<Skipped> ofSplits(List<Skipped> train, List<Skipped> test) {
+      List<Skipped> all = new ArrayList<>(train.size() + test.size());
+      for (Skipped s : train) {
+        all.add(new Skipped(s.index, s.source, s.message, "train"));
+      }
+      for (Skipped s : test) {
+        all.add(new Skipped(s.index, s.source, s.message, "test"));
+      }
+      return List.copyOf(all);
+    }
+
+    /** How the console names this image: {@code source: reason}, after its set where it has one. */
+    public String describe() {
+      return (split != null ? split + " " : "") + source + ": " + message;
+    }
+
     /**
      * Records {@code skipped} in a result file as {@code skipped_images} (the count) and {@code
      * skipped} (each image's dataset index, source and reason), so a score computed on fewer images
@@ -85,6 +112,9 @@ public final class FeatureExtractor {
       ArrayNode list = json.putArray("skipped");
       for (Skipped s : skipped) {
         ObjectNode o = list.addObject();
+        if (s.split() != null) {
+          o.put("split", s.split());
+        }
         o.put("index", s.index());
         o.put("source", s.source());
         o.put("message", s.message());

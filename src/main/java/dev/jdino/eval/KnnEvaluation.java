@@ -61,9 +61,9 @@ public final class KnnEvaluation {
     /**
      * The JSON document: exactly {@code checkpoint, checkpoint_key, train_data, test_data,
      * temperature, train_images, test_images, results[{model, k, top1, top5}], skipped_images,
-     * skipped[{index, source, message}], seconds}; a row whose k exceeds the training images also
-     * has {@code k_used}, the neighbours that voted; {@code classes_without_training_images} is
-     * there when some test class has no training feature.
+     * skipped[{split, index, source, message}], seconds}; a row whose k exceeds the training images
+     * also has {@code k_used}, the neighbours that voted; {@code classes_without_training_images}
+     * is there when some test class has no training feature.
      */
     public ObjectNode toJson() {
       ObjectNode o = Json.object();
@@ -215,8 +215,6 @@ public final class KnnEvaluation {
         rows.add(new Row(names.get(m), s.k(), kUsed, s.top1(), s.top5()));
       }
     }
-    List<FeatureExtractor.Skipped> skipped = new ArrayList<>(tr.skipped());
-    skipped.addAll(te.skipped());
     List<String> missing =
         EvalData.classesWithoutTraining(
             train, EvalData.indices(tr.skipped()), test, EvalData.indices(te.skipped()));
@@ -230,7 +228,7 @@ public final class KnnEvaluation {
         te.first().count(),
         List.copyOf(rows),
         (System.nanoTime() - t0) / 1e9,
-        List.copyOf(skipped),
+        FeatureExtractor.Skipped.ofSplits(tr.skipped(), te.skipped()),
         missing);
   }
 }

@@ -180,14 +180,12 @@ public final class LinearProbe {
     FeatureExtractor.Result te =
         FeatureExtractor.extract(
             test, null, prep, List.of(enc), raw, progress, "probe features (test)");
-    List<FeatureExtractor.Skipped> skipped = new ArrayList<>(te.skipped());
     if (!config.augment()) {
       FeatureExtractor.Result tr =
           FeatureExtractor.extract(
               train, null, prep, List.of(enc), raw, progress, "probe features (train)");
-      skipped.addAll(tr.skipped());
       Result r = fit(tr.first(), te.first(), config, classCount, onEpoch);
-      return withSkipped(r, skipped, train, tr.skipped(), test, te.skipped());
+      return withSkipped(r, train, tr.skipped(), test, te.skipped());
     }
     int classes = classCount;
     int crop = prep.crop();
@@ -262,8 +260,7 @@ public final class LinearProbe {
         onEpoch.accept(t.endEpoch(e, lr, lossSum / Math.max(1, images), t0));
       }
       List<FeatureExtractor.Skipped> trainSkipped = List.copyOf(trainFailed.values());
-      skipped.addAll(trainSkipped);
-      return withSkipped(t.result(seen), skipped, train, trainSkipped, test, te.skipped());
+      return withSkipped(t.result(seen), train, trainSkipped, test, te.skipped());
     }
   }
 
@@ -400,7 +397,6 @@ public final class LinearProbe {
 
   private static Result withSkipped(
       Result r,
-      List<FeatureExtractor.Skipped> skipped,
       ImageDataset train,
       List<FeatureExtractor.Skipped> trainSkipped,
       ImageDataset test,
@@ -417,7 +413,7 @@ public final class LinearProbe {
         r.bias(),
         r.trainImages(),
         r.testImages(),
-        List.copyOf(skipped),
+        FeatureExtractor.Skipped.ofSplits(trainSkipped, testSkipped),
         EvalData.classesWithoutTraining(
             train, EvalData.indices(trainSkipped), test, EvalData.indices(testSkipped)));
   }

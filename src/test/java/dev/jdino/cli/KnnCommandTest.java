@@ -467,6 +467,9 @@ class KnnCommandTest {
     assertEquals(4, j.get("skipped_images").asInt());
     assertEquals(4, j.get("skipped").size());
     assertTrue(j.get("skipped").get(0).get("source").asText().endsWith(".png"), j.toString());
+    // train and test indices count within their own set: each failure says which set it is in
+    assertEquals(List.of("train", "train", "train", "test"), splits(j));
+    assertTrue(r.out().contains("  test " + testDir.resolve("bag/0.png") + ": "), r.out());
     assertEquals(
         "coat (3 test images; all 3 of its training images could not be decoded)",
         j.get("classes_without_training_images").get(0).asText());
@@ -496,6 +499,7 @@ class KnnCommandTest {
     JsonNode d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
     assertEquals(4, d.get("skipped_images").asInt(), d.toString());
     assertEquals(4, d.get("skipped").size());
+    assertEquals(List.of("train", "train", "train", "test"), splits(d));
     String coat = "coat (3 test images; all 3 of its training images could not be decoded)";
     assertTrue(r.out().contains("misclassified: " + coat), r.out());
     assertEquals(coat, d.get("classes_without_training_images").get(0).asText());
@@ -504,6 +508,13 @@ class KnnCommandTest {
     assertEquals(0, r.code(), r.err());
     d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
     assertEquals(4, d.get("skipped_images").asInt(), d.toString());
+    assertEquals(List.of("train", "train", "train", "test"), splits(d));
     assertEquals(coat, d.get("classes_without_training_images").get(0).asText());
+  }
+
+  private static List<String> splits(JsonNode result) {
+    List<String> s = new ArrayList<>();
+    result.get("skipped").forEach(e -> s.add(e.path("split").asText("none")));
+    return s;
   }
 }
