@@ -1,5 +1,6 @@
 package dev.jdino.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
 import dev.jdino.eval.EvalData;
@@ -212,9 +213,17 @@ public final class KnnCommand extends Subcommand {
       out.println(r.missingClassesNote());
     }
     Reports.skipped(out, r.skipped());
+    boolean same = EvalData.sameImages(train, tst);
+    if (same) {
+      out.println(EvalData.SAME_IMAGES_NOTE);
+    }
     if (file != null) {
       Reports.keepPrevious(out, file);
-      AtomicFiles.writeString(file, Json.pretty(r.toJson()) + "\n");
+      ObjectNode json = r.toJson();
+      if (same) {
+        json.put("test_is_training_data", true);
+      }
+      AtomicFiles.writeString(file, Json.pretty(json) + "\n");
       out.println("results: " + file.toAbsolutePath());
     }
     out.flush();

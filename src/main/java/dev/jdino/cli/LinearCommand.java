@@ -173,12 +173,19 @@ public final class LinearCommand extends Subcommand {
                 out.flush();
               });
       Reports.skipped(out, r.skipped());
+      boolean same = EvalData.sameImages(train, test);
+      if (same) {
+        out.println(EvalData.SAME_IMAGES_NOTE);
+      }
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());
       desc.put("checkpoint_key", model.checkpoint.key());
       desc.put("train_data", trainSpec);
       desc.put("test_data", testSpec);
       desc.set("preprocessing", prep.toJson());
+      if (same) {
+        desc.put("test_is_training_data", true);
+      }
       FeatureExtractor.Skipped.putInto(desc, r.skipped());
       double seconds = (System.nanoTime() - t0) / 1e9;
       desc.put("seconds", seconds);

@@ -100,6 +100,32 @@ public final class EvalData {
     }
   }
 
+  /**
+   * True when the test images are the training images (the same files, or the same records of one
+   * IDX file), judged by their sources at the start, the middle and the end. Each test image is
+   * then its own nearest neighbour and the probe has seen it, so the score measures memory of the
+   * training set, not how features generalise (eval_knn.py and eval_linear.py score a held-out
+   * split).
+   */
+  public static boolean sameImages(ImageDataset train, ImageDataset test) {
+    int n = train.size();
+    if (n == 0 || n != test.size()) {
+      return false;
+    }
+    for (int i : new int[] {0, n / 2, n - 1}) {
+      if (!train.describe(i).equals(test.describe(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What {@code knn} and {@code linear} print when {@link #sameImages} holds. */
+  public static final String SAME_IMAGES_NOTE =
+      "note: the test data is the training data: every test image is among the training images"
+          + " (its own nearest neighbour), so the scores say how well the set is remembered, not"
+          + " how the features generalise; give a held-out --test-data";
+
   private static String brief(List<String> names) {
     List<String> head = names.subList(0, Math.min(5, names.size()));
     return "[" + String.join(", ", head) + (names.size() > 5 ? ", ..." : "") + "]";

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdino.data.DataSources;
 import dev.jdino.data.ImageDataset;
+import dev.jdino.eval.EvalData;
 import dev.jdino.eval.EvalFixtures;
 import dev.jdino.eval.FeatureExtractor;
 import dev.jdino.eval.Features;
@@ -510,6 +511,55 @@ class KnnCommandTest {
     assertEquals(4, d.get("skipped_images").asInt(), d.toString());
     assertEquals(List.of("train", "train", "train", "test"), splits(d));
     assertEquals(coat, d.get("classes_without_training_images").get(0).asText());
+  }
+
+  /**
+   * The training data given again as the test data makes each test image its own nearest neighbour
+   * (and a probe's training image): the scores are then memory, and both commands say so.
+   */
+  @Test
+  void testDataThatIsTheTrainingDataIsSaid() throws Exception {
+    Path same = tmp.resolve("same-knn.json");
+    Path heldOut = tmp.resolve("held-out-knn.json");
+    for (Path json : new Path[] {same, heldOut}) {
+      Result r =
+          jdino(
+              "knn",
+              "--checkpoint",
+              backbone.toString(),
+              "--train-data",
+              train.toString(),
+              "--test-data",
+              (json == same ? train : test).toString(),
+              "--k",
+              "3",
+              "--output",
+              json.toString());
+      assertEquals(0, r.code(), r.err());
+      assertEquals(json == same, r.out().contains(EvalData.SAME_IMAGES_NOTE), r.out());
+      assertEquals(json == same, Json.read(json).has("test_is_training_data"), json.toString());
+    }
+    Path linear = tmp.resolve("same-linear");
+    Result r =
+        jdino(
+            "linear",
+            "--checkpoint",
+            backbone.toString(),
+            "--train-data",
+            train.toString(),
+            "--test-data",
+            train.toString(),
+            "--n-last-blocks",
+            "1",
+            "--epochs",
+            "1",
+            "--no-augment",
+            "--output-dir",
+            linear.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains(EvalData.SAME_IMAGES_NOTE), r.out());
+    JsonNode d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
+    assertTrue(d.path("test_is_training_data").asBoolean(), d.toString());
   }
 
   private static List<String> splits(JsonNode result) {
