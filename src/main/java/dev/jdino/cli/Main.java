@@ -12,6 +12,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 
@@ -68,6 +69,7 @@ public final class Main {
           err.println(
               "jdino: error: "
                   + ex.getMessage()
+                  + didYouMean(ex)
                   + " (see '"
                   + ex.getCommandLine().getCommandSpec().qualifiedName()
                   + " --help')");
@@ -83,6 +85,48 @@ public final class Main {
           return status;
         });
     return cl;
+  }
+
+  /**
+   * The closest options to a mistyped one ({@code --out} for {@code --output-dir}), as picocli
+   * finds them; empty for any other error.
+   */
+  static String didYouMean(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.UnmatchedArgumentException u)) {
+      return "";
+    }
+    List<String> unmatched = u.getUnmatched();
+    if (unmatched.isEmpty()) {
+      return "";
+    }
+    String typed = unmatched.get(0).split("=", 2)[0];
+    // picocli ranks every option by shared letter pairs, so "--bogus" would get
+    // "--bottleneck-dim": only a completion of what was typed, or a slip of a letter or two, helps.
+    List<String> close =
+        u.getSuggestions().stream()
+            .filter(c -> c.startsWith(typed) || editDistance(typed, c) <= 2)
+            .limit(3)
+            .toList();
+    return close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?";
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions of one character each. */
+  static int editDistance(String a, String b) {
+    int[] row = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      row[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      int diagonal = row[0];
+      row[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int above = row[j];
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        row[j] = Math.min(Math.min(row[j] + 1, row[j - 1] + 1), diagonal + cost);
+        diagonal = above;
+      }
+    }
+    return row[b.length()];
   }
 
   /**

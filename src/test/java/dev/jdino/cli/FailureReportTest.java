@@ -56,6 +56,41 @@ class FailureReportTest {
     assertEquals("I/O failure: IOException", reported(new IOException(), Main.IO_FAILURE));
   }
 
+  private static String parseError(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    assertEquals(Main.BAD_INPUT, Main.run(new PrintWriter(out), new PrintWriter(err), args));
+    assertEquals(1, err.toString().lines().count(), err.toString());
+    return err.toString().strip();
+  }
+
+  @Test
+  void aMistypedOptionGetsTheClosestNamesOnly() {
+    assertEquals(
+        "jdino: error: Unknown options: '--out', '/tmp/x'; did you mean --output-dir or --out-dim?"
+            + " (see 'jdino train --help')",
+        parseError("train", "--out", "/tmp/x"));
+    assertTrue(
+        parseError("train", "--batchsize=3")
+            .contains("'--batchsize=3'; did you mean --batch-size?"));
+    assertTrue(
+        parseError("knn", "--checkpoint", "x", "--flors").contains("did you mean --floors?"));
+    assertTrue(parseError("trian").contains("'trian'; did you mean train? (see"));
+    // nothing near: no guess (picocli's own ranking offers --bottleneck-dim)
+    assertEquals(
+        "jdino: error: Unknown option: '--bogus' (see 'jdino train --help')",
+        parseError("train", "--bogus"));
+  }
+
+  @Test
+  void editDistanceCountsSingleCharacterEdits() {
+    assertEquals(0, Main.editDistance("--epochs", "--epochs"));
+    assertEquals(1, Main.editDistance("--epoch", "--epochs"));
+    assertEquals(2, Main.editDistance("trian", "train"));
+    assertEquals(3, Main.editDistance("kitten", "sitting"));
+    assertEquals(5, Main.editDistance("", "abcde"));
+  }
+
   @Test
   void aBugIsNotSwallowed() {
     StringWriter w = new StringWriter();
