@@ -104,7 +104,7 @@ public final class FeaturesCommand extends Subcommand {
       var names = desc.putArray("class_names");
       d.classNames().forEach(names::add);
       desc.put("seconds", r.seconds());
-      Path sidecar = FeatureExport.write(output, r.first(), desc, r.skipped());
+      Path sidecar = FeatureExport.write(output, r.first(), desc, r.skipped(), d);
       out.printf(
           Locale.ROOT,
           "%,d x %d features in %.1f s (%.0f images/s)%n",

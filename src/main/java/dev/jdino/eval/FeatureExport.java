@@ -3,7 +3,9 @@ package dev.jdino.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jdino.data.ImageDataset;
 import dev.jdino.engine.Torch;
 import dev.jdino.io.AtomicFiles;
 import dev.jdino.io.Json;
@@ -24,7 +26,10 @@ import java.util.Map;
  * </ul>
  *
  * and a JSON description beside it ({@code <name>.json}, also in the header's metadata under {@code
- * jdino}). Labels are int64, as PyTorch's classification losses and samplers want them.
+ * jdino}). Labels are int64, as PyTorch's classification losses and samplers want them. The sidecar
+ * alone also lists each row's image ({@code sources}: a path, or file#record): a dataset index
+ * means nothing to a user who cannot see the order a folder was read in, and the header stays small
+ * for data sets of a million images.
  */
 public final class FeatureExport {
   public static final String FORMAT = "jdino-features";
@@ -35,10 +40,15 @@ public final class FeatureExport {
    * Writes {@code f} to {@code file} and its description to the sidecar.
    *
    * @param description checkpoint, data, preprocessing... (the counts and shape are added)
+   * @param data the images the rows come from, for the sidecar's {@code sources}
    * @return the sidecar JSON path
    */
   public static Path write(
-      Path file, Features f, ObjectNode description, List<FeatureExtractor.Skipped> skipped)
+      Path file,
+      Features f,
+      ObjectNode description,
+      List<FeatureExtractor.Skipped> skipped,
+      ImageDataset data)
       throws IOException {
     ObjectNode meta = description.deepCopy();
     meta.put("format", FORMAT);
@@ -49,7 +59,8 @@ public final class FeatureExport {
         "tensors",
         "features (N, D) float32"
             + (f.hasLabels() ? "; labels (N) int64" : "")
-            + "; indices (N) int64 (dataset index of each row)");
+            + "; indices (N) int64 (dataset index of each row; the sidecar's sources[i] names row"
+            + " i's image)");
     FeatureExtractor.Skipped.putInto(meta, skipped);
     try (NDManager m = Torch.newManager()) {
       Map<String, NDArray> t = new LinkedHashMap<>();
@@ -59,6 +70,10 @@ public final class FeatureExport {
       }
       t.put("indices", m.create(toLongs(f.indices()), new Shape(f.count())));
       Safetensors.write(file, t, Map.of("format", FORMAT, "jdino", Json.compact(meta)));
+    }
+    ArrayNode sources = meta.putArray("sources");
+    for (int index : f.indices()) {
+      sources.add(data.describe(index));
     }
     Path sidecar = sidecar(file);
     AtomicFiles.writeString(sidecar, Json.pretty(meta) + "\n");

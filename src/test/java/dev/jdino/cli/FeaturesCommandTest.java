@@ -76,6 +76,52 @@ class FeaturesCommandTest {
     assertEquals(0, desc.get("skipped_images").asInt());
   }
 
+  /**
+   * A folder's rows are named by file in the description, so a search result can be looked up; an
+   * undecodable file leaves its row out and the names stay aligned with the rows.
+   */
+  @Test
+  void eachRowNamesItsImageAndSkippedFilesLeaveNoGap(@TempDir Path tmp) throws Exception {
+    Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
+    Path folder = tmp.resolve("photos");
+    java.nio.file.Files.createDirectories(folder.resolve("sub"));
+    for (String name : new String[] {"a.png", "c.png", "sub/d.png"}) {
+      java.awt.image.BufferedImage im =
+          new java.awt.image.BufferedImage(30, 30, java.awt.image.BufferedImage.TYPE_INT_RGB);
+      im.setRGB(name.length(), 3, 0xffffff);
+      javax.imageio.ImageIO.write(im, "png", folder.resolve(name).toFile());
+    }
+    java.nio.file.Files.writeString(folder.resolve("b.png"), "not a png");
+    Path out = tmp.resolve("photos.safetensors");
+    KnnCommandTest.Result r =
+        KnnCommandTest.jdino(
+            "features",
+            "--checkpoint",
+            model.toString(),
+            "--data",
+            folder.toString(),
+            "--output",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    long[] indices = Safetensors.open(out).loadLongs("indices");
+    JsonNode desc = Json.read(tmp.resolve("photos.json"));
+    ImageDataset data = DataSources.open(folder.toString());
+    assertEquals(3, indices.length);
+    assertEquals(3, desc.get("sources").size(), desc.toString());
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (int row = 0; row < 3; row++) {
+      String source = desc.get("sources").get(row).asText();
+      assertEquals(data.describe((int) indices[row]), source);
+      names.add(folder.relativize(Path.of(source)).toString());
+    }
+    assertEquals(java.util.List.of("a.png", "c.png", "sub/d.png"), names);
+    assertEquals(
+        folder.resolve("b.png").toString(), desc.get("skipped").get(0).get("source").asText());
+    // the safetensors header keeps the description without the per-row names
+    assertFalse(
+        Safetensors.open(out).metadata().get("jdino").contains("\"sources\""), "header metadata");
+  }
+
   @Test
   void normalisedByDefaultAndUnlabelledDataHasNoLabels(@TempDir Path tmp) throws Exception {
     Path model = EvalFixtures.backbone(tmp.resolve("tiny.safetensors"), EvalFixtures.TINY, 5);
