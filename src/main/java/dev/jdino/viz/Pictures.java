@@ -152,12 +152,19 @@ public final class Pictures {
   /** The largest {@code --scale}. */
   public static final int MAX_SCALE = 64;
 
+  /** The longest side an automatic scale enlarges an image to. */
+  public static final int MAX_AUTO_SIDE = 1024;
+
   /**
    * The integer display scale for an image of {@code h x w}: enough to make the shorter side at
-   * least {@code minSide} pixels (1 for images already that large).
+   * least {@code minSide} pixels (1 for images already that large), but never so much that the
+   * longer side passes {@link #MAX_AUTO_SIDE}. A strip 28 px high and 5,600 wide would otherwise be
+   * enlarged 4x like a 28 px square, into panels 22,400 px wide that viewers cannot open.
    */
   public static int autoScale(int h, int w, int minSide) {
-    return Math.max(1, (int) Math.ceil(minSide / (double) Math.min(h, w)));
+    int enlarge = (int) Math.ceil(minSide / (double) Math.min(h, w));
+    int fits = MAX_AUTO_SIDE / Math.max(h, w);
+    return Math.max(1, Math.min(enlarge, fits));
   }
 
   /** Writes {@code img} as a PNG, atomically. */
