@@ -73,8 +73,20 @@ public final class AnimateCommand extends Subcommand {
             run.orInRun(out, "animation.gif"),
             new Animator.Options(set, numImages, fps, hold, heads, mask.share(), pictures.scale),
             err);
+    int n = r.frames().size();
     o.printf(
-        "wrote %s: %d frames, %dx%d px%n", r.output(), r.frames().size(), r.width(), r.height());
+        "wrote %s: %d frame%s, %dx%d px%n",
+        r.output(), n, n == 1 ? "" : "s", r.width(), r.height());
+    if (n == 1) {
+      // A run trained without snapshots keeps one checkpoint: a still picture, not the sharpening
+      // the command exists to show.
+      o.println(
+          "note: "
+              + run.run
+              + " has one snapshot or checkpoint to draw, so the GIF is a still; train with"
+              + " --snapshots 10 (the untrained teacher, 10 points of the run, the last step) to"
+              + " see the attention change");
+    }
     o.flush();
     return 0;
   }

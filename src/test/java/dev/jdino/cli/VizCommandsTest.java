@@ -314,6 +314,15 @@ class VizCommandsTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains((TinyRun.EPOCHS + 1) + " frames"), r.out());
     assertTrue(Files.size(gif) > 1000);
+    // a run kept one checkpoint and no snapshots: a still, and the flag that gives frames
+    Path still = Files.createDirectory(tmp.resolve("still"));
+    Files.copy(run.resolve("args.json"), still.resolve("args.json"));
+    Files.copy(run.resolve("checkpoint.safetensors"), still.resolve("checkpoint.safetensors"));
+    Result one = jdino("animate", "--run", still.toString(), "--num-images", "1");
+    assertEquals(0, one.code(), one.err());
+    assertTrue(one.out().contains(": 1 frame, "), one.out());
+    assertTrue(one.out().contains("the GIF is a still; train with --snapshots 10"), one.out());
+    assertFalse(r.out().contains("is a still"), r.out());
     Path empty = Files.createDirectory(tmp.resolve("empty"));
     Files.copy(run.resolve("args.json"), empty.resolve("args.json"));
     assertBadInput(jdino("animate", "--run", empty.toString()), "no snapshots");
