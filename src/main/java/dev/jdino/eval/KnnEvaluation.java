@@ -50,6 +50,8 @@ public final class KnnEvaluation {
       String checkpointKey,
       String trainData,
       String testData,
+      FeatureKind feature,
+      Preprocessing preprocessing,
       double temperature,
       int trainImages,
       int testImages,
@@ -59,11 +61,12 @@ public final class KnnEvaluation {
       List<String> classesWithoutTraining) {
 
     /**
-     * The JSON document: exactly {@code checkpoint, checkpoint_key, train_data, test_data,
-     * temperature, train_images, test_images, results[{model, k, top1, top5}], skipped_images,
-     * skipped[{split, index, source, message}], seconds}; a row whose k exceeds the training images
-     * also has {@code k_used}, the neighbours that voted; {@code classes_without_training_images}
-     * is there when some test class has no training feature.
+     * The JSON document: exactly {@code checkpoint, checkpoint_key, train_data, test_data, feature
+     * (cls or cls+avgpool), preprocessing, temperature, train_images, test_images, results[{model,
+     * k, top1, top5}], skipped_images, skipped[{split, index, source, message}], seconds}; a row
+     * whose k exceeds the training images also has {@code k_used}, the neighbours that voted;
+     * {@code classes_without_training_images} is there when some test class has no training
+     * feature.
      */
     public ObjectNode toJson() {
       ObjectNode o = Json.object();
@@ -71,6 +74,8 @@ public final class KnnEvaluation {
       o.put("checkpoint_key", checkpointKey);
       o.put("train_data", trainData);
       o.put("test_data", testData);
+      o.put("feature", feature.label());
+      o.set("preprocessing", preprocessing.toJson());
       o.put("temperature", temperature);
       o.put("train_images", trainImages);
       o.put("test_images", testImages);
@@ -223,6 +228,8 @@ public final class KnnEvaluation {
         checkpointKey,
         trainSpec,
         testSpec,
+        kind,
+        prep,
         knn.temperature(),
         tr.first().count(),
         te.first().count(),

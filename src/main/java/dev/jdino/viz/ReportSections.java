@@ -119,7 +119,12 @@ final class ReportSections {
       byK.computeIfAbsent(r.path("k").asInt(), k -> new TreeMap<>()).put(model, r);
     }
     models.sort((a, b) -> Integer.compare(rank(a), rank(b)));
-    h.raw("<p>Weighted k-NN on the teacher's [CLS] features (T = ")
+    // knn.json names its feature since 2026-12-04; older files are CLS, the only kind then
+    boolean avgpool = j.path("feature").asText("cls").equals("cls+avgpool");
+    h.raw(
+            avgpool
+                ? "<p>Weighted k-NN on the teacher's [CLS] + mean patch token features (T = "
+                : "<p>Weighted k-NN on the teacher's [CLS] features (T = ")
         .text(j.path("temperature").asText("0.07"))
         .raw("), ")
         .text(
@@ -152,6 +157,39 @@ final class ReportSections {
       h.raw("</tr>");
     }
     h.raw("</table>");
+    knnNotes(h, j);
+  }
+
+  /** What the console said under the k-NN table, from the file: what the scores rest on. */
+  private static void knnNotes(Report.Html h, JsonNode j) {
+    if (j.path("test_is_training_data").asBoolean()) {
+      h.note(
+          "The test data is the training data: every test image is its own nearest neighbour, so"
+              + " these scores say how well the set is remembered, not how the features"
+              + " generalise.");
+    }
+    for (JsonNode r : j.path("results")) {
+      if (r.has("k_used")) {
+        h.note(
+            "k is capped at the "
+                + j.path("train_images").asText()
+                + " training images: larger k vote with all of them.");
+        break;
+      }
+    }
+    if (j.path("classes_without_training_images").size() > 0) {
+      List<String> classes = new ArrayList<>();
+      j.path("classes_without_training_images").forEach(c -> classes.add(c.asText()));
+      h.note(
+          "Test classes without a training image (their test images can only be misclassified): "
+              + String.join("; ", classes)
+              + ".");
+    }
+    if (j.path("skipped_images").asInt() > 0) {
+      h.note(
+          j.path("skipped_images").asInt()
+              + " images could not be decoded and were left out (listed in knn.json).");
+    }
   }
 
   /** The {@code jdino linear} result in the run's own {@code linear} folder, when it has one. */
@@ -200,6 +238,9 @@ final class ReportSections {
       h.note(
           "The probe diverged (its last epoch's training loss is far above a uniform guess's):"
               + " run jdino linear again with a lower --lr.");
+    }
+    if (j.path("test_is_training_data").asBoolean()) {
+      h.note("The test data is the training data: the probe was scored on images it trained on.");
     }
     if (j.path("skipped_images").asInt() > 0) {
       h.note(j.path("skipped_images").asInt() + " images could not be decoded and were left out.");

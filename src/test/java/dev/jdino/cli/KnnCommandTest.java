@@ -96,6 +96,8 @@ class KnnCommandTest {
             "checkpoint_key",
             "train_data",
             "test_data",
+            "feature",
+            "preprocessing",
             "temperature",
             "train_images",
             "test_images",
@@ -108,6 +110,10 @@ class KnnCommandTest {
     assertEquals(backbone.toString(), j.get("checkpoint").asText());
     assertEquals("teacher", j.get("checkpoint_key").asText());
     assertEquals(0.07, j.get("temperature").asDouble());
+    // what the scores were computed on: the feature and the images' preparation
+    assertEquals("cls", j.get("feature").asText());
+    assertEquals(28, j.get("preprocessing").get("crop").asInt());
+    assertEquals(32, j.get("preprocessing").get("resize").asInt());
     assertEquals(120, j.get("train_images").asInt());
     assertEquals(50, j.get("test_images").asInt());
     assertEquals(9, j.get("results").size());
@@ -533,9 +539,12 @@ class KnnCommandTest {
               (json == same ? train : test).toString(),
               "--k",
               "3",
+              "--feature",
+              json == same ? "cls" : "cls+avgpool",
               "--output",
               json.toString());
       assertEquals(0, r.code(), r.err());
+      assertEquals(json == same ? "cls" : "cls+avgpool", Json.read(json).get("feature").asText());
       assertEquals(json == same, r.out().contains(EvalData.SAME_IMAGES_NOTE), r.out());
       assertEquals(json == same, Json.read(json).has("test_is_training_data"), json.toString());
     }

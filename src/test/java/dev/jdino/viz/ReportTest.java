@@ -28,18 +28,23 @@ class ReportTest {
   private static final String KNN =
       """
       {"checkpoint":"x","checkpoint_key":"teacher","train_data":"fmnist-sample",
-       "test_data":"fmnist-sample:test","temperature":0.07,"train_images":5000,"test_images":1000,
+       "test_data":"fmnist-sample:test","feature":"cls+avgpool","temperature":0.07,
+       "train_images":5000,"test_images":1000,
        "results":[{"model":"pretrained","k":20,"top1":71.5,"top5":97.0},
                   {"model":"random","k":20,"top1":40.25,"top5":80.0},
                   {"model":"pixels","k":20,"top1":75.0,"top5":95.5},
-                  {"model":"pretrained","k":10,"top1":70.0,"top5":96.0}],"seconds":3.5}
+                  {"model":"pretrained","k":10,"top1":70.0,"top5":96.0},
+                  {"model":"pretrained","k":10000,"k_used":5000,"top1":50.0,"top5":90.0}],
+       "skipped_images":2,"classes_without_training_images":["coat (3 test images)"],
+       "test_is_training_data":true,"seconds":3.5}
       """;
 
   private static final String LINEAR =
       """
       {"test_data":"fmnist-sample:test","train_images":5000,"test_images":1000,"feature_dim":512,
        "probe":{"n_last_blocks":4,"avgpool_patchtokens":false,"epochs":100,"augment":false},
-       "best_epoch":41,"best_top1":80.25,"best_top5":98.5,"skipped_images":3,"diverged":true}
+       "best_epoch":41,"best_top1":80.25,"best_top5":98.5,"skipped_images":3,"diverged":true,
+       "test_is_training_data":true}
       """;
 
   @TempDir static Path tmp;
@@ -127,6 +132,12 @@ class ReportTest {
                 + "<td>40.25</td><td>80.00</td><td>75.00</td><td>95.50</td></tr>"),
         "k = 20 row");
     assertTrue(html.contains("<tr><td>10</td><td>70.00</td><td>96.00</td><td></td>"));
+    // what the console said under the table, from knn.json
+    assertTrue(html.contains("on the teacher's [CLS] + mean patch token features (T = 0.07)"));
+    assertTrue(html.contains("The test data is the training data"), html);
+    assertTrue(html.contains("k is capped at the 5000 training images"), html);
+    assertTrue(html.contains("can only be misclassified): coat (3 test images)."), html);
+    assertTrue(html.contains("2 images could not be decoded and were left out (listed in knn"));
   }
 
   @Test
@@ -141,6 +152,7 @@ class ReportTest {
         html.contains("<tr class=\"headline\"><td>42</td><td>80.25</td><td>98.50</td></tr>"));
     assertTrue(html.contains("The probe diverged"));
     assertTrue(html.contains("3 images could not be decoded and were left out."));
+    assertTrue(html.contains("the probe was scored on images it trained on."));
   }
 
   /** Debian's Chromium draws the page offline (skipped where it is not installed). */
