@@ -175,7 +175,7 @@ public final class LinearCommand extends Subcommand {
       Reports.skipped(out, r.skipped());
       boolean same = EvalData.sameImages(train, test);
       if (same) {
-        out.println(EvalData.SAME_IMAGES_NOTE);
+        out.println(EvalData.SAME_IMAGES_PROBE_NOTE);
       }
       ObjectNode desc = Json.object();
       desc.put("checkpoint", model.checkpoint.toString());

@@ -120,11 +120,17 @@ public final class EvalData {
     return true;
   }
 
-  /** What {@code knn} and {@code linear} print when {@link #sameImages} holds. */
+  /** What {@code knn} prints when {@link #sameImages} holds. */
   public static final String SAME_IMAGES_NOTE =
       "note: the test data is the training data: every test image is among the training images"
           + " (its own nearest neighbour), so the scores say how well the set is remembered, not"
           + " how the features generalise; give a held-out --test-data";
+
+  /** What {@code linear} prints when {@link #sameImages} holds. */
+  public static final String SAME_IMAGES_PROBE_NOTE =
+      "note: the test data is the training data: the probe is scored on the images it trained on,"
+          + " which says how well it fits them, not how the features generalise; give a held-out"
+          + " --test-data";
 
   private static String brief(List<String> names) {
     List<String> head = names.subList(0, Math.min(5, names.size()));

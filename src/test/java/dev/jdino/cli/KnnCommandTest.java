@@ -566,7 +566,7 @@ class KnnCommandTest {
             "--output-dir",
             linear.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains(EvalData.SAME_IMAGES_NOTE), r.out());
+    assertTrue(r.out().contains(EvalData.SAME_IMAGES_PROBE_NOTE), r.out());
     JsonNode d = Json.read(linear.resolve(LinearProbe.DESCRIPTION_FILE));
     assertTrue(d.path("test_is_training_data").asBoolean(), d.toString());
   }
