@@ -216,6 +216,11 @@ public final class TrainCommand implements Callable<Integer> {
     // and normalisation) is not what fitting the run changes.
     OnlineKnn onlineKnn =
         rank.world().isMain() ? knn.open(runDir.config(), run.toOptions(dir).numWorkers()) : null;
+    if (onlineKnn != null && onlineKnn.testIsTraining()) {
+      out.println(
+          "jdino train: note: --eval-test-data is the --eval-data images: each test image is its"
+              + " own nearest neighbour, so knn_top1 measures memory of them, not generalisation");
+    }
     if (fresh) {
       recipe.put("capped", capped);
       runDir =

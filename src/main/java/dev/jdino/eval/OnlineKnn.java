@@ -117,6 +117,11 @@ public final class OnlineKnn implements EpochHook {
     return this;
   }
 
+  /** True when the test images are the training images ({@link EvalData#sameImages}). */
+  public boolean testIsTraining() {
+    return EvalData.sameImages(train, test);
+  }
+
   public int every() {
     return every;
   }

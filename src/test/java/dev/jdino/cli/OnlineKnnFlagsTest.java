@@ -61,6 +61,8 @@ class OnlineKnnFlagsTest {
                 "50"));
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("online k-NN (k=20, teacher cls)"), r.out());
+    // the same images as training and test set: a curve of memory, and said so
+    assertTrue(r.out().contains("--eval-test-data is the --eval-data images"), r.out());
     int epochs = 0;
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
       JsonNode j = Json.parse(line);
@@ -107,9 +109,10 @@ class OnlineKnnFlagsTest {
             "--eval-data",
             ev.toString(),
             "--eval-test-data",
-            ev.toString()));
+            EvalFixtures.sampleIdx(tmp, "ev-test", 2000, 60, 60).toString()));
     KnnCommandTest.Result r = KnnCommandTest.jdino(a.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
+    assertFalse(r.out().contains("--eval-test-data is the --eval-data images"), r.out());
     assertTrue(r.out().contains("s per online k-NN ("), r.out());
     JsonNode recipe = Json.read(run.resolve("args.json")).get("recipe");
     double budget = recipe.get("time_budget_s").asDouble();
