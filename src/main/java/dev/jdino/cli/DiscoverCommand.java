@@ -152,8 +152,9 @@ public final class DiscoverCommand extends Subcommand {
       if (r.withoutBoxes() > 0 || r.failed() > 0) {
         out.printf(
             Locale.ROOT,
-            "left out: %d images without boxes, %d that failed to load%s%n",
+            "left out: %d image%s without boxes, %d that failed to load%s%n",
             r.withoutBoxes(),
+            r.withoutBoxes() == 1 ? "" : "s",
             r.failed(),
             r.failures().isEmpty() ? "" : " (first: " + r.failures().get(0) + ")");
       }

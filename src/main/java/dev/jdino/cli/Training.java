@@ -82,10 +82,12 @@ final class Training {
             : ProgressDisplay.clock(r.seconds());
     out.printf(
         Locale.ROOT,
-        "%s: %s epochs, %d steps, final loss %.4f, %s, %.1f img/s, %d %s skipped%n",
+        "%s: %s epoch%s, %d step%s, final loss %.4f, %s, %.1f img/s, %d %s skipped%n",
         r.stoppedEarly() ? "stopped" : "done",
         TrainConfig.fmt(r.epochs()),
+        r.epochs() == 1 ? "" : "s",
         r.steps(),
+        r.steps() == 1 ? "" : "s",
         r.finalLoss(),
         time,
         r.imagesPerSecond(),
