@@ -93,7 +93,7 @@ final class TimeBudget {
         String.format(
             Locale.ROOT,
             "time budget %s: %.2f s per step measured here (the last %s of %.0f s of"
-                + " throwaway steps, %s)%s, so %d steps (%s epochs of %d steps)",
+                + " throwaway steps, %s)%s, so %,d steps (%s epochs of %,d steps)",
             ProgressDisplay.clock(seconds),
             perStep,
             measured.steps() == 1 ? "step" : measured.steps() + " steps",
