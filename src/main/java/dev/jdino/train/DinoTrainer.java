@@ -434,7 +434,7 @@ public final class DinoTrainer implements AutoCloseable {
     return String.format(
         Locale.ROOT,
         "ViT %d/%d/%d heads, patch %d, %,d parameters; K=%d; crops 2x%d + %dx%d; batch %s;"
-            + " %s epochs x %d steps = %,d steps on %s (%,d images)%s",
+            + " %s epoch%s x %,d steps = %,d steps on %s (%,d images)%s",
         v.embedDim(),
         v.depth(),
         v.numHeads(),
@@ -453,6 +453,7 @@ public final class DinoTrainer implements AutoCloseable {
                 globalBatch())
             : Integer.toString(config.train().batchSize()),
         TrainConfig.fmt(config.train().epochs()),
+        config.train().epochs() == 1 ? "" : "s",
         plan.stepsPerEpoch(),
         plan.totalSteps(),
         dataSpec,
