@@ -96,7 +96,9 @@ public final class DiscoverCommand extends Subcommand {
     }
     double threshold = mask.share();
     engine.start();
-    CocoDataset coco = (CocoDataset) DataSources.open(data.strip());
+    String spec = data.strip();
+    DataSources.CocoSpec c = DataSources.cocoSpec(spec, spec.substring("coco:".length()));
+    CocoDataset coco = CocoDataset.openWithBoxes(c.annotations(), c.imageRoot());
     try (Backbone trained = checkpoint.load();
         Backbone random = noRandom ? null : Backbone.random(trained.config(), randomSeed)) {
       int size = imageSize != null ? imageSize : DEFAULT_PATCHES * trained.config().patchSize();

@@ -26,7 +26,8 @@ import java.util.Map;
  * detection files are large (BDD100K's training split: 70,000 images and about 1.3 million boxes)
  * and a full JSON tree would cost gigabytes. Inconsistent files (an annotation naming an image or
  * category that is not listed, a malformed bbox) are refused with a message naming the element,
- * since quietly dropping boxes would skew every score computed from them.
+ * since quietly dropping boxes would skew every score computed from them; {@link #readImages}, for
+ * uses without boxes, does not read them at all.
  */
 public final class CocoAnnotations {
 
@@ -101,6 +102,22 @@ public final class CocoAnnotations {
    * @throws BadInputException if the file is missing, not JSON, or inconsistent, naming what
    */
   public static CocoAnnotations read(Path file) {
+    return read(file, true);
+  }
+
+  /**
+   * Reads only the {@code images} of a COCO file, for uses that need no box: self-supervised
+   * training on the images it lists. Its categories and annotations are skipped unparsed, so a box
+   * problem (an annotation of an image that was filtered out of the list, a negative size) does not
+   * refuse images that never use it, and BDD100K's 1.3 million boxes cost no time or memory.
+   *
+   * @throws BadInputException if the file is missing, not JSON, or its images are malformed
+   */
+  public static CocoAnnotations readImages(Path file) {
+    return read(file, false);
+  }
+
+  private static CocoAnnotations read(Path file, boolean boxes) {
     List<ImageEntry> images = new ArrayList<>();
     List<Category> categories = new ArrayList<>();
     Raw raw = new Raw();
@@ -118,8 +135,20 @@ public final class CocoAnnotations {
             listsImages = true;
             readArray(p, file, key, t, n -> images.add(image(file, n, images.size())));
           }
-          case "categories" -> readArray(p, file, key, t, n -> categories.add(category(file, n)));
-          case "annotations" -> readArray(p, file, key, t, n -> raw.add(file, n));
+          case "categories" -> {
+            if (boxes) {
+              readArray(p, file, key, t, n -> categories.add(category(file, n)));
+            } else {
+              p.skipChildren();
+            }
+          }
+          case "annotations" -> {
+            if (boxes) {
+              readArray(p, file, key, t, n -> raw.add(file, n));
+            } else {
+              p.skipChildren();
+            }
+          }
           default -> p.skipChildren();
         }
       }

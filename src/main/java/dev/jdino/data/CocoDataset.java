@@ -25,32 +25,58 @@ import java.util.List;
  */
 public final class CocoDataset extends ImageFiles {
   private final CocoAnnotations annotations;
+  private final boolean withBoxes;
   private final Path root;
 
-  private CocoDataset(CocoAnnotations annotations, Path root, List<Path> files) {
+  private CocoDataset(CocoAnnotations annotations, boolean withBoxes, Path root, List<Path> files) {
     super(files, null, List.of());
     this.annotations = annotations;
+    this.withBoxes = withBoxes;
     this.root = root;
   }
 
   /**
-   * Opens the images of a COCO file.
+   * Opens the images of a COCO file, reading only its {@code images} ({@link
+   * CocoAnnotations#readImages}): training uses no box, so none can refuse the data.
    *
    * @param imageRoot the folder {@code file_name}s are relative to; null for the default above
    * @throws BadInputException for a missing or malformed file, a missing root, no images, or an
    *     unsafe {@code file_name}
    */
   public static CocoDataset open(Path annotationFile, Path imageRoot) {
-    CocoAnnotations a = CocoAnnotations.read(annotationFile);
+    return open(annotationFile, imageRoot, false);
+  }
+
+  /**
+   * Opens the images of a COCO file with its boxes and categories, checked for consistency (what
+   * object discovery scores against).
+   *
+   * @throws BadInputException as {@link #open}, and for an inconsistent box or category
+   */
+  public static CocoDataset openWithBoxes(Path annotationFile, Path imageRoot) {
+    return open(annotationFile, imageRoot, true);
+  }
+
+  private static CocoDataset open(Path annotationFile, Path imageRoot, boolean boxes) {
+    CocoAnnotations a =
+        boxes ? CocoAnnotations.read(annotationFile) : CocoAnnotations.readImages(annotationFile);
     if (a.images().isEmpty()) {
       throw new BadInputException(annotationFile + ": lists no images");
     }
     Path root = imageRoot(annotationFile, imageRoot, a);
-    return new CocoDataset(a, root, resolveAll(a, root));
+    return new CocoDataset(a, boxes, root, resolveAll(a, root));
   }
 
-  /** The parsed annotation file. */
+  /**
+   * The parsed annotation file, boxes and categories included.
+   *
+   * @throws IllegalStateException if this was opened for its images only ({@link #open})
+   */
   public CocoAnnotations annotations() {
+    if (!withBoxes) {
+      throw new IllegalStateException(
+          annotations.file() + " was opened for its images only; openWithBoxes reads its boxes");
+    }
     return annotations;
   }
 

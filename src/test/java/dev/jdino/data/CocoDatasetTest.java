@@ -53,12 +53,34 @@ class CocoDatasetTest {
     assertFalse(ds.hasLabels());
     assertEquals(32, ds.load(1).height());
     assertTrue(ds.describe(0).endsWith("a.jpg"), ds.describe(0));
-    CocoAnnotations a = ((CocoDataset) ds).annotations();
+    // training reads the images only; the boxes come with openWithBoxes
+    assertThrows(IllegalStateException.class, ((CocoDataset) ds)::annotations);
+    CocoAnnotations a = CocoDataset.openWithBoxes(ann, null).annotations();
     assertEquals(
         List.of("pedestrian", "car", "bus"),
         a.categories().stream().map(CocoAnnotations.Category::name).toList());
     assertEquals(2, a.boxesOf(0).size());
     assertEquals(1, a.boxesOf(0).get(0).category()); // car: id 3, second by id
+  }
+
+  /**
+   * A box problem refuses what scores boxes, not training on the images: an annotation of an image
+   * filtered out of the list is common, and training never reads it.
+   */
+  @Test
+  void boxProblemsRefuseDiscoveryButNotTrainingOnTheImages() throws Exception {
+    Path ann = cocoSet(dir.resolve("loose/ann.json"), dir.resolve("loose"), "");
+    String dangling =
+        "{\"id\": 77, \"image_id\": 999, \"category_id\": 3, \"bbox\": [1, 1, -4, 2]},";
+    Files.writeString(
+        ann, Files.readString(ann).replace("\"annotations\": [", "\"annotations\": [" + dangling));
+    assertTrue(Files.readString(ann).contains("\"id\": 77"), Files.readString(ann));
+    ImageDataset ds = DataSources.open("coco:" + ann);
+    assertEquals(2, ds.size());
+    assertEquals(32, ds.load(1).height());
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> CocoDataset.openWithBoxes(ann, null));
+    assertTrue(e.getMessage().startsWith(ann + ": annotation 77"), e.getMessage());
   }
 
   @Test
@@ -118,11 +140,15 @@ class CocoDatasetTest {
         ann,
         good.replace(
             "\"image_id\": 9, \"category_id\": 1", "\"image_id\": 99, \"category_id\": 1"));
+    // boxes are checked where they are used (discover), not for training on the images
     String m =
-        assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
+        assertThrows(BadInputException.class, () -> CocoDataset.openWithBoxes(ann, null))
+            .getMessage();
     assertTrue(m.contains("annotation 3 refers to image 99"), m);
     Files.writeString(ann, good.replace("[2, 18, 4, 12]", "[2, 18, -4, 12]"));
-    m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
+    m =
+        assertThrows(BadInputException.class, () -> CocoDataset.openWithBoxes(ann, null))
+            .getMessage();
     assertTrue(m.contains("annotation 2: bbox"), m);
     Files.writeString(ann, "[1, 2]");
     m = assertThrows(BadInputException.class, () -> DataSources.open("coco:" + ann)).getMessage();
