@@ -82,7 +82,7 @@ final class Training {
             : ProgressDisplay.clock(r.seconds());
     out.printf(
         Locale.ROOT,
-        "%s: %s epoch%s, %d step%s, final loss %.4f, %s, %.1f img/s, %d %s skipped%n",
+        "%s: %s epoch%s, %,d step%s, final loss %.4f, %s, %.1f img/s, %d %s skipped%n",
         r.stoppedEarly() ? "stopped" : "done",
         TrainConfig.fmt(r.epochs()),
         r.epochs() == 1 ? "" : "s",
