@@ -11,8 +11,8 @@
 # Needs the full Fashion-MNIST (apt-get install dataset-fashion-mnist) and a processor with bf16
 # units (AMX or AVX512_BF16). The two trainings run one after the other (never two at once on a
 # 2-core machine); at 3 epochs the training alone took 9 + 12 minutes on a 2-core AMD EPYC Zen 5
-# (2026-12-02) and would take about 20 + 25 on the Zen 4 of 2026-12-03 (150 / 119 images/s), each
-# k-NN about a minute more.
+# (2026-12-02), would take about 20 + 25 on the Zen 4 of 2026-12-03 (150 / 119 images/s) and took
+# 12 + 19 on a 2-core Intel Xeon with AMX (2026-12-04), each k-NN about a minute more.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-quality-$(date -u +%Y%m%d-%H%M%S)}"

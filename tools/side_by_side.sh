@@ -11,7 +11,8 @@
 # by 10 - 15 % within minutes, so only figures of the same round are paired. Every run's JSON goes
 # to OUT_DIR (default bench-<UTC time>); the summary is printed as the Markdown table and ratios
 # BENCHMARKS.md uses. About 2.5 minutes a round on a 2-core AMD EPYC Zen 4 (2026-12-03, four
-# configurations), longer where steps are slower; nothing else should run meanwhile.
+# configurations) and 1.75 on a 2-core Intel Xeon with AMX (2026-12-04), longer where steps are
+# slower; nothing else should run meanwhile.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dino="${1:?usage: tools/side_by_side.sh DINO_CHECKOUT [ROUNDS] [OUT_DIR]}"
