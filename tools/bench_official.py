@@ -175,7 +175,7 @@ def main():
         "code": "facebookresearch/dino", "torch": torch.__version__,
         "autocast_bf16": a.autocast, "threads": a.threads, "workers": a.workers,
         "steps": a.steps, "warmup": a.warmup, "seconds": round(secs, 3),
-        "images_per_s": round(a.steps * batch / secs, 1),
+        "images_per_s": round(a.steps * batch / secs, 3),
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 3),
         "first_loss": round(losses[0], 4), "last_loss": round(losses[-1], 4)}))
 

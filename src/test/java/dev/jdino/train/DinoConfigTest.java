@@ -12,7 +12,11 @@ import dev.jdino.io.BadInputException;
 import dev.jdino.io.ConfigException;
 import dev.jdino.io.Json;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class DinoConfigTest {
@@ -246,5 +250,35 @@ class DinoConfigTest {
     ((ObjectNode) v3.get("train")).remove("momentumTeacherEnd");
     BadInputException e = assertThrows(BadInputException.class, () -> DinoConfig.fromJson(v3));
     assertTrue(e.getMessage().contains("momentumTeacherEnd"), e.getMessage());
+  }
+
+  /**
+   * tools/reference-batch8.json is the official harness's input for BENCHMARKS.md's ViT-S/16 side
+   * by side: it must be the defaults (what {@code --preset reference} runs) at batch 8, spelled out
+   * with every setting the harness reads (the ones the fmnist-small preset gives it).
+   */
+  @Test
+  void referenceBatch8IsTheDefaultsAtBatch8() throws Exception {
+    JsonNode file = Json.MAPPER.readTree(Files.readString(Path.of("tools/reference-batch8.json")));
+    JsonNode settings = file.get("config");
+    DinoConfig read =
+        DinoConfig.fromJson(DinoConfig.merge(DinoConfig.defaults().toJson(), settings));
+    assertEquals(DinoConfig.defaults().with(Map.of("train.batchSize", 8)), read);
+    try (InputStream in = DinoConfigTest.class.getResourceAsStream("/presets/fmnist-small.json")) {
+      assertEquals(
+          settingNames(Json.MAPPER.readTree(in).get("config"), ""), settingNames(settings, ""));
+    }
+  }
+
+  private static TreeSet<String> settingNames(JsonNode n, String prefix) {
+    TreeSet<String> names = new TreeSet<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      names.add(prefix + e.getKey());
+      if (e.getValue().isObject()) {
+        names.addAll(settingNames(e.getValue(), prefix + e.getKey() + "."));
+      }
+    }
+    return names;
   }
 }
