@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Throughput of the official DINO code on jdino's `fmnist-small` benchmark work.
+"""Throughput of the official DINO code on jdino's benchmark work (`fmnist-small`, or a preset given in full).
 
 The yardstick of BENCHMARKS.md ("The official code on the same machine"): the official modules
 (facebookresearch/dino, `vision_transformer.py`, `utils.py`, `main_dino.py`'s `DINOLoss`),
@@ -38,7 +38,8 @@ def read_idx_images(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dino", required=True, help="a checkout of facebookresearch/dino")
-    ap.add_argument("--preset", required=True, help="jdino's fmnist-small.json")
+    ap.add_argument("--preset", required=True,
+                    help="a jdino preset with every setting: fmnist-small.json, tools/reference-batch8.json")
     ap.add_argument("--images", default="/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
